@@ -1,0 +1,93 @@
+//! ISO 3166-1 alpha-2 country codes, validated against the table in data/countries.csv
+//! (generated from Debian's iso-codes 4.15.0, /usr/share/iso-codes/json/iso_3166-1.json).
+
+use serde::{Serialize, Serializer};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+const COUNTRIES_CSV: &str = include_str!("../../../data/countries.csv");
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CountryError {
+    #[error("country code {0:?} is not an ISO 3166-1 alpha-2 code")]
+    Unknown(String),
+}
+
+/// A valid ISO 3166-1 alpha-2 code (upper case). `KP` is the DPRK.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Country([u8; 2]);
+
+fn table() -> &'static HashMap<[u8; 2], (String, String)> {
+    static TABLE: OnceLock<HashMap<[u8; 2], (String, String)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut map = HashMap::new();
+        let mut rdr = csv::Reader::from_reader(COUNTRIES_CSV.as_bytes());
+        for rec in rdr.records().flatten() {
+            let (Some(a2), Some(a3), Some(name)) = (rec.get(0), rec.get(1), rec.get(2)) else { continue };
+            let b = a2.as_bytes();
+            if b.len() == 2 {
+                map.insert([b[0], b[1]], (a3.to_string(), name.to_string()));
+            }
+        }
+        map
+    })
+}
+
+impl Country {
+    pub const DPRK: Country = Country(*b"KP");
+
+    /// Parse an alpha-2 code (case-insensitive) or an alpha-3 code such as "PRK".
+    pub fn parse(s: &str) -> Result<Country, CountryError> {
+        let t = s.trim().to_ascii_uppercase();
+        let b = t.as_bytes();
+        if b.len() == 2 && table().contains_key(&[b[0], b[1]]) {
+            return Ok(Country([b[0], b[1]]));
+        }
+        if b.len() == 3 {
+            if let Some((k, _)) = table().iter().find(|(_, (a3, _))| a3 == &t) {
+                return Ok(Country(*k));
+            }
+        }
+        Err(CountryError::Unknown(s.to_string()))
+    }
+
+    /// Fast path for the batch check: two ASCII bytes, any case.
+    pub fn from_bytes(b: &[u8]) -> Option<Country> {
+        if b.len() != 2 {
+            return None;
+        }
+        let k = [b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase()];
+        table().contains_key(&k).then_some(Country(k))
+    }
+
+    pub fn code(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("??")
+    }
+
+    pub fn name(&self) -> &str {
+        table().get(&self.0).map(|(_, n)| n.as_str()).unwrap_or("")
+    }
+
+    pub fn is_dprk(&self) -> bool {
+        *self == Country::DPRK
+    }
+}
+
+impl fmt::Display for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl fmt::Debug for Country {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Country({})", self.code())
+    }
+}
+
+impl Serialize for Country {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
