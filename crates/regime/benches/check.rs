@@ -7,7 +7,10 @@ use embargo_regime::{Country, HsCode, Regime, Shipment};
 use std::hint::black_box;
 
 fn shipments(n: usize) -> Vec<Shipment> {
-    let codes = ["2701", "270112", "0306", "6109", "8471", "847130", "2710", "2709", "9301", "0101", "7108", "2601", "6203", "8703"];
+    let codes = [
+        "2701", "270112", "0306", "6109", "8471", "847130", "2710", "2709", "9301", "0101", "7108",
+        "2601", "6203", "8703",
+    ];
     let countries = ["KP", "CN", "RU", "US", "JP"];
     let base = chrono::NaiveDate::from_ymd_opt(2005, 1, 1).expect("valid date");
     let mut state = 0x2545_f491_4f6c_dd1du64;
@@ -19,11 +22,24 @@ fn shipments(n: usize) -> Vec<Shipment> {
     };
     (0..n)
         .map(|_| {
-            let hs = HsCode::parse(codes[(next() % codes.len() as u64) as usize]).expect("valid code");
+            let hs =
+                HsCode::parse(codes[(next() % codes.len() as u64) as usize]).expect("valid code");
             let o = Country::parse(countries[(next() % 5) as usize]).expect("valid country");
-            let d = if o.is_dprk() { Country::parse(countries[1 + (next() % 4) as usize]).expect("valid") } else { Country::DPRK };
+            let d = if o.is_dprk() {
+                Country::parse(countries[1 + (next() % 4) as usize]).expect("valid")
+            } else {
+                Country::DPRK
+            };
             let date = base + chrono::Days::new(next() % 5500);
-            Shipment { hs, origin: o, destination: d, via: None, date, quantity: None, value_usd: None }
+            Shipment {
+                hs,
+                origin: o,
+                destination: d,
+                via: None,
+                date,
+                quantity: None,
+                value_usd: None,
+            }
         })
         .collect()
 }

@@ -107,7 +107,10 @@ pub fn limit_period(l: &CapLimit, date: NaiveDate) -> (NaiveDate, NaiveDate) {
         CapPeriod::Window => (l.from, l.until.unwrap_or(l.from)),
         CapPeriod::CalendarYear => {
             let y = date.year();
-            (NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or(l.from), NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(l.from))
+            (
+                NaiveDate::from_ymd_opt(y, 1, 1).unwrap_or(l.from),
+                NaiveDate::from_ymd_opt(y, 12, 31).unwrap_or(l.from),
+            )
         }
         CapPeriod::TwelveMonths => {
             let mut start = l.from;
@@ -117,7 +120,10 @@ pub fn limit_period(l: &CapLimit, date: NaiveDate) -> (NaiveDate, NaiveDate) {
                 }
                 start = next;
             }
-            let end = start.checked_add_months(chrono::Months::new(12)).and_then(|d| d.pred_opt()).unwrap_or(start);
+            let end = start
+                .checked_add_months(chrono::Months::new(12))
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(start);
             (start, end)
         }
     }
@@ -150,11 +156,24 @@ fn cap_status(limits: &[CapLimit], combine: CapCombine, s: &Shipment) -> (String
                 };
                 if let Some(x) = shipped {
                     if x > amount && exceeded.is_none() {
-                        exceeded = Some(format!("this shipment alone ({} {}) exceeds the limit of {} {} for {a}..{b}", fmt_amount(x), l.unit, fmt_amount(amount), l.unit));
+                        exceeded = Some(format!(
+                            "this shipment alone ({} {}) exceeds the limit of {} {} for {a}..{b}",
+                            fmt_amount(x),
+                            l.unit,
+                            fmt_amount(amount),
+                            l.unit
+                        ));
                     }
                 }
             }
-            None => parts.push(format!("an unquantified limit in {} for {a}..{b}{}", l.unit, l.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default())),
+            None => parts.push(format!(
+                "an unquantified limit in {} for {a}..{b}{}",
+                l.unit,
+                l.note
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            )),
         }
     }
     if parts.is_empty() {
@@ -162,14 +181,25 @@ fn cap_status(limits: &[CapLimit], combine: CapCombine, s: &Shipment) -> (String
     }
     let joined = parts.join(" or ");
     let text = match combine {
-        CapCombine::FirstReached if parts.len() > 1 => format!("within the cap of {joined}, whichever is reached first"),
+        CapCombine::FirstReached if parts.len() > 1 => {
+            format!("within the cap of {joined}, whichever is reached first")
+        }
         _ => format!("within the cap of {joined}"),
     };
     (text, exceeded)
 }
 
-fn exception_applies(regime: &Regime, e: &Measure, ban: &Measure, s: &Shipment) -> bool {
-    let MeasureKind::Exception { applies_to, hs, origin_not, requires_via, .. } = &e.kind else { return false };
+fn exception_applies(e: &Measure, ban: &Measure, s: &Shipment) -> bool {
+    let MeasureKind::Exception {
+        applies_to,
+        hs,
+        origin_not,
+        requires_via,
+        ..
+    } = &e.kind
+    else {
+        return false;
+    };
     if !applies_to.iter().any(|a| a == &ban.id) || !e.in_force_on(s.date) {
         return false;
     }
@@ -181,8 +211,10 @@ fn exception_applies(regime: &Regime, e: &Measure, ban: &Measure, s: &Shipment) 
             return false;
         }
     }
-    let _ = regime;
-    hs.is_empty() || hs.iter().any(|h| h.spec.matches(&s.hs) == Some(HsMatch::Covered))
+    hs.is_empty()
+        || hs
+            .iter()
+            .any(|h| h.spec.matches(&s.hs) == Some(HsMatch::Covered))
 }
 
 impl Regime {
@@ -199,7 +231,8 @@ impl Regime {
             if s.destination.is_dprk() {
                 directions.push(Direction::ToDprk);
             }
-            if s.via.is_some_and(|v| v.is_dprk()) && !s.origin.is_dprk() && !s.destination.is_dprk() {
+            if s.via.is_some_and(|v| v.is_dprk()) && !s.origin.is_dprk() && !s.destination.is_dprk()
+            {
                 directions.push(Direction::FromDprk);
                 directions.push(Direction::ToDprk);
                 notes.push("goods pass through the DPRK: measures on supplies to and exports from the DPRK are both considered".into());
@@ -221,7 +254,11 @@ impl Regime {
                 let exact = cov.exact && !cov.entry.partial;
                 match &m.kind {
                     MeasureKind::GoodsBan { .. } => {
-                        let mut outcome = if exact { Verdict::Prohibited } else { Verdict::Conditional };
+                        let mut outcome = if exact {
+                            Verdict::Prohibited
+                        } else {
+                            Verdict::Conditional
+                        };
                         cited.push(m);
                         if !exact {
                             conditions.push(scope_condition(m, &cov, s));
@@ -234,37 +271,57 @@ impl Regime {
                                 continue;
                             }
                             match &r.kind {
-                                MeasureKind::Exception { exception, condition, .. } => {
-                                    if exception_applies(self, r, m, s) {
-                                        relief.push(Condition {
-                                            kind: ConditionKind::Exception,
-                                            measure: r.id.clone(),
-                                            citation: r.short_citation(),
-                                            text: format!("{exception} exception: {condition}"),
-                                            confidence: r.citation_confidence(),
-                                        });
-                                        cited.push(r);
-                                    }
+                                MeasureKind::Exception {
+                                    exception,
+                                    condition,
+                                    ..
+                                } if exception_applies(r, m, s) => {
+                                    relief.push(Condition {
+                                        kind: ConditionKind::Exception,
+                                        measure: r.id.clone(),
+                                        citation: r.short_citation(),
+                                        text: format!("{exception} exception: {condition}"),
+                                        confidence: r.citation_confidence(),
+                                    });
+                                    cited.push(r);
                                 }
                                 MeasureKind::WindDown { days, scope, .. } => {
                                     relief.push(Condition {
                                         kind: ConditionKind::WindDown,
                                         measure: r.id.clone(),
                                         citation: r.short_citation(),
-                                        text: format!("{scope}: wind-down of {days} days, through {}", r.effective_until.map(|d| d.to_string()).unwrap_or_default()),
+                                        text: format!(
+                                            "{scope}: wind-down of {days} days, through {}",
+                                            r.effective_until
+                                                .map(|d| d.to_string())
+                                                .unwrap_or_default()
+                                        ),
                                         confidence: r.citation_confidence(),
                                     });
                                     cited.push(r);
                                 }
-                                MeasureKind::Cap { limits, combine, hs, .. } => {
-                                    if !hs.is_empty() && !hs.iter().any(|h| h.spec.matches(&s.hs).is_some()) {
+                                MeasureKind::Cap {
+                                    limits,
+                                    combine,
+                                    hs,
+                                    ..
+                                } => {
+                                    if !hs.is_empty()
+                                        && !hs.iter().any(|h| h.spec.matches(&s.hs).is_some())
+                                    {
                                         continue;
                                     }
                                     let (text, over) = cap_status(limits, *combine, s);
-                                    if over.is_some() {
-                                        exceeded = over;
+                                    if let Some(why) = over {
+                                        exceeded = Some(format!("{}: {why}", r.short_citation()));
                                     }
-                                    relief.push(Condition { kind: ConditionKind::Cap, measure: r.id.clone(), citation: r.short_citation(), text, confidence: r.citation_confidence() });
+                                    relief.push(Condition {
+                                        kind: ConditionKind::Cap,
+                                        measure: r.id.clone(),
+                                        citation: r.short_citation(),
+                                        text,
+                                        confidence: r.citation_confidence(),
+                                    });
                                     cited.push(r);
                                 }
                                 _ => {}
@@ -275,33 +332,73 @@ impl Regime {
                         }
                         if let Some(why) = exceeded {
                             outcome = Verdict::Prohibited;
-                            notes.push(format!("{}: {why}", m.short_citation()));
+                            notes.push(why);
                         }
                         conditions.extend(relief);
                         verdict = verdict.max(outcome);
-                        findings.push(Finding { measure: m.id.clone(), citation: m.short_citation(), direction: dir, hs_match: if cov.exact { HsMatch::Covered } else { HsMatch::Coarser }, partial: cov.entry.partial, outcome });
+                        findings.push(Finding {
+                            measure: m.id.clone(),
+                            citation: m.short_citation(),
+                            direction: dir,
+                            hs_match: if cov.exact {
+                                HsMatch::Covered
+                            } else {
+                                HsMatch::Coarser
+                            },
+                            partial: cov.entry.partial,
+                            outcome,
+                        });
                     }
-                    MeasureKind::Cap { limits, combine, applies_to, .. } if applies_to.is_empty() => {
+                    MeasureKind::Cap {
+                        limits,
+                        combine,
+                        applies_to,
+                        ..
+                    } if applies_to.is_empty() => {
                         // A free-standing cap (2397 OP5 refined petroleum): allowed within it.
                         let (text, over) = cap_status(limits, *combine, s);
-                        let outcome = if over.is_some() { Verdict::Prohibited } else { Verdict::Conditional };
+                        let outcome = if over.is_some() {
+                            Verdict::Prohibited
+                        } else {
+                            Verdict::Conditional
+                        };
                         if let Some(why) = over {
                             notes.push(format!("{}: {why}", m.short_citation()));
                         }
                         if !exact {
                             conditions.push(scope_condition(m, &cov, s));
                         }
-                        conditions.push(Condition { kind: ConditionKind::Cap, measure: m.id.clone(), citation: m.short_citation(), text, confidence: m.citation_confidence() });
+                        conditions.push(Condition {
+                            kind: ConditionKind::Cap,
+                            measure: m.id.clone(),
+                            citation: m.short_citation(),
+                            text,
+                            confidence: m.citation_confidence(),
+                        });
                         cited.push(m);
                         verdict = verdict.max(outcome);
-                        findings.push(Finding { measure: m.id.clone(), citation: m.short_citation(), direction: dir, hs_match: if cov.exact { HsMatch::Covered } else { HsMatch::Coarser }, partial: cov.entry.partial, outcome });
+                        findings.push(Finding {
+                            measure: m.id.clone(),
+                            citation: m.short_citation(),
+                            direction: dir,
+                            hs_match: if cov.exact {
+                                HsMatch::Covered
+                            } else {
+                                HsMatch::Coarser
+                            },
+                            partial: cov.entry.partial,
+                            outcome,
+                        });
                     }
                     _ => {}
                 }
             }
             for m in self.measures().iter().filter(|m| m.in_force_on(s.date)) {
                 if let MeasureKind::GoodsBan { directions: ds, hs } = &m.kind {
-                    if hs.is_empty() && ds.contains(&dir) && !unscoped.iter().any(|c| c.measure == m.id) {
+                    if hs.is_empty()
+                        && ds.contains(&dir)
+                        && !unscoped.iter().any(|c| c.measure == m.id)
+                    {
                         unscoped.push(m.citation());
                     }
                 }
@@ -316,15 +413,46 @@ impl Regime {
         }
         let mut seen = std::collections::HashSet::new();
         conditions.retain(|c| seen.insert((c.measure.clone(), c.kind as u8, c.text.clone())));
-        Assessment { verdict, directions, citations, conditions, findings, unscoped, notes }
+        Assessment {
+            verdict,
+            directions,
+            citations,
+            conditions,
+            findings,
+            unscoped,
+            notes,
+        }
     }
 }
 
 fn scope_condition(m: &Measure, cov: &crate::Coverage<'_>, s: &Shipment) -> Condition {
     let text = if !cov.exact {
-        format!("HS {} is broader than HS {} covered by {}: prohibited if the goods fall under {} ({})", s.hs, cov.entry.spec, m.short_citation(), cov.entry.spec, m.title)
+        format!(
+            "HS {} is broader than HS {} covered by {}: prohibited if the goods fall under {} ({})",
+            s.hs,
+            cov.entry.spec,
+            m.short_citation(),
+            cov.entry.spec,
+            m.title
+        )
     } else {
-        format!("HS {} is broader than the goods of {}: prohibited if the goods are: {}{}", cov.entry.spec, m.short_citation(), m.title, cov.entry.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default())
+        format!(
+            "HS {} is broader than the goods of {}: prohibited if the goods are: {}{}",
+            cov.entry.spec,
+            m.short_citation(),
+            m.title,
+            cov.entry
+                .note
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default()
+        )
     };
-    Condition { kind: ConditionKind::HsScope, measure: m.id.clone(), citation: m.short_citation(), text, confidence: cov.entry.confidence.min(m.citation_confidence()) }
+    Condition {
+        kind: ConditionKind::HsScope,
+        measure: m.id.clone(),
+        citation: m.short_citation(),
+        text,
+        confidence: cov.entry.confidence.min(m.citation_confidence()),
+    }
 }

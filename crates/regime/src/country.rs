@@ -24,13 +24,29 @@ fn table() -> &'static HashMap<[u8; 2], (String, String)> {
         let mut map = HashMap::new();
         let mut rdr = csv::Reader::from_reader(COUNTRIES_CSV.as_bytes());
         for rec in rdr.records().flatten() {
-            let (Some(a2), Some(a3), Some(name)) = (rec.get(0), rec.get(1), rec.get(2)) else { continue };
+            let (Some(a2), Some(a3), Some(name)) = (rec.get(0), rec.get(1), rec.get(2)) else {
+                continue;
+            };
             let b = a2.as_bytes();
             if b.len() == 2 {
                 map.insert([b[0], b[1]], (a3.to_string(), name.to_string()));
             }
         }
         map
+    })
+}
+
+/// Which of the 26x26 two-letter codes are assigned, for the per-row lookup.
+fn valid_alpha2() -> &'static [bool; 676] {
+    static VALID: OnceLock<[bool; 676]> = OnceLock::new();
+    VALID.get_or_init(|| {
+        let mut v = [false; 676];
+        for k in table().keys() {
+            if k[0].is_ascii_uppercase() && k[1].is_ascii_uppercase() {
+                v[usize::from(k[0] - b'A') * 26 + usize::from(k[1] - b'A')] = true;
+            }
+        }
+        v
     })
 }
 
@@ -54,11 +70,13 @@ impl Country {
 
     /// Fast path for the batch check: two ASCII bytes, any case.
     pub fn from_bytes(b: &[u8]) -> Option<Country> {
-        if b.len() != 2 {
+        let [x, y] = b else { return None };
+        let k = [x.to_ascii_uppercase(), y.to_ascii_uppercase()];
+        if !k[0].is_ascii_uppercase() || !k[1].is_ascii_uppercase() {
             return None;
         }
-        let k = [b[0].to_ascii_uppercase(), b[1].to_ascii_uppercase()];
-        table().contains_key(&k).then_some(Country(k))
+        let slot = usize::from(k[0] - b'A') * 26 + usize::from(k[1] - b'A');
+        valid_alpha2()[slot].then_some(Country(k))
     }
 
     pub fn code(&self) -> &str {

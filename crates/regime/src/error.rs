@@ -26,18 +26,30 @@ impl fmt::Display for Issue {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{}:{}: {sev}: {}: {}", self.file, self.line, self.field, self.message)
+        write!(
+            f,
+            "{}:{}: {sev}: {}: {}",
+            self.file, self.line, self.field, self.message
+        )
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegimeError {
     #[error("{path}: cannot read: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("no regime files (*.toml) in {0}")]
     Empty(String),
     #[error("{} problem(s) in the regime files:\n{}", .0.len(), .0.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<Issue>),
     #[error("{path}:{line}: {field}: {message}")]
-    Nomenclature { path: String, line: usize, field: String, message: String },
+    Nomenclature {
+        path: String,
+        line: usize,
+        field: String,
+        message: String,
+    },
 }

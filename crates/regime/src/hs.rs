@@ -58,13 +58,35 @@ impl HsCode {
         if digits[0] == b'0' && digits[1] == b'0' {
             return Err(HsError::ChapterZero(s.to_string()));
         }
-        Ok(HsCode { digits, len: len as u8 })
+        Ok(HsCode {
+            digits,
+            len: len as u8,
+        })
+    }
+
+    /// From 2, 4 or 6 ASCII digits (no separators); `None` otherwise.
+    pub fn from_digits(b: &[u8]) -> Option<HsCode> {
+        if !matches!(b.len(), 2 | 4 | 6)
+            || !b.iter().all(u8::is_ascii_digit)
+            || (b[0] == b'0' && b[1] == b'0')
+        {
+            return None;
+        }
+        let mut digits = [b'0'; 6];
+        digits[..b.len()].copy_from_slice(b);
+        Some(HsCode {
+            digits,
+            len: b.len() as u8,
+        })
     }
 
     /// Parse a longer national tariff line (8 or 10 digits) by keeping its HS-6 part.
     pub fn parse_truncating(s: &str) -> Result<HsCode, HsError> {
         let digits: String = s.chars().filter(|c| c.is_ascii_digit()).collect();
-        if digits.len() > 6 && s.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ' ') {
+        if digits.len() > 6
+            && s.chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == ' ')
+        {
             return HsCode::parse(&digits[..6]);
         }
         HsCode::parse(s)
@@ -89,12 +111,16 @@ impl HsCode {
         let n = n.min(self.len as usize);
         let mut digits = [b'0'; 6];
         digits[..n].copy_from_slice(&self.digits[..n]);
-        HsCode { digits, len: n as u8 }
+        HsCode {
+            digits,
+            len: n as u8,
+        }
     }
 
     /// True when `self` is `other` or lies inside it (e.g. 270112 within 27).
     pub fn within(&self, other: &HsCode) -> bool {
-        self.len >= other.len && self.digits[..other.len as usize] == other.digits[..other.len as usize]
+        self.len >= other.len
+            && self.digits[..other.len as usize] == other.digits[..other.len as usize]
     }
 
     /// Compact numeric key (digits as a number, with the length) for indexes.
@@ -155,13 +181,18 @@ pub enum HsMatch {
 
 impl HsSpec {
     pub fn parse_range(s: &str) -> Result<HsSpec, HsError> {
-        let (a, b) = s.split_once('-').ok_or_else(|| HsError::BadRange(s.to_string()))?;
+        let (a, b) = s
+            .split_once('-')
+            .ok_or_else(|| HsError::BadRange(s.to_string()))?;
         let a = HsCode::parse(a).map_err(|_| HsError::BadRange(s.to_string()))?;
         let b = HsCode::parse(b).map_err(|_| HsError::BadRange(s.to_string()))?;
         if a.digits() != 2 || b.digits() != 2 || a.chapter() > b.chapter() {
             return Err(HsError::BadRange(s.to_string()));
         }
-        Ok(HsSpec::ChapterRange { from: a.chapter(), to: b.chapter() })
+        Ok(HsSpec::ChapterRange {
+            from: a.chapter(),
+            to: b.chapter(),
+        })
     }
 
     pub fn matches(&self, hs: &HsCode) -> Option<HsMatch> {

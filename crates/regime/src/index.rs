@@ -12,7 +12,44 @@ use crate::check::{Assessment, ConditionKind, Shipment, Verdict};
 use crate::{CapPeriod, Country, Direction, HsCode, Measure, MeasureKind, Regime};
 use chrono::{Datelike, NaiveDate};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A small multiplicative hasher for the per-row lookups (keys are a few integers; the
+/// default SipHash showed up in profiles and DoS resistance is not needed here).
+#[derive(Default, Clone, Copy)]
+struct RowHasher(u64);
+
+impl Hasher for RowHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<RowHasher>>;
+
+/// A verdict timeline: segment `i` runs from `starts[i]` to the next start. The starts
+/// are kept apart from the (large) segments so the binary search stays in cache.
+struct Timeline {
+    starts: Vec<NaiveDate>,
+    segments: Vec<Segment>,
+}
 
 /// One step of a timeline: from `start` until the next step's start.
 #[derive(Debug, Clone)]
@@ -23,11 +60,44 @@ pub struct Segment {
     pub citations_text: String,
     /// "cap: ...; exception: ...": pre-rendered.
     pub conditions_text: String,
+    /// ",verdict,citations,conditions\n", CSV-escaped, for the batch writer.
+    pub csv_tail: String,
     pub has_cap: bool,
 }
 
+/// "2270 OP29; 2371 OP8": each paragraph once, in citation order.
+pub fn citations_text(a: &Assessment) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for c in &a.citations {
+        let s = c.short();
+        if !seen.contains(&s) {
+            seen.push(s);
+        }
+    }
+    seen.join("; ")
+}
+
+/// Quote a CSV field when it needs it.
+pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        std::borrow::Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// What a verdict can depend on. Codes that no goods measure touches share one key
+/// (`hs == 0`); origins and transit countries that no exception names collapse to `None`.
 #[derive(Hash, PartialEq, Eq, Clone, Copy)]
 struct Key {
+    hs: u32,
+    origin: Option<Country>,
+    destination_is_dprk: bool,
+    via: Option<Country>,
+}
+
+#[derive(Hash, PartialEq, Eq, Clone, Copy)]
+struct RawKey {
     hs: u32,
     origin: Country,
     destination_is_dprk: bool,
@@ -40,7 +110,14 @@ pub struct CheckIndex<'r> {
     /// Start and end days of the goods measures without HS scope: they change the
     /// `unscoped` list of every assessment.
     common_breakpoints: Vec<NaiveDate>,
-    cache: HashMap<Key, Arc<Vec<Segment>>>,
+    cache: FastMap<Key, usize>,
+    /// The row's own (code, route) -> timeline, so a row costs one lookup.
+    by_raw: FastMap<RawKey, usize>,
+    timelines: Vec<Timeline>,
+    /// HS key -> key used for the timeline (0 when no goods measure touches the code).
+    hs_class: FastMap<u32, u32>,
+    /// Countries some exception names (`origin_not`, `requires_via`), plus the DPRK.
+    named_countries: Vec<Country>,
 }
 
 /// Cap periods are enumerated up to this year; later dates fall in the last segment,
@@ -63,7 +140,9 @@ fn measure_breakpoints(m: &Measure, out: &mut Vec<NaiveDate>) {
                 CapPeriod::CalendarYear | CapPeriod::TwelveMonths => chrono::Months::new(12),
             };
             let mut d = match l.period {
-                CapPeriod::CalendarYear => NaiveDate::from_ymd_opt(l.from.year(), 1, 1).unwrap_or(l.from),
+                CapPeriod::CalendarYear => {
+                    NaiveDate::from_ymd_opt(l.from.year(), 1, 1).unwrap_or(l.from)
+                }
                 _ => l.from,
             };
             while d.year() <= HORIZON_YEAR {
@@ -85,7 +164,53 @@ impl<'r> CheckIndex<'r> {
                 measure_breakpoints(m, &mut common_breakpoints);
             }
         }
-        CheckIndex { regime, common_breakpoints, cache: HashMap::new() }
+        let mut named_countries = vec![Country::DPRK];
+        for m in regime.measures() {
+            if let MeasureKind::Exception {
+                origin_not,
+                requires_via,
+                ..
+            } = &m.kind
+            {
+                for c in origin_not.iter().chain(requires_via.iter()) {
+                    if let Ok(c) = Country::parse(c) {
+                        named_countries.push(c);
+                    }
+                }
+            }
+        }
+        named_countries.sort();
+        named_countries.dedup();
+        CheckIndex {
+            regime,
+            common_breakpoints,
+            cache: FastMap::default(),
+            by_raw: FastMap::default(),
+            timelines: Vec::new(),
+            hs_class: FastMap::default(),
+            named_countries,
+        }
+    }
+
+    fn key(&mut self, s: &Shipment) -> Key {
+        let regime = self.regime;
+        let hs = *self.hs_class.entry(s.hs.key()).or_insert_with(|| {
+            let touched = [Direction::FromDprk, Direction::ToDprk]
+                .iter()
+                .any(|d| !regime.relevant_measures(&s.hs, *d).is_empty());
+            if touched {
+                s.hs.key()
+            } else {
+                0
+            }
+        });
+        let named = |c: Country| self.named_countries.binary_search(&c).is_ok().then_some(c);
+        Key {
+            hs,
+            origin: named(s.origin),
+            destination_is_dprk: s.destination.is_dprk(),
+            via: s.via.and_then(named),
+        }
     }
 
     /// The days on which this key's verdict can change.
@@ -101,54 +226,98 @@ impl<'r> CheckIndex<'r> {
         out
     }
 
-    fn timeline(&mut self, s: &Shipment) -> Arc<Vec<Segment>> {
-        // Only whether the destination is the DPRK matters (no measure names another
-        // destination), while the origin matters for exceptions such as `origin_not`.
-        let key = Key { hs: s.hs.key(), origin: s.origin, destination_is_dprk: s.destination.is_dprk(), via: s.via };
-        if let Some(t) = self.cache.get(&key) {
-            return Arc::clone(t);
+    fn timeline(&mut self, s: &Shipment) -> usize {
+        // Fast path: one hash lookup on the row's own key.
+        let raw = RawKey {
+            hs: s.hs.key(),
+            origin: s.origin,
+            destination_is_dprk: s.destination.is_dprk(),
+            via: s.via,
+        };
+        if let Some(&t) = self.by_raw.get(&raw) {
+            return t;
+        }
+        let t = self.timeline_slow(s);
+        self.by_raw.insert(raw, t);
+        t
+    }
+
+    fn timeline_slow(&mut self, s: &Shipment) -> usize {
+        let key = self.key(s);
+        if let Some(&t) = self.cache.get(&key) {
+            return t;
         }
         let mut segments: Vec<Segment> = Vec::new();
         for start in self.breakpoints(s) {
-            let probe = Shipment { date: start, quantity: None, value_usd: None, ..s.clone() };
+            let probe = Shipment {
+                date: start,
+                quantity: None,
+                value_usd: None,
+                ..s.clone()
+            };
             let a = self.regime.check(&probe);
             if segments.last().is_some_and(|last| last.assessment == a) {
                 continue;
             }
-            let citations_text = a.citations.iter().map(|c| if c.paragraph.starts_with(|ch: char| ch.is_ascii_digit()) { format!("{} OP{}", c.resolution, c.paragraph) } else { format!("{} {}", c.resolution, c.paragraph) }).collect::<Vec<_>>().join("; ");
-            let conditions_text = a.conditions.iter().map(|c| format!("{}: {}", c.citation, c.text)).collect::<Vec<_>>().join(" | ");
+            let citations_text = citations_text(&a);
+            let conditions_text = a
+                .conditions
+                .iter()
+                .map(|c| format!("{}: {}", c.citation, c.text))
+                .collect::<Vec<_>>()
+                .join(" | ");
             let has_cap = a.conditions.iter().any(|c| c.kind == ConditionKind::Cap);
-            segments.push(Segment { start, assessment: a, citations_text, conditions_text, has_cap });
+            let csv_tail = format!(
+                ",{},{},{}\n",
+                a.verdict.as_str(),
+                csv_field(&citations_text),
+                csv_field(&conditions_text)
+            );
+            segments.push(Segment {
+                start,
+                assessment: a,
+                citations_text,
+                conditions_text,
+                csv_tail,
+                has_cap,
+            });
         }
-        let t = Arc::new(segments);
-        self.cache.insert(key, Arc::clone(&t));
+        let starts = segments.iter().map(|s| s.start).collect();
+        self.timelines.push(Timeline { starts, segments });
+        let t = self.timelines.len() - 1;
+        self.cache.insert(key, t);
         t
     }
 
     /// The segment in force for this shipment's date, ignoring quantity and value.
-    pub fn segment(&mut self, s: &Shipment) -> (Arc<Vec<Segment>>, usize) {
-        let t = self.timeline(s);
-        let i = t.partition_point(|seg| seg.start <= s.date).saturating_sub(1);
-        (t, i)
+    pub fn segment(&mut self, s: &Shipment) -> &Segment {
+        let ti = self.timeline(s);
+        let t = &self.timelines[ti];
+        // The first breakpoint is NaiveDate::MIN, so every date has a segment.
+        let i = t.starts.partition_point(|d| *d <= s.date).saturating_sub(1);
+        &t.segments[i]
     }
 
     /// The verdict for a shipment: the memoized segment, or the full check when a
     /// quantity or value meets a cap.
     pub fn verdict(&mut self, s: &Shipment) -> Verdict {
-        let (t, i) = self.segment(s);
-        match t.get(i) {
-            Some(seg) if needs_full_check(seg, s) => self.regime.check(s).verdict,
-            Some(seg) => seg.assessment.verdict,
-            None => self.regime.check(s).verdict,
+        let regime = self.regime;
+        let seg = self.segment(s);
+        if needs_full_check(seg, s) {
+            regime.check(s).verdict
+        } else {
+            seg.assessment.verdict
         }
     }
 
     /// Full assessment (cloned from the memo, or computed when quantities matter).
     pub fn assess(&mut self, s: &Shipment) -> Assessment {
-        let (t, i) = self.segment(s);
-        match t.get(i) {
-            Some(seg) if !needs_full_check(seg, s) => seg.assessment.clone(),
-            _ => self.regime.check(s),
+        let regime = self.regime;
+        let seg = self.segment(s);
+        if needs_full_check(seg, s) {
+            regime.check(s)
+        } else {
+            seg.assessment.clone()
         }
     }
 
@@ -188,7 +357,12 @@ pub fn parse_date_fast(s: &[u8]) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y as i32, m, d)
 }
 
-/// HS parse from bytes (same rules as [`HsCode::parse`]).
+/// HS parse from bytes (same rules as [`HsCode::parse`]; plain digits take a fast path).
 pub fn parse_hs_fast(s: &[u8]) -> Option<HsCode> {
-    std::str::from_utf8(s).ok().and_then(|t| HsCode::parse(t).ok())
+    if matches!(s.len(), 2 | 4 | 6) && s.iter().all(u8::is_ascii_digit) {
+        return HsCode::from_digits(s);
+    }
+    std::str::from_utf8(s)
+        .ok()
+        .and_then(|t| HsCode::parse(t).ok())
 }

@@ -24,7 +24,10 @@ pub use check::{limit_period, Assessment, Condition, ConditionKind, Finding, Shi
 pub use country::{Country, CountryError};
 pub use error::{Issue, RegimeError, Severity};
 pub use hs::{HsCode, HsError, HsMatch, HsSpec};
-pub use index::{needs_full_check, parse_date_fast, parse_hs_fast, CheckIndex, Segment};
+pub use index::{
+    citations_text, csv_field, needs_full_check, parse_date_fast, parse_hs_fast, CheckIndex,
+    Segment,
+};
 pub use load::paragraph_is_well_formed;
 pub use model::*;
 pub use nomenclature::Nomenclature;
@@ -35,16 +38,46 @@ use std::path::Path;
 
 /// The regime files shipped with embargo, embedded so the binary runs from anywhere.
 const BUNDLED: &[(&str, &str)] = &[
-    ("1718.toml", include_str!("../../../data/regimes/dprk/1718.toml")),
-    ("1874.toml", include_str!("../../../data/regimes/dprk/1874.toml")),
-    ("2087.toml", include_str!("../../../data/regimes/dprk/2087.toml")),
-    ("2094.toml", include_str!("../../../data/regimes/dprk/2094.toml")),
-    ("2270.toml", include_str!("../../../data/regimes/dprk/2270.toml")),
-    ("2321.toml", include_str!("../../../data/regimes/dprk/2321.toml")),
-    ("2356.toml", include_str!("../../../data/regimes/dprk/2356.toml")),
-    ("2371.toml", include_str!("../../../data/regimes/dprk/2371.toml")),
-    ("2375.toml", include_str!("../../../data/regimes/dprk/2375.toml")),
-    ("2397.toml", include_str!("../../../data/regimes/dprk/2397.toml")),
+    (
+        "1718.toml",
+        include_str!("../../../data/regimes/dprk/1718.toml"),
+    ),
+    (
+        "1874.toml",
+        include_str!("../../../data/regimes/dprk/1874.toml"),
+    ),
+    (
+        "2087.toml",
+        include_str!("../../../data/regimes/dprk/2087.toml"),
+    ),
+    (
+        "2094.toml",
+        include_str!("../../../data/regimes/dprk/2094.toml"),
+    ),
+    (
+        "2270.toml",
+        include_str!("../../../data/regimes/dprk/2270.toml"),
+    ),
+    (
+        "2321.toml",
+        include_str!("../../../data/regimes/dprk/2321.toml"),
+    ),
+    (
+        "2356.toml",
+        include_str!("../../../data/regimes/dprk/2356.toml"),
+    ),
+    (
+        "2371.toml",
+        include_str!("../../../data/regimes/dprk/2371.toml"),
+    ),
+    (
+        "2375.toml",
+        include_str!("../../../data/regimes/dprk/2375.toml"),
+    ),
+    (
+        "2397.toml",
+        include_str!("../../../data/regimes/dprk/2397.toml"),
+    ),
 ];
 
 /// A goods measure that covers an HS code.
@@ -81,7 +114,12 @@ pub struct Regime {
 impl Regime {
     /// The bundled regime (data/regimes/dprk at build time).
     pub fn bundled() -> Result<Regime, RegimeError> {
-        Regime::from_sources(BUNDLED.iter().map(|(n, t)| (format!("data/regimes/dprk/{n}"), t.to_string())).collect())
+        Regime::from_sources(
+            BUNDLED
+                .iter()
+                .map(|(n, t)| (format!("data/regimes/dprk/{n}"), t.to_string()))
+                .collect(),
+        )
     }
 
     /// Read every `*.toml` in `dir`.
@@ -92,7 +130,10 @@ impl Regime {
     /// Build from (file name, text) pairs. Fails with every problem found.
     pub fn from_sources(sources: Vec<(String, String)>) -> Result<Regime, RegimeError> {
         let (regime, issues) = Regime::build(sources);
-        let errors: Vec<Issue> = issues.into_iter().filter(|i| i.severity == Severity::Error).collect();
+        let errors: Vec<Issue> = issues
+            .into_iter()
+            .filter(|i| i.severity == Severity::Error)
+            .collect();
         match regime {
             Some(r) if errors.is_empty() => Ok(r),
             _ => Err(RegimeError::Invalid(errors)),
@@ -101,7 +142,10 @@ impl Regime {
 
     /// Validate files: every problem (errors and warnings), with file and line.
     /// With a nomenclature, also checks that each HS code exists in it.
-    pub fn validate_sources(sources: Vec<(String, String)>, nomenclature: Option<&Nomenclature>) -> Vec<Issue> {
+    pub fn validate_sources(
+        sources: Vec<(String, String)>,
+        nomenclature: Option<&Nomenclature>,
+    ) -> Vec<Issue> {
         let (regime, mut issues) = Regime::build(sources);
         if let Some(r) = &regime {
             issues.extend(r.semantic_issues());
@@ -115,7 +159,11 @@ impl Regime {
 
     fn build(sources: Vec<(String, String)>) -> (Option<Regime>, Vec<Issue>) {
         let mut issues = Vec::new();
-        let mut loaded = load::Loaded { resolutions: Vec::new(), measures: Vec::new(), refs: Vec::new() };
+        let mut loaded = load::Loaded {
+            resolutions: Vec::new(),
+            measures: Vec::new(),
+            refs: Vec::new(),
+        };
         for (name, text) in &sources {
             load::parse_file(name, text, &mut issues, &mut loaded);
         }
@@ -123,7 +171,11 @@ impl Regime {
         let mut resolutions = loaded.resolutions;
         resolutions.sort_by_key(|r| r.adopted);
         let measures = loaded.measures;
-        let by_id: HashMap<String, usize> = measures.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect();
+        let by_id: HashMap<String, usize> = measures
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id.clone(), i))
+            .collect();
         let mut relaxers: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, m) in measures.iter().enumerate() {
             for target in m.applies_to() {
@@ -131,7 +183,17 @@ impl Regime {
             }
         }
         let hs_index = build_hs_index(&measures);
-        (Some(Regime { resolutions, measures, by_id, relaxers, hs_index, sources }), issues)
+        (
+            Some(Regime {
+                resolutions,
+                measures,
+                by_id,
+                relaxers,
+                hs_index,
+                sources,
+            }),
+            issues,
+        )
     }
 
     pub fn resolutions(&self) -> &[Resolution] {
@@ -152,26 +214,45 @@ impl Regime {
 
     /// Measures of one paragraph. "29" also finds "29(a)" and "29(b)"; "Annex IV" finds the annex.
     pub fn paragraph(&self, resolution: &str, paragraph: &str) -> Vec<&Measure> {
-        let p = paragraph.trim().trim_start_matches("OP").trim_start_matches("op").trim();
+        let p = paragraph
+            .trim()
+            .trim_start_matches("OP")
+            .trim_start_matches("op")
+            .trim();
         self.measures
             .iter()
-            .filter(|m| m.resolution == resolution && (m.paragraph == p || m.paragraph.starts_with(&format!("{p}("))))
+            .filter(|m| {
+                m.resolution == resolution
+                    && (m.paragraph == p || m.paragraph.starts_with(&format!("{p}(")))
+            })
             .collect()
     }
 
     /// The measures in force on a date, in file order.
     pub fn in_force(&self, date: chrono::NaiveDate) -> Vec<&Measure> {
-        self.measures.iter().filter(|m| m.in_force_on(date)).collect()
+        self.measures
+            .iter()
+            .filter(|m| m.in_force_on(date))
+            .collect()
     }
 
     /// Exceptions, caps and wind-downs that name this measure in `applies_to`.
     pub fn relaxing(&self, id: &str) -> impl Iterator<Item = &Measure> {
-        self.relaxers.get(id).into_iter().flatten().map(|&i| &self.measures[i])
+        self.relaxers
+            .get(id)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.measures[i])
     }
 
     /// Goods bans and caps in force on `date` whose HS scope covers `hs` in `direction`.
     /// One entry per measure: the best-matching HS entry (exact and full first).
-    pub fn goods_coverage(&self, hs: &HsCode, direction: Direction, date: chrono::NaiveDate) -> Vec<Coverage<'_>> {
+    pub fn goods_coverage(
+        &self,
+        hs: &HsCode,
+        direction: Direction,
+        date: chrono::NaiveDate,
+    ) -> Vec<Coverage<'_>> {
         let mut best: Vec<Coverage<'_>> = Vec::new();
         let mut consider = |mi: usize, ei: usize, exact: bool| {
             let m = &self.measures[mi];
@@ -180,7 +261,11 @@ impl Regime {
             }
             let entry = &m.hs_scope()[ei];
             let rank = |c: &Coverage| (c.exact as u8) * 2 + (!c.entry.partial) as u8;
-            let cand = Coverage { measure: m, entry, exact };
+            let cand = Coverage {
+                measure: m,
+                entry,
+                exact,
+            };
             match best.iter_mut().find(|c| c.measure.id == m.id) {
                 Some(c) if rank(&cand) > rank(c) => *c = cand,
                 Some(_) => {}
@@ -191,7 +276,11 @@ impl Regime {
             if n > hs.digits() {
                 break;
             }
-            if let Some(v) = self.hs_index.covered.get(&(direction, hs.truncate(n).key())) {
+            if let Some(v) = self
+                .hs_index
+                .covered
+                .get(&(direction, hs.truncate(n).key()))
+            {
                 for &(mi, ei) in v {
                     consider(mi, ei, true);
                 }
@@ -208,7 +297,11 @@ impl Regime {
 
     /// Measures that apply to a designated person, entity or vessel (asset freeze, travel
     /// ban, port entry ban...), optionally only those in force on a date.
-    pub fn designation_measures(&self, target: TargetKind, date: Option<chrono::NaiveDate>) -> Vec<&Measure> {
+    pub fn designation_measures(
+        &self,
+        target: TargetKind,
+        date: Option<chrono::NaiveDate>,
+    ) -> Vec<&Measure> {
         self.measures
             .iter()
             .filter(|m| matches!(&m.kind, MeasureKind::Designation { targets, .. } if targets.contains(&target)))
@@ -220,9 +313,24 @@ impl Regime {
     /// what a resolution changed (and by the property tests: a resolution never changes a
     /// verdict before its adoption). Links to dropped measures are dropped with them.
     pub fn restricted(&self, keep: impl Fn(&Resolution) -> bool) -> Result<Regime, RegimeError> {
-        let files: Vec<&str> = self.resolutions.iter().filter(|r| keep(r)).map(|r| r.origin.file.as_str()).collect();
-        let kept: Vec<(String, String)> = self.sources.iter().filter(|(n, _)| files.contains(&n.as_str())).cloned().collect();
-        let ids: std::collections::HashSet<String> = self.measures.iter().filter(|m| files.contains(&m.origin.file.as_str())).map(|m| m.id.clone()).collect();
+        let files: Vec<&str> = self
+            .resolutions
+            .iter()
+            .filter(|r| keep(r))
+            .map(|r| r.origin.file.as_str())
+            .collect();
+        let kept: Vec<(String, String)> = self
+            .sources
+            .iter()
+            .filter(|(n, _)| files.contains(&n.as_str()))
+            .cloned()
+            .collect();
+        let ids: std::collections::HashSet<String> = self
+            .measures
+            .iter()
+            .filter(|m| files.contains(&m.origin.file.as_str()))
+            .map(|m| m.id.clone())
+            .collect();
         // Drop references to measures of removed resolutions so that the subset loads.
         let cleaned = kept
             .into_iter()
@@ -259,7 +367,11 @@ impl Regime {
             if n > hs.digits() {
                 break;
             }
-            if let Some(v) = self.hs_index.covered.get(&(direction, hs.truncate(n).key())) {
+            if let Some(v) = self
+                .hs_index
+                .covered
+                .get(&(direction, hs.truncate(n).key()))
+            {
                 idx.extend(v.iter().map(|(m, _)| *m));
             }
         }
@@ -286,23 +398,35 @@ impl Regime {
 fn build_hs_index(measures: &[Measure]) -> HsIndex {
     let mut idx = HsIndex::default();
     for (mi, m) in measures.iter().enumerate() {
-        if !matches!(m.kind, MeasureKind::GoodsBan { .. } | MeasureKind::Cap { .. }) {
+        if !matches!(
+            m.kind,
+            MeasureKind::GoodsBan { .. } | MeasureKind::Cap { .. }
+        ) {
             continue;
         }
         for &dir in m.directions() {
             for (ei, e) in m.hs_scope().iter().enumerate() {
                 match &e.spec {
                     HsSpec::Code { code } => {
-                        idx.covered.entry((dir, code.key())).or_default().push((mi, ei));
+                        idx.covered
+                            .entry((dir, code.key()))
+                            .or_default()
+                            .push((mi, ei));
                         for n in [2usize, 4] {
                             if n < code.digits() {
-                                idx.children.entry((dir, code.truncate(n).key())).or_default().push((mi, ei));
+                                idx.children
+                                    .entry((dir, code.truncate(n).key()))
+                                    .or_default()
+                                    .push((mi, ei));
                             }
                         }
                     }
                     HsSpec::ChapterRange { .. } => {
                         for c in e.spec.codes() {
-                            idx.covered.entry((dir, c.key())).or_default().push((mi, ei));
+                            idx.covered
+                                .entry((dir, c.key()))
+                                .or_default()
+                                .push((mi, ei));
                         }
                     }
                 }
@@ -314,7 +438,10 @@ fn build_hs_index(measures: &[Measure]) -> HsIndex {
 
 /// Read all `*.toml` files of a directory, sorted by name.
 pub fn read_dir_sources(dir: &Path) -> Result<Vec<(String, String)>, RegimeError> {
-    let io = |e: std::io::Error| RegimeError::Io { path: dir.display().to_string(), source: e };
+    let io = |e: std::io::Error| RegimeError::Io {
+        path: dir.display().to_string(),
+        source: e,
+    };
     let mut paths: Vec<_> = std::fs::read_dir(dir)
         .map_err(io)?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -327,7 +454,10 @@ pub fn read_dir_sources(dir: &Path) -> Result<Vec<(String, String)>, RegimeError
     paths
         .into_iter()
         .map(|p| {
-            let text = std::fs::read_to_string(&p).map_err(|e| RegimeError::Io { path: p.display().to_string(), source: e })?;
+            let text = std::fs::read_to_string(&p).map_err(|e| RegimeError::Io {
+                path: p.display().to_string(),
+                source: e,
+            })?;
             Ok((p.display().to_string(), text))
         })
         .collect()

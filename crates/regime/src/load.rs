@@ -157,18 +157,29 @@ impl FileCtx<'_> {
     fn date(&mut self, v: &Spanned<toml::value::Datetime>, field: &str) -> Option<NaiveDate> {
         let dt = v.get_ref();
         let parsed = match (dt.date, dt.time) {
-            (Some(d), None) => NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day)),
+            (Some(d), None) => {
+                NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+            }
             _ => None,
         };
         if parsed.is_none() {
-            self.error(v.span(), field, format!("{dt} is not a plain date (write YYYY-MM-DD)"));
+            self.error(
+                v.span(),
+                field,
+                format!("{dt} is not a plain date (write YYYY-MM-DD)"),
+            );
         }
         parsed
     }
 }
 
 pub(crate) fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes().iter().take(offset.min(text.len())).filter(|b| **b == b'\n').count() + 1
+    text.as_bytes()
+        .iter()
+        .take(offset.min(text.len()))
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 /// Paragraph ids: "8", "29(b)", "8(a)(iii)", "11-17", "Annex IV", "annex".
@@ -191,8 +202,12 @@ pub fn paragraph_is_well_formed(p: &str) -> bool {
     }
     let mut rest = &p[digits.len()..];
     while !rest.is_empty() {
-        let Some(inner) = rest.strip_prefix('(') else { return false };
-        let Some(close) = inner.find(')') else { return false };
+        let Some(inner) = rest.strip_prefix('(') else {
+            return false;
+        };
+        let Some(close) = inner.find(')') else {
+            return false;
+        };
         let sub = &inner[..close];
         if sub.is_empty() || !sub.chars().all(|c| c.is_ascii_lowercase()) {
             return false;
@@ -223,25 +238,52 @@ pub(crate) fn parse_file(name: &str, text: &str, issues: &mut Vec<Issue>, out: &
     let r = raw.resolution.into_inner();
     let number = r.number.get_ref().clone();
     if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit()) {
-        cx.error(r.number.span(), "resolution.number", format!("{number:?} is not a resolution number"));
+        cx.error(
+            r.number.span(),
+            "resolution.number",
+            format!("{number:?} is not a resolution number"),
+        );
     }
-    let Some(adopted) = cx.date(&r.adopted, "resolution.adopted") else { return };
+    let Some(adopted) = cx.date(&r.adopted, "resolution.adopted") else {
+        return;
+    };
     if chrono::Datelike::year(&adopted) != r.year {
-        cx.error(r.adopted.span(), "resolution.adopted", format!("adopted {adopted} is not in year {}", r.year));
+        cx.error(
+            r.adopted.span(),
+            "resolution.adopted",
+            format!("adopted {adopted} is not in year {}", r.year),
+        );
     }
     if r.sources.is_empty() {
-        cx.error(res_span.clone(), "resolution.sources", "a resolution needs at least one source");
+        cx.error(
+            res_span.clone(),
+            "resolution.sources",
+            "a resolution needs at least one source",
+        );
     }
     let mut triggers = Vec::new();
     for t in r.triggers {
         let span = t.span();
         let t = t.into_inner();
-        let Some(date) = cx.date(&t.date, "resolution.triggers.date") else { continue };
+        let Some(date) = cx.date(&t.date, "resolution.triggers.date") else {
+            continue;
+        };
         if date > adopted {
-            cx.error(span, "resolution.triggers.date", format!("trigger {date} is after adoption {adopted}"));
+            cx.error(
+                span,
+                "resolution.triggers.date",
+                format!("trigger {date} is after adoption {adopted}"),
+            );
             continue;
         }
-        triggers.push(Trigger { date, event: t.event, kind: t.kind, confidence: t.confidence, source: t.source, note: t.note });
+        triggers.push(Trigger {
+            date,
+            event: t.event,
+            kind: t.kind,
+            confidence: t.confidence,
+            source: t.source,
+            note: t.note,
+        });
     }
     out.resolutions.push(Resolution {
         number: number.clone(),
@@ -252,7 +294,10 @@ pub(crate) fn parse_file(name: &str, text: &str, issues: &mut Vec<Issue>, out: &
         triggers,
         sources: r.sources,
         notes: r.notes,
-        origin: SourceLocation { file: name.to_string(), line: cx.line(res_span) },
+        origin: SourceLocation {
+            file: name.to_string(),
+            line: cx.line(res_span),
+        },
     });
 
     for m in raw.measure {
@@ -265,7 +310,11 @@ pub(crate) fn parse_file(name: &str, text: &str, issues: &mut Vec<Issue>, out: &
     }
 }
 
-fn directions(cx: &mut FileCtx, m: &RawMeasure, line_span: std::ops::Range<usize>) -> Option<Vec<Direction>> {
+fn directions(
+    cx: &mut FileCtx,
+    m: &RawMeasure,
+    line_span: std::ops::Range<usize>,
+) -> Option<Vec<Direction>> {
     match &m.direction {
         Some(d) => Some(match d.get_ref() {
             RawDirection::FromDprk => vec![Direction::FromDprk],
@@ -273,7 +322,14 @@ fn directions(cx: &mut FileCtx, m: &RawMeasure, line_span: std::ops::Range<usize
             RawDirection::Both => vec![Direction::FromDprk, Direction::ToDprk],
         }),
         None => {
-            cx.error(line_span, "direction", format!("a {} measure needs a direction (from_dprk, to_dprk or both)", m.kind.get_ref()));
+            cx.error(
+                line_span,
+                "direction",
+                format!(
+                    "a {} measure needs a direction (from_dprk, to_dprk or both)",
+                    m.kind.get_ref()
+                ),
+            );
             None
         }
     }
@@ -305,42 +361,87 @@ fn hs_entries(cx: &mut FileCtx, raw: &[Spanned<RawHs>]) -> Vec<HsEntry> {
             }
         };
         if out.iter().any(|e| e.spec == spec) {
-            cx.error(span, "hs", format!("HS {spec} is listed twice in this measure"));
+            cx.error(
+                span,
+                "hs",
+                format!("HS {spec} is listed twice in this measure"),
+            );
             continue;
         }
         if h.provenance == HsProvenance::Analyst && h.confidence == Confidence::Confirmed {
-            cx.error(span, "hs.confidence", "an analyst mapping cannot be `confirmed`; only a code in a source text can");
+            cx.error(
+                span,
+                "hs.confidence",
+                "an analyst mapping cannot be `confirmed`; only a code in a source text can",
+            );
         }
-        out.push(HsEntry { spec, provenance: h.provenance, confidence: h.confidence, partial: h.partial, note: h.note.clone() });
+        out.push(HsEntry {
+            spec,
+            provenance: h.provenance,
+            confidence: h.confidence,
+            partial: h.partial,
+            note: h.note.clone(),
+        });
     }
     out
 }
 
-fn require<T: Clone>(cx: &mut FileCtx, v: &Option<T>, span: std::ops::Range<usize>, field: &str, kind: &str) -> Option<T> {
+fn require<T: Clone>(
+    cx: &mut FileCtx,
+    v: &Option<T>,
+    span: std::ops::Range<usize>,
+    field: &str,
+    kind: &str,
+) -> Option<T> {
     if v.is_none() {
         cx.error(span, field, format!("a {kind} measure needs `{field}`"));
     }
     v.clone()
 }
 
-fn build_measure(cx: &mut FileCtx, resolution: &str, adopted: NaiveDate, line: usize, m: RawMeasure, out: &mut Loaded) -> Option<Measure> {
+fn build_measure(
+    cx: &mut FileCtx,
+    resolution: &str,
+    adopted: NaiveDate,
+    line: usize,
+    m: RawMeasure,
+    out: &mut Loaded,
+) -> Option<Measure> {
     let id = m.id.get_ref().clone();
     let id_span = m.id.span();
     if !id.starts_with(&format!("{resolution}-")) {
-        cx.error(id_span.clone(), "id", format!("measure id {id:?} must start with \"{resolution}-\""));
+        cx.error(
+            id_span.clone(),
+            "id",
+            format!("measure id {id:?} must start with \"{resolution}-\""),
+        );
     }
     let paragraph = m.paragraph.get_ref().clone();
     if !paragraph_is_well_formed(&paragraph) {
-        cx.error(m.paragraph.span(), "paragraph", format!("{paragraph:?} is not a paragraph id (e.g. 8, 29(b), 8(a)(iii), 11-17, Annex IV)"));
+        cx.error(
+            m.paragraph.span(),
+            "paragraph",
+            format!(
+                "{paragraph:?} is not a paragraph id (e.g. 8, 29(b), 8(a)(iii), 11-17, Annex IV)"
+            ),
+        );
     }
     if m.sources.is_empty() {
-        cx.error(id_span.clone(), "sources", format!("measure {id} has no source"));
+        cx.error(
+            id_span.clone(),
+            "sources",
+            format!("measure {id} has no source"),
+        );
     }
     let effective_from = match &m.effective_from {
         Some(d) => {
             let d2 = cx.date(d, "effective_from")?;
             if d2 < adopted {
-                cx.error(d.span(), "effective_from", format!("{d2} is before the resolution's adoption ({adopted})"));
+                cx.error(
+                    d.span(),
+                    "effective_from",
+                    format!("{d2} is before the resolution's adoption ({adopted})"),
+                );
             }
             d2
         }
@@ -350,7 +451,11 @@ fn build_measure(cx: &mut FileCtx, resolution: &str, adopted: NaiveDate, line: u
         Some(d) => {
             let u = cx.date(d, "effective_until")?;
             if u < effective_from {
-                cx.error(d.span(), "effective_until", format!("{u} is before effective_from {effective_from}"));
+                cx.error(
+                    d.span(),
+                    "effective_until",
+                    format!("{u} is before effective_from {effective_from}"),
+                );
             }
             Some(u)
         }
@@ -361,7 +466,10 @@ fn build_measure(cx: &mut FileCtx, resolution: &str, adopted: NaiveDate, line: u
     let kind = match kind_name {
         "goods_ban" => {
             let directions = directions(cx, &m, kind_span)?;
-            MeasureKind::GoodsBan { directions, hs: hs_entries(cx, &m.hs) }
+            MeasureKind::GoodsBan {
+                directions,
+                hs: hs_entries(cx, &m.hs),
+            }
         }
         "cap" => {
             let directions = directions(cx, &m, kind_span.clone())?;
@@ -379,22 +487,51 @@ fn build_measure(cx: &mut FileCtx, resolution: &str, adopted: NaiveDate, line: u
                 }
                 if let Some(a) = l.amount {
                     if !(a.is_finite() && a > 0.0) {
-                        cx.error(ls.clone(), "limits.amount", format!("{a} is not a positive amount"));
+                        cx.error(
+                            ls.clone(),
+                            "limits.amount",
+                            format!("{a} is not a positive amount"),
+                        );
                     }
                 }
-                limits.push(CapLimit { amount: l.amount, unit: l.unit, period: l.period, from, until, note: l.note.clone() });
+                limits.push(CapLimit {
+                    amount: l.amount,
+                    unit: l.unit,
+                    period: l.period,
+                    from,
+                    until,
+                    note: l.note.clone(),
+                });
             }
             if limits.is_empty() {
-                cx.error(kind_span.clone(), "limits", "a cap needs at least one limit");
+                cx.error(
+                    kind_span.clone(),
+                    "limits",
+                    "a cap needs at least one limit",
+                );
             }
-            let combine = m.combine.unwrap_or(if limits.len() > 1 { CapCombine::FirstReached } else { CapCombine::Single });
-            MeasureKind::Cap { directions, hs: hs_entries(cx, &m.hs), limits, combine, applies_to: refs(&m.applies_to) }
+            let combine = m.combine.unwrap_or(if limits.len() > 1 {
+                CapCombine::FirstReached
+            } else {
+                CapCombine::Single
+            });
+            MeasureKind::Cap {
+                directions,
+                hs: hs_entries(cx, &m.hs),
+                limits,
+                combine,
+                applies_to: refs(&m.applies_to),
+            }
         }
         "exception" => {
             let exception = require(cx, &m.exception, kind_span.clone(), "exception", kind_name)?;
             let condition = require(cx, &m.condition, kind_span.clone(), "condition", kind_name)?;
             if m.applies_to.is_empty() {
-                cx.error(kind_span.clone(), "applies_to", "an exception must name the measures it applies to");
+                cx.error(
+                    kind_span.clone(),
+                    "applies_to",
+                    "an exception must name the measures it applies to",
+                );
             }
             let mut origin_not = Vec::new();
             for c in &m.origin_not {
@@ -413,7 +550,14 @@ fn build_measure(cx: &mut FileCtx, resolution: &str, adopted: NaiveDate, line: u
                 },
                 None => None,
             };
-            MeasureKind::Exception { exception, applies_to: refs(&m.applies_to), hs: hs_entries(cx, &m.hs), origin_not, requires_via, condition }
+            MeasureKind::Exception {
+                exception,
+                applies_to: refs(&m.applies_to),
+                hs: hs_entries(cx, &m.hs),
+                origin_not,
+                requires_via,
+                condition,
+            }
         }
         "wind_down" => {
             let days = require(cx, &m.days, kind_span.clone(), "days", kind_name)?;
@@ -423,7 +567,11 @@ fn build_measure(cx: &mut FileCtx, resolution: &str, adopted: NaiveDate, line: u
                 cx.error(kind_span.clone(), "effective_until", format!("a wind-down of {days} days from {effective_from} ends on {end}; leave effective_until out"));
             }
             effective_until = Some(end);
-            MeasureKind::WindDown { applies_to: refs(&m.applies_to), days, scope }
+            MeasureKind::WindDown {
+                applies_to: refs(&m.applies_to),
+                days,
+                scope,
+            }
         }
         "labour" => {
             let rule = require(cx, &m.rule, kind_span.clone(), "rule", kind_name)?;
@@ -432,7 +580,13 @@ fn build_measure(cx: &mut FileCtx, resolution: &str, adopted: NaiveDate, line: u
                 "no_new" => LabourRule::NoNew,
                 "repatriate" => LabourRule::Repatriate,
                 other => {
-                    cx.error(rule.span(), "rule", format!("labour rule {other:?} is not one of no_increase, no_new, repatriate"));
+                    cx.error(
+                        rule.span(),
+                        "rule",
+                        format!(
+                            "labour rule {other:?} is not one of no_increase, no_new, repatriate"
+                        ),
+                    );
                     return None;
                 }
             };
@@ -441,7 +595,11 @@ fn build_measure(cx: &mut FileCtx, resolution: &str, adopted: NaiveDate, line: u
                 None => None,
             };
             if rule == LabourRule::Repatriate && deadline.is_none() {
-                cx.error(kind_span.clone(), "deadline", "a repatriation needs a deadline");
+                cx.error(
+                    kind_span.clone(),
+                    "deadline",
+                    "a repatriation needs a deadline",
+                );
             }
             MeasureKind::Labour { rule, deadline }
         }
@@ -458,31 +616,65 @@ fn build_measure(cx: &mut FileCtx, resolution: &str, adopted: NaiveDate, line: u
         "services" => {
             let directions = directions(cx, &m, kind_span.clone())?;
             let services = require(cx, &m.services, kind_span.clone(), "services", kind_name)?;
-            MeasureKind::Services { directions, services }
+            MeasureKind::Services {
+                directions,
+                services,
+            }
         }
         "designation" => {
             if m.targets.is_empty() || m.effects.is_empty() {
-                cx.error(kind_span.clone(), "targets", "a designation measure needs `targets` and `effects`");
+                cx.error(
+                    kind_span.clone(),
+                    "targets",
+                    "a designation measure needs `targets` and `effects`",
+                );
             }
-            MeasureKind::Designation { targets: m.targets.clone(), effects: m.effects.clone() }
+            MeasureKind::Designation {
+                targets: m.targets.clone(),
+                effects: m.effects.clone(),
+            }
         }
-        "listing" => MeasureKind::Listing { individuals: m.individuals, entities: m.entities, vessels: m.vessels },
+        "listing" => MeasureKind::Listing {
+            individuals: m.individuals,
+            entities: m.entities,
+            vessels: m.vessels,
+        },
         other => {
             cx.error(kind_span, "kind", format!("unknown measure kind {other:?}"));
             return None;
         }
     };
-    let applies_allowed = matches!(kind, MeasureKind::Cap { .. } | MeasureKind::Exception { .. } | MeasureKind::WindDown { .. });
+    let applies_allowed = matches!(
+        kind,
+        MeasureKind::Cap { .. } | MeasureKind::Exception { .. } | MeasureKind::WindDown { .. }
+    );
     if !m.applies_to.is_empty() && !applies_allowed {
-        cx.error(m.applies_to[0].span(), "applies_to", format!("a {} measure cannot apply to other measures", kind.name()));
+        cx.error(
+            m.applies_to[0].span(),
+            "applies_to",
+            format!("a {} measure cannot apply to other measures", kind.name()),
+        );
     }
-    if !m.hs.is_empty() && kind.name() != "goods_ban" && kind.name() != "cap" && kind.name() != "exception" {
-        cx.error(m.hs[0].span(), "hs", format!("a {} measure has no HS scope", kind.name()));
+    if !m.hs.is_empty()
+        && kind.name() != "goods_ban"
+        && kind.name() != "cap"
+        && kind.name() != "exception"
+    {
+        cx.error(
+            m.hs[0].span(),
+            "hs",
+            format!("a {} measure has no HS scope", kind.name()),
+        );
     }
     let idx = out.measures.len();
     for (field, list) in [("supersedes", &m.supersedes), ("applies_to", &m.applies_to)] {
         for r in list {
-            out.refs.push(RefSite { measure: idx, target: r.get_ref().clone(), field, line: cx.line(r.span()) });
+            out.refs.push(RefSite {
+                measure: idx,
+                target: r.get_ref().clone(),
+                field,
+                line: cx.line(r.span()),
+            });
         }
     }
     Some(Measure {
@@ -499,7 +691,10 @@ fn build_measure(cx: &mut FileCtx, resolution: &str, adopted: NaiveDate, line: u
         paragraph_confidence: m.paragraph_confidence.unwrap_or(m.confidence),
         sources: m.sources,
         notes: m.notes,
-        origin: SourceLocation { file: cx.name.to_string(), line },
+        origin: SourceLocation {
+            file: cx.name.to_string(),
+            line,
+        },
     })
 }
 
@@ -544,7 +739,10 @@ pub(crate) fn link(loaded: &mut Loaded, issues: &mut Vec<Issue>) {
             message,
         };
         let Some(&target) = by_id.get(&site.target) else {
-            issues.push(err(format!("{} names unknown measure {:?}", src.id, site.target)));
+            issues.push(err(format!(
+                "{} names unknown measure {:?}",
+                src.id, site.target
+            )));
             continue;
         };
         if target == site.measure {
@@ -552,11 +750,28 @@ pub(crate) fn link(loaded: &mut Loaded, issues: &mut Vec<Issue>) {
             continue;
         }
         let t = &loaded.measures[target];
-        if site.field == "applies_to" && !matches!(t.kind, MeasureKind::GoodsBan { .. } | MeasureKind::Cap { .. } | MeasureKind::JointVenture { .. } | MeasureKind::Labour { .. } | MeasureKind::Shipping { .. }) {
-            issues.push(err(format!("{} applies to {}, a {} measure, which nothing can relax", src.id, t.id, t.kind.name())));
+        if site.field == "applies_to"
+            && !matches!(
+                t.kind,
+                MeasureKind::GoodsBan { .. }
+                    | MeasureKind::Cap { .. }
+                    | MeasureKind::JointVenture { .. }
+                    | MeasureKind::Labour { .. }
+                    | MeasureKind::Shipping { .. }
+            )
+        {
+            issues.push(err(format!(
+                "{} applies to {}, a {} measure, which nothing can relax",
+                src.id,
+                t.id,
+                t.kind.name()
+            )));
         }
         if site.field == "applies_to" && t.effective_until.is_some_and(|u| u < src.effective_from) {
-            issues.push(err(format!("{} starts {} but {} it applies to has ended on {:?}", src.id, src.effective_from, t.id, t.effective_until)));
+            issues.push(err(format!(
+                "{} starts {} but {} it applies to has ended on {:?}",
+                src.id, src.effective_from, t.id, t.effective_until
+            )));
         }
     }
     // Supersession: the superseded measure ends the day before its successor starts.
@@ -583,14 +798,19 @@ pub(crate) fn link(loaded: &mut Loaded, issues: &mut Vec<Issue>) {
             });
             continue;
         }
-        let Some(day_before) = new_from.pred_opt() else { continue };
+        let Some(day_before) = new_from.pred_opt() else {
+            continue;
+        };
         if day_before < o.effective_from {
             issues.push(Issue {
                 severity: Severity::Error,
                 file: new_origin.file.clone(),
                 line: new_origin.line,
                 field: "supersedes".into(),
-                message: format!("{new_id} starts {new_from}, before {} it supersedes has started ({})", o.id, o.effective_from),
+                message: format!(
+                    "{new_id} starts {new_from}, before {} it supersedes has started ({})",
+                    o.id, o.effective_from
+                ),
             });
             continue;
         }

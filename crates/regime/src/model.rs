@@ -188,31 +188,74 @@ pub enum MeasureKind {
     /// A prohibition on goods. An empty `hs` means the goods are defined outside the HS
     /// (national luxury lists, the WMD item lists): the check reports such measures as
     /// unscoped notes, never as a match.
-    GoodsBan { directions: Vec<Direction>, hs: Vec<HsEntry> },
+    GoodsBan {
+        directions: Vec<Direction>,
+        hs: Vec<HsEntry>,
+    },
     /// A quantitative limit; trade under it is allowed until a limit is reached.
     /// `applies_to` names the bans it relaxes (2321's coal cap relaxes 2270's coal ban);
     /// a cap with no `applies_to` limits goods that are otherwise free (2397 OP5 petroleum).
-    Cap { directions: Vec<Direction>, hs: Vec<HsEntry>, limits: Vec<CapLimit>, combine: CapCombine, applies_to: Vec<String> },
+    Cap {
+        directions: Vec<Direction>,
+        hs: Vec<HsEntry>,
+        limits: Vec<CapLimit>,
+        combine: CapCombine,
+        applies_to: Vec<String>,
+    },
     /// An exception to other measures. `hs` narrows it to some goods (2397 OP7's aircraft
     /// spare parts); empty means all goods of the measures it applies to.
     /// `origin_not`: does not apply to goods originating in these countries (Rajin transit
     /// is for non-DPRK coal). `requires_via`: goods must pass through this country.
-    Exception { exception: ExceptionKind, applies_to: Vec<String>, hs: Vec<HsEntry>, origin_not: Vec<String>, requires_via: Option<String>, condition: String },
+    Exception {
+        exception: ExceptionKind,
+        applies_to: Vec<String>,
+        hs: Vec<HsEntry>,
+        origin_not: Vec<String>,
+        requires_via: Option<String>,
+        condition: String,
+    },
     /// Contracts concluded before the measure may be performed for `days` after it takes
     /// effect (through effective_from + days, inclusive).
-    WindDown { applies_to: Vec<String>, days: u32, scope: String },
-    Labour { rule: LabourRule, deadline: Option<NaiveDate> },
-    JointVenture { rule: String },
-    Services { directions: Vec<Direction>, services: String },
-    Shipping { rule: String },
-    Financial { rule: String },
-    Travel { rule: String },
+    WindDown {
+        applies_to: Vec<String>,
+        days: u32,
+        scope: String,
+    },
+    Labour {
+        rule: LabourRule,
+        deadline: Option<NaiveDate>,
+    },
+    JointVenture {
+        rule: String,
+    },
+    Services {
+        directions: Vec<Direction>,
+        services: String,
+    },
+    Shipping {
+        rule: String,
+    },
+    Financial {
+        rule: String,
+    },
+    Travel {
+        rule: String,
+    },
     /// Measures that apply to designated persons, entities or vessels.
-    Designation { targets: Vec<TargetKind>, effects: Vec<String> },
+    Designation {
+        targets: Vec<TargetKind>,
+        effects: Vec<String>,
+    },
     /// Additions to the list of designated persons, entities or vessels.
-    Listing { individuals: Option<u32>, entities: Option<u32>, vessels: Option<u32> },
+    Listing {
+        individuals: Option<u32>,
+        entities: Option<u32>,
+        vessels: Option<u32>,
+    },
     /// Institutional or political provisions (Committee, Panel, future-trigger commitments).
-    Other { rule: String },
+    Other {
+        rule: String,
+    },
 }
 
 impl MeasureKind {
@@ -299,7 +342,9 @@ impl Measure {
     /// HS scope of goods measures (bans, caps, scoped exceptions); empty otherwise.
     pub fn hs_scope(&self) -> &[HsEntry] {
         match &self.kind {
-            MeasureKind::GoodsBan { hs, .. } | MeasureKind::Cap { hs, .. } | MeasureKind::Exception { hs, .. } => hs,
+            MeasureKind::GoodsBan { hs, .. }
+            | MeasureKind::Cap { hs, .. }
+            | MeasureKind::Exception { hs, .. } => hs,
             _ => &[],
         }
     }
@@ -344,6 +389,17 @@ pub struct Citation {
     pub confidence: Confidence,
     pub content_confidence: Confidence,
     pub paragraph_confidence: Confidence,
+}
+
+impl Citation {
+    /// "2371 OP8", "2094 Annex IV".
+    pub fn short(&self) -> String {
+        if self.paragraph.starts_with(|c: char| c.is_ascii_digit()) {
+            format!("{} OP{}", self.resolution, self.paragraph)
+        } else {
+            format!("{} {}", self.resolution, self.paragraph)
+        }
+    }
 }
 
 /// A DPRK event that led the Council to act.
@@ -391,7 +447,9 @@ impl QuantityUnit {
     pub fn parse(s: &str) -> Option<QuantityUnit> {
         match s.trim().to_ascii_lowercase().as_str() {
             "kg" | "kilogram" | "kilograms" => Some(QuantityUnit::Kg),
-            "t" | "mt" | "tonne" | "tonnes" | "ton" | "tons" | "metric_ton" => Some(QuantityUnit::Tonnes),
+            "t" | "mt" | "tonne" | "tonnes" | "ton" | "tons" | "metric_ton" => {
+                Some(QuantityUnit::Tonnes)
+            }
             "bbl" | "barrel" | "barrels" => Some(QuantityUnit::Barrels),
             _ => None,
         }

@@ -24,17 +24,33 @@ impl Nomenclature {
     /// code is accepted if any edition has it.
     pub fn add_file(&mut self, path: &Path) -> Result<usize, RegimeError> {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| RegimeError::Io { path: name.clone(), source: e })?;
+        let text = std::fs::read_to_string(path).map_err(|e| RegimeError::Io {
+            path: name.clone(),
+            source: e,
+        })?;
         self.add_text(&name, &text)
     }
 
     pub fn add_text(&mut self, name: &str, text: &str) -> Result<usize, RegimeError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut rdr = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
-        let headers = rdr.headers().map_err(|e| nomen_err(name, 1, "(header)", e.to_string()))?.clone();
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(text.as_bytes());
+        let headers = rdr
+            .headers()
+            .map_err(|e| nomen_err(name, 1, "(header)", e.to_string()))?
+            .clone();
         let col = |h: &str| headers.iter().position(|x| x == h);
-        let (Some(code_col), Some(desc_col), Some(level_col)) = (col("hscode"), col("description"), col("level")) else {
-            return Err(nomen_err(name, 1, "(header)", "expected columns hscode, description, level".into()));
+        let (Some(code_col), Some(desc_col), Some(level_col)) =
+            (col("hscode"), col("description"), col("level"))
+        else {
+            return Err(nomen_err(
+                name,
+                1,
+                "(header)",
+                "expected columns hscode, description, level".into(),
+            ));
         };
         let mut n = 0;
         for (i, rec) in rdr.records().enumerate() {
@@ -48,8 +64,15 @@ impl Nomenclature {
             if !matches!(level, "2" | "4" | "6") {
                 continue; // the TOTAL row (level 5)
             }
-            let hs = HsCode::parse(code).map_err(|e| nomen_err(name, line, "hscode", e.to_string()))?;
-            self.codes.insert(hs, (rec.get(desc_col).unwrap_or("").to_string(), name.to_string()));
+            let hs =
+                HsCode::parse(code).map_err(|e| nomen_err(name, line, "hscode", e.to_string()))?;
+            self.codes.insert(
+                hs,
+                (
+                    rec.get(desc_col).unwrap_or("").to_string(),
+                    name.to_string(),
+                ),
+            );
             n += 1;
         }
         self.files.push(name.to_string());
@@ -74,7 +97,12 @@ impl Nomenclature {
 }
 
 fn nomen_err(path: &str, line: usize, field: &str, message: String) -> RegimeError {
-    RegimeError::Nomenclature { path: path.to_string(), line, field: field.to_string(), message }
+    RegimeError::Nomenclature {
+        path: path.to_string(),
+        line,
+        field: field.to_string(),
+        message,
+    }
 }
 
 impl Regime {
@@ -88,13 +116,23 @@ impl Regime {
                     if !n.contains(code) {
                         // Inside a chapter range a missing chapter is a reserved one (77):
                         // worth a warning, not an error. Named codes and range ends must exist.
-                        let inner = matches!(e.spec, crate::HsSpec::ChapterRange { .. }) && k != 0 && k != last;
+                        let inner = matches!(e.spec, crate::HsSpec::ChapterRange { .. })
+                            && k != 0
+                            && k != last;
                         out.push(Issue {
-                            severity: if inner { Severity::Warning } else { Severity::Error },
+                            severity: if inner {
+                                Severity::Warning
+                            } else {
+                                Severity::Error
+                            },
                             file: m.origin.file.clone(),
                             line: m.origin.line,
                             field: "hs".into(),
-                            message: format!("{}: HS {code} is not in the nomenclature ({})", m.id, n.files.join(", ")),
+                            message: format!(
+                                "{}: HS {code} is not in the nomenclature ({})",
+                                m.id,
+                                n.files.join(", ")
+                            ),
                         });
                     }
                 }
@@ -108,7 +146,13 @@ impl Regime {
     pub(crate) fn semantic_issues(&self) -> Vec<Issue> {
         let mut out = Vec::new();
         let ms = self.measures();
-        let issue = |m: &crate::Measure, sev: Severity, field: &str, message: String| Issue { severity: sev, file: m.origin.file.clone(), line: m.origin.line, field: field.into(), message };
+        let issue = |m: &crate::Measure, sev: Severity, field: &str, message: String| Issue {
+            severity: sev,
+            file: m.origin.file.clone(),
+            line: m.origin.line,
+            field: field.into(),
+            message,
+        };
         for (i, a) in ms.iter().enumerate() {
             // Two caps in force at once on overlapping goods in one direction contradict each other.
             if let MeasureKind::Cap { .. } = a.kind {
@@ -117,7 +161,10 @@ impl Regime {
                         continue;
                     }
                     let dirs_overlap = a.directions().iter().any(|d| b.directions().contains(d));
-                    let goods_overlap = a.hs_scope().iter().any(|x| b.hs_scope().iter().any(|y| specs_overlap(&x.spec, &y.spec)));
+                    let goods_overlap = a
+                        .hs_scope()
+                        .iter()
+                        .any(|x| b.hs_scope().iter().any(|y| specs_overlap(&x.spec, &y.spec)));
                     if dirs_overlap && goods_overlap {
                         out.push(issue(b, Severity::Error, "supersedes", format!("caps {} and {} are in force together on overlapping goods; one must supersede the other", a.id, b.id)));
                     }
@@ -128,7 +175,12 @@ impl Regime {
                             let end1 = l1.until.unwrap_or(chrono::NaiveDate::MAX);
                             let end2 = l2.until.unwrap_or(chrono::NaiveDate::MAX);
                             if l1.unit == l2.unit && l1.from <= end2 && l2.from <= end1 {
-                                out.push(issue(a, Severity::Error, "limits", format!("{}: two {} limits overlap in time", a.id, l1.unit)));
+                                out.push(issue(
+                                    a,
+                                    Severity::Error,
+                                    "limits",
+                                    format!("{}: two {} limits overlap in time", a.id, l1.unit),
+                                ));
                             }
                         }
                     }
@@ -137,12 +189,25 @@ impl Regime {
             for target in a.applies_to() {
                 if let Some(t) = self.measure(target) {
                     if !periods_overlap(a, t) {
-                        out.push(issue(a, Severity::Warning, "applies_to", format!("{} is never in force together with {} which it applies to", a.id, t.id)));
+                        out.push(issue(
+                            a,
+                            Severity::Warning,
+                            "applies_to",
+                            format!(
+                                "{} is never in force together with {} which it applies to",
+                                a.id, t.id
+                            ),
+                        ));
                     }
                 }
             }
             if a.hs_scope().is_empty() && matches!(a.kind, MeasureKind::Cap { .. }) {
-                out.push(issue(a, Severity::Warning, "hs", format!("cap {} has no HS scope: the check cannot apply it", a.id)));
+                out.push(issue(
+                    a,
+                    Severity::Warning,
+                    "hs",
+                    format!("cap {} has no HS scope: the check cannot apply it", a.id),
+                ));
             }
         }
         out
@@ -156,5 +221,6 @@ fn periods_overlap(a: &crate::Measure, b: &crate::Measure) -> bool {
 }
 
 fn specs_overlap(a: &crate::HsSpec, b: &crate::HsSpec) -> bool {
-    a.codes().iter().any(|x| b.matches(x).is_some()) || b.codes().iter().any(|y| a.matches(y).is_some())
+    a.codes().iter().any(|x| b.matches(x).is_some())
+        || b.codes().iter().any(|y| a.matches(y).is_some())
 }

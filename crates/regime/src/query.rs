@@ -29,12 +29,24 @@ impl Regime {
         let mut unchanged = 0;
         for m in self.measures() {
             match (m.in_force_on(from), m.in_force_on(to)) {
-                (false, true) => added.push(Change { measure: m, superseded_by: None }),
-                (true, false) => removed.push(Change { measure: m, superseded_by: m.superseded_by.clone() }),
+                (false, true) => added.push(Change {
+                    measure: m,
+                    superseded_by: None,
+                }),
+                (true, false) => removed.push(Change {
+                    measure: m,
+                    superseded_by: m.superseded_by.clone(),
+                }),
                 (true, true) => unchanged += 1,
                 (false, false) => {}
             }
         }
-        RegimeDiff { from, to, added, removed, unchanged }
+        RegimeDiff {
+            from,
+            to,
+            added,
+            removed,
+            unchanged,
+        }
     }
 }

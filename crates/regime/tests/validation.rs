@@ -4,13 +4,19 @@
 use embargo_regime::*;
 
 fn bundled_sources() -> Vec<(String, String)> {
-    Regime::bundled().unwrap_or_else(|e| panic!("{e}")).sources().to_vec()
+    Regime::bundled()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .sources()
+        .to_vec()
 }
 
 fn with_file(name: &str, text: &str) -> Vec<Issue> {
     let mut s = bundled_sources();
     s.push((name.to_string(), text.to_string()));
-    Regime::validate_sources(s, None).into_iter().filter(|i| i.severity == Severity::Error).collect()
+    Regime::validate_sources(s, None)
+        .into_iter()
+        .filter(|i| i.severity == Severity::Error)
+        .collect()
 }
 
 const HEAD: &str = "[resolution]\nnumber = \"9999\"\nyear = 2020\nadopted = 2020-01-01\nsymbol = \"S/RES/9999 (2020)\"\ntitle = \"test\"\nsources = [\"test\"]\n";
@@ -18,7 +24,10 @@ const HEAD: &str = "[resolution]\nnumber = \"9999\"\nyear = 2020\nadopted = 2020
 #[test]
 fn bundled_files_validate_clean() {
     let issues = Regime::validate_sources(bundled_sources(), None);
-    let errors: Vec<_> = issues.iter().filter(|i| i.severity == Severity::Error).collect();
+    let errors: Vec<_> = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
 }
 
@@ -27,7 +36,10 @@ fn bad_hs_code_names_file_line_and_field() {
     let text = format!("{HEAD}\n[[measure]]\nid = \"9999-1-x\"\nparagraph = \"1\"\nkind = \"goods_ban\"\ndirection = \"from_dprk\"\ntitle = \"x\"\nconfidence = \"confirmed\"\nsources = [\"s\"]\n  [[measure.hs]]\n  code = \"27A1\"\n  provenance = \"analyst\"\n  confidence = \"unconfirmed\"\n");
     let errs = with_file("bad.toml", &text);
     assert_eq!(errs.len(), 1, "{errs:#?}");
-    assert_eq!((errs[0].file.as_str(), errs[0].line, errs[0].field.as_str()), ("bad.toml", 18, "hs.code"));
+    assert_eq!(
+        (errs[0].file.as_str(), errs[0].line, errs[0].field.as_str()),
+        ("bad.toml", 18, "hs.code")
+    );
 }
 
 #[test]
@@ -41,29 +53,45 @@ fn syntax_error_has_a_line() {
 fn unknown_field_and_bad_enum_are_errors() {
     let errs = with_file("f.toml", &format!("{HEAD}\n[[measure]]\nid = \"9999-1-x\"\nparagraph = \"1\"\nkind = \"goods_ban\"\ndirection = \"sideways\"\ntitle = \"x\"\nconfidence = \"confirmed\"\nsources = [\"s\"]\n"));
     assert!(!errs.is_empty());
-    assert!(errs[0].message.contains("sideways") || errs[0].message.contains("unknown variant"), "{errs:#?}");
+    assert!(
+        errs[0].message.contains("sideways") || errs[0].message.contains("unknown variant"),
+        "{errs:#?}"
+    );
 }
 
 #[test]
 fn dangling_supersession_and_self_reference() {
     let text = format!("{HEAD}\n[[measure]]\nid = \"9999-1-x\"\nparagraph = \"1\"\nkind = \"shipping\"\nrule = \"r\"\ntitle = \"x\"\nconfidence = \"confirmed\"\nsources = [\"s\"]\nsupersedes = [\"no-such-measure\"]\n");
     let errs = with_file("dangling.toml", &text);
-    assert!(errs.iter().any(|e| e.field == "supersedes" && e.line == 17 && e.message.contains("no-such-measure")), "{errs:#?}");
+    assert!(
+        errs.iter().any(|e| e.field == "supersedes"
+            && e.line == 17
+            && e.message.contains("no-such-measure")),
+        "{errs:#?}"
+    );
 }
 
 #[test]
 fn dates_before_adoption_and_reversed_periods() {
     let text = format!("{HEAD}\n[[measure]]\nid = \"9999-1-x\"\nparagraph = \"1\"\nkind = \"shipping\"\nrule = \"r\"\ntitle = \"x\"\nconfidence = \"confirmed\"\nsources = [\"s\"]\neffective_from = 2019-12-31\n");
     let errs = with_file("early.toml", &text);
-    assert!(errs.iter().any(|e| e.field == "effective_from" && e.message.contains("before the resolution's adoption")), "{errs:#?}");
+    assert!(
+        errs.iter().any(|e| e.field == "effective_from"
+            && e.message.contains("before the resolution's adoption")),
+        "{errs:#?}"
+    );
     let text = format!("{HEAD}\n[[measure]]\nid = \"9999-1-x\"\nparagraph = \"1\"\nkind = \"shipping\"\nrule = \"r\"\ntitle = \"x\"\nconfidence = \"confirmed\"\nsources = [\"s\"]\neffective_until = 2019-06-01\n");
-    assert!(with_file("rev.toml", &text).iter().any(|e| e.field == "effective_until"));
+    assert!(with_file("rev.toml", &text)
+        .iter()
+        .any(|e| e.field == "effective_until"));
 }
 
 #[test]
 fn analyst_mapping_cannot_claim_confirmed() {
     let text = format!("{HEAD}\n[[measure]]\nid = \"9999-1-x\"\nparagraph = \"1\"\nkind = \"goods_ban\"\ndirection = \"from_dprk\"\ntitle = \"x\"\nconfidence = \"confirmed\"\nsources = [\"s\"]\n  [[measure.hs]]\n  code = \"2701\"\n  provenance = \"analyst\"\n  confidence = \"confirmed\"\n");
-    assert!(with_file("upgrade.toml", &text).iter().any(|e| e.field == "hs.confidence"));
+    assert!(with_file("upgrade.toml", &text)
+        .iter()
+        .any(|e| e.field == "hs.confidence"));
 }
 
 #[test]
@@ -71,7 +99,11 @@ fn overlapping_caps_on_the_same_goods_are_errors() {
     // A second coal cap in force alongside 2321 OP26 without superseding it.
     let text = "[resolution]\nnumber = \"9998\"\nyear = 2017\nadopted = 2017-02-01\nsymbol = \"s\"\ntitle = \"t\"\nsources = [\"s\"]\n\n[[measure]]\nid = \"9998-1-cap\"\nparagraph = \"1\"\nkind = \"cap\"\ndirection = \"from_dprk\"\ntitle = \"x\"\nconfidence = \"confirmed\"\nsources = [\"s\"]\n  [[measure.hs]]\n  code = \"270112\"\n  provenance = \"analyst\"\n  confidence = \"unconfirmed\"\n  [[measure.limits]]\n  amount = 1\n  unit = \"usd\"\n  period = \"calendar_year\"\n  from = 2017-02-01\n";
     let errs = with_file("cap.toml", text);
-    assert!(errs.iter().any(|e| e.message.contains("2321-26-coal-cap") && e.message.contains("9998-1-cap")), "{errs:#?}");
+    assert!(
+        errs.iter()
+            .any(|e| e.message.contains("2321-26-coal-cap") && e.message.contains("9998-1-cap")),
+        "{errs:#?}"
+    );
 }
 
 #[test]
@@ -79,15 +111,28 @@ fn duplicate_ids_and_bad_paragraphs() {
     let text = format!("{HEAD}\n[[measure]]\nid = \"9999-1-x\"\nparagraph = \"1a\"\nkind = \"other\"\nrule = \"r\"\ntitle = \"x\"\nconfidence = \"confirmed\"\nsources = [\"s\"]\n\n[[measure]]\nid = \"9999-1-x\"\nparagraph = \"2\"\nkind = \"other\"\nrule = \"r\"\ntitle = \"x\"\nconfidence = \"confirmed\"\nsources = [\"s\"]\n");
     let errs = with_file("dup.toml", &text);
     assert!(errs.iter().any(|e| e.field == "paragraph"));
-    assert!(errs.iter().any(|e| e.field == "id" && e.message.contains("duplicate")), "{errs:#?}");
-    assert!(paragraph_is_well_formed("8(a)(iii)") && paragraph_is_well_formed("Annex IV") && paragraph_is_well_formed("11-17"));
-    assert!(!paragraph_is_well_formed("17-11") && !paragraph_is_well_formed("8()") && !paragraph_is_well_formed("08"));
+    assert!(
+        errs.iter()
+            .any(|e| e.field == "id" && e.message.contains("duplicate")),
+        "{errs:#?}"
+    );
+    assert!(
+        paragraph_is_well_formed("8(a)(iii)")
+            && paragraph_is_well_formed("Annex IV")
+            && paragraph_is_well_formed("11-17")
+    );
+    assert!(
+        !paragraph_is_well_formed("17-11")
+            && !paragraph_is_well_formed("8()")
+            && !paragraph_is_well_formed("08")
+    );
 }
 
 #[test]
 fn load_dir_reports_every_error_at_once() {
     let dir = tempfile_dir();
-    std::fs::write(dir.join("a.toml"), "[resolution]\nnumber = \"x\"\n").unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(dir.join("a.toml"), "[resolution]\nnumber = \"x\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
     std::fs::write(dir.join("b.toml"), "not toml at all =").unwrap_or_else(|e| panic!("{e}"));
     match Regime::load_dir(&dir) {
         Err(RegimeError::Invalid(issues)) => {
@@ -108,20 +153,40 @@ fn tempfile_dir() -> std::path::PathBuf {
 #[test]
 fn every_hs_code_exists_in_hs2017_or_hs2022() {
     let hs2022 = embargo_fixtures::shared_or_skip!("data/harmonized-system/harmonized-system.csv");
-    let hs2017 = embargo_fixtures::shared_or_skip!("data/harmonized-system/harmonized-system-hs2017.csv");
+    let hs2017 =
+        embargo_fixtures::shared_or_skip!("data/harmonized-system/harmonized-system-hs2017.csv");
     let mut n = Nomenclature::new();
-    assert_eq!(n.add_file(&hs2022).unwrap_or_else(|e| panic!("{e}")), 97 + 1229 + 5613);
-    assert_eq!(n.add_file(&hs2017).unwrap_or_else(|e| panic!("{e}")), 97 + 1223 + 5388);
+    assert_eq!(
+        n.add_file(&hs2022).unwrap_or_else(|e| panic!("{e}")),
+        97 + 1229 + 5613
+    );
+    assert_eq!(
+        n.add_file(&hs2017).unwrap_or_else(|e| panic!("{e}")),
+        97 + 1223 + 5388
+    );
     let issues = Regime::validate_sources(bundled_sources(), Some(&n));
-    let errors: Vec<_> = issues.iter().filter(|i| i.severity == Severity::Error).collect();
+    let errors: Vec<_> = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    assert_eq!(n.description(&HsCode::parse("2701").unwrap_or_else(|e| panic!("{e}"))).map(|s| s.starts_with("Coal")), Some(true));
+    assert_eq!(
+        n.description(&HsCode::parse("2701").unwrap_or_else(|e| panic!("{e}")))
+            .map(|s| s.starts_with("Coal")),
+        Some(true)
+    );
 }
 
 #[test]
 fn a_code_missing_from_the_nomenclature_is_reported() {
     let mut n = Nomenclature::new();
-    n.add_text("mini.csv", "section,hscode,description,parent,level\nV,27,Mineral fuels,TOTAL,2\nV,2701,Coal,27,4\n").unwrap_or_else(|e| panic!("{e}"));
+    n.add_text(
+        "mini.csv",
+        "section,hscode,description,parent,level\nV,27,Mineral fuels,TOTAL,2\nV,2701,Coal,27,4\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let issues = Regime::validate_sources(bundled_sources(), Some(&n));
-    assert!(issues.iter().any(|i| i.field == "hs" && i.message.contains("HS 2702 is not in the nomenclature")));
+    assert!(issues
+        .iter()
+        .any(|i| i.field == "hs" && i.message.contains("HS 2702 is not in the nomenclature")));
 }
