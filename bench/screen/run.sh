@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Screening benchmarks: embargo (release build) against the whole UN consolidated list plus
+# the whole OFAC SDN, and nomenklatura's LogicV2 (from PyPI, in a virtualenv) on the same
+# name pairs, in the same run. Results go to stdout as JSON; docs/bench-screening.md quotes them.
+#
+# usage: bench/screen/run.sh [BATCH_QUERIES]     (default 1000000)
+# env:   EMBARGO_SHARED (default ../shared), BENCH_VENV (default target dir/bench-venv)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+shared="${EMBARGO_SHARED:-$root/../shared}"
+target="${CARGO_TARGET_DIR:-$root/target}"
+venv="${BENCH_VENV:-$target/bench-venv}"
+batch="${1:-1000000}"
+cases="$shared/data/peer-cases/nomenklatura/name_bench_cases.csv"
+
+echo "== machine: $(nproc) cores, $(uname -srm)" >&2
+echo "== building embargo (release)" >&2
+(cd "$root" && cargo build --release -p embargo-screen --example screen_perf >&2)
+
+echo "== embargo: single-query latency, batch throughput (2 threads), pairs/s (1 thread)" >&2
+"$target/release/examples/screen_perf" \
+  "$shared/data/un-sc-consolidated/consolidated.xml" "$shared/data/ofac-sdn/sdn.csv" "$cases" "$batch"
+
+echo "== nomenklatura LogicV2 (PyPI) on the same pairs" >&2
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet nomenklatura >&2
+fi
+"$venv/bin/python" -c 'import importlib.metadata as m; print("nomenklatura", m.version("nomenklatura"))' >&2
+"$venv/bin/python" "$root/bench/screen/logicv2_pairs.py" "$cases" 3

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# End-to-end test of the web page in Debian's headless Chromium.
+#
+# Starts `embargo serve` on a free loopback port with a temporary data directory, imports
+# the UN 1718 list from ../shared through the API (with an API key), then loads the page's
+# regime, check, screening and report views. For each it dumps the DOM after the page's
+# scripts ran (--dump-dom, with a virtual time budget so the fetches finish) and asserts on
+# what was rendered, and takes a screenshot into $OUT (default target/e2e).
+# Finally it verifies the audit log the screening left.
+#
+# Skips (exit 0, with a notice) when chromium is absent. Needs: chromium, curl.
+# Usage: bench/server/e2e.sh            (builds target/debug/embargo if EMBARGO_BIN is unset)
+set -u
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM" ]; then
+    echo "notice: skipping the web end-to-end test: $CHROMIUM not found (apt-get install chromium)"
+    exit 0
+fi
+if ! command -v curl >/dev/null; then
+    echo "notice: skipping the web end-to-end test: curl not found (apt-get install curl)"
+    exit 0
+fi
+
+BIN=${EMBARGO_BIN:-}
+if [ -z "$BIN" ]; then
+    cargo build -q -p embargo-cli || { echo "e2e: build failed"; exit 1; }
+    BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/embargo"
+fi
+OUT=${OUT:-$ROOT/target/e2e}
+mkdir -p "$OUT"
+WORK=$(mktemp -d)
+DATA="$WORK/data"
+SERVER_PID=""
+cleanup() {
+    if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+PASSED=0
+FAILED=0
+pass() { echo "ok   - $1"; PASSED=$((PASSED + 1)); }
+fail() { echo "FAIL - $1"; FAILED=$((FAILED + 1)); }
+
+# A free port on loopback.
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+BASE="http://127.0.0.1:$PORT"
+
+"$BIN" --data "$DATA" serve --addr "127.0.0.1:$PORT" --log-format json 2>"$WORK/server.log" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+    curl -fs "$BASE/health" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+if ! curl -fs "$BASE/health" >/dev/null; then
+    echo "e2e: the server did not start"; cat "$WORK/server.log"; exit 1
+fi
+
+KEY=$("$BIN" --data "$DATA" --json serve keys create --label e2e | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+
+SHARED=${EMBARGO_SHARED:-$ROOT/../shared}
+UN_XML="$SHARED/data/un-sc-consolidated/consolidated_dprk.xml"
+HAVE_LIST=0
+if [ -f "$UN_XML" ]; then
+    code=$(curl -s -o "$WORK/import.json" -w '%{http_code}' -X PUT -H "x-api-key: $KEY" \
+        -H 'content-type: application/xml' --data-binary "@$UN_XML" "$BASE/api/v1/lists/un")
+    if [ "$code" = 200 ]; then pass "UN list imported through the API"; HAVE_LIST=1; else fail "UN list import: HTTP $code $(cat "$WORK/import.json")"; fi
+elif [ -n "${EMBARGO_SHARED:-}" ]; then
+    fail "EMBARGO_SHARED is set but $UN_XML is missing"
+else
+    echo "notice: ../shared absent: the screening view is not tested"
+fi
+
+# Render a view: DOM dump (after scripts) and a screenshot.
+render() {
+    local name=$1 url=$2 height=$3
+    local profile
+    profile=$(mktemp -d "$WORK/profile.XXXX")
+    timeout 90 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$profile" --virtual-time-budget=10000 --window-size=1280,"$height" \
+        --dump-dom "$url" >"$OUT/$name.html" 2>"$WORK/$name.chromium.log"
+    profile=$(mktemp -d "$WORK/profile.XXXX")
+    timeout 90 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --user-data-dir="$profile" --virtual-time-budget=10000 --window-size=1280,"$height" \
+        --screenshot="$OUT/$name.png" "$url" >>"$WORK/$name.chromium.log" 2>&1
+}
+
+# The DOM contains every given fixed string.
+expect() {
+    local name=$1 what=$2; shift 2
+    local missing=""
+    for needle in "$@"; do
+        grep -qF -- "$needle" "$OUT/$name.html" || missing="$missing [$needle]"
+    done
+    # Optional parts left as placeholders would show as the text "null" or "undefined".
+    grep -qE '>(null|undefined)<|nullnull|\(undefined' "$OUT/$name.html" && missing="$missing (placeholder text null/undefined rendered)"
+    if [ -z "$missing" ]; then pass "$what"; else fail "$what: missing$missing in $OUT/$name.html"; fi
+}
+
+# A screenshot exists and is a PNG of the requested width.
+expect_png() {
+    local name=$1
+    if python3 - "$OUT/$name.png" <<'PY'
+import struct, sys
+with open(sys.argv[1], "rb") as f:
+    head = f.read(24)
+ok = head[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">I", head[16:20])[0] == 1280
+sys.exit(0 if ok else 1)
+PY
+    then pass "$name screenshot written ($OUT/$name.png)"; else fail "$name screenshot missing or not 1280 px wide"; fi
+}
+
+render regime "$BASE/#regime" 1800
+expect regime "regime view: timeline drawn and measures as of 2017-09-15 listed" \
+    'data-measure="2371-8-coal-iron"' 'measures in force on 2017-09-15' 'Full ban on coal, iron and iron ore'
+expect_png regime
+
+render check "$BASE/#check?hs=2701&origin=KP&destination=CN&date=2017-09-15" 1100
+expect check "check view: coal KP->CN on 2017-09-15 is prohibited citing 2371 OP8" \
+    'id="verdict"' 'PROHIBITED' '<td>2371</td><td>OP8</td>'
+expect_png check
+
+render report "$BASE/#report" 2600
+expect report "report view: charts (a)-(e) rendered from the server's SVG, lags table filled" \
+    'id="chart-a"' 'id="chart-b"' 'id="chart-c"' 'id="chart-d"' 'id="chart-e"' '<svg' '2371' 'Bush'
+expect_png report
+
+if [ "$HAVE_LIST" = 1 ]; then
+    render screen "$BASE/#screen?name=Yun%20Ho%20Jin&schema=person" 1300
+    expect screen "screening view: Yun Ho Jin matches KPi.001 with an explanation and an audit record" \
+        'id="decision"' 'MATCH' 'KPi.001' 'Matched name' 'audit record #'
+    expect_png screen
+    if "$BIN" --data "$DATA" audit verify >"$WORK/verify.txt" 2>&1; then
+        pass "audit log verifies after the page's screening ($(grep -m1 records "$WORK/verify.txt"))"
+    else
+        fail "audit verify: $(cat "$WORK/verify.txt")"
+    fi
+fi
+
+echo "e2e: screenshots and DOM dumps in $OUT"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]

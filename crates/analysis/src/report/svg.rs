@@ -1,0 +1,413 @@
+//! A small SVG chart writer: category x axis, linear y axis, bars, lines, points and
+//! low–high whiskers. Hand-written so the report needs no browser, no JavaScript and no
+//! network; the same SVG is rasterised to PNG by resvg.
+
+use std::fmt::Write;
+
+pub const WIDTH: f64 = 880.0;
+pub const HEIGHT: f64 = 480.0;
+const LEFT: f64 = 90.0;
+const RIGHT: f64 = 230.0;
+const TOP: f64 = 64.0;
+const BOTTOM: f64 = 92.0;
+pub const FONT: &str = "DejaVu Sans, Liberation Sans, Arial, Helvetica, sans-serif";
+
+/// Colour-blind-safe palette (Okabe–Ito).
+pub const PALETTE: &[&str] = &[
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    Bars,
+    Line,
+    Points,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum YFormat {
+    Usd,
+    Percent,
+    Days,
+}
+
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub name: String,
+    pub kind: Kind,
+    pub color: String,
+    pub values: Vec<Option<f64>>,
+    /// Optional low–high whisker per x.
+    pub ranges: Vec<Option<(f64, f64)>>,
+    /// Optional colour per x (bars), overriding `color`.
+    pub colors: Vec<Option<String>>,
+    /// Written on the axis where a bar has no value ("no figure").
+    pub missing: Option<String>,
+    pub dashed: bool,
+}
+
+impl Series {
+    pub fn new(
+        name: impl Into<String>,
+        kind: Kind,
+        color: &str,
+        values: Vec<Option<f64>>,
+    ) -> Series {
+        Series {
+            name: name.into(),
+            kind,
+            color: color.to_string(),
+            values,
+            ranges: Vec::new(),
+            colors: Vec::new(),
+            missing: None,
+            dashed: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Chart {
+    pub title: String,
+    /// Printed under the chart: where every number comes from.
+    pub source: String,
+    pub x: Vec<String>,
+    pub y_label: String,
+    pub y_format: YFormat,
+    pub series: Vec<Series>,
+    /// Horizontal reference lines (value, label).
+    pub rules: Vec<(f64, String)>,
+}
+
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn nice_step(max: f64) -> f64 {
+    let raw = max / 5.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let norm = raw / mag;
+    let nice = if norm <= 1.0 {
+        1.0
+    } else if norm <= 2.0 {
+        2.0
+    } else if norm <= 2.5 {
+        2.5
+    } else if norm <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * mag
+}
+
+pub fn fmt_y(v: f64, f: YFormat) -> String {
+    match f {
+        YFormat::Usd if v.abs() >= 1e9 => format!("${:.1}bn", v / 1e9),
+        YFormat::Usd if v == 0.0 => "0".into(),
+        YFormat::Usd => format!("${:.0}m", v / 1e6),
+        YFormat::Percent => format!("{:.0}%", v * 100.0),
+        YFormat::Days => format!("{v:.0}"),
+    }
+}
+
+/// Wraps text at about `width` characters.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for w in text.split_whitespace() {
+        if !cur.is_empty() && cur.len() + w.len() + 1 > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(w);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
+}
+
+impl Chart {
+    pub fn to_svg(&self) -> String {
+        let mut s = String::new();
+        let source_lines = wrap(&format!("Source: {}", self.source), 150);
+        let height = HEIGHT + 14.0 * source_lines.len().saturating_sub(2) as f64;
+        let plot_w = WIDTH - LEFT - RIGHT;
+        let plot_h = HEIGHT - TOP - BOTTOM;
+        let _ = write!(
+            s,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="{FONT}" font-size="12">"#
+        );
+        let _ = write!(s, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
+        let _ = write!(
+            s,
+            r##"<text x="{LEFT}" y="28" font-size="16" font-weight="bold" fill="#222">{}</text>"##,
+            escape(&self.title)
+        );
+        let maxv = self
+            .series
+            .iter()
+            .flat_map(|se| {
+                se.values
+                    .iter()
+                    .flatten()
+                    .copied()
+                    .chain(se.ranges.iter().flatten().map(|r| r.1))
+            })
+            .chain(self.rules.iter().map(|r| r.0))
+            .fold(0.0f64, f64::max);
+        let step = if maxv > 0.0 { nice_step(maxv) } else { 1.0 };
+        let top = (maxv / step).ceil().max(1.0) * step;
+        let y = |v: f64| TOP + plot_h - (v / top) * plot_h;
+        // Grid and y ticks.
+        let mut t = 0.0;
+        while t <= top + step / 2.0 {
+            let yy = y(t);
+            let _ = write!(
+                s,
+                r##"<line x1="{LEFT}" y1="{yy:.1}" x2="{:.1}" y2="{yy:.1}" stroke="#e3e3e3"/><text x="{:.1}" y="{:.1}" text-anchor="end" fill="#444">{}</text>"##,
+                LEFT + plot_w,
+                LEFT - 8.0,
+                yy + 4.0,
+                fmt_y(t, self.y_format)
+            );
+            t += step;
+        }
+        let _ = write!(
+            s,
+            r##"<text transform="translate(22,{:.1}) rotate(-90)" text-anchor="middle" fill="#444">{}</text>"##,
+            TOP + plot_h / 2.0,
+            escape(&self.y_label)
+        );
+        let n = self.x.len().max(1) as f64;
+        let slot = plot_w / n;
+        let cx = |i: usize| LEFT + slot * (i as f64 + 0.5);
+        for (i, label) in self.x.iter().enumerate() {
+            let lines = wrap(label, (slot / 7.0).max(6.0) as usize);
+            for (k, line) in lines.iter().take(3).enumerate() {
+                let _ = write!(
+                    s,
+                    r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#444">{}</text>"##,
+                    cx(i),
+                    TOP + plot_h + 18.0 + 14.0 * k as f64,
+                    escape(line)
+                );
+            }
+        }
+        let _ = write!(
+            s,
+            r##"<line x1="{LEFT}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#888"/>"##,
+            TOP + plot_h,
+            LEFT + plot_w,
+            TOP + plot_h
+        );
+        // Bars share the slot.
+        // Series without any value are legend entries only and take no room.
+        let bars: Vec<&Series> = self
+            .series
+            .iter()
+            .filter(|se| se.kind == Kind::Bars && se.values.iter().any(Option::is_some))
+            .collect();
+        let bw = (slot * 0.8) / bars.len().max(1) as f64;
+        for (b, se) in bars.iter().enumerate() {
+            for (i, v) in se.values.iter().enumerate() {
+                let x0 = LEFT + slot * i as f64 + slot * 0.1 + bw * b as f64;
+                if let (None, Some(m)) = (v, &se.missing) {
+                    let _ = write!(
+                        s,
+                        r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#888" font-size="11">{}</text>"##,
+                        x0 + bw / 2.0,
+                        TOP + plot_h - 6.0,
+                        escape(m)
+                    );
+                }
+                if let Some(v) = v {
+                    let _ = write!(
+                        s,
+                        r#"<rect x="{x0:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="{}"><title>{}: {}</title></rect>"#,
+                        y(*v),
+                        (bw - 2.0).max(1.0),
+                        (TOP + plot_h - y(*v)).max(0.0),
+                        se.colors
+                            .get(i)
+                            .cloned()
+                            .flatten()
+                            .unwrap_or_else(|| se.color.clone()),
+                        escape(&se.name),
+                        fmt_y(*v, self.y_format)
+                    );
+                }
+                if let Some(Some((lo, hi))) = se.ranges.get(i) {
+                    let xm = x0 + (bw - 2.0) / 2.0;
+                    let _ = write!(
+                        s,
+                        r##"<line x1="{xm:.1}" y1="{:.1}" x2="{xm:.1}" y2="{:.1}" stroke="#222" stroke-width="1.5"/><line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#222"/><line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#222"/>"##,
+                        y(*lo),
+                        y(*hi),
+                        xm - 5.0,
+                        y(*lo),
+                        xm + 5.0,
+                        y(*lo),
+                        xm - 5.0,
+                        y(*hi),
+                        xm + 5.0,
+                        y(*hi)
+                    );
+                }
+            }
+        }
+        for se in self.series.iter().filter(|se| se.kind != Kind::Bars) {
+            if se.kind == Kind::Line {
+                let mut path = String::new();
+                let mut pen = false;
+                for (i, v) in se.values.iter().enumerate() {
+                    match v {
+                        Some(v) => {
+                            let _ = write!(
+                                path,
+                                "{}{:.1},{:.1} ",
+                                if pen { "L" } else { "M" },
+                                cx(i),
+                                y(*v)
+                            );
+                            pen = true;
+                        }
+                        None => pen = false,
+                    }
+                }
+                let dash = if se.dashed {
+                    r#" stroke-dasharray="6,4""#
+                } else {
+                    ""
+                };
+                let _ = write!(
+                    s,
+                    r#"<path d="{path}" fill="none" stroke="{}" stroke-width="2.5"{dash}/>"#,
+                    se.color
+                );
+            }
+            for (i, v) in se.values.iter().enumerate() {
+                if let Some(v) = v {
+                    let _ = write!(
+                        s,
+                        r##"<circle cx="{:.1}" cy="{:.1}" r="{}" fill="{}" stroke="#fff"><title>{}: {}</title></circle>"##,
+                        cx(i),
+                        y(*v),
+                        if se.kind == Kind::Points { 6 } else { 4 },
+                        se.color,
+                        escape(&se.name),
+                        fmt_y(*v, self.y_format)
+                    );
+                }
+            }
+        }
+        for (v, label) in &self.rules {
+            let _ = write!(
+                s,
+                r##"<line x1="{LEFT}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#D55E00" stroke-dasharray="4,3"/><text x="{:.1}" y="{:.1}" fill="#D55E00" font-size="11">{}</text>"##,
+                y(*v),
+                LEFT + plot_w,
+                y(*v),
+                LEFT + plot_w + 4.0,
+                y(*v) + 4.0,
+                escape(label)
+            );
+        }
+        // Legend, stepping around the rule labels that share the right margin.
+        let lx = LEFT + plot_w + 16.0;
+        let rule_ys: Vec<f64> = self.rules.iter().map(|(v, _)| y(*v) + 4.0).collect();
+        let clear = |y0: f64, lines: usize| {
+            let y1 = y0 + 14.0 * lines.saturating_sub(1) as f64;
+            !rule_ys.iter().any(|r| *r > y0 - 16.0 && *r < y1 + 16.0)
+        };
+        let mut ly = TOP + 6.0;
+        for se in &self.series {
+            let lines = wrap(&se.name, 26);
+            while !clear(ly, lines.len()) {
+                ly += 8.0;
+            }
+            let mark = match se.kind {
+                Kind::Bars => format!(
+                    r#"<rect x="{lx:.1}" y="{:.1}" width="12" height="12" fill="{}"/>"#,
+                    ly - 10.0,
+                    se.color
+                ),
+                Kind::Line => format!(
+                    r#"<line x1="{lx:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{}" stroke-width="3"/>"#,
+                    ly - 4.0,
+                    lx + 12.0,
+                    ly - 4.0,
+                    se.color
+                ),
+                Kind::Points => format!(
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="5" fill="{}"/>"#,
+                    lx + 6.0,
+                    ly - 4.0,
+                    se.color
+                ),
+            };
+            s.push_str(&mark);
+            for (k, line) in lines.iter().enumerate() {
+                let _ = write!(
+                    s,
+                    r##"<text x="{:.1}" y="{:.1}" fill="#222" font-size="11">{}</text>"##,
+                    lx + 18.0,
+                    ly + 14.0 * k as f64,
+                    escape(line)
+                );
+            }
+            ly += 14.0 * lines.len().saturating_sub(1) as f64 + 20.0;
+        }
+        for (k, line) in source_lines.iter().enumerate() {
+            let _ = write!(
+                s,
+                r##"<text x="12" y="{:.1}" fill="#555" font-size="10.5">{}</text>"##,
+                HEIGHT - 26.0 + 14.0 * k as f64,
+                escape(line)
+            );
+        }
+        s.push_str("</svg>");
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_steps() {
+        assert_eq!(nice_step(100.0), 20.0);
+        assert_eq!(nice_step(3.6e9), 1e9);
+        assert_eq!(fmt_y(2.5e9, YFormat::Usd), "$2.5bn");
+        assert_eq!(fmt_y(0.5, YFormat::Percent), "50%");
+    }
+
+    #[test]
+    fn svg_escapes_and_contains_series() {
+        let c = Chart {
+            title: "A & B".into(),
+            source: "x <y>".into(),
+            x: vec!["2016".into(), "2017".into()],
+            y_label: "USD".into(),
+            y_format: YFormat::Usd,
+            series: vec![Series::new(
+                "s1",
+                Kind::Bars,
+                PALETTE[0],
+                vec![Some(1e9), None],
+            )],
+            rules: vec![],
+        };
+        let svg = c.to_svg();
+        assert!(svg.contains("A &amp; B"));
+        assert!(svg.contains("Source: x &lt;y&gt;"));
+        assert_eq!(svg.matches("<rect x=").count(), 2); // one bar + one legend swatch
+    }
+}

@@ -1,0 +1,410 @@
+//! Compliance signals in trade data: flows in a banned category after the ban (and its
+//! wind-down), use of quantitative caps, and "livelihood" leakage (trade under a
+//! livelihood exception against pre-sanction levels). With coarse published figures many
+//! of these cannot be computed; [`Signals::limits`] says which and why.
+
+use chrono::{Datelike, NaiveDate};
+use embargo_regime::{CapPeriod, Direction, ExceptionKind, Measure, MeasureKind, Regime, Unit};
+use embargo_trade::{Level, TradeRecord};
+use serde::Serialize;
+
+use crate::coverage::{covered_by, direction, row_coverage};
+use crate::exposure::counterpart;
+use crate::period::{bounds, overlap_days};
+use crate::relief::{estimates_of, Estimate};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PostBanFlow {
+    pub measure: String,
+    pub citation: String,
+    pub title: String,
+    pub ban_from: NaiveDate,
+    /// Last day of the wind-down for prior contracts, when the regime has one.
+    pub wind_down_until: Option<NaiveDate>,
+    pub period: String,
+    pub counterpart: String,
+    pub series: String,
+    pub value_usd: f64,
+    /// Days of the period after the ban and wind-down.
+    pub days_after: i64,
+    pub days_in_period: i64,
+    /// Exceptions or caps in force for this ban in the period (trade may be lawful under them).
+    pub relaxed_by: Vec<String>,
+    pub category_level: bool,
+    pub status: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CapUse {
+    pub measure: String,
+    pub citation: String,
+    pub limit: f64,
+    pub unit: String,
+    pub window: String,
+    pub counterpart: String,
+    pub series: String,
+    pub used: f64,
+    pub share: f64,
+    /// The window's data cover days after the cap stopped applying (e.g. replaced by a ban).
+    pub note: Option<String>,
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Leakage {
+    pub exception: String,
+    pub citation: String,
+    pub bans: Vec<String>,
+    pub in_force: String,
+    pub during: Vec<Estimate>,
+    pub before: Vec<Estimate>,
+    /// During / before for the closest comparable pair (same counterpart; same series if any).
+    pub ratio: Option<f64>,
+    pub comparison: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Signals {
+    pub post_ban: Vec<PostBanFlow>,
+    pub caps: Vec<CapUse>,
+    pub leakage: Vec<Leakage>,
+    /// What could not be computed from the data, and why.
+    pub limits: Vec<String>,
+}
+
+fn wind_down_end(regime: &Regime, m: &Measure) -> Option<NaiveDate> {
+    regime
+        .relaxing(&m.id)
+        .filter_map(|w| match &w.kind {
+            MeasureKind::WindDown { days, .. } => w
+                .effective_from
+                .checked_add_days(chrono::Days::new(u64::from(*days))),
+            _ => None,
+        })
+        .max()
+}
+
+/// All three kinds of signal on `records`.
+pub fn signals(regime: &Regime, records: &[TradeRecord]) -> Signals {
+    let mut limits = Vec::new();
+    let post_ban = post_ban(regime, records);
+    let caps = caps(regime, records, &mut limits);
+    let leakage = leakage(regime, records, &mut limits);
+    if post_ban.is_empty() {
+        limits.push("post-ban flows: no goods row falls after a ban in force; totals (TOTAL rows) cannot be attributed to banned categories".into());
+    }
+    if records.iter().all(|r| r.level != Level::Hs) {
+        limits.push("all rows are published categories or totals, not HS-level statistics: import UN Comtrade files (`embargo trade import`) for HS-level signals by reporter and month".into());
+    }
+    if !records
+        .iter()
+        .any(|r| r.period.month.is_some() && r.level != Level::Total)
+    {
+        limits.push("no monthly goods rows: a flow in a ban's year cannot be placed before or after the ban".into());
+    }
+    Signals {
+        post_ban,
+        caps,
+        leakage,
+        limits,
+    }
+}
+
+fn post_ban(regime: &Regime, records: &[TradeRecord]) -> Vec<PostBanFlow> {
+    let mut out = Vec::new();
+    for r in records.iter().filter(|r| r.level != Level::Total) {
+        let Some((start, end)) = bounds(r.period) else {
+            continue;
+        };
+        for c in row_coverage(regime, r) {
+            let m = c.measure;
+            if !matches!(m.kind, MeasureKind::GoodsBan { .. }) {
+                continue;
+            }
+            let wind = wind_down_end(regime, m);
+            let after_from = wind.unwrap_or(m.effective_from);
+            let after_from = if wind.is_some() {
+                after_from.succ_opt().unwrap_or(after_from)
+            } else {
+                after_from
+            };
+            let days_after = overlap_days(
+                start,
+                end,
+                after_from,
+                m.effective_until.unwrap_or(NaiveDate::MAX),
+            );
+            if days_after <= 0 || r.value_usd <= 0.0 {
+                continue;
+            }
+            let relaxed_by: Vec<String> = regime
+                .relaxing(&m.id)
+                .filter(|x| {
+                    matches!(
+                        x.kind,
+                        MeasureKind::Exception { .. } | MeasureKind::Cap { .. }
+                    )
+                })
+                .filter(|x| {
+                    overlap_days(
+                        start,
+                        end,
+                        x.effective_from,
+                        x.effective_until.unwrap_or(NaiveDate::MAX),
+                    ) > 0
+                })
+                .map(|x| x.id.clone())
+                .collect();
+            out.push(PostBanFlow {
+                measure: m.id.clone(),
+                citation: m.short_citation(),
+                title: m.title.clone(),
+                ban_from: m.effective_from,
+                wind_down_until: wind,
+                period: r.period.to_string(),
+                counterpart: counterpart(r).to_string(),
+                series: r.series.clone(),
+                value_usd: r.value_usd,
+                days_after,
+                days_in_period: c.days_in_period,
+                relaxed_by,
+                category_level: r.level == Level::Category,
+                status: r.status.as_str().to_string(),
+                source: r.source.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn caps(regime: &Regime, records: &[TradeRecord], limits_out: &mut Vec<String>) -> Vec<CapUse> {
+    let mut out = Vec::new();
+    for m in regime.measures() {
+        let MeasureKind::Cap {
+            limits, directions, ..
+        } = &m.kind
+        else {
+            continue;
+        };
+        let until = m.effective_until.unwrap_or(NaiveDate::MAX);
+        let rows: Vec<&TradeRecord> = records
+            .iter()
+            .filter(|r| r.level != Level::Total)
+            .filter(|r| direction(r).is_some_and(|d| directions.contains(&d)))
+            .filter(|r| covered_by(regime, r, m).is_some())
+            .collect();
+        let mut found = false;
+        for lim in limits {
+            let Some(amount) = lim.amount else {
+                continue;
+            };
+            // Windows: the explicit window, or each calendar year / 12-month period that
+            // has data.
+            let mut years: Vec<i32> = rows.iter().map(|r| r.period.year).collect();
+            years.sort();
+            years.dedup();
+            let windows: Vec<(NaiveDate, NaiveDate)> = match lim.period {
+                CapPeriod::Window => vec![(lim.from, lim.until.unwrap_or(until))],
+                CapPeriod::CalendarYear | CapPeriod::TwelveMonths => years
+                    .iter()
+                    .filter(|y| **y >= lim.from.year())
+                    .filter_map(|y| {
+                        let s = if lim.period == CapPeriod::CalendarYear {
+                            NaiveDate::from_ymd_opt(*y, 1, 1)?
+                        } else {
+                            lim.from.with_year(*y)?
+                        };
+                        let e = s.with_year(y + 1)?.pred_opt()?;
+                        Some((s, e))
+                    })
+                    .collect(),
+            };
+            for (ws, we) in windows {
+                // Rows whose period lies inside the window, by counterpart and series.
+                let inside: Vec<(&TradeRecord, bool)> = rows
+                    .iter()
+                    .filter(|r| bounds(r.period).is_some_and(|(s, e)| s >= ws && e <= we))
+                    .map(|r| (*r, true))
+                    .collect();
+                for est in estimates_of(&inside) {
+                    let group: Vec<&TradeRecord> = inside
+                        .iter()
+                        .map(|(r, _)| *r)
+                        .filter(|r| {
+                            counterpart(r) == est.counterpart
+                                && r.series == est.series
+                                && r.period.year == est.year
+                        })
+                        .collect();
+                    let used = match lim.unit {
+                        Unit::Usd => Some(est.value_usd),
+                        Unit::Tonnes => group
+                            .iter()
+                            .map(|r| r.net_weight_kg.map(|k| k / 1000.0))
+                            .sum::<Option<f64>>(),
+                        Unit::Barrels => group
+                            .iter()
+                            .map(|r| {
+                                r.quantity.filter(|_| {
+                                    r.quantity_unit
+                                        .as_deref()
+                                        .is_some_and(|u| u.eq_ignore_ascii_case("bbl"))
+                                })
+                            })
+                            .sum::<Option<f64>>(),
+                    };
+                    let Some(used) = used else {
+                        limits_out.push(format!(
+                            "{}: the {} limit ({} {}) cannot be checked for {}: the rows carry no quantity in that unit",
+                            m.short_citation(), lim.unit, amount, lim.unit, est.year
+                        ));
+                        continue;
+                    };
+                    found = true;
+                    let note = (we > until).then(|| {
+                        format!(
+                            "the cap applied only until {until}; the figure covers the whole window, so it mixes capped and later (banned) trade"
+                        )
+                    });
+                    out.push(CapUse {
+                        measure: m.id.clone(),
+                        citation: m.short_citation(),
+                        limit: amount,
+                        unit: lim.unit.to_string(),
+                        window: format!("{ws}..{we}"),
+                        counterpart: est.counterpart.clone(),
+                        series: est.series.clone(),
+                        used,
+                        share: used / amount,
+                        note,
+                        sources: est.sources.clone(),
+                    });
+                }
+            }
+        }
+        if !found && limits.iter().any(|l| l.amount.is_some()) {
+            limits_out.push(format!(
+                "{} ({}): no rows in the data for the capped goods inside the cap's windows",
+                m.short_citation(),
+                m.title
+            ));
+        }
+    }
+    out
+}
+
+fn leakage(regime: &Regime, records: &[TradeRecord], limits: &mut Vec<String>) -> Vec<Leakage> {
+    let mut out = Vec::new();
+    for ex in regime.measures() {
+        let MeasureKind::Exception {
+            exception: ExceptionKind::Livelihood,
+            applies_to,
+            ..
+        } = &ex.kind
+        else {
+            continue;
+        };
+        let bans: Vec<&Measure> = applies_to
+            .iter()
+            .filter_map(|id| regime.measure(id))
+            .collect();
+        let Some(ban_from) = bans.iter().map(|b| b.effective_from).min() else {
+            continue;
+        };
+        let ex_until = ex.effective_until.unwrap_or(NaiveDate::MAX);
+        let rows: Vec<(&TradeRecord, bool)> = records
+            .iter()
+            .filter(|r| r.level != Level::Total && direction(r) == Some(Direction::FromDprk))
+            .filter_map(|r| {
+                bans.iter()
+                    .find_map(|b| covered_by(regime, r, b))
+                    .map(|(exact, _)| (r, exact))
+            })
+            .collect();
+        let during_rows: Vec<(&TradeRecord, bool)> = rows
+            .iter()
+            .filter(|(r, _)| {
+                bounds(r.period)
+                    .is_some_and(|(s, e)| overlap_days(s, e, ex.effective_from, ex_until) > 0)
+            })
+            .copied()
+            .collect();
+        let before_rows: Vec<(&TradeRecord, bool)> = rows
+            .iter()
+            .filter(|(r, _)| bounds(r.period).is_some_and(|(_, e)| e < ban_from))
+            .copied()
+            .collect();
+        let during = estimates_of(&during_rows);
+        let before = estimates_of(&before_rows);
+        let citation = ex.short_citation();
+        if during.is_empty() || before.is_empty() {
+            limits.push(format!(
+                "livelihood leakage under {citation} ({}): no {} figures in the data",
+                ex.title,
+                if during.is_empty() {
+                    "in-force"
+                } else {
+                    "pre-sanction"
+                }
+            ));
+        }
+        // Closest comparable pair: same counterpart, prefer the same series, then the
+        // latest pre-sanction year.
+        let mut best: Option<(f64, String, (bool, i32))> = None;
+        for d in &during {
+            for b in before
+                .iter()
+                .filter(|b| b.counterpart == d.counterpart && b.value_usd > 0.0)
+            {
+                let key = (b.series == d.series, b.year);
+                if best.as_ref().is_none_or(|(_, _, k)| key > *k) {
+                    best = Some((
+                        d.value_usd / b.value_usd,
+                        format!(
+                            "{} {} ({}, {}) against {} {} ({}, {}){}",
+                            d.year,
+                            fmt_usd(d.value_usd),
+                            d.series,
+                            d.counterpart,
+                            b.year,
+                            fmt_usd(b.value_usd),
+                            b.series,
+                            b.counterpart,
+                            if b.series == d.series {
+                                ""
+                            } else {
+                                "; different series"
+                            }
+                        ),
+                        key,
+                    ));
+                }
+            }
+        }
+        out.push(Leakage {
+            exception: ex.id.clone(),
+            citation,
+            bans: bans.iter().map(|b| b.id.clone()).collect(),
+            in_force: format!(
+                "{}..{}",
+                ex.effective_from,
+                ex.effective_until.map_or("".to_string(), |d| d.to_string())
+            ),
+            during,
+            before,
+            ratio: best.as_ref().map(|b| b.0),
+            comparison: best.map(|b| b.1),
+        });
+    }
+    out
+}
+
+/// "USD 1.18bn" / "USD 213.2m".
+pub fn fmt_usd(v: f64) -> String {
+    if v.abs() >= 1e9 {
+        format!("USD {:.2}bn", v / 1e9)
+    } else {
+        format!("USD {:.1}m", v / 1e6)
+    }
+}

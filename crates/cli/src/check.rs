@@ -1,0 +1,756 @@
+//! `embargo check`: one shipment from flags, or a CSV of shipments (`--batch`).
+//!
+//! The batch path reads the file in chunks, classifies them on all cores through the
+//! regime's [`CheckIndex`] (one verdict timeline per HS code and route, then a binary
+//! search per row), and writes results in input order. Bad rows are reported with line
+//! and field, written to the output as `error` rows, and counted; nothing is dropped.
+
+use crate::context::Context;
+use crate::regime::parse_date;
+use anyhow::{bail, Context as _};
+use clap::{Args as ClapArgs, ValueEnum};
+use embargo_regime::{
+    csv_field, parse_date_fast, Assessment, CheckIndex, Country, HsCode, Quantity, QuantityUnit,
+    Regime, Shipment, Verdict,
+};
+use serde_json::json;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
+
+#[derive(ClapArgs)]
+pub struct Args {
+    /// HS code: 2, 4 or 6 digits (dots allowed: 2701.12).
+    #[arg(long, required_unless_present = "batch")]
+    hs: Option<String>,
+    /// ISO 3166-1 alpha-2 origin (KP is the DPRK).
+    #[arg(long, required_unless_present = "batch")]
+    origin: Option<String>,
+    /// ISO 3166-1 alpha-2 destination.
+    #[arg(long, required_unless_present = "batch")]
+    destination: Option<String>,
+    /// Country the goods pass through (e.g. KP for coal shipped via Rajin).
+    #[arg(long)]
+    via: Option<String>,
+    /// Shipment date, YYYY-MM-DD.
+    #[arg(long, required_unless_present = "batch")]
+    date: Option<String>,
+    /// Quantity (with --unit): compared with caps.
+    #[arg(long, requires = "unit")]
+    quantity: Option<f64>,
+    /// Unit of --quantity: kg, t, bbl.
+    #[arg(long)]
+    unit: Option<String>,
+    /// Value in USD: compared with value caps.
+    #[arg(long)]
+    value_usd: Option<f64>,
+    /// CSV of shipments: columns hs, origin, destination, date; optional id, via, quantity, unit, value_usd.
+    #[arg(long, conflicts_with_all = ["hs", "origin", "destination", "date"])]
+    batch: Option<PathBuf>,
+    /// Output file for --batch (default: stdout). Written to a temporary file, then renamed.
+    #[arg(long, requires = "batch")]
+    out: Option<PathBuf>,
+    /// Output format for --batch.
+    #[arg(long, value_enum, default_value_t = BatchFormat::Csv)]
+    format: BatchFormat,
+    /// Stop at the first bad row instead of reporting it and going on.
+    #[arg(long)]
+    strict: bool,
+    /// Worker threads for --batch (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum BatchFormat {
+    Csv,
+    Jsonl,
+}
+
+pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
+    let regime = ctx.regime()?;
+    if let Some(path) = args.batch.clone() {
+        return batch(&regime, &path, &args, ctx);
+    }
+    let shipment = shipment_from_args(&args)?;
+    let a = regime.check(&shipment);
+    if ctx.json {
+        return ctx.print_json(&json!({
+            "shipment": {"hs": shipment.hs, "origin": shipment.origin, "destination": shipment.destination, "via": shipment.via, "date": shipment.date, "quantity": shipment.quantity, "value_usd": shipment.value_usd},
+            "verdict": a.verdict, "directions": a.directions, "citations": a.citations, "conditions": a.conditions,
+            "findings": a.findings, "unscoped": a.unscoped, "notes": a.notes,
+            "date_convention": "New York adoption dates; measures in force from the adoption day",
+        }));
+    }
+    print_assessment(&shipment, &a);
+    Ok(())
+}
+
+fn shipment_from_args(args: &Args) -> anyhow::Result<Shipment> {
+    let (Some(hs), Some(origin), Some(destination), Some(date)) =
+        (&args.hs, &args.origin, &args.destination, &args.date)
+    else {
+        bail!("give --hs, --origin, --destination and --date, or --batch FILE");
+    };
+    let hs = HsCode::parse(hs).with_context(|| "--hs".to_string())?;
+    let origin = Country::parse(origin).context("--origin")?;
+    let destination = Country::parse(destination).context("--destination")?;
+    let via = args
+        .via
+        .as_deref()
+        .map(Country::parse)
+        .transpose()
+        .context("--via")?;
+    let date = parse_date(date, "--date")?;
+    let quantity = match (args.quantity, &args.unit) {
+        (Some(q), Some(u)) => {
+            let unit = QuantityUnit::parse(u)
+                .with_context(|| format!("--unit {u:?}: use kg, t or bbl"))?;
+            if !(q.is_finite() && q >= 0.0) {
+                bail!("--quantity {q}: must be a non-negative number");
+            }
+            Some(Quantity { amount: q, unit })
+        }
+        _ => None,
+    };
+    if let Some(v) = args.value_usd {
+        if !(v.is_finite() && v >= 0.0) {
+            bail!("--value-usd {v}: must be a non-negative number");
+        }
+    }
+    Ok(Shipment {
+        hs,
+        origin,
+        destination,
+        via,
+        date,
+        quantity,
+        value_usd: args.value_usd,
+    })
+}
+
+fn print_assessment(s: &Shipment, a: &Assessment) {
+    let via = s.via.map(|v| format!(" via {v}")).unwrap_or_default();
+    println!(
+        "HS {} {} -> {}{} on {}",
+        s.hs, s.origin, s.destination, via, s.date
+    );
+    println!("verdict: {}", a.verdict.as_str().to_uppercase());
+    if !a.citations.is_empty() {
+        println!("\nmeasures:");
+        for c in &a.citations {
+            println!(
+                "  {:<16} {:<11} {:<28} {}",
+                c.short(),
+                c.confidence.to_string(),
+                c.measure,
+                c.title
+            );
+        }
+    }
+    if !a.conditions.is_empty() {
+        println!("\nconditions:");
+        for c in &a.conditions {
+            println!(
+                "  [{}] {}: {}",
+                serde_json::to_value(c.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                c.citation,
+                c.text
+            );
+        }
+    }
+    if !a.unscoped.is_empty() {
+        println!("\nalso in force, not defined by HS code (check the goods against these lists):");
+        for c in &a.unscoped {
+            println!("  {}: {}", c.short(), c.title);
+        }
+    }
+    for n in &a.notes {
+        println!("\nnote: {n}");
+    }
+}
+
+// ---------------------------------------------------------------- batch
+
+/// Column positions found in the header.
+#[derive(Clone, Copy)]
+struct Columns {
+    hs: usize,
+    origin: usize,
+    destination: usize,
+    date: usize,
+    id: Option<usize>,
+    via: Option<usize>,
+    quantity: Option<usize>,
+    unit: Option<usize>,
+    value_usd: Option<usize>,
+}
+
+fn columns(header: &[&[u8]], file: &str) -> anyhow::Result<Columns> {
+    let find = |name: &str| {
+        header.iter().position(|h| {
+            std::str::from_utf8(h)
+                .map(|s| s.trim().eq_ignore_ascii_case(name))
+                .unwrap_or(false)
+        })
+    };
+    let need = |name: &str| {
+        find(name).with_context(|| {
+            format!("{file}:1: header has no column {name:?} (need hs, origin, destination, date)")
+        })
+    };
+    Ok(Columns {
+        hs: need("hs")?,
+        origin: need("origin")?,
+        destination: need("destination")?,
+        date: need("date")?,
+        id: find("id"),
+        via: find("via"),
+        quantity: find("quantity"),
+        unit: find("unit"),
+        value_usd: find("value_usd"),
+    })
+}
+
+#[derive(Default, Clone, Copy)]
+struct Counts {
+    rows: u64,
+    prohibited: u64,
+    conditional: u64,
+    permitted: u64,
+    errors: u64,
+}
+
+impl Counts {
+    fn add(&mut self, o: &Counts) {
+        self.rows += o.rows;
+        self.prohibited += o.prohibited;
+        self.conditional += o.conditional;
+        self.permitted += o.permitted;
+        self.errors += o.errors;
+    }
+}
+
+struct RowError {
+    line: u64,
+    field: &'static str,
+    message: String,
+}
+
+fn parse_row(f: &[&[u8]], c: &Columns) -> Result<Shipment, (&'static str, String)> {
+    let get = |i: usize| f.get(i).copied().unwrap_or(b"");
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let hs_raw = get(c.hs);
+    let hs = embargo_regime::parse_hs_fast(hs_raw).ok_or_else(|| {
+        let e = std::str::from_utf8(hs_raw)
+            .map(|s| {
+                HsCode::parse(s)
+                    .err()
+                    .map(|e| e.to_string())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_else(|_| "not UTF-8".into());
+        ("hs", e)
+    })?;
+    let origin = Country::from_bytes(get(c.origin)).ok_or_else(|| {
+        (
+            "origin",
+            format!(
+                "{:?} is not an ISO 3166-1 alpha-2 code",
+                text(get(c.origin))
+            ),
+        )
+    })?;
+    let destination = Country::from_bytes(get(c.destination)).ok_or_else(|| {
+        (
+            "destination",
+            format!(
+                "{:?} is not an ISO 3166-1 alpha-2 code",
+                text(get(c.destination))
+            ),
+        )
+    })?;
+    let date = parse_date_fast(get(c.date)).ok_or_else(|| {
+        (
+            "date",
+            format!("{:?} is not a valid YYYY-MM-DD date", text(get(c.date))),
+        )
+    })?;
+    let via = match c.via.map(get).filter(|v| !v.is_empty()) {
+        Some(v) => Some(Country::from_bytes(v).ok_or_else(|| {
+            (
+                "via",
+                format!("{:?} is not an ISO 3166-1 alpha-2 code", text(v)),
+            )
+        })?),
+        None => None,
+    };
+    let num = |field: &'static str, b: &[u8]| -> Result<f64, (&'static str, String)> {
+        std::str::from_utf8(b)
+            .ok()
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite() && *v >= 0.0)
+            .ok_or_else(|| (field, format!("{:?} is not a non-negative number", text(b))))
+    };
+    let quantity = match c.quantity.map(get).filter(|v| !v.is_empty()) {
+        Some(q) => {
+            let amount = num("quantity", q)?;
+            let u = c.unit.map(get).unwrap_or(b"");
+            let unit = std::str::from_utf8(u)
+                .ok()
+                .and_then(QuantityUnit::parse)
+                .ok_or_else(|| ("unit", format!("{:?} is not a unit (kg, t, bbl)", text(u))))?;
+            Some(Quantity { amount, unit })
+        }
+        None => None,
+    };
+    let value_usd = match c.value_usd.map(get).filter(|v| !v.is_empty()) {
+        Some(v) => Some(num("value_usd", v)?),
+        None => None,
+    };
+    Ok(Shipment {
+        hs,
+        origin,
+        destination,
+        via,
+        date,
+        quantity,
+        value_usd,
+    })
+}
+
+/// Render one classified row. The CSV path writes the input's own bytes for the key
+/// columns and the segment's pre-rendered tail, so a row costs a lookup and a copy.
+fn render(
+    out: &mut Vec<u8>,
+    format: BatchFormat,
+    line: u64,
+    id: &[u8],
+    index: &mut CheckIndex,
+    s: &Shipment,
+) -> Verdict {
+    let regime = index.regime();
+    let seg = index.segment(s);
+    if embargo_regime::needs_full_check(seg, s) {
+        let a = regime.check(s);
+        let cites = embargo_regime::citations_text(&a);
+        let conds = a
+            .conditions
+            .iter()
+            .map(|c| format!("{}: {}", c.citation, c.text))
+            .chain(a.notes.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" | ");
+        let tail = format!(
+            ",{},{},{}\n",
+            a.verdict.as_str(),
+            csv_field(&cites),
+            csv_field(&conds)
+        );
+        write_row(out, format, line, id, s, &tail, &a);
+        return a.verdict;
+    }
+    write_row(out, format, line, id, s, &seg.csv_tail, &seg.assessment);
+    seg.assessment.verdict
+}
+
+fn write_row(
+    out: &mut Vec<u8>,
+    format: BatchFormat,
+    line: u64,
+    id: &[u8],
+    s: &Shipment,
+    csv_tail: &str,
+    a: &Assessment,
+) {
+    match format {
+        BatchFormat::Csv => {
+            let num = itoa_buf(line);
+            out.extend_from_slice(num.as_bytes());
+            out.push(b',');
+            if id.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+                out.extend_from_slice(csv_field(&String::from_utf8_lossy(id)).as_bytes());
+            } else {
+                out.extend_from_slice(id);
+            }
+            out.push(b',');
+            out.extend_from_slice(s.hs.as_str().as_bytes());
+            out.push(b',');
+            out.extend_from_slice(s.origin.code().as_bytes());
+            out.push(b',');
+            out.extend_from_slice(s.destination.code().as_bytes());
+            out.push(b',');
+            push_date(out, s.date);
+            out.extend_from_slice(csv_tail.as_bytes());
+        }
+        BatchFormat::Jsonl => {
+            let v = json!({"line": line, "id": String::from_utf8_lossy(id), "hs": s.hs, "origin": s.origin, "destination": s.destination, "date": s.date, "verdict": a.verdict,
+                "citations": &a.citations, "conditions": &a.conditions});
+            let _ = serde_json::to_writer(&mut *out, &v);
+            out.push(b'\n');
+        }
+    }
+}
+
+/// YYYY-MM-DD without going through a formatter (hot path).
+fn push_date(out: &mut Vec<u8>, d: chrono::NaiveDate) {
+    use chrono::Datelike;
+    let y = d.year().clamp(0, 9999) as u32;
+    let (m, day) = (d.month(), d.day());
+    out.extend_from_slice(&[
+        b'0' + (y / 1000) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+        b'-',
+        b'0' + (m / 10) as u8,
+        b'0' + (m % 10) as u8,
+        b'-',
+        b'0' + (day / 10) as u8,
+        b'0' + (day % 10) as u8,
+    ]);
+}
+
+fn itoa_buf(n: u64) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(24);
+    let _ = write!(s, "{n}");
+    s
+}
+
+fn write_error(out: &mut Vec<u8>, format: BatchFormat, e: &RowError) {
+    match format {
+        BatchFormat::Csv => {
+            let _ = writeln!(
+                out,
+                "{},,,,,,error,,{}",
+                e.line,
+                csv_field(&format!("{}: {}", e.field, e.message))
+            );
+        }
+        BatchFormat::Jsonl => {
+            let _ = serde_json::to_writer(
+                &mut *out,
+                &json!({"line": e.line, "verdict": "error", "field": e.field, "error": e.message}),
+            );
+            out.push(b'\n');
+        }
+    }
+}
+
+struct Job {
+    seq: u64,
+    first_line: u64,
+    data: Vec<u8>,
+}
+
+struct Done {
+    seq: u64,
+    out: Vec<u8>,
+    counts: Counts,
+    errors: Vec<RowError>,
+}
+
+fn process_chunk(job: &Job, cols: &Columns, format: BatchFormat, index: &mut CheckIndex) -> Done {
+    let mut out = Vec::with_capacity(job.data.len() * 3);
+    let mut counts = Counts::default();
+    let mut errors = Vec::new();
+    let mut handle = |line: u64, fields: &[&[u8]], out: &mut Vec<u8>| {
+        if fields.len() == 1 && fields[0].is_empty() {
+            return; // blank line
+        }
+        counts.rows += 1;
+        match parse_row(fields, cols) {
+            Ok(s) => {
+                let id = cols.id.and_then(|i| fields.get(i).copied()).unwrap_or(b"");
+                match render(out, format, line, id, index, &s) {
+                    Verdict::Prohibited => counts.prohibited += 1,
+                    Verdict::Conditional => counts.conditional += 1,
+                    Verdict::Permitted => counts.permitted += 1,
+                }
+            }
+            Err((field, message)) => {
+                counts.errors += 1;
+                let e = RowError {
+                    line,
+                    field,
+                    message,
+                };
+                write_error(out, format, &e);
+                errors.push(e);
+            }
+        }
+    };
+    if job.data.contains(&b'"') {
+        // Quoted fields: let the csv crate handle them.
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(job.data.as_slice());
+        let mut rec = csv::ByteRecord::new();
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) => {
+                    let line = job.first_line + rec.position().map(|p| p.line()).unwrap_or(1) - 1;
+                    let fields: Vec<&[u8]> = rec.iter().collect();
+                    handle(line, &fields, &mut out);
+                }
+                Ok(false) => break,
+                Err(e) => {
+                    counts.errors += 1;
+                    let line = job.first_line + e.position().map(|p| p.line()).unwrap_or(1) - 1;
+                    let re = RowError {
+                        line,
+                        field: "(record)",
+                        message: e.to_string(),
+                    };
+                    write_error(&mut out, format, &re);
+                    errors.push(re);
+                    break;
+                }
+            }
+        }
+    } else {
+        let mut fields: Vec<&[u8]> = Vec::with_capacity(12);
+        for (k, raw) in job.data.split(|b| *b == b'\n').enumerate() {
+            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+            if raw.is_empty() {
+                continue;
+            }
+            fields.clear();
+            fields.extend(raw.split(|b| *b == b','));
+            handle(job.first_line + k as u64, &fields, &mut out);
+        }
+    }
+    Done {
+        seq: job.seq,
+        out,
+        counts,
+        errors,
+    }
+}
+
+const CHUNK: usize = 4 << 20;
+
+fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Result<()> {
+    let file_name = path.display().to_string();
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("{file_name}: cannot open"))?;
+    let total = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let started = std::time::Instant::now();
+
+    // Header: read up to the first newline.
+    let mut buf = Vec::with_capacity(CHUNK + 4096);
+    let mut tmp = vec![0u8; 64 * 1024];
+    let header_end = loop {
+        if let Some(p) = buf.iter().position(|b| *b == b'\n') {
+            break p;
+        }
+        let n = file
+            .read(&mut tmp)
+            .with_context(|| format!("{file_name}: read"))?;
+        if n == 0 {
+            if buf.is_empty() {
+                bail!("{file_name}:1: empty file (expected a header: hs,origin,destination,date)");
+            }
+            break buf.len();
+        }
+        buf.extend_from_slice(&tmp[..n]);
+    };
+    let header_line = String::from_utf8_lossy(&buf[..header_end])
+        .trim_start_matches('\u{feff}')
+        .trim_end_matches('\r')
+        .to_string();
+    let header_fields: Vec<&[u8]> = header_line.as_bytes().split(|b| *b == b',').collect();
+    let cols = columns(&header_fields, &file_name)?;
+    let rest: Vec<u8> = buf
+        .get(header_end + 1..)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
+    buf = rest;
+
+    let threads = args
+        .threads
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .max(1);
+    let format = args.format;
+    let progress = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    progress.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {bytes}/{total_bytes} {bar:30} {bytes_per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+
+    // Output: a temporary file beside the target, renamed at the end; or stdout.
+    let (mut sink, tmp_path): (Box<dyn Write>, Option<PathBuf>) = match &args.out {
+        Some(out) => {
+            let dir = out
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let tmp = dir.join(format!(
+                ".{}.tmp-{}",
+                out.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+                std::process::id()
+            ));
+            let f = std::fs::File::create(&tmp)
+                .with_context(|| format!("{}: cannot create", tmp.display()))?;
+            (Box::new(BufWriter::with_capacity(1 << 20, f)), Some(tmp))
+        }
+        None => (
+            Box::new(BufWriter::with_capacity(1 << 20, std::io::stdout().lock())),
+            None,
+        ),
+    };
+    if format == BatchFormat::Csv {
+        writeln!(
+            sink,
+            "line,id,hs,origin,destination,date,verdict,citations,conditions"
+        )?;
+    }
+
+    let (job_tx, job_rx) = mpsc::sync_channel::<Job>(threads * 2);
+    let job_rx = Arc::new(Mutex::new(job_rx));
+    let (done_tx, done_rx) = mpsc::channel::<Done>();
+    let mut totals = Counts::default();
+    let mut first_errors: Vec<RowError> = Vec::new();
+    let strict = args.strict;
+
+    let result: anyhow::Result<()> = std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let rx = Arc::clone(&job_rx);
+            let tx = done_tx.clone();
+            scope.spawn(move || {
+                let mut index = regime.check_index();
+                loop {
+                    let job = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok(job) = job else { return };
+                    if tx
+                        .send(process_chunk(&job, &cols, format, &mut index))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // Reader: feed chunks cut at line ends, counting lines for error positions.
+        let read_progress = progress.clone();
+        let reader = scope.spawn(move || -> anyhow::Result<u64> {
+            let mut seq = 0u64;
+            let mut line = 2u64;
+            let mut eof = false;
+            while !eof {
+                while buf.len() < CHUNK {
+                    // Read straight into the chunk's spare room (no second copy).
+                    let len = buf.len();
+                    buf.resize(len + (1 << 20), 0);
+                    let n = file.read(&mut buf[len..])?;
+                    buf.truncate(len + n);
+                    if n == 0 {
+                        eof = true;
+                        break;
+                    }
+                }
+                let cut = if eof {
+                    buf.len()
+                } else {
+                    buf.iter()
+                        .rposition(|b| *b == b'\n')
+                        .map_or(buf.len(), |p| p + 1)
+                };
+                let rest = buf.split_off(cut);
+                let data = std::mem::replace(&mut buf, rest);
+                if data.is_empty() {
+                    continue;
+                }
+                let lines = data.iter().filter(|b| **b == b'\n').count() as u64;
+                read_progress.inc(data.len() as u64);
+                if job_tx
+                    .send(Job {
+                        seq,
+                        first_line: line,
+                        data,
+                    })
+                    .is_err()
+                {
+                    break;
+                }
+                line += lines;
+                seq += 1;
+            }
+            Ok(seq)
+        });
+        // Writer (this thread): put results back in order.
+        let mut pending: std::collections::BTreeMap<u64, Done> = std::collections::BTreeMap::new();
+        let mut next = 0u64;
+        for done in done_rx.iter() {
+            pending.insert(done.seq, done);
+            while let Some(d) = pending.remove(&next) {
+                sink.write_all(&d.out)?;
+                totals.add(&d.counts);
+                for e in d.errors {
+                    if strict {
+                        bail!("{file_name}:{}: {}: {}", e.line, e.field, e.message);
+                    }
+                    if first_errors.len() < 20 {
+                        first_errors.push(e);
+                    }
+                }
+                next += 1;
+            }
+        }
+        reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("reader thread panicked"))??;
+        Ok(())
+    });
+    progress.finish_and_clear();
+    result?;
+    sink.flush()?;
+    drop(sink);
+    if let (Some(tmp), Some(out)) = (tmp_path, &args.out) {
+        std::fs::rename(&tmp, out)
+            .with_context(|| format!("rename {} -> {}", tmp.display(), out.display()))?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let summary = json!({
+        "file": file_name, "rows": totals.rows, "prohibited": totals.prohibited, "conditional": totals.conditional,
+        "permitted": totals.permitted, "errors": totals.errors, "seconds": secs, "rows_per_second": totals.rows as f64 / secs.max(1e-9),
+        "first_errors": first_errors.iter().map(|e| json!({"line": e.line, "field": e.field, "message": e.message})).collect::<Vec<_>>(),
+        "output": args.out.as_ref().map(|p| p.display().to_string()),
+    });
+    if ctx.json && args.out.is_some() {
+        ctx.print_json(&summary)?;
+    } else {
+        for e in &first_errors {
+            eprintln!("{file_name}:{}: {}: {}", e.line, e.field, e.message);
+        }
+        if totals.errors > first_errors.len() as u64 {
+            eprintln!(
+                "... and {} more bad rows",
+                totals.errors - first_errors.len() as u64
+            );
+        }
+        eprintln!(
+            "{} rows: {} prohibited, {} conditional, {} permitted, {} skipped as errors (reported in the output) in {:.2}s ({:.0} rows/s)",
+            totals.rows, totals.prohibited, totals.conditional, totals.permitted, totals.errors, secs, totals.rows as f64 / secs.max(1e-9)
+        );
+    }
+    Ok(())
+}

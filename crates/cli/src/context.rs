@@ -1,0 +1,70 @@
+//! What every command gets: output mode, where state lives, which regime to use.
+
+use std::path::PathBuf;
+
+pub struct Context {
+    pub json: bool,
+    data: Option<PathBuf>,
+    regime_dir: Option<PathBuf>,
+}
+
+impl Context {
+    pub fn new(json: bool, data: Option<PathBuf>, regime_dir: Option<PathBuf>) -> Self {
+        Context {
+            json,
+            data,
+            regime_dir,
+        }
+    }
+
+    /// Where embargo keeps state: `--data`, `$EMBARGO_DATA`, else `~/.local/share/embargo`.
+    #[allow(dead_code)]
+    pub fn data_dir(&self) -> PathBuf {
+        if let Some(d) = &self.data {
+            return d.clone();
+        }
+        let base = std::env::var_os("XDG_DATA_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))
+            .unwrap_or_else(|| PathBuf::from("."));
+        base.join("embargo")
+    }
+
+    pub fn regime_dir(&self) -> Option<&PathBuf> {
+        self.regime_dir.as_ref()
+    }
+
+    /// The regime: the `--regime` directory when given, else the bundled files.
+    pub fn regime(&self) -> anyhow::Result<embargo_regime::Regime> {
+        Ok(match &self.regime_dir {
+            Some(dir) => embargo_regime::Regime::load_dir(dir)?,
+            None => embargo_regime::Regime::bundled()?,
+        })
+    }
+
+    /// Print a value as pretty JSON on stdout.
+    /// A closed pipe (`embargo ... --json | head`) is not an error.
+    pub fn print_json<T: serde::Serialize>(&self, value: &T) -> anyhow::Result<()> {
+        use std::io::Write;
+        let text = serde_json::to_string_pretty(value)?;
+        let mut out = std::io::stdout().lock();
+        match writeln!(out, "{text}").and_then(|()| out.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => Ok(other?),
+        }
+    }
+}
+
+/// Errors go to stderr; with `--json` as one object so scripts can parse them.
+pub fn report_error(err: &anyhow::Error, json: bool) {
+    if json {
+        let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
+        let obj = serde_json::json!({ "error": err.to_string(), "causes": chain });
+        eprintln!("{obj}");
+    } else {
+        eprintln!("error: {err}");
+        for cause in err.chain().skip(1) {
+            eprintln!("  caused by: {cause}");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! `embargo`: the command line. Each area lives in its own module; this file only parses
+//! the top-level flags and dispatches. Library crates do the work and return typed errors;
+//! here they become messages for people (or JSON with `--json`).
+
+mod analysis;
+mod check;
+mod context;
+mod network;
+mod regime;
+mod screening;
+mod serve;
+mod trade;
+
+use clap::{Parser, Subcommand};
+use context::Context;
+
+#[derive(Parser)]
+#[command(
+    name = "embargo",
+    version,
+    about = "UN Security Council DPRK sanctions: regime as code, checks, trade analysis, screening"
+)]
+struct Cli {
+    /// Print machine-readable JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Directory where embargo keeps state (imported lists, trade store, audit log).
+    /// Default: $EMBARGO_DATA, else ~/.local/share/embargo.
+    #[arg(long, global = true, env = "EMBARGO_DATA")]
+    data: Option<std::path::PathBuf>,
+    /// Regime directory to use instead of the bundled one (files as in data/regimes/dprk).
+    #[arg(long, global = true, env = "EMBARGO_REGIME")]
+    regime: Option<std::path::PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The resolutions and their measures: list, show as of a date, diff two dates, validate.
+    Regime(regime::Args),
+    /// Classify a shipment (or a CSV of them) as prohibited, conditional or permitted.
+    Check(check::Args),
+    /// Run the HTTP API and web page (`serve keys ...` manages API keys).
+    Serve(serve::Args),
+    /// Verify or export the hash-chained audit log of screening decisions.
+    Audit(serve::AuditArgs),
+    /// Ownership and control network: import files, OFAC 50% rule exposure, graph reach.
+    Network(network::Args),
+    /// A vessel by IMO number (or --batch FILE): names, flags, parties, signals.
+    Vessel(network::VesselArgs),
+    /// Sanctions lists: import (UN XML, OFAC CSV), status, fetch, export as FtM JSON lines.
+    Lists(screening::ListsArgs),
+    /// Screen a name, IMO or passport (or a CSV batch) against the UN 1718 list and OFAC.
+    Screen(screening::ScreenArgs),
+    /// Evaluate name matching on labelled pairs and cross-script checks.
+    Eval(screening::EvalArgs),
+    /// Trade data: import Comtrade/plain files, query the Parquet store, run SQL.
+    Trade(trade::Args),
+    #[command(flatten)]
+    Analysis(analysis::Command),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let ctx = Context::new(cli.json, cli.data, cli.regime);
+    let result = match cli.command {
+        Command::Regime(args) => regime::run(args, &ctx),
+        Command::Check(args) => check::run(args, &ctx),
+        Command::Trade(args) => trade::run(args, &ctx),
+        Command::Analysis(cmd) => analysis::run(cmd, &ctx),
+        Command::Serve(args) => serve::run(args, &ctx),
+        Command::Audit(args) => serve::run_audit(args, &ctx),
+        Command::Network(args) => network::run(args, &ctx),
+        Command::Vessel(args) => network::run_vessel(args, &ctx),
+        Command::Lists(args) => screening::run_lists(args, &ctx),
+        Command::Screen(args) => screening::run_screen(args, &ctx),
+        Command::Eval(args) => screening::run_eval(args, &ctx),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            context::report_error(&err, ctx.json);
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

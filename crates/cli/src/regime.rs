@@ -1,0 +1,282 @@
+//! `embargo regime list | show | diff | validate`.
+
+use crate::context::Context;
+use anyhow::{bail, Context as _};
+use chrono::NaiveDate;
+use clap::{Args as ClapArgs, Subcommand};
+use embargo_regime::{Measure, MeasureKind, Nomenclature, Regime, Severity};
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(ClapArgs)]
+pub struct Args {
+    #[command(subcommand)]
+    command: RegimeCommand,
+}
+
+#[derive(Subcommand)]
+enum RegimeCommand {
+    /// Resolutions with adoption dates (New York), triggers and measure counts.
+    List,
+    /// Measures in force on a date (default: every measure).
+    Show {
+        /// YYYY-MM-DD (a New York date: measures take effect on the day of adoption).
+        #[arg(long)]
+        as_of: Option<String>,
+        /// Only measures of this resolution.
+        #[arg(long)]
+        resolution: Option<String>,
+        /// Only measures of this kind (goods_ban, cap, exception, wind_down, labour, ...).
+        #[arg(long)]
+        kind: Option<String>,
+    },
+    /// What changed between two dates: measures added and removed.
+    Diff { from: String, to: String },
+    /// Check the regime files: schema, dates, overlaps, supersession links, HS codes.
+    Validate {
+        /// Directory of regime files (default: --regime, else data/regimes/dprk, else the bundled files).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// HS nomenclature CSV (hscode, description, level); repeat for several editions.
+        #[arg(long = "hs")]
+        hs: Vec<PathBuf>,
+    },
+}
+
+pub fn parse_date(s: &str, what: &str) -> anyhow::Result<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .with_context(|| format!("{what}: {s:?} is not a date (YYYY-MM-DD)"))
+}
+
+pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
+    match args.command {
+        RegimeCommand::List => list(ctx),
+        RegimeCommand::Show {
+            as_of,
+            resolution,
+            kind,
+        } => show(ctx, as_of, resolution, kind),
+        RegimeCommand::Diff { from, to } => diff(ctx, &from, &to),
+        RegimeCommand::Validate { dir, hs } => validate(ctx, dir, hs),
+    }
+}
+
+fn list(ctx: &Context) -> anyhow::Result<()> {
+    let regime = ctx.regime()?;
+    let rows: Vec<_> = regime
+        .resolutions()
+        .iter()
+        .map(|r| {
+            let n = regime
+                .measures()
+                .iter()
+                .filter(|m| m.resolution == r.number)
+                .count();
+            (r, n)
+        })
+        .collect();
+    if ctx.json {
+        let v: Vec<_> = rows
+            .iter()
+            .map(|(r, n)| json!({"number": r.number, "year": r.year, "adopted": r.adopted, "symbol": r.symbol, "title": r.title, "triggers": r.triggers, "measures": n, "sources": r.sources}))
+            .collect();
+        return ctx.print_json(&v);
+    }
+    println!(
+        "{:<6} {:<11} {:>8}  {:<40} TRIGGER (KST)",
+        "RES", "ADOPTED", "MEASURES", "TITLE"
+    );
+    for (r, n) in rows {
+        let trig = r
+            .triggers
+            .iter()
+            .map(|t| format!("{} {}", t.date, t.event))
+            .collect::<Vec<_>>()
+            .join("; ");
+        println!(
+            "{:<6} {:<11} {:>8}  {:<40} {}",
+            r.number,
+            r.adopted,
+            n,
+            truncate(&r.title, 40),
+            trig
+        );
+    }
+    println!("\nAdoption dates are New York dates; a measure is in force from its adoption day.");
+    Ok(())
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn hs_summary(m: &Measure) -> String {
+    m.hs_scope()
+        .iter()
+        .map(|e| format!("{}{}", e.spec, if e.partial { "*" } else { "" }))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn print_measures(ms: &[&Measure]) {
+    println!(
+        "{:<28} {:<14} {:<12} {:<11} {:<11} {:<11} {:<22} TITLE",
+        "MEASURE", "CITATION", "KIND", "FROM", "UNTIL", "CONFIDENCE", "HS"
+    );
+    for m in ms {
+        let until = m
+            .effective_until
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "-".into());
+        println!(
+            "{:<28} {:<14} {:<12} {:<11} {:<11} {:<11} {:<22} {}",
+            m.id,
+            m.short_citation(),
+            m.kind.name(),
+            m.effective_from,
+            until,
+            m.citation_confidence().to_string(),
+            truncate(&hs_summary(m), 22),
+            truncate(&m.title, 70)
+        );
+    }
+}
+
+fn show(
+    ctx: &Context,
+    as_of: Option<String>,
+    resolution: Option<String>,
+    kind: Option<String>,
+) -> anyhow::Result<()> {
+    let regime = ctx.regime()?;
+    let date = as_of
+        .as_deref()
+        .map(|d| parse_date(d, "--as-of"))
+        .transpose()?;
+    if let Some(r) = &resolution {
+        if regime.resolution(r).is_none() {
+            bail!(
+                "--resolution {r}: no such resolution in the regime ({})",
+                regime
+                    .resolutions()
+                    .iter()
+                    .map(|r| r.number.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    let ms: Vec<&Measure> = regime
+        .measures()
+        .iter()
+        .filter(|m| date.is_none_or(|d| m.in_force_on(d)))
+        .filter(|m| resolution.as_ref().is_none_or(|r| &m.resolution == r))
+        .filter(|m| kind.as_ref().is_none_or(|k| m.kind.name() == k))
+        .collect();
+    if ctx.json {
+        return ctx.print_json(&json!({"as_of": date, "date_convention": "New York adoption dates; in force from the adoption day", "count": ms.len(), "measures": ms}));
+    }
+    match date {
+        Some(d) => println!("{} measures in force on {d} (New York date)\n", ms.len()),
+        None => println!("{} measures\n", ms.len()),
+    }
+    print_measures(&ms);
+    println!("\nHS marked * is broader than the measure's goods (a match is conditional).");
+    Ok(())
+}
+
+fn diff(ctx: &Context, from: &str, to: &str) -> anyhow::Result<()> {
+    let regime = ctx.regime()?;
+    let a = parse_date(from, "FROM")?;
+    let b = parse_date(to, "TO")?;
+    let d = regime.diff(a, b);
+    if ctx.json {
+        return ctx.print_json(&d);
+    }
+    println!(
+        "Regime diff {a} -> {b}: {} added, {} removed, {} unchanged\n",
+        d.added.len(),
+        d.removed.len(),
+        d.unchanged
+    );
+    if !d.added.is_empty() {
+        println!("ADDED");
+        print_measures(&d.added.iter().map(|c| c.measure).collect::<Vec<_>>());
+        println!();
+    }
+    if !d.removed.is_empty() {
+        println!("REMOVED");
+        for c in &d.removed {
+            let why = match &c.superseded_by {
+                Some(s) => format!("superseded by {s}"),
+                None => match &c.measure.kind {
+                    MeasureKind::WindDown { .. } => "wind-down ended".to_string(),
+                    _ => "ended".to_string(),
+                },
+            };
+            println!(
+                "  {:<28} {:<14} {:<40} {}",
+                c.measure.id,
+                c.measure.short_citation(),
+                why,
+                truncate(&c.measure.title, 60)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn validate(ctx: &Context, dir: Option<PathBuf>, hs: Vec<PathBuf>) -> anyhow::Result<()> {
+    let sources = match dir.or_else(|| ctx.regime_dir().cloned()) {
+        Some(d) => embargo_regime::read_dir_sources(&d)?,
+        None => {
+            let local = PathBuf::from("data/regimes/dprk");
+            if local.is_dir() {
+                embargo_regime::read_dir_sources(&local)?
+            } else {
+                Regime::bundled()?.sources().to_vec()
+            }
+        }
+    };
+    let files = sources.len();
+    let mut nomenclature = None;
+    if !hs.is_empty() {
+        let mut n = Nomenclature::new();
+        for p in &hs {
+            n.add_file(p)?;
+        }
+        nomenclature = Some(n);
+    }
+    let issues = Regime::validate_sources(sources, nomenclature.as_ref());
+    let errors = issues
+        .iter()
+        .filter(|i| i.severity == Severity::Error)
+        .count();
+    let warnings = issues.len() - errors;
+    if ctx.json {
+        ctx.print_json(&json!({"files": files, "errors": errors, "warnings": warnings, "nomenclature": nomenclature.as_ref().map(|n| n.files.clone()), "issues": issues}))?;
+    } else {
+        for i in &issues {
+            println!("{i}");
+        }
+        let checked = match &nomenclature {
+            Some(n) => format!(
+                "; HS codes checked against {} codes from {}",
+                n.len(),
+                n.files.join(", ")
+            ),
+            None => String::new(),
+        };
+        println!("{files} files: {errors} error(s), {warnings} warning(s){checked}");
+    }
+    if errors > 0 {
+        bail!("regime validation failed with {errors} error(s)");
+    }
+    Ok(())
+}

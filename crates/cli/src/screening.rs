@@ -1,0 +1,958 @@
+//! `embargo lists` (import, status, fetch, export), `embargo screen` (one name or a CSV
+//! batch) and `embargo eval` (name-matching evaluation on labelled pairs).
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _};
+use clap::{Args as ClapArgs, Subcommand, ValueEnum};
+use embargo_screen::compare::{compare_names, CompareParams};
+use embargo_screen::eval::{best, metrics, read_cases, score_cases, Metrics};
+use embargo_screen::matcher::{DEFAULT_MATCH, DEFAULT_REVIEW};
+use embargo_screen::{
+    regime_link, ListStore, Matcher, Query, QueryDate, Schema, Screening, Source, Thresholds,
+};
+use serde_json::json;
+
+use crate::context::Context;
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SourceArg {
+    Un,
+    Ofac,
+}
+
+impl From<SourceArg> for Source {
+    fn from(s: SourceArg) -> Source {
+        match s {
+            SourceArg::Un => Source::Un,
+            SourceArg::Ofac => Source::Ofac,
+        }
+    }
+}
+
+#[derive(ClapArgs)]
+pub struct ListsArgs {
+    #[command(subcommand)]
+    command: ListsCommand,
+}
+
+#[derive(Subcommand)]
+enum ListsCommand {
+    /// Import a list file (UN consolidated XML, or OFAC sdn.csv with add/alt/sdn_comments beside it)
+    /// as a new version and make it active. A malformed file changes nothing.
+    Import {
+        file: PathBuf,
+        /// Which list the file is (default: .xml = un, .csv = ofac).
+        #[arg(long, value_enum)]
+        source: Option<SourceArg>,
+    },
+    /// Versions, counts and dates of the imported lists.
+    Status,
+    /// Download the official files (needs network and curl) and import them.
+    Fetch {
+        /// Only this list (default: both).
+        #[arg(long, value_enum)]
+        source: Option<SourceArg>,
+    },
+    /// Write the active list(s), or a file, as FollowTheMoney JSON lines.
+    Export {
+        /// Read this file instead of the active lists.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        #[arg(long, value_enum)]
+        source: Option<SourceArg>,
+        /// Output file (default: stdout); written to a temporary file, then renamed.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum SchemaArg {
+    Person,
+    Organization,
+    Company,
+    Vessel,
+}
+
+impl From<SchemaArg> for Schema {
+    fn from(s: SchemaArg) -> Schema {
+        match s {
+            SchemaArg::Person => Schema::Person,
+            SchemaArg::Organization => Schema::Organization,
+            SchemaArg::Company => Schema::Company,
+            SchemaArg::Vessel => Schema::Vessel,
+        }
+    }
+}
+
+#[derive(ClapArgs)]
+pub struct ScreenArgs {
+    /// Name to screen (any script: Hangul, Han, Cyrillic, Arabic... are transliterated).
+    #[arg(required_unless_present_any = ["batch", "imo", "passport"])]
+    name: Option<String>,
+    #[arg(long, value_enum)]
+    schema: Option<SchemaArg>,
+    /// Birth date: YYYY, YYYY-MM or YYYY-MM-DD.
+    #[arg(long)]
+    dob: Option<String>,
+    /// Nationality, citizenship, address country or flag (name or ISO code).
+    #[arg(long)]
+    country: Option<String>,
+    /// IMO ship number (7 digits, check digit verified). Decisive when it equals a listed IMO.
+    #[arg(long)]
+    imo: Option<String>,
+    /// Passport or national ID number. Decisive when it equals a listed document.
+    #[arg(long)]
+    passport: Option<String>,
+    /// CSV of names: columns name, optional schema, dob, country, imo, id.
+    #[arg(long, conflicts_with = "name")]
+    batch: Option<PathBuf>,
+    /// Output file for --batch (JSON lines; default stdout).
+    #[arg(long, requires = "batch")]
+    out: Option<PathBuf>,
+    /// Score at or above which a hit is a match.
+    #[arg(long, default_value_t = DEFAULT_MATCH)]
+    match_threshold: f64,
+    /// Score at or above which a hit needs review.
+    #[arg(long, default_value_t = DEFAULT_REVIEW)]
+    review_threshold: f64,
+    /// Screen against these list files instead of the imported lists (repeatable).
+    #[arg(long = "list")]
+    lists: Vec<PathBuf>,
+    /// Worker threads for --batch (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+#[derive(ClapArgs)]
+pub struct EvalArgs {
+    #[command(subcommand)]
+    command: EvalCommand,
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Precision/recall/F1 on labelled name pairs (nomenklatura name_bench cases.csv), beside
+    /// the frozen logic-v2 run when `name_bench_logicv2-frozen.csv` sits in the same folder.
+    Names {
+        file: PathBuf,
+        /// Threshold to report besides the best one.
+        #[arg(long, default_value_t = DEFAULT_MATCH)]
+        threshold: f64,
+        /// logic-v2 run to compare with (default: name_bench_logicv2-frozen.csv beside FILE).
+        #[arg(long)]
+        reference: Option<PathBuf>,
+    },
+    /// Cross-script pairs (watchman cross_script_pairs.csv: Query,Expected Match,Min Score,...).
+    CrossScript { file: PathBuf },
+    /// One person's aliases, one per line (nomenklatura putin_names.txt): each against the first Latin one.
+    Aliases {
+        file: PathBuf,
+        /// The reference name (default: "Vladimir Putin" when listed, else the first Latin line).
+        #[arg(long)]
+        reference: Option<String>,
+    },
+}
+
+fn thresholds(args: &ScreenArgs) -> anyhow::Result<Thresholds> {
+    if !(0.0..=1.0).contains(&args.match_threshold) || !(0.0..=1.0).contains(&args.review_threshold)
+    {
+        bail!("thresholds must be between 0 and 1");
+    }
+    if args.review_threshold > args.match_threshold {
+        bail!(
+            "--review-threshold ({}) is above --match-threshold ({})",
+            args.review_threshold,
+            args.match_threshold
+        );
+    }
+    Ok(Thresholds {
+        match_at: args.match_threshold,
+        review_at: args.review_threshold,
+    })
+}
+
+fn write_atomically(
+    out: &Path,
+    body: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let dir = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        out.file_name().and_then(|n| n.to_str()).unwrap_or("out")
+    ));
+    {
+        let f = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        let mut w = BufWriter::new(f);
+        body(&mut w)?;
+        w.flush()?;
+    }
+    std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
+    Ok(())
+}
+
+pub fn run_lists(args: ListsArgs, ctx: &Context) -> anyhow::Result<()> {
+    let store = ListStore::open(&ctx.data_dir());
+    match args.command {
+        ListsCommand::Import { file, source } => {
+            let meta = store.import(&file, source.map(Source::from))?;
+            if ctx.json {
+                return ctx.print_json(&meta);
+            }
+            println!(
+                "imported {} as {} version {}",
+                file.display(),
+                meta.source,
+                meta.version
+            );
+            println!("  entries: {} ({} DPRK)", meta.entities, meta.dprk_entities);
+            for (k, v) in &meta.counts {
+                println!("  {k:<13} {v}");
+            }
+            if let Some(g) = &meta.generated {
+                println!("  publisher date: {g}");
+            }
+            if !meta.skipped.is_empty() {
+                println!("  skipped {} rows:", meta.skipped.len());
+                for s in &meta.skipped {
+                    println!("    {s}");
+                }
+            }
+            Ok(())
+        }
+        ListsCommand::Status => {
+            let status = store.status()?;
+            if ctx.json {
+                return ctx.print_json(&status);
+            }
+            println!("list store: {}", store.root().display());
+            for s in &status {
+                println!(
+                    "{}: active {}",
+                    s.source,
+                    s.active.as_deref().unwrap_or("(none)")
+                );
+                for v in &s.versions {
+                    let mark = if s.active.as_deref() == Some(v.version.as_str()) {
+                        "*"
+                    } else {
+                        " "
+                    };
+                    let counts: Vec<String> =
+                        v.counts.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                    println!(
+                        "  {mark} {}  imported {}  publisher {}  {} entries ({} DPRK): {}",
+                        v.version,
+                        v.imported_at.get(..19).unwrap_or(&v.imported_at),
+                        v.generated.as_deref().unwrap_or("-"),
+                        v.entities,
+                        v.dprk_entities,
+                        counts.join(", ")
+                    );
+                }
+            }
+            Ok(())
+        }
+        ListsCommand::Fetch { source } => {
+            let sources = match source {
+                Some(s) => vec![Source::from(s)],
+                None => vec![Source::Un, Source::Ofac],
+            };
+            let mut metas = Vec::new();
+            for s in sources {
+                eprintln!("fetching the {s} list...");
+                let meta = store
+                    .fetch(s, None)
+                    .with_context(|| format!("fetching the {s} list"))?;
+                if !ctx.json {
+                    println!(
+                        "{s}: version {} active, {} entries",
+                        meta.version, meta.entities
+                    );
+                }
+                metas.push(meta);
+            }
+            if ctx.json {
+                ctx.print_json(&metas)?;
+            }
+            Ok(())
+        }
+        ListsCommand::Export { file, source, out } => {
+            let snapshots = match file {
+                Some(f) => {
+                    let s = source
+                        .map(Source::from)
+                        .or_else(|| embargo_screen::store::detect_source(&f))
+                        .context("pass --source un|ofac")?;
+                    vec![embargo_screen::store::parse_file(&f, s)?.0]
+                }
+                None => {
+                    let wanted: Vec<Source> = match source {
+                        Some(s) => vec![s.into()],
+                        None => vec![Source::Un, Source::Ofac],
+                    };
+                    let mut v = Vec::new();
+                    for s in wanted {
+                        if let Some(snap) = store.load_active(s)? {
+                            v.push(snap);
+                        }
+                    }
+                    if v.is_empty() {
+                        bail!(
+                            "no active list in {}; run `embargo lists import FILE` first",
+                            store.root().display()
+                        );
+                    }
+                    v
+                }
+            };
+            let write = |w: &mut dyn Write| -> anyhow::Result<()> {
+                for s in &snapshots {
+                    s.write_ftm(&mut *w)?;
+                }
+                Ok(())
+            };
+            match out {
+                Some(p) => write_atomically(&p, write),
+                None => {
+                    let stdout = std::io::stdout();
+                    let mut lock = stdout.lock();
+                    write(&mut lock)
+                }
+            }
+        }
+    }
+}
+
+/// Load the matcher from `--list` files or the store's active lists.
+fn load_matcher(args: &ScreenArgs, ctx: &Context) -> anyhow::Result<Matcher> {
+    let mut entities = Vec::new();
+    if args.lists.is_empty() {
+        let store = ListStore::open(&ctx.data_dir());
+        entities = store.active_entities()?;
+        if entities.is_empty() {
+            bail!(
+                "no imported lists in {}; run `embargo lists import FILE` (or pass --list FILE)",
+                store.root().display()
+            );
+        }
+    } else {
+        for f in &args.lists {
+            let s = embargo_screen::store::detect_source(f).with_context(|| {
+                format!(
+                    "{}: cannot tell the list from the extension (.xml/.csv)",
+                    f.display()
+                )
+            })?;
+            entities.extend(embargo_screen::store::parse_file(f, s)?.0.entities);
+        }
+    }
+    Ok(Matcher::new(entities))
+}
+
+fn build_query(
+    name: Option<&str>,
+    schema: Option<Schema>,
+    dob: Option<&str>,
+    country: Option<&str>,
+    imo: Option<&str>,
+    passport: Option<&str>,
+) -> Result<Query, embargo_screen::QueryError> {
+    let nonempty = |s: Option<&str>| {
+        s.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    Ok(Query {
+        name: nonempty(name).unwrap_or_default(),
+        schema,
+        birth_date: nonempty(dob).map(|d| QueryDate::parse(&d)).transpose()?,
+        country: nonempty(country),
+        imo: nonempty(imo),
+        passport: nonempty(passport),
+    })
+}
+
+fn print_screening(s: &Screening) {
+    println!("query: {}   decision: {:?}", s.query, s.decision);
+    if s.hits.is_empty() {
+        println!("  no candidate above the review threshold");
+    }
+    for h in &s.hits {
+        println!(
+            "  {:>5.3} {:<9?} {}:{} {} [{}] listed {}",
+            h.score,
+            h.decision,
+            h.source,
+            h.id,
+            h.name,
+            h.programs.join(", "),
+            h.listed_on
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "-".into())
+        );
+        let ex = &h.explanation;
+        println!(
+            "        matched {:?} {:?} via {:?}: name score {:.3}",
+            ex.matched_name, ex.name_kind, ex.query_form, ex.name_score
+        );
+        for p in &ex.name.pairs {
+            println!(
+                "          {} ~ {} ({:?}, similarity {:.2}, weight {:.2})",
+                p.query, p.candidate, p.relation, p.similarity, p.weight
+            );
+        }
+        if !ex.name.unmatched_query.is_empty() || !ex.name.unmatched_candidate.is_empty() {
+            println!(
+                "          unmatched: query {:?}, listed {:?}",
+                ex.name.unmatched_query, ex.name.unmatched_candidate
+            );
+        }
+        for f in &ex.features {
+            println!(
+                "          {:<10} {:+.3}  {}",
+                f.feature, f.contribution, f.detail
+            );
+        }
+        if let Some(r) = &h.regime {
+            println!("        regime: {} ({}), {}", r.regime, r.target, r.note);
+            for m in &r.measures {
+                println!(
+                    "          res. {} para. {}: {} [{}]{}",
+                    m.resolution,
+                    m.paragraph,
+                    m.title,
+                    m.confidence,
+                    if m.in_force {
+                        ""
+                    } else {
+                        " (not in force today)"
+                    }
+                );
+            }
+        }
+    }
+}
+
+pub fn run_screen(args: ScreenArgs, ctx: &Context) -> anyhow::Result<()> {
+    let th = thresholds(&args)?;
+    let matcher = load_matcher(&args, ctx)?;
+    let regime = ctx.regime()?;
+    let today = chrono::Utc::now().date_naive();
+    if let Some(batch) = &args.batch {
+        return run_batch(
+            batch,
+            args.out.as_deref(),
+            &matcher,
+            &regime,
+            &th,
+            args.threads,
+            ctx,
+        );
+    }
+    let q = build_query(
+        args.name.as_deref(),
+        args.schema.map(Schema::from),
+        args.dob.as_deref(),
+        args.country.as_deref(),
+        args.imo.as_deref(),
+        args.passport.as_deref(),
+    )?;
+    let mut s = matcher.screen(&q, &th)?;
+    regime_link::attach(&mut s, &matcher, &regime, today);
+    if ctx.json {
+        ctx.print_json(&s)
+    } else {
+        print_screening(&s);
+        Ok(())
+    }
+}
+
+struct BatchRow {
+    row: usize,
+    id: Option<String>,
+    query: Result<Query, String>,
+}
+
+fn read_batch(path: &Path) -> anyhow::Result<Vec<BatchRow>> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let headers = rdr
+        .headers()
+        .with_context(|| format!("{}: line 1: cannot read the header", path.display()))?
+        .clone();
+    let col = |n: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(n))
+    };
+    let Some(c_name) = col("name") else {
+        bail!(
+            "{}: line 1: field name: column missing (columns: name, schema, dob, country, imo, id)",
+            path.display()
+        );
+    };
+    let (c_schema, c_dob, c_country, c_imo, c_id) = (
+        col("schema"),
+        col("dob"),
+        col("country"),
+        col("imo"),
+        col("id"),
+    );
+    let mut rows = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let row = i + 1;
+        let line = i + 2;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                rows.push(BatchRow {
+                    row,
+                    id: None,
+                    query: Err(format!("line {line}: {e}")),
+                });
+                continue;
+            }
+        };
+        let get = |c: Option<usize>| {
+            c.and_then(|c| rec.get(c))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
+        let schema = match get(c_schema) {
+            Some(s) => match Schema::parse(s) {
+                Some(s) => Some(s),
+                None => {
+                    rows.push(BatchRow {
+                        row,
+                        id: get(c_id).map(str::to_string),
+                        query: Err(format!("line {line}: field schema: unknown schema {s:?}")),
+                    });
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let q = build_query(
+            get(Some(c_name)),
+            schema,
+            get(c_dob),
+            get(c_country),
+            get(c_imo),
+            None,
+        )
+        .map_err(|e| format!("line {line}: {e}"))
+        .and_then(|q| {
+            if q.name.is_empty() && q.imo.is_none() {
+                Err(format!("line {line}: field name: empty"))
+            } else {
+                Ok(q)
+            }
+        });
+        rows.push(BatchRow {
+            row,
+            id: get(c_id).map(str::to_string),
+            query: q,
+        });
+    }
+    Ok(rows)
+}
+
+fn batch_line(row: &BatchRow, result: Result<Screening, String>) -> serde_json::Value {
+    match result {
+        Ok(s) => {
+            let matches: Vec<_> = s
+                .hits
+                .iter()
+                .map(|h| {
+                    json!({
+                        "id": h.id, "source": h.source, "name": h.name, "schema": h.schema,
+                        "score": (h.score * 1000.0).round() / 1000.0, "decision": h.decision,
+                        "programs": h.programs, "listed_on": h.listed_on,
+                        "explanation": h.explanation, "regime": h.regime,
+                    })
+                })
+                .collect();
+            json!({"row": row.row, "input_id": row.id, "query": s.query, "decision": s.decision, "matches": matches})
+        }
+        Err(e) => json!({"row": row.row, "input_id": row.id, "error": e}),
+    }
+}
+
+fn run_batch(
+    path: &Path,
+    out: Option<&Path>,
+    matcher: &Matcher,
+    regime: &embargo_regime::Regime,
+    th: &Thresholds,
+    threads: Option<usize>,
+    ctx: &Context,
+) -> anyhow::Result<()> {
+    let rows = read_batch(path)?;
+    let today = chrono::Utc::now().date_naive();
+    let bar = indicatif::ProgressBar::new(rows.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} rows {per_sec}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let threads = threads
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .max(1);
+    let chunk = rows.len().div_ceil(threads).max(1);
+    let results: Vec<Vec<serde_json::Value>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = rows
+            .chunks(chunk)
+            .map(|part| {
+                let bar = bar.clone();
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|r| {
+                            let res = match &r.query {
+                                Ok(q) => matcher
+                                    .screen(q, th)
+                                    .map(|mut s| {
+                                        regime_link::attach(&mut s, matcher, regime, today);
+                                        s
+                                    })
+                                    .map_err(|e| format!("row {}: {e}", r.row)),
+                                Err(e) => Err(e.clone()),
+                            };
+                            bar.inc(1);
+                            batch_line(r, res)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    bar.finish_and_clear();
+    let lines: Vec<serde_json::Value> = results.into_iter().flatten().collect();
+    if lines.len() != rows.len() {
+        bail!(
+            "internal error: {} results for {} rows",
+            lines.len(),
+            rows.len()
+        );
+    }
+    let bad: Vec<&serde_json::Value> = lines.iter().filter(|l| l.get("error").is_some()).collect();
+    let count = |d: &str| {
+        lines
+            .iter()
+            .filter(|l| l.get("decision").and_then(|x| x.as_str()) == Some(d))
+            .count()
+    };
+    let summary = json!({
+        "rows": rows.len(), "match": count("match"), "review": count("review"),
+        "no_match": count("no_match"), "bad_rows": bad.len(),
+    });
+    let write = |w: &mut dyn Write| -> anyhow::Result<()> {
+        for l in &lines {
+            serde_json::to_writer(&mut *w, l)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    };
+    match out {
+        Some(p) => write_atomically(p, write)?,
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            write(&mut lock)?;
+        }
+    }
+    for b in &bad {
+        eprintln!(
+            "bad row: {}",
+            b.get("error").and_then(|e| e.as_str()).unwrap_or("?")
+        );
+    }
+    if ctx.json {
+        eprintln!("{summary}");
+    } else {
+        eprintln!(
+            "{} rows: {} match, {} review, {} no_match, {} bad rows (reported above, written as error lines)",
+            rows.len(),
+            count("match"),
+            count("review"),
+            count("no_match"),
+            bad.len()
+        );
+    }
+    Ok(())
+}
+
+fn fmt_metrics(m: &Metrics) -> String {
+    format!(
+        "t={:.2}  P={:.3} R={:.3} F1={:.3}  (TP {} FP {} FN {} TN {})",
+        m.threshold, m.precision, m.recall, m.f1, m.tp, m.fp, m.fn_, m.tn
+    )
+}
+
+pub fn run_eval(args: EvalArgs, ctx: &Context) -> anyhow::Result<()> {
+    match args.command {
+        EvalCommand::Names {
+            file,
+            threshold,
+            reference,
+        } => eval_names(&file, threshold, reference, ctx),
+        EvalCommand::CrossScript { file } => eval_cross_script(&file, ctx),
+        EvalCommand::Aliases { file, reference } => eval_aliases(&file, reference, ctx),
+    }
+}
+
+fn eval_names(
+    file: &Path,
+    threshold: f64,
+    reference: Option<PathBuf>,
+    ctx: &Context,
+) -> anyhow::Result<()> {
+    let cases = read_cases(file)?;
+    let scored = score_cases(&cases, &CompareParams::default());
+    let pairs: Vec<(bool, f64)> = scored.iter().map(|s| (s.case.is_match, s.score)).collect();
+    let ours_default = metrics(&pairs, threshold);
+    let ours_best = best(&pairs);
+    let korean: Vec<(bool, f64)> = scored
+        .iter()
+        .filter(|s| s.case.is_korean())
+        .map(|s| (s.case.is_match, s.score))
+        .collect();
+    let ref_path = reference.or_else(|| {
+        let p = file.with_file_name("name_bench_logicv2-frozen.csv");
+        p.exists().then_some(p)
+    });
+    // The reference run scores the same pairs; join on (name1, name2, schema).
+    let reference = match &ref_path {
+        Some(p) => Some(read_cases(p)?),
+        None => None,
+    };
+    let ref_score = |c: &embargo_screen::eval::Case| {
+        reference.as_ref().and_then(|r| {
+            r.iter()
+                .find(|x| x.name1 == c.name1 && x.name2 == c.name2 && x.schema == c.schema)
+                .and_then(|x| x.reference_score)
+        })
+    };
+    let joined: Vec<(bool, f64, f64)> = scored
+        .iter()
+        .filter_map(|s| ref_score(&s.case).map(|r| (s.case.is_match, s.score, r)))
+        .collect();
+    let ref_pairs: Vec<(bool, f64)> = joined.iter().map(|(l, _, r)| (*l, *r)).collect();
+    let ours_on_joined: Vec<(bool, f64)> = joined.iter().map(|(l, o, _)| (*l, *o)).collect();
+    // Labels both systems contradict with confidence: reported for review, never tuned to.
+    let suspicious: Vec<serde_json::Value> = scored
+        .iter()
+        .filter_map(|s| {
+            let r = ref_score(&s.case)?;
+            let ours_says = s.score >= threshold;
+            let both_disagree = ours_says != s.case.is_match && (r >= 0.7) != s.case.is_match;
+            let confident = (s.score - threshold).abs() >= 0.12;
+            (both_disagree && confident).then(|| {
+                json!({"line": s.case.line, "schema": s.case.schema, "name1": s.case.name1, "name2": s.case.name2,
+                       "label": s.case.is_match, "ours": (s.score * 1000.0).round() / 1000.0, "logic_v2": r,
+                       "notes": s.case.notes})
+            })
+        })
+        .collect();
+    let mut groups: Vec<String> = scored.iter().map(|s| s.case.group.clone()).collect();
+    groups.sort();
+    groups.dedup();
+    let by_group: Vec<serde_json::Value> = groups
+        .iter()
+        .map(|g| {
+            let gp: Vec<(bool, f64)> = scored
+                .iter()
+                .filter(|s| &s.case.group == g)
+                .map(|s| (s.case.is_match, s.score))
+                .collect();
+            json!({"group": g, "cases": gp.len(), "at_threshold": metrics(&gp, threshold)})
+        })
+        .collect();
+    let report = json!({
+        "file": file, "cases": cases.len(),
+        "ours": {"at_threshold": ours_default, "best": ours_best},
+        "korean_dprk": {"cases": korean.len(), "at_threshold": metrics(&korean, threshold), "best": best(&korean)},
+        "reference": ref_path.as_ref().map(|p| json!({
+            "file": p, "joined_cases": joined.len(),
+            "logic_v2_at_0_70": metrics(&ref_pairs, 0.70), "logic_v2_best": best(&ref_pairs),
+            "ours_on_same_cases_at_threshold": metrics(&ours_on_joined, threshold),
+            "ours_on_same_cases_best": best(&ours_on_joined),
+        })),
+        "groups": by_group,
+        "suspicious_labels": suspicious,
+    });
+    if ctx.json {
+        return ctx.print_json(&report);
+    }
+    println!("{}: {} labelled pairs", file.display(), cases.len());
+    println!("  embargo  at default  {}", fmt_metrics(&ours_default));
+    println!("  embargo  best        {}", fmt_metrics(&ours_best));
+    if let Some(p) = &ref_path {
+        println!(
+            "  on the {} cases also scored by logic-v2 ({}):",
+            joined.len(),
+            p.display()
+        );
+        println!(
+            "    logic-v2 at 0.70   {}",
+            fmt_metrics(&metrics(&ref_pairs, 0.70))
+        );
+        println!("    logic-v2 best      {}", fmt_metrics(&best(&ref_pairs)));
+        println!(
+            "    embargo  default   {}",
+            fmt_metrics(&metrics(&ours_on_joined, threshold))
+        );
+        println!(
+            "    embargo  best      {}",
+            fmt_metrics(&best(&ours_on_joined))
+        );
+    }
+    println!("  Korean/DPRK rows ({}):", korean.len());
+    println!(
+        "    at default         {}",
+        fmt_metrics(&metrics(&korean, threshold))
+    );
+    println!("    best               {}", fmt_metrics(&best(&korean)));
+    println!("  by case group at {threshold:.2}:");
+    for g in &groups {
+        let gp: Vec<(bool, f64)> = scored
+            .iter()
+            .filter(|s| &s.case.group == g)
+            .map(|s| (s.case.is_match, s.score))
+            .collect();
+        println!(
+            "    {g:<16} n={:<4} {}",
+            gp.len(),
+            fmt_metrics(&metrics(&gp, threshold))
+        );
+    }
+    println!(
+        "  labels both embargo and logic-v2 contradict with confidence ({}), for review:",
+        suspicious.len()
+    );
+    for s in &suspicious {
+        println!(
+            "    line {:<4} {} | {} | label {} | embargo {} logic-v2 {} | {}",
+            s["line"], s["name1"], s["name2"], s["label"], s["ours"], s["logic_v2"], s["notes"]
+        );
+    }
+    Ok(())
+}
+
+fn eval_cross_script(file: &Path, ctx: &Context) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line_no = i + 1;
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let parts: Vec<&str> = t.splitn(4, ',').collect();
+        let (Some(q), Some(e), Some(min)) = (parts.first(), parts.get(1), parts.get(2)) else {
+            bail!(
+                "{}:{line_no}: expected Query,Expected Match,Min Score,Description",
+                file.display()
+            );
+        };
+        let min: f64 = min
+            .trim()
+            .parse()
+            .with_context(|| format!("{}:{line_no}: field Min Score: {min:?}", file.display()))?;
+        let score = compare_names(q, e, &CompareParams::default())
+            .map(|c| c.score)
+            .unwrap_or(0.0);
+        rows.push(json!({"line": line_no, "query": q, "expected": e, "watchman_min": min,
+                         "score": (score * 1000.0).round() / 1000.0, "at_default_match": score >= DEFAULT_MATCH,
+                         "description": parts.get(3)}));
+    }
+    let passed = rows
+        .iter()
+        .filter(|r| r["at_default_match"] == true)
+        .count();
+    if ctx.json {
+        return ctx
+            .print_json(&json!({"pairs": rows.len(), "matched_at_default": passed, "rows": rows}));
+    }
+    for r in &rows {
+        println!(
+            "  {:<5} {:.3}  {} -> {}  ({})",
+            if r["at_default_match"] == true {
+                "match"
+            } else {
+                "miss"
+            },
+            r["score"].as_f64().unwrap_or(0.0),
+            r["query"].as_str().unwrap_or(""),
+            r["expected"].as_str().unwrap_or(""),
+            r["description"].as_str().unwrap_or("")
+        );
+    }
+    println!(
+        "{passed}/{} cross-script pairs match at the default threshold {DEFAULT_MATCH}",
+        rows.len()
+    );
+    Ok(())
+}
+
+fn eval_aliases(file: &Path, reference: Option<String>, ctx: &Context) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let names: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let reference = reference
+        .or_else(|| {
+            names
+                .iter()
+                .find(|n| **n == "Vladimir Putin")
+                .map(|s| s.to_string())
+        })
+        .or_else(|| names.iter().find(|n| n.is_ascii()).map(|s| s.to_string()))
+        .context("no Latin-script line to use as the reference; pass --reference")?;
+    let rows: Vec<serde_json::Value> = names
+        .iter()
+        .map(|n| {
+            let s = compare_names(n, &reference, &CompareParams::default()).map(|c| c.score).unwrap_or(0.0);
+            json!({"alias": n, "score": (s * 1000.0).round() / 1000.0, "match": s >= DEFAULT_MATCH, "review": s >= DEFAULT_REVIEW})
+        })
+        .collect();
+    let m = rows.iter().filter(|r| r["match"] == true).count();
+    let rv = rows.iter().filter(|r| r["review"] == true).count();
+    if ctx.json {
+        return ctx.print_json(&json!({"reference": reference, "aliases": rows.len(), "match": m, "review_or_match": rv, "rows": rows}));
+    }
+    for r in &rows {
+        println!(
+            "  {:.3}  {}",
+            r["score"].as_f64().unwrap_or(0.0),
+            r["alias"].as_str().unwrap_or("")
+        );
+    }
+    println!(
+        "{m}/{} aliases match {reference:?} at {DEFAULT_MATCH}; {rv}/{} at the review threshold {DEFAULT_REVIEW}",
+        rows.len(),
+        rows.len()
+    );
+    Ok(())
+}

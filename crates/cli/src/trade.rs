@@ -1,0 +1,474 @@
+//! `embargo trade import | query | sql | files`: the trade store (Parquet under the data
+//! directory, queried with DataFusion). Without imported files, queries read the bundled
+//! published figures (data/trade) and say so.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context as _};
+use clap::{Args as ClapArgs, Subcommand, ValueEnum};
+use embargo_trade::store::{Dataset, Grouping, QuerySpec, TradeStore};
+use embargo_trade::{Flow, LoadOptions};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+use crate::context::Context;
+
+#[derive(ClapArgs)]
+pub struct Args {
+    #[command(subcommand)]
+    command: TradeCommand,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum By {
+    Hs2,
+    Hs4,
+    Hs6,
+    Category,
+    Total,
+    /// Value covered by each regime measure (joins the rows with the regime).
+    Measure,
+}
+
+#[derive(Subcommand)]
+enum TradeCommand {
+    /// Import trade files into the store: UN Comtrade bulk CSV (legacy or current
+    /// columns), Comtrade API JSON, or embargo's plain CSV (docs/trade.md).
+    Import {
+        files: Vec<PathBuf>,
+        /// Store name (default: the file name). Importing the same name again replaces it.
+        #[arg(long)]
+        name: Option<String>,
+        /// Skip and report up to N malformed rows instead of failing on the first.
+        #[arg(long, default_value_t = 0)]
+        skip_bad: usize,
+        /// Source text written on each row (default: "UN Comtrade (<file>)").
+        #[arg(long)]
+        source: Option<String>,
+    },
+    /// Grouped totals. `--reporter KP` reads the mirror (partners' declarations).
+    Query {
+        #[arg(long)]
+        reporter: Option<String>,
+        #[arg(long)]
+        partner: Option<String>,
+        /// import, export, re-export, re-import (from the reporter's side).
+        #[arg(long)]
+        flow: Option<String>,
+        #[arg(long, value_enum, default_value = "hs2")]
+        by: By,
+        #[arg(long)]
+        from: Option<i32>,
+        #[arg(long)]
+        to: Option<i32>,
+        /// Only one statistical series (GAC, KOTRA, KITA, KIEP, ITC, COMTRADE...).
+        #[arg(long)]
+        series: Option<String>,
+        /// Read the bundled published figures even when the store has files.
+        #[arg(long)]
+        bundled: bool,
+        /// CSV on stdout instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Run SQL over the table `trade` (columns as in docs/trade.md).
+    Sql {
+        query: String,
+        #[arg(long)]
+        bundled: bool,
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Files in the store.
+    Files,
+}
+
+pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
+    let store = TradeStore::open(&ctx.data_dir());
+    match args.command {
+        TradeCommand::Import {
+            files,
+            name,
+            skip_bad,
+            source,
+        } => import(ctx, &store, files, name, skip_bad, source),
+        TradeCommand::Query {
+            reporter,
+            partner,
+            flow,
+            by,
+            from,
+            to,
+            series,
+            bundled,
+            csv,
+        } => {
+            let flow = flow
+                .map(|f| {
+                    Flow::parse(&f).with_context(|| {
+                        format!("--flow {f:?}: expected import, export, re-export or re-import")
+                    })
+                })
+                .transpose()?;
+            let spec = QuerySpec {
+                reporter,
+                partner,
+                flow,
+                from,
+                to,
+                by: match by {
+                    By::Hs2 => Grouping::Hs2,
+                    By::Hs4 => Grouping::Hs4,
+                    By::Hs6 => Grouping::Hs6,
+                    By::Category | By::Measure => Grouping::Category,
+                    By::Total => Grouping::Total,
+                },
+                series,
+            };
+            if matches!(by, By::Measure) {
+                return by_measure(ctx, &store, &spec, bundled, csv);
+            }
+            query(ctx, &store, &spec, bundled, csv)
+        }
+        TradeCommand::Sql {
+            query,
+            bundled,
+            csv,
+        } => sql(ctx, &store, &query, bundled, csv),
+        TradeCommand::Files => files(ctx, &store),
+    }
+}
+
+/// Prints rows as an aligned table.
+pub fn print_table(headers: &[&str], rows: &[Vec<String>]) {
+    let mut w: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            if let Some(x) = w.get_mut(i) {
+                *x = (*x).max(c.chars().count());
+            }
+        }
+    }
+    let line = |cells: Vec<String>| {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{:<width$}", c, width = w.get(i).copied().unwrap_or(0)))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    println!("{}", line(headers.iter().map(|h| h.to_string()).collect()));
+    println!("{}", line(w.iter().map(|n| "-".repeat(*n)).collect()));
+    for r in rows {
+        println!("{}", line(r.clone()));
+    }
+}
+
+fn print_csv(headers: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
+    let mut wtr = csv::Writer::from_writer(std::io::stdout());
+    wtr.write_record(headers)?;
+    for r in rows {
+        wtr.write_record(r)?;
+    }
+    wtr.flush()?;
+    Ok(())
+}
+
+pub fn usd(v: f64) -> String {
+    let s = format!("{:.0}", v);
+    let (neg, digits) = s
+        .strip_prefix('-')
+        .map_or((false, s.as_str()), |d| (true, d));
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if neg {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+fn dataset_note(d: Dataset, store: &TradeStore) -> String {
+    match d {
+        Dataset::Store => format!("trade store ({})", store.dir().display()),
+        Dataset::Bundled => {
+            "bundled published figures (data/trade; docs/regime-facts.md §C) — no files imported"
+                .into()
+        }
+    }
+}
+
+fn import(
+    ctx: &Context,
+    store: &TradeStore,
+    files: Vec<PathBuf>,
+    name: Option<String>,
+    skip_bad: usize,
+    source: Option<String>,
+) -> anyhow::Result<()> {
+    if files.is_empty() {
+        bail!("give at least one file to import");
+    }
+    if name.is_some() && files.len() > 1 {
+        bail!("--name needs exactly one file");
+    }
+    let opts = LoadOptions {
+        max_bad_rows: skip_bad,
+        source,
+    };
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let mut out = Vec::new();
+    for f in &files {
+        let stem = name.clone().unwrap_or_else(|| {
+            f.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "import".into())
+        });
+        bar.set_message(format!("{} -> {stem}.parquet", f.display()));
+        let shown = f.display().to_string();
+        let (report, path) = store.import_path(&stem, f, &opts, &mut |n| {
+            bar.set_message(format!("{shown}: {n} rows written"));
+            bar.tick();
+        })?;
+        out.push((report, path));
+    }
+    bar.finish_and_clear();
+    if ctx.json {
+        let v: Vec<_> = out
+            .iter()
+            .map(|(r, p)| json!({"file": r.file, "format": r.format, "rows_read": r.rows_read, "loaded": r.loaded, "skipped": r.skipped, "stored_as": p}))
+            .collect();
+        return ctx.print_json(&v);
+    }
+    for (r, p) in &out {
+        println!(
+            "{}: {}: {} rows read, {} loaded, {} skipped -> {}",
+            r.file,
+            r.format.as_str(),
+            r.rows_read,
+            r.loaded,
+            r.skipped.len(),
+            p.display()
+        );
+        for s in r.skipped.iter().take(20) {
+            println!("  skipped {}: field `{}`: {}", s.at, s.field, s.message);
+        }
+        if r.skipped.len() > 20 {
+            println!(
+                "  ... and {} more skipped rows (see --json)",
+                r.skipped.len() - 20
+            );
+        }
+    }
+    Ok(())
+}
+
+fn query(
+    ctx: &Context,
+    store: &TradeStore,
+    spec: &QuerySpec,
+    bundled: bool,
+    csv: bool,
+) -> anyhow::Result<()> {
+    let res = store.query(spec, bundled)?;
+    if ctx.json {
+        return ctx.print_json(&res);
+    }
+    let headers = [
+        "period",
+        "reporter",
+        "partner",
+        "flow",
+        "key",
+        "series",
+        "value_usd",
+        "net_weight_kg",
+        "rows",
+        "status",
+    ];
+    let rows: Vec<Vec<String>> = res
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.month
+                    .map_or(r.year.to_string(), |m| format!("{}-{:02}", r.year, m)),
+                r.reporter.clone(),
+                r.partner.clone(),
+                r.flow.clone(),
+                r.key.clone(),
+                r.series.clone(),
+                if csv {
+                    format!("{}", r.value_usd)
+                } else {
+                    usd(r.value_usd)
+                },
+                r.net_weight_kg.map_or(String::new(), |w| format!("{w}")),
+                r.rows.to_string(),
+                r.status.clone(),
+            ]
+        })
+        .collect();
+    if csv {
+        return print_csv(&headers, &rows);
+    }
+    println!("data: {}", dataset_note(res.dataset, store));
+    println!("side: {}", res.side.description);
+    print_table(&headers, &rows);
+    println!("({} groups; series are never summed together)", rows.len());
+    Ok(())
+}
+
+fn by_measure(
+    ctx: &Context,
+    store: &TradeStore,
+    spec: &QuerySpec,
+    bundled: bool,
+    csv: bool,
+) -> anyhow::Result<()> {
+    let regime = ctx.regime()?;
+    let (mut records, dataset) = store.dprk_records(bundled)?;
+    records.retain(|r| {
+        spec.from.is_none_or(|y| r.period.year >= y)
+            && spec.to.is_none_or(|y| r.period.year <= y)
+            && spec
+                .series
+                .as_deref()
+                .is_none_or(|s| r.series.eq_ignore_ascii_case(s))
+    });
+    let dir = match spec.flow {
+        // From the reporter's side: a partner's import from KP is a DPRK export.
+        Some(Flow::Export | Flow::ReExport) if spec.reporter.as_deref() != Some("KP") => {
+            embargo_regime::Direction::ToDprk
+        }
+        Some(Flow::Import | Flow::ReImport) if spec.reporter.as_deref() == Some("KP") => {
+            embargo_regime::Direction::ToDprk
+        }
+        _ => embargo_regime::Direction::FromDprk,
+    };
+    let counterpart = if spec.reporter.as_deref() == Some("KP") {
+        spec.partner.clone()
+    } else {
+        spec.reporter.clone()
+    };
+    let e = embargo_analysis::exposure::exposure(&regime, &records, dir);
+    let ms: Vec<_> = e
+        .measures
+        .iter()
+        .filter(|m| {
+            counterpart
+                .as_deref()
+                .is_none_or(|c| m.counterpart.eq_ignore_ascii_case(c))
+        })
+        .collect();
+    if ctx.json {
+        return ctx.print_json(
+            &json!({"dataset": dataset, "direction": dir, "measures": ms, "periods": e.periods}),
+        );
+    }
+    let headers = [
+        "period",
+        "counterpart",
+        "series",
+        "measure",
+        "citation",
+        "value_usd",
+        "rows",
+        "exact",
+        "level",
+        "days_in_force",
+    ];
+    let rows: Vec<Vec<String>> = ms
+        .iter()
+        .map(|m| {
+            vec![
+                m.period.clone(),
+                m.counterpart.clone(),
+                m.series.clone(),
+                m.measure.clone(),
+                m.citation.clone(),
+                if csv {
+                    format!("{}", m.value_usd)
+                } else {
+                    usd(m.value_usd)
+                },
+                m.rows.to_string(),
+                m.exact.to_string(),
+                if m.category_level {
+                    "category".into()
+                } else {
+                    "hs".into()
+                },
+                format!("{}/{}", m.days_in_force, m.days_in_period),
+            ]
+        })
+        .collect();
+    if csv {
+        return print_csv(&headers, &rows);
+    }
+    println!("data: {}", dataset_note(dataset, store));
+    println!(
+        "side: {} (DPRK exports are read from partners' imports from KP)",
+        match dir {
+            embargo_regime::Direction::FromDprk => "DPRK exports",
+            embargo_regime::Direction::ToDprk => "supplies to the DPRK",
+        }
+    );
+    print_table(&headers, &rows);
+    Ok(())
+}
+
+fn sql(ctx: &Context, store: &TradeStore, q: &str, bundled: bool, csv: bool) -> anyhow::Result<()> {
+    let res = store.sql(q, bundled)?;
+    if ctx.json {
+        return ctx.print_json(&res);
+    }
+    let headers: Vec<&str> = res.columns.iter().map(String::as_str).collect();
+    let rows: Vec<Vec<String>> = res
+        .rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|v| match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Null => String::new(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect();
+    if csv {
+        return print_csv(&headers, &rows);
+    }
+    println!("data: {}", dataset_note(res.dataset, store));
+    print_table(&headers, &rows);
+    Ok(())
+}
+
+fn files(ctx: &Context, store: &TradeStore) -> anyhow::Result<()> {
+    let files = store.files()?;
+    if ctx.json {
+        return ctx.print_json(&json!({"dir": store.dir(), "files": files}));
+    }
+    if files.is_empty() {
+        println!(
+            "{}: no files imported; queries read the bundled published figures",
+            store.dir().display()
+        );
+    }
+    for f in files {
+        println!("{}", f.display());
+    }
+    Ok(())
+}

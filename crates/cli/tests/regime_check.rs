@@ -1,0 +1,333 @@
+//! The `embargo regime` and `embargo check` commands, run as a user would.
+
+use std::process::Command;
+
+fn embargo() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
+    c.env_remove("EMBARGO_REGIME").env_remove("EMBARGO_DATA");
+    c
+}
+
+fn run_json(args: &[&str]) -> serde_json::Value {
+    let out = embargo()
+        .args(args)
+        .arg("--json")
+        .output()
+        .unwrap_or_else(|e| panic!("run embargo: {e}"));
+    assert!(
+        out.status.success(),
+        "embargo {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "JSON from {args:?}: {e}\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn check_json_has_verdict_citations_and_conditions() {
+    let v = run_json(&[
+        "check",
+        "--hs",
+        "2701",
+        "--origin",
+        "KP",
+        "--destination",
+        "CN",
+        "--date",
+        "2017-09-15",
+    ]);
+    assert_eq!(v["verdict"], "prohibited");
+    let cites = v["citations"].as_array().expect("citations");
+    assert!(
+        cites.iter().any(|c| c["resolution"] == "2371"
+            && c["paragraph"] == "8"
+            && c["measure"] == "2371-8-coal-iron"
+            && c["confidence"] == "confirmed"),
+        "{cites:?}"
+    );
+    assert!(v["conditions"].as_array().is_some());
+
+    let v = run_json(&[
+        "check",
+        "--hs",
+        "2701",
+        "--origin",
+        "KP",
+        "--destination",
+        "CN",
+        "--date",
+        "2016-06-01",
+    ]);
+    assert_eq!(v["verdict"], "conditional");
+    assert!(v["conditions"]
+        .as_array()
+        .expect("conditions")
+        .iter()
+        .any(|c| c["citation"] == "2270 OP29(b)"));
+
+    let v = run_json(&[
+        "check",
+        "--hs",
+        "8471",
+        "--origin",
+        "CN",
+        "--destination",
+        "KP",
+        "--date",
+        "2018-06-01",
+    ]);
+    assert_eq!(v["verdict"], "prohibited");
+    assert!(v["citations"]
+        .as_array()
+        .expect("citations")
+        .iter()
+        .any(|c| c["resolution"] == "2397"));
+}
+
+#[test]
+fn check_rejects_bad_input_with_the_field_named() {
+    for (args, field) in [
+        (
+            [
+                "--hs",
+                "27O1",
+                "--origin",
+                "KP",
+                "--destination",
+                "CN",
+                "--date",
+                "2017-09-15",
+            ],
+            "--hs",
+        ),
+        (
+            [
+                "--hs",
+                "2701",
+                "--origin",
+                "NK",
+                "--destination",
+                "CN",
+                "--date",
+                "2017-09-15",
+            ],
+            "--origin",
+        ),
+        (
+            [
+                "--hs",
+                "2701",
+                "--origin",
+                "KP",
+                "--destination",
+                "CN",
+                "--date",
+                "2017-02-30",
+            ],
+            "--date",
+        ),
+    ] {
+        let out = embargo()
+            .arg("check")
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(field), "{field} not named in: {err}");
+    }
+}
+
+#[test]
+fn batch_classifies_counts_and_reports_bad_rows() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out_path = dir.path().join("verdicts.csv");
+    let out = embargo()
+        .args(["check", "--batch", &fixture("shipments.csv"), "--out"])
+        .arg(&out_path)
+        .arg("--json")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(summary["rows"], 9);
+    assert_eq!(summary["errors"], 3);
+    assert_eq!(summary["prohibited"], 4, "{summary}");
+    assert_eq!(summary["conditional"], 1);
+    assert_eq!(summary["permitted"], 1);
+    let errs = summary["first_errors"].as_array().expect("errors");
+    let fields: Vec<(u64, &str)> = errs
+        .iter()
+        .map(|e| {
+            (
+                e["line"].as_u64().unwrap_or(0),
+                e["field"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(fields, vec![(5, "hs"), (6, "origin"), (7, "date")]);
+
+    let text = std::fs::read_to_string(&out_path).unwrap_or_else(|e| panic!("{e}"));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        10,
+        "header + one line per input row, bad rows included:\n{text}"
+    );
+    assert!(lines[1].starts_with("2,coal-2017,2701,KP,CN,2017-09-15,prohibited,"));
+    assert!(lines[2].contains(",conditional,"));
+    assert!(lines[4].starts_with("5,,,,,,error,,"), "{}", lines[4]);
+    assert!(
+        lines[7].contains("big-coal")
+            && lines[7].contains(",prohibited,")
+            && lines[7].contains("exceeds"),
+        "one shipment over the 7.5 Mt cap: {}",
+        lines[7]
+    );
+    assert!(
+        lines[8].starts_with("9,\"quoted, id\",0306,KP,CN,2018-01-01,prohibited"),
+        "{}",
+        lines[8]
+    );
+    assert!(
+        lines[9].contains(",permitted,"),
+        "RU->CN without transit is out of scope: {}",
+        lines[9]
+    );
+    // Nothing half-written: only the result file is left in the directory.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}
+
+#[test]
+fn batch_jsonl_and_strict_mode() {
+    let out = embargo()
+        .args([
+            "check",
+            "--batch",
+            &fixture("shipments.csv"),
+            "--format",
+            "jsonl",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success());
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(rows.len(), 9);
+    assert_eq!(rows[0]["verdict"], "prohibited");
+    assert_eq!(rows[3]["verdict"], "error");
+    assert_eq!(rows[3]["field"], "hs");
+
+    let out = embargo()
+        .args(["check", "--batch", &fixture("shipments.csv"), "--strict"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shipments.csv:5: hs:"));
+}
+
+#[test]
+fn regime_show_diff_and_list() {
+    let v = run_json(&["regime", "show", "--as-of", "2016-06-01"]);
+    let ids: Vec<&str> = v["measures"]
+        .as_array()
+        .expect("measures")
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"2270-29-coal") && ids.contains(&"2270-29b-livelihood-coal"));
+    assert!(
+        !ids.iter().any(|i| i.starts_with("2321")),
+        "2321 was adopted later"
+    );
+
+    let v = run_json(&["regime", "diff", "2016-11-29", "2016-11-30"]);
+    let removed: Vec<&str> = v["removed"]
+        .as_array()
+        .expect("removed")
+        .iter()
+        .filter_map(|c| c["measure"]["id"].as_str())
+        .collect();
+    assert_eq!(
+        removed,
+        vec![
+            "2270-29b-livelihood-coal",
+            "2270-29b-livelihood-iron",
+            "2270-31-civil-aircraft",
+            "2270-19-livelihood-notified"
+        ]
+    );
+
+    let v = run_json(&["regime", "list"]);
+    assert_eq!(v.as_array().map(Vec::len), Some(10));
+}
+
+#[test]
+fn regime_validate_against_the_hs_nomenclature() {
+    let Some(hs22) = embargo_fixtures::shared_file("data/harmonized-system/harmonized-system.csv")
+    else {
+        return;
+    };
+    let Some(hs17) =
+        embargo_fixtures::shared_file("data/harmonized-system/harmonized-system-hs2017.csv")
+    else {
+        return;
+    };
+    let out = embargo()
+        .current_dir(embargo_fixtures::workspace_root())
+        .args(["regime", "validate", "--hs"])
+        .arg(&hs22)
+        .arg("--hs")
+        .arg(&hs17)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("10 files: 0 error(s)"), "{text}");
+    assert!(
+        text.contains("HS 77 is not in the nomenclature"),
+        "the reserved chapter in 2397 OP7's 72-83 is a warning: {text}"
+    );
+}
+
+#[test]
+fn regime_validate_names_file_and_line_of_a_broken_file() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("9999.toml"),
+        "[resolution]\nnumber = \"9999\"\nyear = 2020\nadopted = 2020-01-01\nsymbol = \"s\"\ntitle = \"t\"\nsources = [\"s\"]\n\n[[measure]]\nid = \"9999-1-x\"\nparagraph = \"1\"\nkind = \"goods_ban\"\ndirection = \"from_dprk\"\ntitle = \"x\"\nconfidence = \"confirmed\"\nsources = [\"s\"]\n  [[measure.hs]]\n  code = \"123\"\n  provenance = \"analyst\"\n  confidence = \"unconfirmed\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = embargo()
+        .args(["regime", "validate", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("9999.toml:18: error: hs.code:"), "{text}");
+}

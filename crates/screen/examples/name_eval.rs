@@ -1,0 +1,54 @@
+//! Developer aid: score nomenklatura's name_bench cases and print the errors at a threshold.
+//! `cargo run -p embargo-screen --example name_eval -- FILE [THRESHOLD]`
+use embargo_screen::compare::CompareParams;
+use embargo_screen::eval::{best, metrics, read_cases, score_cases};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().ok_or("usage: name_eval FILE [THRESHOLD]")?;
+    let t: f64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(0.8);
+    let cases = read_cases(std::path::Path::new(&path))?;
+    let scored = score_cases(&cases, &CompareParams::default());
+    let pairs: Vec<(bool, f64)> = scored.iter().map(|s| (s.case.is_match, s.score)).collect();
+    println!("at {t}: {:?}", metrics(&pairs, t));
+    println!("best: {:?}", best(&pairs));
+    let kor: Vec<(bool, f64)> = scored
+        .iter()
+        .filter(|s| s.case.is_korean())
+        .map(|s| (s.case.is_match, s.score))
+        .collect();
+    println!("korean n={} at {t}: {:?}", kor.len(), metrics(&kor, t));
+    let mut groups: Vec<String> = scored.iter().map(|s| s.case.group.clone()).collect();
+    groups.sort();
+    groups.dedup();
+    for g in groups {
+        let gp: Vec<(bool, f64)> = scored
+            .iter()
+            .filter(|s| s.case.group == g)
+            .map(|s| (s.case.is_match, s.score))
+            .collect();
+        let m = metrics(&gp, t);
+        println!(
+            "group {g} n={} f1={:.3} p={:.3} r={:.3}",
+            gp.len(),
+            m.f1,
+            m.precision,
+            m.recall
+        );
+    }
+    for s in &scored {
+        let pred = s.score >= t;
+        if pred != s.case.is_match {
+            println!(
+                "{} {:.3} {} | {} | {} | {}",
+                if s.case.is_match { "FN" } else { "FP" },
+                s.score,
+                s.case.schema,
+                s.case.name1,
+                s.case.name2,
+                s.case.notes
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,391 @@
+//! From a name as typed or listed to comparable tokens.
+//!
+//! 1. Script: Hangul → McCune–Reischauer and Revised Romanization (two forms), Han → pinyin,
+//!    everything else → ASCII through `any_ascii` (Cyrillic, Arabic, Greek, Hebrew, Thai...).
+//! 2. Case and punctuation: upper-case; apostrophes, typographic quotes and breves vanish
+//!    (CHO'NG = CHŎNG = CHONG); hyphens, commas and dots separate tokens (KIM JONG-UN =
+//!    KIM JONG UN). Joined forms (JONGUN) are handled by the aligner, which may pair one
+//!    token with two adjacent ones.
+//! 3. Stop words (legal forms, generic business words, honorifics) are marked so the scorer
+//!    can make them neutral; long forms fold to short ones (AKTIENGESELLSCHAFT → AG).
+//! 4. Each token also gets a *fold key* that erases romanization differences (see [`fold`]).
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::korean::{self, System};
+
+/// What a token is, for weighting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenClass {
+    Name,
+    /// Legal form or generic business word (CO, LTD, TRADING, BANK).
+    Form,
+    /// Honorific or title (MR, SHAIKH, PRESIDENT).
+    Title,
+    Number,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Upper-case ASCII as written (after stop-word folding).
+    pub text: String,
+    /// Romanization-insensitive key.
+    pub fold: String,
+    pub class: TokenClass,
+}
+
+/// Stop-word table from `data/screening/name_stopwords.tsv`.
+pub struct Stopwords {
+    map: HashMap<String, (TokenClass, String)>,
+}
+
+impl Stopwords {
+    pub fn bundled() -> &'static Stopwords {
+        static T: OnceLock<Stopwords> = OnceLock::new();
+        T.get_or_init(|| {
+            Stopwords::parse(include_str!("../../../data/screening/name_stopwords.tsv"))
+        })
+    }
+
+    pub fn parse(text: &str) -> Stopwords {
+        let mut map = HashMap::new();
+        for line in text.lines() {
+            let line = line.trim_end();
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let mut parts = line.split('\t');
+            let (Some(class), Some(word)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let canonical = parts.next().unwrap_or(word).to_string();
+            let class = match class {
+                "title" => TokenClass::Title,
+                _ => TokenClass::Form,
+            };
+            map.entry(word.to_string()).or_insert((class, canonical));
+        }
+        Stopwords { map }
+    }
+
+    pub fn lookup(&self, word: &str) -> Option<&(TokenClass, String)> {
+        self.map.get(word)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x2A6DF)
+}
+
+/// Latin renderings of a name. Plain Latin input gives one form; Hangul gives its MR and RR
+/// forms; Han gives pinyin. The first form is the primary one.
+pub fn latin_forms(name: &str) -> Vec<String> {
+    let has_hangul = name.chars().any(korean::is_hangul_syllable);
+    let has_han = name.chars().any(is_han);
+    if !has_hangul && !has_han {
+        if name.is_ascii() {
+            return vec![name.to_string()];
+        }
+        return vec![any_ascii::any_ascii(name)];
+    }
+    let mut forms = Vec::new();
+    for system in [System::McCuneReischauer, System::Revised] {
+        let mut out = String::new();
+        for word in name.split(|c: char| c.is_whitespace() || c == '·' || c == '・') {
+            if word.is_empty() {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            if word.chars().all(korean::is_hangul_syllable) {
+                out.push_str(&any_ascii::any_ascii(&korean::romanize_name(word, system)));
+            } else {
+                out.push_str(&word_to_latin(word));
+            }
+        }
+        if !forms.contains(&out) {
+            forms.push(out);
+        }
+        if !has_hangul {
+            break;
+        }
+    }
+    forms
+}
+
+/// A word in any script: Han characters become space-separated pinyin syllables.
+fn word_to_latin(word: &str) -> String {
+    let mut out = String::new();
+    for c in word.chars() {
+        if is_han(c) {
+            let py = pinyin::ToPinyin::to_pinyin(&c);
+            out.push(' ');
+            match py {
+                Some(p) => out.push_str(p.plain()),
+                None => out.push_str(&any_ascii::any_ascii(&c.to_string())),
+            }
+            out.push(' ');
+        } else if korean::is_hangul_syllable(c) {
+            out.push(' ');
+            out.push_str(&korean::syllables(&c.to_string(), System::McCuneReischauer).concat());
+            out.push(' ');
+        } else {
+            out.push_str(&any_ascii::any_ascii(&c.to_string()));
+        }
+    }
+    out
+}
+
+/// Upper-case ASCII tokens of a Latin string.
+pub fn tokens(latin: &str) -> Vec<Token> {
+    let stop = Stopwords::bundled();
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let flush = |cur: &mut String, out: &mut Vec<Token>| {
+        if cur.is_empty() {
+            return;
+        }
+        let mut word = std::mem::take(cur);
+        // Digits inside letters are look-alike typos or obfuscation (SECH1N, IG0R).
+        if word.bytes().any(|b| b.is_ascii_digit())
+            && word.bytes().filter(|b| b.is_ascii_alphabetic()).count() >= 2
+        {
+            word = word
+                .chars()
+                .map(|c| match c {
+                    '0' => 'O',
+                    '1' => 'I',
+                    '3' => 'E',
+                    '4' => 'A',
+                    '5' => 'S',
+                    '9' => 'G',
+                    other => other,
+                })
+                .collect();
+        }
+        let (class, text) = if word.bytes().all(|b| b.is_ascii_digit()) {
+            (TokenClass::Number, word)
+        } else if let Some((class, canon)) = stop.lookup(&word) {
+            (*class, canon.clone())
+        } else {
+            (TokenClass::Name, word)
+        };
+        let fold = fold(&text);
+        out.push(Token { text, fold, class });
+    };
+    for c in latin.chars() {
+        if c.is_ascii_alphanumeric() {
+            cur.push(c.to_ascii_uppercase());
+        } else if matches!(c, '\'' | '’' | '‘' | 'ʼ' | 'ʻ' | '`' | '´' | '"') {
+            // MR apostrophes mark aspiration or a syllable break: CH'OL = CHOL, CHO'NG = CHONG.
+        } else if c == '.' && cur.len() == 1 {
+            // "S.A." → SA; initials "J." stay one letter each.
+            cur.push(' ');
+            let w = cur.trim().to_string();
+            cur.clear();
+            cur.push_str(&w);
+            flush(&mut cur, &mut out);
+        } else if c.is_ascii() {
+            flush(&mut cur, &mut out);
+        } else {
+            // Letters any_ascii left (rare): transliterate in place.
+            let t = any_ascii::any_ascii(&c.to_string());
+            if t.chars().all(|x| x.is_ascii_alphanumeric()) && !t.is_empty() {
+                cur.push_str(&t.to_ascii_uppercase());
+            } else {
+                flush(&mut cur, &mut out);
+            }
+        }
+    }
+    flush(&mut cur, &mut out);
+    join_dotted_initials(out)
+}
+
+/// `S A` written `S.A.` arrives as single letters; join runs of single letters (A.B.C. =
+/// ABC) and recognise joined legal forms (S.A. = SA).
+fn join_dotted_initials(tokens: Vec<Token>) -> Vec<Token> {
+    let stop = Stopwords::bundled();
+    let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let mut j = i;
+        let mut joined = String::new();
+        while let Some(t) = tokens.get(j) {
+            if t.text.len() == 1 && t.class == TokenClass::Name {
+                joined.push_str(&t.text);
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        if j - i >= 2 {
+            // Runs of single letters are acronyms written with dots or spaces (A.B.C., S.A.).
+            let (class, text) = match stop.lookup(&joined) {
+                Some((class, canon)) => (*class, canon.clone()),
+                None => (TokenClass::Name, joined),
+            };
+            out.push(Token {
+                fold: fold(&text),
+                text,
+                class,
+            });
+            i = j;
+            continue;
+        }
+        if let Some(t) = tokens.get(i) {
+            out.push(t.clone());
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Romanization-insensitive key of an upper-case ASCII token.
+///
+/// Folds the differences between McCune–Reischauer, Revised Romanization, DPRK list usage and
+/// common spellings: EO/EU/OO/OU vowels, voiced/unvoiced consonant pairs (G/K, D/T, B/P, J/CH),
+/// L/R, SH/S and doubled letters. It is only used to recognise variants; exact tokens still score higher.
+pub fn fold(token: &str) -> String {
+    let s = token.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while let Some(&c) = s.get(i) {
+        let next = s.get(i + 1).copied();
+        let rest = s.get(i..).unwrap_or_default();
+        let (piece, adv): (&str, usize) = if rest.starts_with(b"EO") || rest.starts_with(b"EU") {
+            // RR ŏ/ŭ spellings (JEONG, EUN) = MR (CHONG, UN).
+            if rest.starts_with(b"EO") {
+                ("O", 2)
+            } else {
+                ("U", 2)
+            }
+        } else if rest.starts_with(b"OO") || rest.starts_with(b"OU") {
+            ("U", 2) // MOON = MUN, YOUNG ≈ YUNG
+        } else if rest.starts_with(b"TCH") {
+            ("C", 3)
+        } else if rest.starts_with(b"CH") || rest.starts_with(b"TS") {
+            ("C", 2)
+        } else if rest.starts_with(b"SH") {
+            ("S", 2)
+        } else if rest.starts_with(b"PH") {
+            ("P", 2)
+        } else if rest.starts_with(b"KH") {
+            ("K", 2)
+        } else {
+            let p = match c {
+                b'J' | b'Z' => "C",
+                b'G' | b'Q' => "K",
+                b'D' => "T",
+                b'B' | b'F' | b'V' => "P",
+                b'L' => "R",
+                b'W' if next == Some(b'H') => "",
+                _ => {
+                    let ch = c as char;
+                    out.push(ch);
+                    i += 1;
+                    continue;
+                }
+            };
+            (p, 1)
+        };
+        out.push_str(piece);
+        i += adv;
+    }
+    // Doubled letters carry no distinction across romanizations (KK/K, SS/S, PP/P).
+    let mut dedup = String::with_capacity(out.len());
+    for ch in out.chars() {
+        if !dedup.ends_with(ch) {
+            dedup.push(ch);
+        }
+    }
+    dedup
+}
+
+/// One comparable rendering of a name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NameForm {
+    /// The Latin string the tokens came from (for explanations).
+    pub latin: String,
+    pub tokens: Vec<Token>,
+    /// Whether the name was written "LAST, First" (OFAC style), which makes order meaningless.
+    pub comma: bool,
+}
+
+/// All comparable forms of a name (one per Latin rendering).
+pub fn forms(name: &str) -> Vec<NameForm> {
+    latin_forms(name)
+        .into_iter()
+        .map(|latin| {
+            let tokens = tokens(&latin);
+            NameForm {
+                comma: latin.contains(','),
+                latin,
+                tokens,
+            }
+        })
+        .filter(|f| !f.tokens.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(s: &str) -> Vec<String> {
+        tokens(s).into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn punctuation_and_apostrophes() {
+        assert_eq!(texts("KIM JONG-UN"), vec!["KIM", "JONG", "UN"]);
+        assert_eq!(texts("Kim Cho\u{2019}ng-sik"), vec!["KIM", "CHONG", "SIK"]);
+        assert_eq!(texts("MUN CHO'NG-CH'O'L"), vec!["MUN", "CHONG", "CHOL"]);
+        assert_eq!(texts("Siemens Aktiengesellschaft"), vec!["SIEMENS", "AG"]);
+        assert_eq!(texts("ACME S.A."), vec!["ACME", "SA"]);
+        assert_eq!(tokens("YUSONG SHIPPING CO.")[1].class, TokenClass::Form);
+        assert_eq!(tokens("SAM 5")[1].class, TokenClass::Number);
+    }
+
+    #[test]
+    fn breves_through_any_ascii() {
+        assert_eq!(latin_forms("Kim Chŏng-ŭn"), vec!["Kim Chong-un"]);
+    }
+
+    #[test]
+    fn folds_romanization_variants() {
+        assert_eq!(fold("JEONG"), fold("CHONG"));
+        assert_eq!(fold("JONG"), fold("CHONG"));
+        assert_eq!(fold("EUN"), fold("UN"));
+        assert_eq!(fold("MOON"), fold("MUN"));
+        assert_eq!(fold("PAK"), fold("BAK"));
+        assert_eq!(fold("CHEOL"), fold("CHOL"));
+        assert_eq!(fold("RI"), fold("LI"));
+        assert_ne!(fold("KIM"), fold("KIL"));
+        assert_ne!(fold("JONG"), fold("YONG"));
+    }
+
+    #[test]
+    fn hangul_and_han_forms() {
+        let f = latin_forms("김정은");
+        assert_eq!(f, vec!["KIM CHONG UN", "GIM JEONG EUN"]);
+        let h = latin_forms("习近平");
+        assert_eq!(
+            tokens(&h[0])
+                .iter()
+                .map(|t| t.text.as_str())
+                .collect::<Vec<_>>(),
+            vec!["XI", "JIN", "PING"]
+        );
+        assert_eq!(latin_forms("Владимир Путин"), vec!["Vladimir Putin"]);
+    }
+}

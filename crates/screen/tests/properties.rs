@@ -1,0 +1,51 @@
+//! Property tests: readers never panic on arbitrary input; names compare sanely.
+
+use embargo_screen::compare::{compare_names, CompareParams};
+use embargo_screen::{ofac, un};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn un_reader_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let _ = un::parse(&bytes, std::path::Path::new("p.xml"));
+    }
+
+    #[test]
+    fn un_reader_survives_truncation(cut in 0usize..1600) {
+        let xml = include_bytes!("fixtures/small_un.xml");
+        let end = cut.min(xml.len());
+        let r = un::parse(&xml[..end], std::path::Path::new("p.xml"));
+        if end < xml.len() - 30 {
+            prop_assert!(r.is_err(), "a truncated list is an error, not a shorter list");
+        }
+    }
+
+    #[test]
+    fn ofac_reader_never_panics(s in "[0-9a-zA-Z,\"' ;.\\-\\r\\n\\]\\[]{0,300}") {
+        let _ = ofac::parse_sdn(s.as_bytes(), std::path::Path::new("sdn.csv"));
+    }
+
+    #[test]
+    fn a_name_matches_itself(tokens in proptest::collection::vec("[A-Z]{2,8}", 1..5)) {
+        let name = tokens.join(" ");
+        let c = compare_names(&name, &name, &CompareParams::default()).map(|c| c.score);
+        prop_assert_eq!(c, Some(1.0));
+    }
+
+    #[test]
+    fn hyphens_spaces_and_case_do_not_matter(tokens in proptest::collection::vec("[A-Z]{2,8}", 2..5)) {
+        let spaced = tokens.join(" ");
+        let hyphened = tokens.join("-").to_lowercase();
+        let c = compare_names(&spaced, &hyphened, &CompareParams::default()).map(|c| c.score);
+        prop_assert_eq!(c, Some(1.0));
+    }
+
+    #[test]
+    fn scores_stay_in_unit_interval(a in "\\PC{0,30}", b in "\\PC{0,30}") {
+        if let Some(c) = compare_names(&a, &b, &CompareParams::default()) {
+            prop_assert!((0.0..=1.0).contains(&c.score), "{} for {a:?} / {b:?}", c.score);
+        }
+    }
+}

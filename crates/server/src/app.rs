@@ -1,0 +1,403 @@
+//! The router: every route in one table ([`routes`]), the layers around them, and the
+//! middleware for request ids, access control and observation.
+//!
+//! The table is the single list of what the server answers: the router is built from it
+//! and a test checks it against `/openapi.json`, so the document cannot drift.
+
+use crate::config::ReadAccess;
+use crate::error::ApiError;
+use crate::handlers;
+use crate::state::AppState;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put, MethodRouter};
+use axum::Router;
+use std::time::Instant;
+use tower::ServiceBuilder;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Health, metrics, the OpenAPI document and the web page.
+    Public,
+    /// Queries: open or keyed by configuration ([`ReadAccess`]).
+    Read,
+    /// Imports and uploads: always keyed.
+    Write,
+}
+
+pub struct Route {
+    pub method: Method,
+    /// Axum/OpenAPI path template (`{param}` in both).
+    pub path: &'static str,
+    pub access: Access,
+    /// What `/openapi.json` says about it.
+    pub doc: Doc,
+    handler: MethodRouter<AppState>,
+}
+
+/// The OpenAPI description of one operation. Schemas are names in
+/// `components.schemas` (see `openapi.rs`).
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub operation_id: &'static str,
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub params: Vec<Param>,
+    /// Request body: a schema name, or [`UPLOAD`] for a raw file upload.
+    pub body: Option<&'static str>,
+    /// Schema of the 200 response; [`TEXT`] and [`HTML`] for non-JSON answers.
+    pub response: &'static str,
+}
+
+/// Request body marker: raw bytes (a list file or an ownership CSV).
+pub const UPLOAD: &str = "#upload";
+/// Response marker: `text/plain`.
+pub const TEXT: &str = "#text";
+/// Response marker: `image/svg+xml`.
+pub const SVG: &str = "#svg";
+/// Response marker: `text/html`.
+pub const HTML: &str = "#html";
+
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    pub name: &'static str,
+    /// `path` or `query`.
+    pub location: &'static str,
+    pub required: bool,
+    pub description: &'static str,
+}
+
+const fn path_param(name: &'static str, description: &'static str) -> Param {
+    Param {
+        name,
+        location: "path",
+        required: true,
+        description,
+    }
+}
+
+const fn query(name: &'static str, required: bool, description: &'static str) -> Param {
+    Param {
+        name,
+        location: "query",
+        required,
+        description,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn route(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    handler: MethodRouter<AppState>,
+    operation_id: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+    params: Vec<Param>,
+    body: Option<&'static str>,
+    response: &'static str,
+) -> Route {
+    Route {
+        method,
+        path,
+        access,
+        doc: Doc {
+            operation_id,
+            tag,
+            summary,
+            params,
+            body,
+            response,
+        },
+        handler,
+    }
+}
+
+/// Every route the server answers.
+pub fn routes() -> Vec<Route> {
+    use handlers::*;
+    use Access::*;
+    use Method as M;
+    const DATE: &str = "YYYY-MM-DD";
+    vec![
+        route(M::GET, "/health", Public, get(ops::health), "health", "operations",
+            "Liveness and what is loaded (regime size, active list versions).", vec![], None, "Health"),
+        route(M::GET, "/metrics", Public, get(ops::metrics), "metrics", "operations",
+            "Prometheus metrics (text exposition format 0.0.4).", vec![], None, TEXT),
+        route(M::GET, "/openapi.json", Public, get(ops::openapi), "openapi", "operations",
+            "This document.", vec![], None, "Object"),
+        route(M::GET, "/", Public, get(web::index), "page", "web",
+            "The web page (regime, check, screening, report charts).", vec![], None, HTML),
+        route(M::GET, "/assets/{file}", Public, get(web::asset), "asset", "web",
+            "A bundled script or stylesheet of the web page.",
+            vec![path_param("file", "app.js, charts.js or style.css")], None, TEXT),
+        route(M::GET, "/api/v1/regime/resolutions", Read, get(regime::resolutions), "listResolutions", "regime",
+            "Resolutions with adoption dates (New York) and trigger events.", vec![], None, "Resolutions"),
+        route(M::GET, "/api/v1/regime/measures", Read, get(regime::measures), "listMeasures", "regime",
+            "Measures, optionally only those in force on a date (as-of), of one resolution or kind.",
+            vec![query("as_of", false, DATE), query("resolution", false, "e.g. 2371"),
+              query("kind", false, "goods_ban, cap, exception, wind_down, labour, ...")],
+            None, "Measures"),
+        route(M::GET, "/api/v1/regime/measures/{id}", Read, get(regime::measure), "getMeasure", "regime",
+            "One measure, its citation and the measures that relax it.",
+            vec![path_param("id", "measure id, e.g. 2371-8-coal-iron")], None, "MeasureDetail"),
+        route(M::GET, "/api/v1/regime/diff", Read, get(regime::diff), "diffRegime", "regime",
+            "Measures added and removed between two dates.",
+            vec![query("from", true, DATE), query("to", true, DATE)], None, "RegimeDiff"),
+        route(M::GET, "/api/v1/regime/timeline", Read, get(regime::timeline), "regimeTimeline", "regime",
+            "The regime over time: measure spans, adoptions, and the count in force at each change.",
+            vec![], None, "RegimeTimeline"),
+        route(M::POST, "/api/v1/check", Read, post(regime::check), "check", "check",
+            "Classify one shipment: prohibited, conditional or permitted, with citations.",
+            vec![], Some("Shipment"), "Assessment"),
+        route(M::POST, "/api/v1/check/batch", Read, post(regime::check_batch), "checkBatch", "check",
+            "Classify up to max_batch shipments; a bad row gets its own error.",
+            vec![], Some("ShipmentBatch"), "CheckBatchResult"),
+        route(M::POST, "/api/v1/screen", Read, post(screen::screen), "screen", "screening",
+            "Screen a name, entity or vessel against the active UN and OFAC lists; explained hits; audited.",
+            vec![], Some("ScreenQuery"), "ScreenResult"),
+        route(M::POST, "/api/v1/screen/batch", Read, post(screen::screen_batch), "screenBatch", "screening",
+            "Screen up to max_batch rows against one snapshot of the lists; one audit record per row.",
+            vec![], Some("ScreenBatch"), "ScreenBatchResult"),
+        route(M::GET, "/api/v1/lists", Read, get(screen::lists), "listStatus", "screening",
+            "Active list versions, thresholds, and every version kept in the store.",
+            vec![], None, "ListStatus"),
+        route(M::PUT, "/api/v1/lists/{source}", Write, put(screen::import), "importList", "screening",
+            "Import a list file (UN consolidated XML or OFAC sdn.csv) and swap it in atomically.",
+            vec![path_param("source", "un or ofac")], Some(UPLOAD), "ListImport"),
+        route(M::POST, "/api/v1/lists/refresh", Write, post(screen::refresh), "refreshLists", "screening",
+            "Reload the store's active versions (after embargo lists import) and swap them in atomically.",
+            vec![], None, "ListRefresh"),
+        route(M::POST, "/api/v1/network/ownership", Write, post(network::upload), "uploadOwnership", "network",
+            "Upload ownership/control records (CSV), FtM JSON lines or vessel records into the network store.",
+            vec![query("kind", false, "ownership (default), ftm or vessels"),
+                 query("name", false, "label recorded for the upload")],
+            Some(UPLOAD), "OwnershipImport"),
+        route(M::GET, "/api/v1/network/exposure/{entity}", Read, get(network::exposure), "networkExposure", "network",
+            "Ownership by blocked persons through chains (OFAC 50% rule), paths with shares and sources, control flagged separately.",
+            vec![path_param("entity", "id (ofac:9345, un:KPe.001, imo:9020015) or exact name"),
+                 query("as_of", false, "YYYY-MM-DD (default today)")],
+            None, "NetworkExposure"),
+        route(M::GET, "/api/v1/report", Read, get(analysis::report), "report", "analysis",
+            "The whole report (totals, sanctioned categories, exposure, relief, estimates, lags, signals) on the bundled figures.",
+            vec![], None, "Report"),
+        route(M::GET, "/api/v1/report/charts", Read, get(analysis::charts), "listCharts", "analysis",
+            "The report's charts: (a) exports by sanctioned category, (b) share, (c) relief, (d) lags, (e) signals.",
+            vec![], None, "ChartList"),
+        route(M::GET, "/api/v1/report/charts/{id}", Read, get(analysis::chart), "getChart", "analysis",
+            "One chart as SVG (the file embargo report writes).",
+            vec![path_param("id", "a, b, c, d or e")], None, SVG),
+        route(M::GET, "/api/v1/exposure", Read, get(analysis::exposure), "exposure", "analysis",
+            "Trade value covered by each measure per period, share of the total, dominant measure.",
+            vec![query("direction", false, "from_dprk (default) or to_dprk")], None, "Exposure"),
+        route(M::GET, "/api/v1/relief", Read, get(analysis::relief), "relief", "analysis",
+            "What a relief proposal would restore (low / central / high), per lifted paragraph.",
+            vec![query("proposal", false, "bundled proposal name (default china-russia-2019)"),
+                 query("baseline", false, "YYYY or YYYY-YYYY (default 2016)"),
+                 query("include_disputed", false, "true to count disputed lifts")],
+            None, "Relief"),
+        route(M::GET, "/api/v1/timeline", Read, get(analysis::timeline), "timeline", "analysis",
+            "Days from trigger to resolution, and means by US administration against the published figures.",
+            vec![], None, "Timeline"),
+        route(M::GET, "/api/v1/signals", Read, get(analysis::signals), "signals", "analysis",
+            "Compliance signals: flows after a ban, use of caps, livelihood leakage.",
+            vec![], None, "Signals"),
+        route(M::GET, "/api/v1/estimates/workers", Read, get(analysis::workers), "estimateWorkers", "analysis",
+            "Overseas workers' earnings, with sources; overrides optional.",
+            vec![query("workers", false, "number of workers"), query("wage_low", false, "USD per worker per year"),
+                 query("wage_high", false, "USD per worker per year")],
+            None, "Estimate"),
+        route(M::GET, "/api/v1/estimates/tourism", Read, get(analysis::tourism), "estimateTourism", "analysis",
+            "Chinese tourism revenue, with sources; overrides optional.",
+            vec![query("year", false, "YYYY"), query("tourists", false, "number of tourists"),
+                 query("spend", false, "USD per tourist")],
+            None, "Estimate"),
+    ]
+}
+
+/// The complete application: routes, access control, limits, timeouts, observation.
+pub fn router(state: AppState) -> Router {
+    let limits = state.config.limits.clone();
+    let mut api: Router<AppState> = Router::new();
+    for r in routes() {
+        let handler = match r.access {
+            Access::Public => r.handler,
+            Access::Read => r
+                .handler
+                .route_layer(middleware::from_fn_with_state(state.clone(), require_read)),
+            Access::Write => r
+                .handler
+                .route_layer(middleware::from_fn_with_state(state.clone(), require_write)),
+        };
+        api = api.route(r.path, handler);
+    }
+    api.fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(
+            ServiceBuilder::new()
+                // Outermost first: ids and observation see every response, including
+                // the ones the limits below produce.
+                .layer(middleware::from_fn_with_state(state.clone(), observe))
+                .layer(HandleErrorLayer::new(limit_error))
+                .load_shed()
+                .concurrency_limit(limits.max_in_flight)
+                .timeout(limits.request_timeout)
+                .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                    panic_response,
+                )),
+        )
+        .with_state(state)
+}
+
+/// Who is calling, for handlers (the audit log records `key_id`).
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    pub key_id: Option<String>,
+}
+
+/// The request id, for handlers (the audit log records it).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+fn presented_key(req: &Request) -> Option<&str> {
+    if let Some(v) = req.headers().get(API_KEY_HEADER) {
+        return v.to_str().ok();
+    }
+    req.headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+}
+
+/// Resolve the presented key, if any. A key that is presented but wrong is refused
+/// even on open routes: a client misconfiguration should be loud, and the audit log
+/// must not attribute a decision to a key that did not authenticate.
+fn authenticate(state: &AppState, req: &Request) -> Result<Option<String>, ApiError> {
+    match presented_key(req) {
+        None => Ok(None),
+        Some(token) => match state.keys.authenticate(token) {
+            Ok(Some(id)) => Ok(Some(id)),
+            Ok(None) => Err(ApiError::unauthorized("the API key is unknown or revoked")),
+            Err(e) => Err(ApiError::internal("checking the API key", e)),
+        },
+    }
+}
+
+async fn require_read(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let key_id = match authenticate(&state, &req) {
+        Ok(k) => k,
+        Err(e) => return e.into_response(),
+    };
+    if key_id.is_none() && state.config.read_access == ReadAccess::Keyed {
+        return ApiError::unauthorized(format!(
+            "this server requires an API key for reads: send it in the {API_KEY_HEADER} header"
+        ))
+        .into_response();
+    }
+    req.extensions_mut().insert(Caller { key_id });
+    next.run(req).await
+}
+
+async fn require_write(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let key_id = match authenticate(&state, &req) {
+        Ok(Some(k)) => k,
+        Ok(None) => {
+            return ApiError::unauthorized(format!(
+                "writes require an API key in the {API_KEY_HEADER} header"
+            ))
+            .into_response()
+        }
+        Err(e) => return e.into_response(),
+    };
+    req.extensions_mut().insert(Caller {
+        key_id: Some(key_id),
+    });
+    next.run(req).await
+}
+
+/// Request id, metrics and one structured log line per request.
+async fn observe(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(|| state.new_request_id());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let method = req.method().clone();
+    // The route template, not the raw path: bounded label cardinality in metrics.
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".to_string());
+    let mut resp = next.run(req).await;
+    let elapsed = start.elapsed();
+    let status = resp.status().as_u16();
+    state
+        .metrics
+        .observe_request(method.as_str(), &route, status, elapsed);
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    tracing::info!(
+        request_id = %id,
+        method = %method,
+        route = %route,
+        status,
+        micros = elapsed.as_micros() as u64,
+        "request"
+    );
+    resp
+}
+
+async fn limit_error(err: tower::BoxError) -> ApiError {
+    if err.is::<tower::timeout::error::Elapsed>() {
+        ApiError::unavailable(
+            "timeout",
+            "the request took longer than the server's deadline",
+        )
+    } else if err.is::<tower::load_shed::error::Overloaded>() {
+        ApiError::unavailable("overloaded", "too many requests in flight; retry shortly")
+    } else {
+        ApiError::internal("serving the request", err)
+    }
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "internal error (handler panicked)",
+    )
+    .into_response()
+}
+
+async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::not_found(
+        "route_not_found",
+        format!("no route {method} {}; see /openapi.json", uri.path()),
+    )
+}
+
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{method} is not allowed on {}; see /openapi.json",
+            uri.path()
+        ),
+    )
+}

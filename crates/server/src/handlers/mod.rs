@@ -1,0 +1,10 @@
+//! Request handlers, one module per area. Handlers translate HTTP to library calls and
+//! back; the answers themselves come from the library crates.
+
+pub mod analysis;
+pub mod network;
+pub mod ops;
+pub mod params;
+pub mod regime;
+pub mod screen;
+pub mod web;

@@ -1,0 +1,252 @@
+//! Screening over HTTP on the real UN list (../shared): import with a key, explained
+//! hits with the regime context, audit records for every decision, atomic list swaps.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{error_code, TestServer};
+use embargo_server::{audit, store};
+use serde_json::{json, Value};
+
+fn un_dprk() -> Option<Vec<u8>> {
+    embargo_fixtures::shared_file("data/un-sc-consolidated/consolidated_dprk.xml")
+        .map(|p| std::fs::read(p).expect("read the UN fixture"))
+}
+
+async fn import_un(s: &TestServer, key: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    s.send_raw(
+        "PUT",
+        "/api/v1/lists/un",
+        "application/xml",
+        bytes,
+        Some(key),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn screening_needs_an_active_list() {
+    let s = TestServer::new();
+    let (st, e) = s
+        .post("/api/v1/screen", &json!({"name": "YUN HO JIN"}))
+        .await;
+    assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(error_code(st, &e), "no_lists");
+}
+
+#[tokio::test]
+async fn imports_need_a_key_and_bad_files_leave_the_old_list_active() {
+    let Some(xml) = un_dprk() else { return };
+    let s = TestServer::new();
+    let (st, e) = s
+        .send_raw(
+            "PUT",
+            "/api/v1/lists/un",
+            "application/xml",
+            xml.clone(),
+            None,
+        )
+        .await;
+    assert_eq!(error_code(st, &e), "unauthorized");
+    let key = s.create_key("importer");
+    let (st, r) = import_un(&s, &key, xml).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(
+        r["imported"]["entities"], 155,
+        "80 individuals + 75 entities"
+    );
+    let version = r["active"][0]["version"].as_str().unwrap().to_string();
+
+    // A truncated file is refused with the reader's line/field message...
+    let (st, e) = import_un(
+        &s,
+        &key,
+        b"<CONSOLIDATED_LIST><INDIVIDUALS><INDIVIDUAL>".to_vec(),
+    )
+    .await;
+    assert_eq!(error_code(st, &e), "invalid_list", "{e}");
+    // ...and the list in use is still the old one.
+    let (_, l) = s.get("/api/v1/lists").await;
+    assert_eq!(l["lists"][0]["version"], version.as_str());
+    let (st, hit) = s
+        .post("/api/v1/screen", &json!({"name": "YUN HO JIN"}))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(hit["list_versions"]["un"], version.as_str());
+
+    let (st, e) = s
+        .send_raw(
+            "PUT",
+            "/api/v1/lists/eu",
+            "application/xml",
+            b"x".to_vec(),
+            Some(&key),
+        )
+        .await;
+    assert_eq!(error_code(st, &e), "unknown_source");
+}
+
+#[tokio::test]
+async fn hits_are_explained_cite_the_regime_and_are_audited() {
+    let Some(xml) = un_dprk() else { return };
+    let mut s = TestServer::new();
+    let key = s.create_key("compliance");
+    assert_eq!(import_un(&s, &key, xml).await.0, StatusCode::OK);
+
+    // Hyphen and spacing variants of KPi.001's name.
+    let (st, r) = s
+        .post_with(
+            "/api/v1/screen",
+            &json!({"name": "Yun Ho Jin", "schema": "person"}),
+            Some(&key),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["decision"], "match", "{r}");
+    let top = &r["matches"][0];
+    assert_eq!(top["id"], "KPi.001");
+    assert_eq!(top["source"], "un");
+    assert!(top["explanation"]["matched_name"]
+        .as_str()
+        .is_some_and(|n| !n.is_empty()));
+    // The regime link: a UN DPRK designee carries the 1718 measures.
+    let regime = top["regime"].to_string();
+    assert!(regime.contains("1718"), "{regime}");
+    let first_seq = r["audit_seq"].as_u64().unwrap();
+
+    let (_, r2) = s
+        .post(
+            "/api/v1/screen",
+            &json!({"name": "KOREA MINING DEVELOPMENT TRADING CORPORATION"}),
+        )
+        .await;
+    assert_eq!(r2["matches"][0]["id"], "KPe.001", "{r2}");
+    let (_, none) = s
+        .post("/api/v1/screen", &json!({"name": "Astrid Lindgren"}))
+        .await;
+    assert_eq!(none["decision"], "no_match", "{none}");
+    let (st, e) = s
+        .post("/api/v1/screen", &json!({"name": "X", "imo": "1234568"}))
+        .await;
+    assert_eq!(error_code(st, &e), "invalid_field");
+    assert_eq!(e["error"]["field"], "imo");
+
+    let (st, b) = s
+        .post_with(
+            "/api/v1/screen/batch",
+            &json!({"items": [
+                {"id": "a", "name": "RI JE SON"},
+                {"id": "b", "name": ""},
+                {"id": "c", "name": "TANCHON COMMERCIAL BANK", "schema": "organization"}
+            ]}),
+            Some(&key),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let rows = b["results"].as_array().unwrap();
+    assert_eq!(rows[0]["matches"][0]["id"], "KPi.002");
+    assert_eq!(rows[1]["error"]["field"], "name");
+    assert_eq!(rows[2]["matches"][0]["id"], "KPe.003");
+    assert_eq!(b["counts"]["error"], 1);
+
+    // Every decision is in the log, in order, chained, with what was asked and answered.
+    s.finish();
+    let conn = store::open_read_only(&s.dir.path().join("server.sqlite")).unwrap();
+    let v = audit::verify(&conn).unwrap();
+    assert_eq!(v.broken, None);
+    assert_eq!(
+        v.records, 5,
+        "3 single screenings + 2 batch rows (the bad row has no decision)"
+    );
+    let mut out = Vec::new();
+    audit::export(&conn, &mut out).unwrap();
+    let lines: Vec<Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let rec = &lines[0]["record"];
+    assert_eq!(lines[0]["seq"].as_u64(), Some(first_seq));
+    assert_eq!(rec["query"]["name"], "Yun Ho Jin");
+    assert_eq!(rec["decision"], "match");
+    assert_eq!(rec["hits"][0]["id"], "KPi.001");
+    assert!(rec["hits"][0]["score"].as_f64().unwrap() >= 0.8);
+    assert_eq!(rec["key_id"].as_str(), key.split('_').nth(1));
+    assert!(rec["list_versions"]["un"].as_str().is_some());
+    assert_eq!(lines[2]["record"]["decision"], "no_match");
+    assert!(lines[2]["record"]["key_id"].is_null(), "open read: no key");
+    assert_eq!(lines[3]["record"]["kind"], "screen_batch");
+    assert_eq!(
+        lines[3]["record"]["request_id"],
+        lines[4]["record"]["request_id"]
+    );
+}
+
+/// A query during a refresh sees the old list or the new one, never a mix: the version
+/// each answer names is the one whose content produced it.
+#[tokio::test]
+async fn refresh_swaps_atomically_under_concurrent_queries() {
+    let Some(dprk) = un_dprk() else { return };
+    let Some(full) = embargo_fixtures::shared_file("data/un-sc-consolidated/consolidated.xml")
+    else {
+        return;
+    };
+    let full = std::fs::read(full).unwrap();
+    let s = TestServer::new();
+    let key = s.create_key("importer");
+    let (_, first) = import_un(&s, &key, dprk).await;
+    let v_dprk = first["active"][0]["version"].as_str().unwrap().to_string();
+
+    // A name only the full list has (an Al-Qaida entry is not in the DPRK extract).
+    let probe = json!({"name": "AL-QAIDA", "schema": "organization"});
+    let router = s.router();
+    let queries = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        for _ in 0..80 {
+            let req = axum::http::Request::post("/api/v1/screen")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(probe.to_string()))
+                .unwrap();
+            let resp = tower::ServiceExt::oneshot(router.clone(), req)
+                .await
+                .unwrap();
+            let body = http_body_util::BodyExt::collect(resp.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            let v: Value = serde_json::from_slice(&body).unwrap();
+            seen.push(v);
+            tokio::task::yield_now().await;
+        }
+        seen
+    });
+    let (st, second) = import_un(&s, &key, full).await;
+    assert_eq!(st, StatusCode::OK, "{second}");
+    let v_full = second["active"][0]["version"].as_str().unwrap().to_string();
+    let seen = queries.await.unwrap();
+    for v in &seen {
+        let version = v["list_versions"]["un"].as_str().unwrap();
+        let hit_qaida = v["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["name"].as_str().is_some_and(|n| n.contains("QAIDA")));
+        if version == v_dprk {
+            assert!(
+                !hit_qaida,
+                "the DPRK extract answered with a full-list entry: {v}"
+            );
+        } else {
+            assert_eq!(version, v_full);
+            assert!(hit_qaida, "the full list did not find Al-Qaida: {v}");
+        }
+    }
+    // After the import everything is on the new list.
+    let (_, after) = s
+        .post(
+            "/api/v1/screen",
+            &json!({"name": "AL-QAIDA", "schema": "organization"}),
+        )
+        .await;
+    assert_eq!(after["list_versions"]["un"], v_full.as_str());
+}

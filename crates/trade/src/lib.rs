@@ -1,0 +1,23 @@
+//! embargo-trade: trade records, loaders for real trade files, and (feature `store`) a
+//! Parquet store queried with Apache DataFusion.
+//!
+//! The DPRK publishes no trade statistics. Everything here is read from its partners'
+//! declarations (the *mirror*): the DPRK's exports are its partners' imports from it.
+//! [`TradeRecord::is_dprk_export`] and the query layer's [`Side`] make that explicit.
+
+pub mod bundled;
+pub mod country;
+pub mod error;
+pub mod hs;
+mod iso3166;
+pub mod load;
+pub mod record;
+#[cfg(feature = "store")]
+pub mod store;
+
+pub use error::{Location, TradeError};
+pub use hs::HsField;
+pub use load::{load_path, load_reader, stream_path, Format, LoadOptions, LoadReport, Skipped};
+pub use record::{Flow, Level, Period, Status, TradeRecord};
+#[cfg(feature = "store")]
+pub use store::{Grouping, QueryResult, QuerySpec, Side, TradeStore};

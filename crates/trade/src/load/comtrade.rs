@@ -1,0 +1,126 @@
+//! UN Comtrade rows. Two generations of column names exist: the legacy site
+//! (comtrade.un.org: `Reporter ISO`, `Trade Flow`, `Commodity Code`, `Trade Value (US$)`)
+//! and Comtrade Plus / the current API (`reporterISO`, `flowCode`, `cmdCode`,
+//! `primaryValue`). Both map onto the same [`TradeRecord`].
+
+use super::{Ctx, FieldErr, Row};
+use crate::country::normalise;
+use crate::hs::HsField;
+use crate::record::{Flow, Level, Period, Status, TradeRecord};
+
+pub(crate) const LEGACY_REQUIRED: &[&str] = &[
+    "Period",
+    "Trade Flow",
+    "Reporter ISO",
+    "Partner ISO",
+    "Commodity Code",
+    "Trade Value (US$)",
+];
+
+pub(crate) const PLUS_REQUIRED: &[&str] = &[
+    "reporterISO",
+    "partnerISO",
+    "flowCode",
+    "cmdCode",
+    "primaryValue",
+];
+
+fn hs(row: &Row, col: &str) -> Result<(HsField, Level), FieldErr> {
+    let raw = row.req(col)?;
+    let field = HsField::parse(raw).map_err(|m| (col.to_string(), m))?;
+    if field.single_code().is_none() && !field.is_total() {
+        return Err((col.to_string(), format!("`{raw}` is not a single HS code")));
+    }
+    let level = if field.is_total() {
+        Level::Total
+    } else {
+        Level::Hs
+    };
+    Ok((field, level))
+}
+
+fn flow(row: &Row, col: &str) -> Result<Flow, FieldErr> {
+    let raw = row.req(col)?;
+    Flow::parse(raw).ok_or_else(|| (col.to_string(), format!("unknown trade flow `{raw}`")))
+}
+
+fn country(row: &Row, col: &str) -> Result<String, FieldErr> {
+    let raw = row.req(col)?;
+    if raw.len() > 3 {
+        return Err((col.to_string(), format!("`{raw}` is not an ISO code")));
+    }
+    Ok(normalise(raw))
+}
+
+pub(crate) fn legacy_row(row: &Row, ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
+    let period_raw = row.req("Period")?;
+    let period = Period::parse(period_raw).ok_or_else(|| {
+        (
+            "Period".to_string(),
+            format!("`{period_raw}` is not YYYY or YYYYMM"),
+        )
+    })?;
+    let (hs, level) = hs(row, "Commodity Code")?;
+    Ok(TradeRecord {
+        reporter: country(row, "Reporter ISO")?,
+        partner: country(row, "Partner ISO")?,
+        flow: flow(row, "Trade Flow")?,
+        period,
+        hs,
+        hs_revision: row.get("Classification").map(str::to_string),
+        level,
+        category: None,
+        value_usd: row.req_num("Trade Value (US$)")?,
+        quantity: row.num("Qty")?,
+        quantity_unit: row.get("Qty Unit").map(str::to_string),
+        net_weight_kg: row.num("Netweight (kg)")?,
+        source: ctx.source.clone(),
+        series: "COMTRADE".into(),
+        status: Status::Confirmed,
+        note: row
+            .get("Flag")
+            .filter(|f| *f != "0")
+            .map(|f| format!("Comtrade flag {f}")),
+    })
+}
+
+pub(crate) fn plus_row(row: &Row, ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
+    // `period` is YYYY or YYYYMM; older extracts only have refYear/refMonth (52 = annual).
+    let period = match row.get("period") {
+        Some(p) => Period::parse(p)
+            .ok_or_else(|| ("period".to_string(), format!("`{p}` is not YYYY or YYYYMM")))?,
+        None => {
+            let y = row.req("refYear")?;
+            let year: i32 = y
+                .parse()
+                .map_err(|_| ("refYear".to_string(), format!("`{y}` is not a year")))?;
+            let month = match row.get("refMonth").map(str::parse::<u8>) {
+                None | Some(Ok(52)) => None,
+                Some(Ok(m)) if (1..=12).contains(&m) => Some(m),
+                Some(_) => {
+                    return Err(("refMonth".into(), "expected 1..12 or 52 (annual)".into()));
+                }
+            };
+            Period { year, month }
+        }
+    };
+    let (hs, level) = hs(row, "cmdCode")?;
+    Ok(TradeRecord {
+        reporter: country(row, "reporterISO")?,
+        partner: country(row, "partnerISO")?,
+        flow: flow(row, "flowCode")?,
+        period,
+        hs,
+        hs_revision: row.get("classificationCode").map(str::to_string),
+        level,
+        category: None,
+        value_usd: row.req_num("primaryValue")?,
+        quantity: row.num("qty")?,
+        quantity_unit: row.get("qtyUnitAbbr").map(str::to_string),
+        net_weight_kg: row.num("netWgt")?,
+        source: ctx.source.clone(),
+        series: "COMTRADE".into(),
+        status: Status::Confirmed,
+        note: None,
+    })
+}

@@ -1,0 +1,402 @@
+//! Loaders: UN Comtrade bulk CSV (legacy and current column sets), Comtrade API JSON, and
+//! embargo's plain CSV (see docs/trade.md). Every loader goes through [`Row`] so that a bad
+//! value is reported the same way everywhere: file, line (or JSON record) and field.
+
+mod comtrade;
+mod json;
+mod plain;
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{Location, TradeError};
+use crate::record::TradeRecord;
+
+pub use plain::{PLAIN_COLUMNS, PLAIN_REQUIRED};
+
+/// The file formats we read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Format {
+    /// comtrade.un.org legacy bulk/CSV: `Reporter ISO`, `Trade Value (US$)`, ...
+    ComtradeLegacyCsv,
+    /// comtradeplus.un.org CSV: `reporterISO`, `primaryValue`, ...
+    ComtradePlusCsv,
+    /// Comtrade API JSON: `{"data": [ {reporterISO, primaryValue, ...} ]}`.
+    ComtradeJson,
+    /// embargo's own CSV (docs/trade.md).
+    PlainCsv,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::ComtradeLegacyCsv => "comtrade-legacy-csv",
+            Format::ComtradePlusCsv => "comtrade-plus-csv",
+            Format::ComtradeJson => "comtrade-json",
+            Format::PlainCsv => "plain-csv",
+        }
+    }
+}
+
+/// What to do with malformed rows.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// How many malformed rows may be skipped (and reported) before the load fails.
+    /// 0, the default, makes the first malformed row an error.
+    pub max_bad_rows: usize,
+    /// Overrides the `source` written on Comtrade rows (default: `UN Comtrade (<file>)`).
+    pub source: Option<String>,
+}
+
+/// A row that was not loaded, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub at: Location,
+    pub field: String,
+    pub message: String,
+}
+
+/// The outcome of loading one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadReport {
+    pub file: String,
+    pub format: Format,
+    /// Data rows seen (header excluded).
+    pub rows_read: u64,
+    /// Rows loaded (in `records`, or handed to the sink when streaming).
+    pub loaded: u64,
+    #[serde(skip)]
+    pub records: Vec<TradeRecord>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Loads a file, detecting its format from its first bytes and header.
+pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<LoadReport, TradeError> {
+    let file = std::fs::File::open(path).map_err(|e| TradeError::io(path, e))?;
+    let name = path.display().to_string();
+    load_reader(&name, std::io::BufReader::new(file), opts)
+}
+
+/// Loads from any reader; `name` is used in messages.
+pub fn load_reader<R: Read>(
+    name: &str,
+    reader: R,
+    opts: &LoadOptions,
+) -> Result<LoadReport, TradeError> {
+    load_impl(name, reader, opts, None)
+}
+
+/// A consumer of loaded rows, called with chunks of at most the given size.
+pub type Sink<'s> = (
+    usize,
+    &'s mut dyn FnMut(Vec<TradeRecord>) -> Result<(), TradeError>,
+);
+
+/// Loads a file in chunks of `chunk_rows`, handing each chunk to `sink` instead of
+/// keeping all rows in memory (for files of millions of rows). The returned report has
+/// no `records`; `loaded` counts them.
+pub fn stream_path(
+    path: &Path,
+    opts: &LoadOptions,
+    chunk_rows: usize,
+    sink: &mut dyn FnMut(Vec<TradeRecord>) -> Result<(), TradeError>,
+) -> Result<LoadReport, TradeError> {
+    let file = std::fs::File::open(path).map_err(|e| TradeError::io(path, e))?;
+    let name = path.display().to_string();
+    load_impl(
+        &name,
+        std::io::BufReader::with_capacity(1 << 20, file),
+        opts,
+        Some((chunk_rows.max(1), sink)),
+    )
+}
+
+fn load_impl<R: Read>(
+    name: &str,
+    mut reader: R,
+    opts: &LoadOptions,
+    sink: Option<Sink<'_>>,
+) -> Result<LoadReport, TradeError> {
+    // Peek at the start to tell JSON from CSV without reading the whole file twice.
+    let mut head = vec![0u8; 4096];
+    let mut filled = 0;
+    while filled < head.len() {
+        let n = reader
+            .read(&mut head[filled..])
+            .map_err(|e| TradeError::io(name, e))?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    head.truncate(filled);
+    let body = std::io::Cursor::new(head.clone()).chain(reader);
+    let first = head
+        .iter()
+        .copied()
+        .find(|b| !(b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF));
+    if matches!(first, Some(b'{') | Some(b'[')) {
+        return json::load(name, body, opts, sink);
+    }
+    load_csv(name, body, opts, sink)
+}
+
+fn load_csv<R: Read>(
+    name: &str,
+    body: R,
+    opts: &LoadOptions,
+    sink: Option<Sink<'_>>,
+) -> Result<LoadReport, TradeError> {
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(body);
+    let headers = rdr
+        .headers()
+        .map_err(|e| TradeError::Format {
+            file: name.to_string(),
+            message: format!("cannot read the header: {e}"),
+        })?
+        .clone();
+    let cols: HashMap<String, usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_string(), i))
+        .collect();
+    let format = if cols.contains_key("primaryValue") {
+        Format::ComtradePlusCsv
+    } else if cols.contains_key("Trade Value (US$)") {
+        Format::ComtradeLegacyCsv
+    } else if cols.contains_key("value_usd") {
+        Format::PlainCsv
+    } else {
+        return Err(TradeError::Format {
+            file: name.to_string(),
+            message:
+                "unknown CSV: expected a Comtrade header (`Trade Value (US$)` or `primaryValue`) \
+                      or embargo's plain header (`value_usd`, see docs/trade.md)"
+                    .into(),
+        });
+    };
+    let mapper: RowMapper = match format {
+        Format::ComtradePlusCsv => comtrade::plus_row,
+        Format::ComtradeLegacyCsv => comtrade::legacy_row,
+        _ => plain::row,
+    };
+    let required: &[&str] = match format {
+        Format::ComtradePlusCsv => comtrade::PLUS_REQUIRED,
+        Format::ComtradeLegacyCsv => comtrade::LEGACY_REQUIRED,
+        _ => PLAIN_REQUIRED,
+    };
+    if let Some(missing) = required.iter().find(|c| !cols.contains_key(**c)) {
+        return Err(TradeError::Format {
+            file: name.to_string(),
+            message: format!("{}: missing column `{missing}`", format.as_str()),
+        });
+    }
+    let ctx = Ctx::new(name, opts);
+    let mut acc = Accumulator::new(name, format, opts, sink);
+    let mut rec = csv::StringRecord::new();
+    loop {
+        let line = rdr.position().line();
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                // The reader's position before the read is the line the record starts on.
+                let at = Location::Line(rec.position().map(|p| p.line()).unwrap_or(line));
+                let row = Row::Csv {
+                    rec: &rec,
+                    cols: &cols,
+                };
+                acc.push(at, mapper(&row, &ctx))?;
+            }
+            Err(e) => {
+                let at = Location::Line(e.position().map(|p| p.line()).unwrap_or(line));
+                acc.push(at, Err(("(row)".into(), e.to_string())))?;
+            }
+        }
+    }
+    acc.finish()
+}
+
+/// Shared per-file settings the row mappers need.
+pub(crate) struct Ctx {
+    pub(crate) source: String,
+}
+
+impl Ctx {
+    fn new(name: &str, opts: &LoadOptions) -> Ctx {
+        let short = Path::new(name)
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| name.to_string());
+        Ctx {
+            source: opts
+                .source
+                .clone()
+                .unwrap_or_else(|| format!("UN Comtrade ({short})")),
+        }
+    }
+}
+
+/// Collects records and malformed rows, failing once the allowance is spent.
+pub(crate) struct Accumulator<'s> {
+    report: LoadReport,
+    limit: usize,
+    sink: Option<Sink<'s>>,
+}
+
+impl<'s> Accumulator<'s> {
+    fn new(
+        name: &str,
+        format: Format,
+        opts: &LoadOptions,
+        sink: Option<Sink<'s>>,
+    ) -> Accumulator<'s> {
+        Accumulator {
+            report: LoadReport {
+                file: name.to_string(),
+                format,
+                rows_read: 0,
+                loaded: 0,
+                records: Vec::new(),
+                skipped: Vec::new(),
+            },
+            limit: opts.max_bad_rows,
+            sink,
+        }
+    }
+
+    fn push(
+        &mut self,
+        at: Location,
+        outcome: Result<TradeRecord, (String, String)>,
+    ) -> Result<(), TradeError> {
+        self.report.rows_read += 1;
+        match outcome {
+            Ok(r) => {
+                self.report.records.push(r);
+                self.report.loaded += 1;
+                if let Some((chunk, f)) = self.sink.as_mut() {
+                    if self.report.records.len() >= *chunk {
+                        f(std::mem::take(&mut self.report.records))?;
+                    }
+                }
+            }
+            Err((field, message)) => {
+                if self.limit == 0 {
+                    return Err(TradeError::Field {
+                        file: self.report.file.clone(),
+                        at,
+                        field,
+                        message,
+                    });
+                }
+                self.report.skipped.push(Skipped { at, field, message });
+                if self.report.skipped.len() > self.limit {
+                    let first = &self.report.skipped[0];
+                    return Err(TradeError::TooManyBadRows {
+                        file: self.report.file.clone(),
+                        skipped: self.report.skipped.len(),
+                        limit: self.limit,
+                        first_at: first.at,
+                        first_field: first.field.clone(),
+                        first_message: first.message.clone(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<LoadReport, TradeError> {
+        if let Some((_, f)) = self.sink.as_mut() {
+            if !self.report.records.is_empty() {
+                f(std::mem::take(&mut self.report.records))?;
+            }
+        }
+        Ok(self.report)
+    }
+}
+
+/// A row from CSV or JSON, looked up by column name.
+pub(crate) enum Row<'a> {
+    Csv {
+        rec: &'a csv::StringRecord,
+        cols: &'a HashMap<String, usize>,
+    },
+    Json(&'a HashMap<String, String>),
+}
+
+type FieldErr = (String, String);
+
+/// Turns one row into a record, or names the bad field and why.
+type RowMapper = fn(&Row, &Ctx) -> Result<TradeRecord, FieldErr>;
+
+impl Row<'_> {
+    /// The trimmed value, `None` when the column is absent or the cell is empty.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        let v = match self {
+            Row::Csv { rec, cols } => cols.get(name).and_then(|i| rec.get(*i)),
+            Row::Json(map) => map.get(name).map(String::as_str),
+        }?;
+        let v = v.trim();
+        (!v.is_empty()).then_some(v)
+    }
+
+    pub(crate) fn req(&self, name: &str) -> Result<&str, FieldErr> {
+        self.get(name)
+            .ok_or_else(|| (name.to_string(), "missing value".to_string()))
+    }
+
+    pub(crate) fn num(&self, name: &str) -> Result<Option<f64>, FieldErr> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => parse_number(v)
+                .map(Some)
+                .ok_or_else(|| (name.to_string(), format!("`{v}` is not a number"))),
+        }
+    }
+
+    pub(crate) fn req_num(&self, name: &str) -> Result<f64, FieldErr> {
+        self.num(name)?
+            .ok_or_else(|| (name.to_string(), "missing value".to_string()))
+    }
+}
+
+/// Numbers as they appear in trade files: `1234.5`, `1,234.5`, `1.2e9`. Negative or
+/// non-finite values are refused (trade values and weights cannot be negative).
+fn parse_number(v: &str) -> Option<f64> {
+    let cleaned: String = v.chars().filter(|c| *c != ',' && *c != '_').collect();
+    let n: f64 = cleaned.parse().ok()?;
+    (n.is_finite() && n >= 0.0).then_some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_number("1,234.5"), Some(1234.5));
+        assert_eq!(parse_number("4.0087e8"), Some(400_870_000.0));
+        assert_eq!(parse_number("-3"), None);
+        assert_eq!(parse_number("NaN"), None);
+        assert_eq!(parse_number("12a"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn loader_never_panics_on_garbage(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = load_reader("garbage", bytes.as_slice(), &LoadOptions::default());
+        }
+
+        #[test]
+        fn loader_never_panics_on_plain_rows(cells in proptest::collection::vec("[A-Za-z0-9.,;-]{0,8}", 8)) {
+            let csv = format!("reporter,partner,flow,year,hs,value_usd,source,series\n{}\n", cells.join(","));
+            let _ = load_reader("rows", csv.as_bytes(), &LoadOptions { max_bad_rows: 5, source: None });
+        }
+    }
+}

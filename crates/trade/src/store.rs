@@ -1,0 +1,731 @@
+//! The Parquet store and its query layer (Apache DataFusion).
+//!
+//! Imports are written as one Parquet file per imported file under `<data dir>/trade/`,
+//! atomically (temp file in the same directory, then rename). Queries run as SQL over a
+//! table `trade` that is either the store (when it holds files) or the bundled rows, so
+//! the same plans run on both (and could later run on Ballista).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, Float64Array, Float64Builder, Int32Array, Int32Builder, StringArray,
+    StringBuilder,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::datasource::MemTable;
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+use serde::Serialize;
+
+use crate::country::DPRK;
+use crate::error::TradeError;
+use crate::hs::HsField;
+use crate::record::{Flow, Level, Period, Status, TradeRecord};
+
+/// Rows per Arrow batch when writing.
+const BATCH_ROWS: usize = 65_536;
+
+/// The Arrow schema of a trade row; column names match the plain CSV.
+pub fn schema() -> SchemaRef {
+    let s = |n: &str, null: bool| Field::new(n, DataType::Utf8, null);
+    Arc::new(Schema::new(vec![
+        s("reporter", false),
+        s("partner", false),
+        s("flow", false),
+        Field::new("year", DataType::Int32, false),
+        Field::new("month", DataType::Int32, true),
+        s("hs", false),
+        s("hs_revision", true),
+        s("level", false),
+        s("category", true),
+        Field::new("value_usd", DataType::Float64, false),
+        Field::new("quantity", DataType::Float64, true),
+        s("quantity_unit", true),
+        Field::new("net_weight_kg", DataType::Float64, true),
+        s("source", false),
+        s("series", false),
+        s("status", false),
+        s("note", true),
+    ]))
+}
+
+/// Converts records to one Arrow batch.
+pub fn to_batch(records: &[TradeRecord]) -> Result<RecordBatch, TradeError> {
+    let n = records.len();
+    let mut strs: Vec<StringBuilder> = (0..11)
+        .map(|_| StringBuilder::with_capacity(n, n * 8))
+        .collect();
+    let mut year = Int32Builder::with_capacity(n);
+    let mut month = Int32Builder::with_capacity(n);
+    let mut value = Float64Builder::with_capacity(n);
+    let mut qty = Float64Builder::with_capacity(n);
+    let mut wgt = Float64Builder::with_capacity(n);
+    for r in records {
+        let cells: [Option<&str>; 11] = [
+            Some(&r.reporter),
+            Some(&r.partner),
+            Some(r.flow.as_str()),
+            Some(r.hs.as_str()),
+            r.hs_revision.as_deref(),
+            Some(r.level.as_str()),
+            r.category.as_deref(),
+            r.quantity_unit.as_deref(),
+            Some(&r.source),
+            Some(&r.series),
+            Some(r.status.as_str()),
+        ];
+        for (b, c) in strs.iter_mut().zip(cells) {
+            b.append_option(c);
+        }
+        year.append_value(r.period.year);
+        month.append_option(r.period.month.map(i32::from));
+        value.append_value(r.value_usd);
+        qty.append_option(r.quantity);
+        wgt.append_option(r.net_weight_kg);
+    }
+    let mut note = StringBuilder::with_capacity(n, n * 8);
+    for r in records {
+        note.append_option(r.note.as_deref());
+    }
+    // Order of `cells` above: reporter, partner, flow, hs, hs_revision, level, category,
+    // quantity_unit, source, series, status.
+    let mut s = strs
+        .into_iter()
+        .map(|mut b| Arc::new(b.finish()) as ArrayRef);
+    let mut next = || {
+        s.next()
+            .ok_or_else(|| TradeError::Query("internal: column count".into()))
+    };
+    let (rep, par, flow, hs, rev, lvl, cat, unit, src, ser, stat) = (
+        next()?,
+        next()?,
+        next()?,
+        next()?,
+        next()?,
+        next()?,
+        next()?,
+        next()?,
+        next()?,
+        next()?,
+        next()?,
+    );
+    let columns: Vec<ArrayRef> = vec![
+        rep,
+        par,
+        flow,
+        Arc::new(year.finish()),
+        Arc::new(month.finish()),
+        hs,
+        rev,
+        lvl,
+        cat,
+        Arc::new(value.finish()),
+        Arc::new(qty.finish()),
+        unit,
+        Arc::new(wgt.finish()),
+        src,
+        ser,
+        stat,
+        Arc::new(note.finish()),
+    ];
+    Ok(RecordBatch::try_new(schema(), columns)?)
+}
+
+/// Reads records back from batches with the [`schema`] layout.
+pub fn from_batches(batches: &[RecordBatch]) -> Result<Vec<TradeRecord>, TradeError> {
+    let bad = |m: String| TradeError::Query(m);
+    let mut out = Vec::new();
+    for b in batches {
+        let col = |name: &str| -> Result<ArrayRef, TradeError> {
+            let c = b
+                .column_by_name(name)
+                .ok_or_else(|| bad(format!("column `{name}` missing")))?;
+            // Accept any string/number encoding the engine hands back.
+            let want = schema()
+                .field_with_name(name)
+                .map(|f| f.data_type().clone())
+                .map_err(|e| bad(e.to_string()))?;
+            if c.data_type() == &want {
+                Ok(c.clone())
+            } else {
+                Ok(cast(c, &want)?)
+            }
+        };
+        let st = |name: &str| -> Result<StringArray, TradeError> {
+            col(name)?
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .cloned()
+                .ok_or_else(|| bad(format!("column `{name}` is not text")))
+        };
+        let f64c = |name: &str| -> Result<Float64Array, TradeError> {
+            col(name)?
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .cloned()
+                .ok_or_else(|| bad(format!("column `{name}` is not float")))
+        };
+        let i32c = |name: &str| -> Result<Int32Array, TradeError> {
+            col(name)?
+                .as_any()
+                .downcast_ref::<Int32Array>()
+                .cloned()
+                .ok_or_else(|| bad(format!("column `{name}` is not int")))
+        };
+        let (rep, par, flow, hs, rev, lvl, cat, unit, src, ser, stat, note) = (
+            st("reporter")?,
+            st("partner")?,
+            st("flow")?,
+            st("hs")?,
+            st("hs_revision")?,
+            st("level")?,
+            st("category")?,
+            st("quantity_unit")?,
+            st("source")?,
+            st("series")?,
+            st("status")?,
+            st("note")?,
+        );
+        let (year, month) = (i32c("year")?, i32c("month")?);
+        let (val, qty, wgt) = (
+            f64c("value_usd")?,
+            f64c("quantity")?,
+            f64c("net_weight_kg")?,
+        );
+        let opt_s = |a: &StringArray, i: usize| (!a.is_null(i)).then(|| a.value(i).to_string());
+        let opt_f = |a: &Float64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
+        for i in 0..b.num_rows() {
+            let row_err = |what: &str| bad(format!("stored row {i}: bad {what}"));
+            out.push(TradeRecord {
+                reporter: rep.value(i).to_string(),
+                partner: par.value(i).to_string(),
+                flow: Flow::parse(flow.value(i)).ok_or_else(|| row_err("flow"))?,
+                period: Period {
+                    year: year.value(i),
+                    month: (!month.is_null(i))
+                        .then(|| u8::try_from(month.value(i)).ok())
+                        .flatten(),
+                },
+                hs: HsField::parse(hs.value(i)).map_err(|_| row_err("hs"))?,
+                hs_revision: opt_s(&rev, i),
+                level: Level::parse(lvl.value(i)).ok_or_else(|| row_err("level"))?,
+                category: opt_s(&cat, i),
+                value_usd: val.value(i),
+                quantity: opt_f(&qty, i),
+                quantity_unit: opt_s(&unit, i),
+                net_weight_kg: opt_f(&wgt, i),
+                source: src.value(i).to_string(),
+                series: ser.value(i).to_string(),
+                status: Status::parse(stat.value(i)).ok_or_else(|| row_err("status"))?,
+                note: opt_s(&note, i),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Writes records to a Parquet file atomically: batches go to a temp file in the target
+/// directory, which is renamed into place by [`ParquetSink::commit`]. Dropping the sink
+/// without committing removes the temp file.
+pub struct ParquetSink {
+    tmp: PathBuf,
+    target: PathBuf,
+    writer: Option<ArrowWriter<std::fs::File>>,
+    rows: u64,
+}
+
+impl ParquetSink {
+    pub fn create(target: &Path) -> Result<ParquetSink, TradeError> {
+        let dir = target.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| TradeError::io(dir, e))?;
+        let file_name = target
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "trade.parquet".into());
+        // The temp name does not end in `.parquet`, so queries never see half a file.
+        let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+        let file = std::fs::File::create(&tmp).map_err(|e| TradeError::io(&tmp, e))?;
+        let writer = ArrowWriter::try_new(file, schema(), None)?;
+        Ok(ParquetSink {
+            tmp,
+            target: target.to_path_buf(),
+            writer: Some(writer),
+            rows: 0,
+        })
+    }
+
+    pub fn write(&mut self, records: &[TradeRecord]) -> Result<(), TradeError> {
+        for chunk in records.chunks(BATCH_ROWS) {
+            let batch = to_batch(chunk)?;
+            if let Some(w) = self.writer.as_mut() {
+                w.write(&batch)?;
+            }
+            self.rows += chunk.len() as u64;
+        }
+        Ok(())
+    }
+
+    /// Finishes the file and moves it into place. Returns the number of rows written.
+    pub fn commit(mut self) -> Result<u64, TradeError> {
+        if let Some(w) = self.writer.take() {
+            w.close()?;
+        }
+        std::fs::rename(&self.tmp, &self.target).map_err(|e| TradeError::io(&self.target, e))?;
+        Ok(self.rows)
+    }
+}
+
+impl Drop for ParquetSink {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Which rows a query read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dataset {
+    /// Files imported with `embargo trade import`.
+    Store,
+    /// The published figures bundled with embargo (data/trade/*.csv).
+    Bundled,
+}
+
+/// How query rows are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Grouping {
+    Hs2,
+    Hs4,
+    Hs6,
+    /// Category rows by their category name, HS rows by their code, totals as TOTAL.
+    Category,
+    /// One line per period.
+    Total,
+}
+
+/// A query over trade rows. Countries are ISO alpha-2 (`CN`, `KP`).
+#[derive(Debug, Clone)]
+pub struct QuerySpec {
+    pub reporter: Option<String>,
+    pub partner: Option<String>,
+    pub flow: Option<Flow>,
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+    pub by: Grouping,
+    pub series: Option<String>,
+}
+
+/// Which side of the trade a query reads. The DPRK reports nothing, so a question about
+/// the DPRK's own flows is answered from its partners' declarations.
+#[derive(Debug, Clone, Serialize)]
+pub struct Side {
+    /// True when the DPRK was asked for as reporter and the answer reads partners' data.
+    pub mirror: bool,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryRow {
+    pub year: i32,
+    pub month: Option<i32>,
+    pub reporter: String,
+    pub partner: String,
+    pub flow: String,
+    pub key: String,
+    pub series: String,
+    pub value_usd: f64,
+    pub net_weight_kg: Option<f64>,
+    pub rows: i64,
+    /// Lowest status among the grouped rows (confirmed < derived < unconfirmed).
+    pub status: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryResult {
+    pub dataset: Dataset,
+    pub side: Side,
+    pub sql: String,
+    pub rows: Vec<QueryRow>,
+}
+
+/// A tabular SQL answer, cells already formatted as text (numbers stay numbers in JSON).
+#[derive(Debug, Clone, Serialize)]
+pub struct SqlResult {
+    pub dataset: Dataset,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+fn code_ok(s: &str) -> Result<String, TradeError> {
+    let up = s.trim().to_ascii_uppercase();
+    if (2..=16).contains(&up.len())
+        && up
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'/')
+    {
+        Ok(up)
+    } else {
+        Err(TradeError::Query(format!(
+            "`{s}` is not a country or series code"
+        )))
+    }
+}
+
+/// The trade store under a data directory.
+pub struct TradeStore {
+    dir: PathBuf,
+}
+
+impl TradeStore {
+    /// The store in `<data_dir>/trade`.
+    pub fn open(data_dir: &Path) -> TradeStore {
+        TradeStore {
+            dir: data_dir.join("trade"),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Parquet files in the store, sorted.
+    pub fn files(&self) -> Result<Vec<PathBuf>, TradeError> {
+        let rd = match std::fs::read_dir(&self.dir) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(TradeError::io(&self.dir, e)),
+        };
+        let mut files: Vec<PathBuf> = rd
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect();
+        files.sort();
+        Ok(files)
+    }
+
+    /// Where an import named `name` is stored (re-importing the same name replaces it).
+    pub fn path_for(&self, name: &str) -> PathBuf {
+        let clean: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.dir.join(format!("{clean}.parquet"))
+    }
+
+    /// Writes records as `<name>.parquet`, atomically.
+    pub fn import(&self, name: &str, records: &[TradeRecord]) -> Result<PathBuf, TradeError> {
+        let path = self.path_for(name);
+        let mut sink = ParquetSink::create(&path)?;
+        sink.write(records)?;
+        sink.commit()?;
+        Ok(path)
+    }
+
+    /// Streams a file into `<name>.parquet` in chunks (constant memory), atomically.
+    /// `progress` is called with the number of rows written so far.
+    pub fn import_path(
+        &self,
+        name: &str,
+        path: &Path,
+        opts: &crate::load::LoadOptions,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(crate::load::LoadReport, PathBuf), TradeError> {
+        let target = self.path_for(name);
+        let mut sink = ParquetSink::create(&target)?;
+        let mut written = 0u64;
+        let report = crate::load::stream_path(path, opts, BATCH_ROWS * 4, &mut |chunk| {
+            sink.write(&chunk)?;
+            written += chunk.len() as u64;
+            progress(written);
+            Ok(())
+        })?;
+        sink.commit()?;
+        Ok((report, target))
+    }
+
+    fn runtime() -> Result<tokio::runtime::Runtime, TradeError> {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| TradeError::io("tokio runtime", e))
+    }
+
+    /// A DataFusion session with the table `trade` registered: the store when it has
+    /// files (or when `bundled` is false), else the bundled rows.
+    pub async fn session(&self, bundled: bool) -> Result<(SessionContext, Dataset), TradeError> {
+        // Plain Utf8 columns (not the Utf8View that newer DataFusion reads from Parquet by
+        // default), so that stored and bundled tables have one schema.
+        let config = SessionConfig::new().set_bool(
+            "datafusion.execution.parquet.schema_force_view_types",
+            false,
+        );
+        let ctx = SessionContext::new_with_config(config);
+        let files = self.files()?;
+        if bundled || files.is_empty() {
+            let batch = to_batch(&crate::bundled::records()?)?;
+            let table = MemTable::try_new(schema(), vec![vec![batch]])?;
+            ctx.register_table("trade", Arc::new(table))?;
+            Ok((ctx, Dataset::Bundled))
+        } else {
+            let dir = format!("{}/", self.dir.display());
+            ctx.register_parquet("trade", &dir, ParquetReadOptions::default())
+                .await?;
+            Ok((ctx, Dataset::Store))
+        }
+    }
+
+    /// Runs SQL against `trade`.
+    pub fn sql(&self, sql: &str, bundled: bool) -> Result<SqlResult, TradeError> {
+        Self::runtime()?.block_on(async {
+            let (ctx, dataset) = self.session(bundled).await?;
+            let batches = ctx.sql(sql).await?.collect().await?;
+            let mut columns = Vec::new();
+            if let Some(b) = batches.first() {
+                columns = b
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect();
+            }
+            let mut rows = Vec::new();
+            let opts = FormatOptions::default().with_null("");
+            for b in &batches {
+                let fmts: Vec<(ArrayFormatter, bool)> = b
+                    .columns()
+                    .iter()
+                    .map(|c| {
+                        let numeric = c.data_type().is_numeric();
+                        Ok((ArrayFormatter::try_new(c.as_ref(), &opts)?, numeric))
+                    })
+                    .collect::<Result<_, TradeError>>()?;
+                for i in 0..b.num_rows() {
+                    let row = fmts
+                        .iter()
+                        .zip(b.columns())
+                        .map(|((f, numeric), c)| {
+                            if c.is_null(i) {
+                                return serde_json::Value::Null;
+                            }
+                            let text = f.value(i).to_string();
+                            if *numeric {
+                                if let Ok(n) = text.parse::<i64>() {
+                                    return serde_json::Value::from(n);
+                                }
+                                if let Ok(x) = text.parse::<f64>() {
+                                    return serde_json::Value::from(x);
+                                }
+                            }
+                            serde_json::Value::String(text)
+                        })
+                        .collect();
+                    rows.push(row);
+                }
+            }
+            Ok(SqlResult {
+                dataset,
+                columns,
+                rows,
+            })
+        })
+    }
+
+    /// All rows that involve the DPRK on either side (the input of exposure, relief and
+    /// signals), from the store or the bundled data.
+    pub fn dprk_records(&self, bundled: bool) -> Result<(Vec<TradeRecord>, Dataset), TradeError> {
+        Self::runtime()?.block_on(async {
+            let (ctx, dataset) = self.session(bundled).await?;
+            let sql =
+                format!("SELECT * FROM trade WHERE partner = '{DPRK}' OR reporter = '{DPRK}'");
+            let batches = ctx.sql(&sql).await?.collect().await?;
+            Ok((from_batches(&batches)?, dataset))
+        })
+    }
+
+    /// Grouped totals for `spec`. Rows are grouped by period, reporter, partner, flow and
+    /// series as well as the key, so different series are never summed together.
+    pub fn query(&self, spec: &QuerySpec, bundled: bool) -> Result<QueryResult, TradeError> {
+        let (sql, side) = build_query(spec)?;
+        Self::runtime()?.block_on(async {
+            let (ctx, dataset) = self.session(bundled).await?;
+            let batches = ctx.sql(&sql).await?.collect().await?;
+            let mut rows = Vec::new();
+            for b in &batches {
+                let casted = |i: usize, t: DataType| -> Option<ArrayRef> {
+                    let c = b.columns().get(i)?;
+                    if c.data_type() == &t {
+                        Some(c.clone())
+                    } else {
+                        cast(c, &t).ok()
+                    }
+                };
+                let st = |i: usize| {
+                    casted(i, DataType::Utf8)
+                        .and_then(|c| c.as_any().downcast_ref::<StringArray>().cloned())
+                };
+                let (Some(rep), Some(par), Some(flow), Some(key), Some(ser), Some(stat)) =
+                    (st(2), st(3), st(4), st(5), st(6), st(10))
+                else {
+                    return Err(TradeError::Query("unexpected result columns".into()));
+                };
+                let i32at = |i: usize| {
+                    casted(i, DataType::Int32)
+                        .and_then(|c| c.as_any().downcast_ref::<Int32Array>().cloned())
+                };
+                let f64at = |i: usize| {
+                    casted(i, DataType::Float64)
+                        .and_then(|c| c.as_any().downcast_ref::<Float64Array>().cloned())
+                };
+                let (Some(year), Some(month), Some(val), Some(wgt)) =
+                    (i32at(0), i32at(1), f64at(7), f64at(8))
+                else {
+                    return Err(TradeError::Query("unexpected result columns".into()));
+                };
+                let n = casted(9, DataType::Int64)
+                    .and_then(|c| {
+                        c.as_any()
+                            .downcast_ref::<datafusion::arrow::array::Int64Array>()
+                            .cloned()
+                    })
+                    .ok_or_else(|| TradeError::Query("unexpected count column".into()))?;
+                for i in 0..b.num_rows() {
+                    rows.push(QueryRow {
+                        year: year.value(i),
+                        month: (!month.is_null(i)).then(|| month.value(i)),
+                        reporter: rep.value(i).to_string(),
+                        partner: par.value(i).to_string(),
+                        flow: flow.value(i).to_string(),
+                        key: key.value(i).to_string(),
+                        series: ser.value(i).to_string(),
+                        value_usd: val.value(i),
+                        net_weight_kg: (!wgt.is_null(i)).then(|| wgt.value(i)),
+                        rows: n.value(i),
+                        status: stat.value(i).to_string(),
+                    });
+                }
+            }
+            Ok(QueryResult {
+                dataset,
+                side,
+                sql: sql.clone(),
+                rows,
+            })
+        })
+    }
+}
+
+/// Builds the SQL for a query, rewriting questions about the DPRK as reporter into the
+/// mirror (partners reporting the DPRK as partner, with the flow reversed).
+pub fn build_query(spec: &QuerySpec) -> Result<(String, Side), TradeError> {
+    let mut conds: Vec<String> = Vec::new();
+    let reporter = spec.reporter.as_deref().map(code_ok).transpose()?;
+    let partner = spec.partner.as_deref().map(code_ok).transpose()?;
+    let side = if reporter.as_deref() == Some(DPRK) {
+        // Mirror: DPRK exports to X = X's imports from the DPRK. Rows that a compiler
+        // (KOTRA, KITA) published as DPRK totals are kept as they are.
+        let mut mirror = vec![format!("partner = '{DPRK}'")];
+        let mut direct = vec![format!("reporter = '{DPRK}'")];
+        if let Some(p) = &partner {
+            mirror.push(format!("reporter = '{p}'"));
+            direct.push(format!("partner = '{p}'"));
+        }
+        if let Some(f) = spec.flow {
+            mirror.push(format!("flow = '{}'", f.mirror().as_str()));
+            direct.push(format!("flow = '{}'", f.as_str()));
+        }
+        conds.push(format!(
+            "(({}) OR ({}))",
+            mirror.join(" AND "),
+            direct.join(" AND ")
+        ));
+        Side {
+            mirror: true,
+            description: format!(
+                "mirror: the DPRK reports nothing, so its {} are read from {} {} from KP; \
+                 rows with reporter KP are compilers' estimates built from partners' data",
+                spec.flow.map_or("trade", |f| match f {
+                    Flow::Export | Flow::ReExport => "exports",
+                    Flow::Import | Flow::ReImport => "imports",
+                }),
+                partner
+                    .as_deref()
+                    .map_or("the partners'".to_string(), |p| format!("{p}'s")),
+                spec.flow.map_or("declarations", |f| match f.mirror() {
+                    Flow::Import | Flow::ReImport => "imports",
+                    Flow::Export | Flow::ReExport => "exports",
+                }),
+            ),
+        }
+    } else {
+        if let Some(r) = &reporter {
+            conds.push(format!("reporter = '{r}'"));
+        }
+        if let Some(p) = &partner {
+            conds.push(format!("partner = '{p}'"));
+        }
+        if let Some(f) = spec.flow {
+            conds.push(format!("flow = '{}'", f.as_str()));
+        }
+        let reads_dprk = partner.as_deref() == Some(DPRK);
+        Side {
+            mirror: false,
+            description: format!(
+                "as reported by {}{}",
+                reporter.as_deref().unwrap_or("each reporter"),
+                if reads_dprk {
+                    " (these are the mirror of the DPRK's own flows: its exports are the reporter's imports)"
+                } else {
+                    ""
+                }
+            ),
+        }
+    };
+    if let Some(y) = spec.from {
+        conds.push(format!("year >= {y}"));
+    }
+    if let Some(y) = spec.to {
+        conds.push(format!("year <= {y}"));
+    }
+    if let Some(s) = spec.series.as_deref().map(code_ok).transpose()? {
+        conds.push(format!("series = '{s}'"));
+    }
+    let key = match spec.by {
+        Grouping::Hs2 => "CASE WHEN level = 'hs' THEN substr(hs, 1, 2) ELSE hs END",
+        Grouping::Hs4 => "CASE WHEN level = 'hs' THEN substr(hs, 1, 4) ELSE hs END",
+        Grouping::Hs6 => "hs",
+        Grouping::Category => "CASE WHEN category IS NOT NULL THEN category ELSE hs END",
+        Grouping::Total => "'ALL'",
+    };
+    // For `total`, only TOTAL rows (summing categories and totals would double count).
+    if spec.by == Grouping::Total {
+        conds.push("level = 'total'".into());
+    }
+    let filter = if conds.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conds.join(" AND "))
+    };
+    let sql = format!(
+        "SELECT year, month, reporter, partner, flow, {key} AS key, series, \
+         sum(value_usd) AS value_usd, sum(net_weight_kg) AS net_weight_kg, count(*) AS n, \
+         max(status) AS status \
+         FROM trade {filter} \
+         GROUP BY year, month, reporter, partner, flow, {key}, series \
+         ORDER BY year, month NULLS FIRST, reporter, partner, flow, key, series"
+    );
+    Ok((sql, side))
+}

@@ -1,0 +1,291 @@
+// The embargo web page: tabs over the JSON API of the same server. Vanilla JS, no build.
+// Deep links fill and submit a form, e.g. #check?hs=2701&origin=KP&destination=CN&date=2017-09-15
+// or #screen?name=KIM%20JONG%20UN (the end-to-end test uses them).
+"use strict";
+
+const $ = (sel) => document.querySelector(sel);
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") el.className = v;
+    else el.setAttribute(k, v);
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null) continue;
+    el.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
+  }
+  return el;
+}
+
+// Replace a container's children, skipping the null/false placeholders of optional parts
+// (replaceChildren itself would print them as text).
+function put(container, ...children) {
+  container.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
+async function api(method, path, body) {
+  const opts = { method, headers: {} };
+  if (body !== undefined) {
+    opts.headers["content-type"] = "application/json";
+    opts.body = JSON.stringify(body);
+  }
+  const key = sessionStorage.getItem("embargo-api-key");
+  if (key) opts.headers["x-api-key"] = key;
+  const resp = await fetch(path, opts);
+  const text = await resp.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch (_) { json = null; }
+  return { ok: resp.ok, status: resp.status, json, text };
+}
+
+function showError(container, r) {
+  const e = (r.json && r.json.error) || { status: r.status, code: "error", message: r.text };
+  put(container, h("div", { class: "error" },
+    `${e.status} ${e.code}: ${e.message}`, e.field ? ` (field: ${e.field})` : ""));
+}
+
+function setStatus(text) {
+  $("#status").textContent = text;
+}
+
+function usd(v) {
+  if (v === null || v === undefined) return "—";
+  const a = Math.abs(v);
+  if (a >= 1e9) return `USD ${(v / 1e9).toFixed(2)}bn`;
+  if (a >= 1e6) return `USD ${(v / 1e6).toFixed(1)}m`;
+  return `USD ${Math.round(v).toLocaleString("en-US")}`;
+}
+
+function range(r) {
+  if (!r) return "—";
+  return `${usd(r.low)} – ${usd(r.high)} (central ${usd(r.central)})`;
+}
+
+function confidenceBadge(c) {
+  return h("span", { class: `conf conf-${c}` }, c);
+}
+
+// ---- tabs and deep links ------------------------------------------------------------
+
+const loaded = {};
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, "");
+  const [tab, query] = raw.split("?");
+  return { tab: tab || "regime", params: new URLSearchParams(query || "") };
+}
+
+function showTab() {
+  const { tab, params } = parseHash();
+  for (const s of document.querySelectorAll(".tab")) s.hidden = s.id !== `tab-${tab}`;
+  for (const a of document.querySelectorAll("#tabs a[data-tab]")) {
+    a.classList.toggle("active", a.dataset.tab === tab);
+  }
+  if (!loaded[tab] && LOADERS[tab]) {
+    loaded[tab] = true;
+    LOADERS[tab]();
+  }
+  const form = $(`#${tab}-form`);
+  if (form && [...params.keys()].length) {
+    for (const [k, v] of params) {
+      if (form.elements[k]) form.elements[k].value = v;
+    }
+    form.requestSubmit();
+  }
+}
+
+// ---- regime -------------------------------------------------------------------------
+
+async function loadRegime() {
+  const r = await api("GET", "/api/v1/regime/timeline");
+  if (!r.ok) return showError($("#regime-steps"), r);
+  const range = { from: "2006-01-01", to: "2021-01-01" };
+  EmbargoCharts.drawSteps($("#regime-steps"), r.json, range);
+  EmbargoCharts.drawGantt($("#regime-gantt"), r.json, range);
+  $("#asof-form").requestSubmit();
+}
+
+function measureRow(m) {
+  return h("tr", {},
+    h("td", {}, m.resolution),
+    h("td", {}, m.paragraph),
+    h("td", {}, h("span", { class: "kind", style: `background:${EmbargoCharts.kindColour(m.kind)}` }, m.kind)),
+    h("td", {}, m.title),
+    h("td", {}, m.effective_from),
+    h("td", {}, m.effective_until || ""),
+    h("td", {}, confidenceBadge(m.confidence)));
+}
+
+async function submitAsOf(ev) {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const asOf = f.as_of.value;
+  const r = await api("GET", `/api/v1/regime/measures?as_of=${encodeURIComponent(asOf)}`);
+  if (!r.ok) return showError($("#asof-summary"), r);
+  put($("#asof-summary"), h("p", {}, `${r.json.count} measures in force on ${asOf}.`));
+  put($("#asof-table"),
+    h("thead", {}, h("tr", {}, ["Res.", "Para.", "Kind", "Measure", "From", "Until", "Confidence"].map((t) => h("th", {}, t)))),
+    h("tbody", {}, r.json.measures.map(measureRow)));
+  if (f.from.value) {
+    const d = await api("GET", `/api/v1/regime/diff?from=${encodeURIComponent(f.from.value)}&to=${encodeURIComponent(asOf)}`);
+    if (!d.ok) return showError($("#asof-diff"), d);
+    const item = (c, sign) => h("li", { class: sign === "+" ? "added" : "removed" },
+      `${sign} ${c.measure.resolution} OP${c.measure.paragraph}: ${c.measure.title}`,
+      c.superseded_by ? ` (superseded by ${c.superseded_by})` : "");
+    put($("#asof-diff"),
+      h("p", {}, `Since ${f.from.value}: ${d.json.added.length} added, ${d.json.removed.length} ended, ${d.json.unchanged} unchanged.`),
+      h("ul", { class: "diff" }, d.json.added.map((c) => item(c, "+")), d.json.removed.map((c) => item(c, "−"))));
+  }
+}
+
+// ---- check --------------------------------------------------------------------------
+
+async function submitCheck(ev) {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const body = { hs: f.hs.value.trim(), origin: f.origin.value.trim().toUpperCase(),
+    destination: f.destination.value.trim().toUpperCase(), date: f.date.value };
+  if (f.via.value.trim()) body.via = f.via.value.trim().toUpperCase();
+  if (f.quantity.value) body.quantity = Number(f.quantity.value);
+  if (f.unit.value) body.unit = f.unit.value;
+  if (f.value_usd.value) body.value_usd = Number(f.value_usd.value);
+  const out = $("#check-result");
+  const r = await api("POST", "/api/v1/check", body);
+  if (!r.ok) return showError(out, r);
+  const a = r.json;
+  put(out,
+    h("div", { class: `verdict verdict-${a.verdict}`, id: "verdict" }, a.verdict.toUpperCase()),
+    h("p", {}, `HS ${body.hs}, ${body.origin} → ${body.destination}${body.via ? " via " + body.via : ""}, ${body.date}`,
+      a.directions.length ? ` (${a.directions.join(", ")})` : ""),
+    a.citations.length ? h("h3", {}, "Citations") : null,
+    a.citations.length ? h("table", { class: "data" },
+      h("thead", {}, h("tr", {}, ["Resolution", "Paragraph", "Measure", "Kind", "Confidence"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, a.citations.map((c) => h("tr", {},
+        h("td", {}, c.resolution), h("td", {}, `OP${c.paragraph}`), h("td", {}, c.title),
+        h("td", {}, c.kind), h("td", {}, confidenceBadge(c.confidence)))))) : null,
+    a.conditions.length ? h("h3", {}, "Conditions") : null,
+    a.conditions.length ? h("ul", {}, a.conditions.map((c) =>
+      h("li", {}, h("b", {}, `${c.kind} — ${c.citation}: `), c.text, " ", confidenceBadge(c.confidence)))) : null,
+    a.unscoped && a.unscoped.length ? h("p", { class: "note" },
+      "Also in force, without HS scope (check by description): ",
+      a.unscoped.map((c) => `${c.resolution} OP${c.paragraph} ${c.title}`).join("; ")) : null,
+    a.notes.length ? h("ul", { class: "note" }, a.notes.map((n) => h("li", {}, n))) : null);
+}
+
+// ---- screening ----------------------------------------------------------------------
+
+let screeningAvailable = false;
+
+async function loadScreen() {
+  const doc = await api("GET", "/openapi.json");
+  screeningAvailable = !!(doc.ok && doc.json.paths["/api/v1/screen"]);
+  $("#screen-unavailable").hidden = screeningAvailable;
+  $("#screen-form").hidden = !screeningAvailable;
+  if (!screeningAvailable) return;
+  const lists = await api("GET", "/api/v1/lists");
+  if (lists.ok) {
+    const parts = (lists.json.lists || []).map((l) => `${l.source.toUpperCase()} ${l.version} (${l.entities} entries)`);
+    $("#screen-lists").textContent = parts.length ? `Active lists: ${parts.join(" · ")}` : "No list imported yet.";
+  }
+}
+
+function explanationItem(x) {
+  const sign = x.contribution > 0 ? "+" : "";
+  return h("li", {}, h("b", {}, x.feature), `: ${x.detail || ""}`,
+    ` (${sign}${Number(x.contribution).toFixed(3)})`);
+}
+
+function hitCard(m) {
+  const ex = m.explanation || {};
+  const features = Array.isArray(ex.features) ? ex.features : [];
+  const regime = m.regime;
+  return h("div", { class: "hit" },
+    h("div", { class: "hit-head" },
+      h("span", { class: "score" }, Number(m.score).toFixed(3)),
+      h("b", {}, m.name), ` — ${m.source.toUpperCase()} ${m.id}`,
+      m.schema ? ` (${m.schema})` : "", ` · ${m.decision.replace("_", " ")}`),
+    ex.matched_name ? h("p", {}, `Matched name: ${ex.matched_name}`,
+      ex.name_kind ? ` (${ex.name_kind.replace("_", " ")})` : "",
+      ex.query_form ? ` · query compared as ${ex.query_form}` : "",
+      ex.name_score !== undefined ? ` · name score ${Number(ex.name_score).toFixed(3)}` : "") : null,
+    features.length ? h("ul", { class: "factors" }, features.map(explanationItem)) : null,
+    h("p", { class: "note" }, m.listed_on ? `Listed on ${m.listed_on}` : "Listing date not given",
+      m.programs && m.programs.length ? ` · ${m.programs.join(", ")}` : ""),
+    regime ? h("div", { class: "regime-link" },
+      h("p", {}, h("b", {}, `Why it matters (${regime.regime}, ${regime.target}): `), regime.note || ""),
+      regime.measures && regime.measures.length ? h("ul", {}, regime.measures.map((c) =>
+        h("li", {}, `${c.resolution} OP${c.paragraph} — ${c.title} `, confidenceBadge(c.confidence),
+          c.in_force === false ? " (not in force on the date)" : ""))) : null) : null);
+}
+
+async function submitScreen(ev) {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const body = { name: f.name.value.trim() };
+  for (const k of ["schema", "dob", "country", "imo"]) if (f[k].value.trim()) body[k] = f[k].value.trim();
+  const out = $("#screen-result");
+  const r = await api("POST", "/api/v1/screen", body);
+  if (!r.ok) return showError(out, r);
+  const s = r.json;
+  put(out,
+    h("div", { class: `verdict decision-${s.decision}`, id: "decision" }, s.decision.replace("_", " ").toUpperCase()),
+    h("p", { class: "note" }, `Query: ${s.query.name}`, ` · audit record #${s.audit_seq}`,
+      ` · lists: ${Object.entries(s.list_versions || {}).map(([k, v]) => `${k} ${v}`).join(", ")}`),
+    s.matches.length ? h("div", { id: "hits" }, s.matches.map(hitCard)) : h("p", {}, "No candidate above the review threshold."));
+}
+
+// ---- report -------------------------------------------------------------------------
+
+async function loadReport() {
+  const [charts, report] = await Promise.all([api("GET", "/api/v1/report/charts"), api("GET", "/api/v1/report")]);
+  if (!charts.ok) return showError($("#report-charts"), charts);
+  if (!report.ok) return showError($("#report-summary"), report);
+  const rep = report.json;
+  $("#report-dataset").textContent = `Dataset: ${rep.dataset}. Category rows are published categories, not HS-level statistics.`;
+  const relief = rep.relief;
+  put($("#report-summary"), h("ul", { class: "summary" },
+    h("li", {}, `Relief (${relief.proposal.title || relief.proposal.name || "proposal"}): goods ${range(relief.goods_restored)}; total ${range(relief.total)}`),
+    relief.goods_share ? h("li", {}, `Share of pre-sanction exports restored: ${(relief.goods_share.low * 100).toFixed(0)}–${(relief.goods_share.high * 100).toFixed(0)}%`) : null,
+    h("li", {}, `Workers' earnings: ${range(rep.workers.earnings || rep.workers.range)}`),
+    h("li", {}, `Compliance signals: ${rep.signals.post_ban.length} post-ban flows, ${rep.signals.caps.length} cap uses, ${rep.signals.leakage.length} leakage findings`)));
+  const wrap = $("#report-charts");
+  put(wrap);
+  for (const c of charts.json.charts) {
+    // The SVG carries its own title and source line (drawn by embargo-analysis).
+    const fig = h("figure", { class: "report-chart", id: `chart-${c.id}`, "aria-label": c.title });
+    wrap.appendChild(fig);
+    const svg = await fetch(c.url).then((r) => (r.ok ? r.text() : ""));
+    const holder = h("div", { class: "svg-holder" });
+    holder.innerHTML = svg; // our own server's chart, drawn by embargo-analysis
+    fig.appendChild(holder);
+  }
+  const t = rep.timeline;
+  put($("#report-lags"),
+    h("thead", {}, h("tr", {}, ["Resolution", "Trigger", "Adopted", "Days", "Administration"].map((x) => h("th", {}, x)))),
+    h("tbody", {}, t.lags.map((l) => h("tr", {},
+      h("td", {}, l.resolution), h("td", {}, `${l.trigger} ${l.trigger_event}`), h("td", {}, l.adopted),
+      h("td", { class: "num" }, l.days), h("td", {}, l.administration || "")))),
+    h("tfoot", {}, t.means.map((m) => h("tr", {},
+      h("td", { colspan: 3 }, m.label || m.administration), h("td", { class: "num" }, m.mean_days.toFixed(1)),
+      h("td", {}, m.published !== null && m.published !== undefined ? `published: ${m.published}` : "")))));
+}
+
+const LOADERS = { regime: loadRegime, screen: loadScreen, report: loadReport };
+
+document.addEventListener("DOMContentLoaded", async () => {
+  $("#asof-form").addEventListener("submit", submitAsOf);
+  $("#check-form").addEventListener("submit", submitCheck);
+  $("#screen-form").addEventListener("submit", submitScreen);
+  window.addEventListener("hashchange", showTab);
+  const health = await api("GET", "/health");
+  if (health.ok) {
+    setStatus(`regime: ${health.json.regime.resolutions} resolutions, ${health.json.regime.measures} measures`);
+  }
+  if (parseHash().tab === "screen") {
+    loaded.screen = true;
+    await loadScreen();
+  }
+  showTab();
+});
