@@ -595,3 +595,28 @@ fn print_vessel(p: &VesselProfile) {
         }
     }
 }
+
+/// For `embargo screen`: who stands behind the queried name in the ownership network, when
+/// the user has built one (`embargo network import`). `None` when there is no network store
+/// or the name is not a node in it; an ambiguous name is reported, not guessed.
+pub fn screening_reach(
+    ctx: &Context,
+    name: &str,
+    date: NaiveDate,
+) -> anyhow::Result<Option<embargo_network::Reach>> {
+    let path = ctx.data_dir().join("network.sqlite");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let store = store(ctx)?;
+    let id = match store.resolve(name) {
+        Ok(id) => id,
+        Err(embargo_network::NetworkError::UnknownEntity(_)) => return Ok(None),
+        Err(e) => return Err(e).context("resolving the screened name in the ownership network"),
+    };
+    let graph = store.load_graph()?;
+    let ix = graph
+        .ix(&id)
+        .with_context(|| format!("{id} vanished from the store"))?;
+    Ok(embargo_network::reach(&graph, ix, ReachOptions::new(date)))
+}

@@ -466,10 +466,31 @@ pub fn run_screen(args: ScreenArgs, ctx: &Context) -> anyhow::Result<()> {
     )?;
     let mut s = matcher.screen(&q, &th)?;
     regime_link::attach(&mut s, &matcher, &regime, today);
+    // A hit reached through the ownership network (an owner, a vessel's manager) is
+    // reported beside the name hits, with its own decision, path and explanation.
+    let network = match args.name.as_deref() {
+        Some(name) => crate::network::screening_reach(ctx, name, today)?,
+        None => None,
+    };
     if ctx.json {
-        ctx.print_json(&s)
+        let mut v = serde_json::to_value(&s)?;
+        if let (Some(obj), Some(r)) = (v.as_object_mut(), &network) {
+            obj.insert("network".to_string(), serde_json::to_value(r)?);
+        }
+        ctx.print_json(&v)
     } else {
         print_screening(&s);
+        if let Some(r) = &network {
+            println!(
+                "\nthrough the ownership network: {} ({}) decision {}",
+                r.entity.name,
+                r.entity.id,
+                r.decision.as_str()
+            );
+            for h in &r.hits {
+                println!("  [{}] {}", h.decision.as_str(), h.explanation);
+            }
+        }
         Ok(())
     }
 }
