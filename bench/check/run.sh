@@ -15,8 +15,13 @@ ROWS="${1:-10000000}"
 WORK="${BENCH_DIR:-target/bench-check}"
 mkdir -p "$WORK"
 
-cargo build --release -q -p embargo-cli
-EMBARGO=target/release/embargo
+# EMBARGO_BIN: use an already built binary (the full release build includes DataFusion).
+if [ -n "${EMBARGO_BIN:-}" ]; then
+  EMBARGO="$EMBARGO_BIN"
+else
+  cargo build --release -q -p embargo-cli
+  EMBARGO="${CARGO_TARGET_DIR:-target}/release/embargo"
+fi
 
 if [ ! -f "$WORK/ships-$ROWS.csv" ]; then
   echo "generating $ROWS synthetic rows"

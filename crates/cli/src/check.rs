@@ -255,24 +255,16 @@ fn parse_row(f: &[&[u8]], c: &Columns) -> Result<Shipment, (&'static str, String
             .unwrap_or_else(|_| "not UTF-8".into());
         ("hs", e)
     })?;
-    let origin = Country::from_bytes(get(c.origin)).ok_or_else(|| {
-        (
-            "origin",
-            format!(
-                "{:?} is not an ISO 3166-1 alpha-2 code",
-                text(get(c.origin))
-            ),
-        )
-    })?;
-    let destination = Country::from_bytes(get(c.destination)).ok_or_else(|| {
-        (
-            "destination",
-            format!(
-                "{:?} is not an ISO 3166-1 alpha-2 code",
-                text(get(c.destination))
-            ),
-        )
-    })?;
+    let country = |field: &'static str, b: &[u8]| {
+        Country::from_bytes(b).ok_or_else(|| {
+            (
+                field,
+                format!("{:?} is not an ISO 3166-1 alpha-2 code", text(b)),
+            )
+        })
+    };
+    let origin = country("origin", get(c.origin))?;
+    let destination = country("destination", get(c.destination))?;
     let date = parse_date_fast(get(c.date)).ok_or_else(|| {
         (
             "date",
@@ -280,12 +272,7 @@ fn parse_row(f: &[&[u8]], c: &Columns) -> Result<Shipment, (&'static str, String
         )
     })?;
     let via = match c.via.map(get).filter(|v| !v.is_empty()) {
-        Some(v) => Some(Country::from_bytes(v).ok_or_else(|| {
-            (
-                "via",
-                format!("{:?} is not an ISO 3166-1 alpha-2 code", text(v)),
-            )
-        })?),
+        Some(v) => Some(country("via", v)?),
         None => None,
     };
     let num = |field: &'static str, b: &[u8]| -> Result<f64, (&'static str, String)> {

@@ -96,6 +96,23 @@ pub struct Assessment {
     pub notes: Vec<String>,
 }
 
+impl Finding {
+    fn new(cov: &crate::Coverage<'_>, direction: Direction, outcome: Verdict) -> Finding {
+        Finding {
+            measure: cov.measure.id.clone(),
+            citation: cov.measure.short_citation(),
+            direction,
+            hs_match: if cov.exact {
+                HsMatch::Covered
+            } else {
+                HsMatch::Coarser
+            },
+            partial: cov.entry.partial,
+            outcome,
+        }
+    }
+}
+
 /// Is a limit's period running on `date`?
 fn limit_active(l: &CapLimit, date: NaiveDate) -> bool {
     date >= l.from && l.until.is_none_or(|u| date <= u)
@@ -336,18 +353,7 @@ impl Regime {
                         }
                         conditions.extend(relief);
                         verdict = verdict.max(outcome);
-                        findings.push(Finding {
-                            measure: m.id.clone(),
-                            citation: m.short_citation(),
-                            direction: dir,
-                            hs_match: if cov.exact {
-                                HsMatch::Covered
-                            } else {
-                                HsMatch::Coarser
-                            },
-                            partial: cov.entry.partial,
-                            outcome,
-                        });
+                        findings.push(Finding::new(&cov, dir, outcome));
                     }
                     MeasureKind::Cap {
                         limits,
@@ -377,18 +383,7 @@ impl Regime {
                         });
                         cited.push(m);
                         verdict = verdict.max(outcome);
-                        findings.push(Finding {
-                            measure: m.id.clone(),
-                            citation: m.short_citation(),
-                            direction: dir,
-                            hs_match: if cov.exact {
-                                HsMatch::Covered
-                            } else {
-                                HsMatch::Coarser
-                            },
-                            partial: cov.entry.partial,
-                            outcome,
-                        });
+                        findings.push(Finding::new(&cov, dir, outcome));
                     }
                     _ => {}
                 }
