@@ -8,9 +8,32 @@ pub mod vessel_csv;
 
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::collections::HashMap;
 
-use crate::error::RowError;
+use crate::error::{NetworkError, RowError};
 use crate::model::{Edge, Node, NodeKind};
+
+/// The header row of a user CSV as lower-case column name -> index (a BOM and blanks
+/// around names are ignored), shared by the ownership and vessel readers.
+pub(crate) fn header_columns<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    label: &str,
+) -> Result<HashMap<String, usize>, NetworkError> {
+    let headers = reader.headers().map_err(|e| NetworkError::InvalidFile {
+        file: label.to_string(),
+        message: format!("cannot read the header row: {e}"),
+    })?;
+    Ok(headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            (
+                h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
+                i,
+            )
+        })
+        .collect())
+}
 
 /// What one input file contributes.
 #[derive(Debug, Default, Clone)]

@@ -7,7 +7,6 @@
 //! vessel_owner/manager/operator, ...); when empty, a row with a share is ownership and a
 //! row without one is an error. `source` is required: every edge says who says so.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use super::{parse_date, parse_share, reference_node, ImportBatch};
@@ -37,23 +36,7 @@ pub fn read<R: std::io::Read>(input: R, label: &str) -> Result<ImportBatch> {
         .flexible(false)
         .trim(csv::Trim::All)
         .from_reader(input);
-    let headers = reader
-        .headers()
-        .map_err(|e| NetworkError::InvalidFile {
-            file: label.to_string(),
-            message: format!("cannot read the header row: {e}"),
-        })?
-        .clone();
-    let col: HashMap<String, usize> = headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            (
-                h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
-                i,
-            )
-        })
-        .collect();
+    let col = super::header_columns(&mut reader, label)?;
     let missing: Vec<&str> = REQUIRED
         .iter()
         .copied()

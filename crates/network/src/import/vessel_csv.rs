@@ -9,7 +9,6 @@
 //!   = registry|ais, `owner`, `manager`, `operator`): one record per row; here an invalid
 //!   IMO is an error, because the user's own file should be right.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use super::{parse_date, reference_node, ImportBatch};
@@ -29,23 +28,7 @@ pub fn read<R: std::io::Read>(input: R, label: &str) -> Result<ImportBatch> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(input);
-    let headers = reader
-        .headers()
-        .map_err(|e| NetworkError::InvalidFile {
-            file: label.into(),
-            message: format!("cannot read the header row: {e}"),
-        })?
-        .clone();
-    let col: HashMap<String, usize> = headers
-        .iter()
-        .enumerate()
-        .map(|(i, h)| {
-            (
-                h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase(),
-                i,
-            )
-        })
-        .collect();
+    let col = super::header_columns(&mut reader, label)?;
     let is_ofac = ["ent_num", "vessel_name", "imo"]
         .iter()
         .all(|c| col.contains_key(*c));
