@@ -355,8 +355,7 @@ fn write_row(
 ) {
     match format {
         BatchFormat::Csv => {
-            let num = itoa_buf(line);
-            out.extend_from_slice(num.as_bytes());
+            push_decimal(out, line);
             out.push(b',');
             if id.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
                 out.extend_from_slice(csv_field(&String::from_utf8_lossy(id)).as_bytes());
@@ -366,9 +365,9 @@ fn write_row(
             out.push(b',');
             out.extend_from_slice(s.hs.as_str().as_bytes());
             out.push(b',');
-            out.extend_from_slice(s.origin.code().as_bytes());
+            out.extend_from_slice(s.origin.code_bytes());
             out.push(b',');
-            out.extend_from_slice(s.destination.code().as_bytes());
+            out.extend_from_slice(s.destination.code_bytes());
             out.push(b',');
             push_date(out, s.date);
             out.extend_from_slice(csv_tail.as_bytes());
@@ -401,11 +400,19 @@ fn push_date(out: &mut Vec<u8>, d: chrono::NaiveDate) {
     ]);
 }
 
-fn itoa_buf(n: u64) -> String {
-    use std::fmt::Write as _;
-    let mut s = String::with_capacity(24);
-    let _ = write!(s, "{n}");
-    s
+/// A line number in decimal, without a formatter or an allocation (hot path).
+fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 fn write_error(out: &mut Vec<u8>, format: BatchFormat, e: &RowError) {

@@ -79,6 +79,11 @@ impl Country {
         valid_alpha2()[slot].then_some(Country(k))
     }
 
+    /// The two ASCII letters, for writers that want bytes (no UTF-8 check per call).
+    pub fn code_bytes(&self) -> &[u8; 2] {
+        &self.0
+    }
+
     pub fn code(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or("??")
     }
