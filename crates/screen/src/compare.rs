@@ -9,8 +9,9 @@
 
 use serde::Serialize;
 
-use crate::korean::SurnameTable;
+use crate::align::{align, AlignScratch, Aligned, Sides};
 use crate::normalize::{NameForm, Token, TokenClass};
+use crate::piece::{joined_equal, Piece};
 
 /// How two tokens were found equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -139,7 +140,43 @@ pub fn jaro(a: &[u8], b: &[u8]) -> f64 {
 }
 
 /// Levenshtein distance on ASCII bytes (two-row dynamic programme).
+/// Levenshtein distance on bytes. Tokens up to 64 ASCII bytes use Myers' bit-parallel
+/// algorithm (one machine word per column: the matcher computes this for thousands of token
+/// pairs per query); anything else the textbook dynamic programme.
 pub fn levenshtein(a: &[u8], b: &[u8]) -> usize {
+    if a.is_empty() || a.len() > 64 || !a.is_ascii() || !b.is_ascii() {
+        return levenshtein_heap(a, b);
+    }
+    // Positions of each byte in `a` (bit i set: a[i] is that byte).
+    let mut peq = [0u64; 128];
+    for (i, &c) in a.iter().enumerate() {
+        if let Some(m) = peq.get_mut(usize::from(c)) {
+            *m |= 1u64 << i;
+        }
+    }
+    let last = 1u64 << (a.len() - 1);
+    let (mut pv, mut mv) = (!0u64, 0u64);
+    let mut dist = a.len();
+    for &c in b {
+        let eq = peq.get(usize::from(c)).copied().unwrap_or(0);
+        let xv = eq | mv;
+        let xh = ((eq & pv).wrapping_add(pv) ^ pv) | eq;
+        let mut ph = mv | !(xh | pv);
+        let mut mh = pv & xh;
+        if ph & last != 0 {
+            dist += 1;
+        } else if mh & last != 0 {
+            dist -= 1;
+        }
+        ph = (ph << 1) | 1;
+        mh <<= 1;
+        pv = mh | !(xv | ph);
+        mv = ph & xv;
+    }
+    dist
+}
+
+fn levenshtein_heap(a: &[u8], b: &[u8]) -> usize {
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0usize; b.len() + 1];
     for (i, &ca) in a.iter().enumerate() {
@@ -166,85 +203,26 @@ pub fn jaro_winkler(a: &[u8], b: &[u8]) -> f64 {
     j + prefix * 0.1 * (1.0 - j)
 }
 
-fn surname_variant(a: &str, b: &str) -> bool {
-    SurnameTable::bundled()
-        .classes()
-        .any(|c| c.iter().any(|s| s == a) && c.iter().any(|s| s == b))
-}
-
-/// Consonant skeleton: the fold key without vowels.
-fn skeleton(token: &str) -> String {
-    crate::normalize::fold(token)
-        .chars()
-        .filter(|c| !matches!(c, 'A' | 'E' | 'I' | 'O' | 'U' | 'Y'))
-        .collect()
-}
-
 /// Arabic and Hebrew are written without short vowels, so their transliteration has none
 /// (MHMD for محمد). A vowel-less token equals a vocalized one when the consonants agree.
 pub fn abjad_equal(a: &str, b: &str) -> bool {
-    let vowelless =
-        |t: &str| t.len() >= 2 && !t.chars().any(|c| matches!(c, 'A' | 'E' | 'I' | 'O' | 'U'));
-    if !(vowelless(a) || vowelless(b)) {
-        return false;
-    }
-    let (x, y) = (skeleton(a), skeleton(b));
-    x.len() >= 2 && x == y
+    let piece = |s: &str| Piece::new(s, TokenClass::Name);
+    crate::piece::abjad_equal(&piece(a), &piece(b))
 }
 
 /// Similarity of two single tokens with the relation that produced it.
 pub fn token_similarity(a: &Token, b: &Token, p: &CompareParams) -> (f64, TokenRelation) {
-    if a.text == b.text {
-        return (1.0, TokenRelation::Exact);
-    }
-    if a.class == TokenClass::Number || b.class == TokenClass::Number {
-        // Numbers (SAM 5 / SAM 6, hull numbers) must be equal.
-        return (0.0, TokenRelation::Fuzzy);
-    }
-    if p.strict_spelling {
-        // Two Hangul names: a token is a romanized syllable, and a different syllable is a
-        // different name element (정 JEONG vs 종 JONG), not a spelling variant.
-        return (0.0, TokenRelation::Fuzzy);
-    }
-    if !p.strict_spelling && (a.fold == b.fold || surname_variant(&a.text, &b.text)) {
-        return (p.romanization_sim, TokenRelation::Romanization);
-    }
-    if abjad_equal(&a.text, &b.text) {
-        return (0.88, TokenRelation::Romanization);
-    }
-    if a.text.len() == 1 || b.text.len() == 1 {
-        let (short, long) = if a.text.len() == 1 { (a, b) } else { (b, a) };
-        if long.text.len() > 1 && long.text.starts_with(&short.text) {
-            return (0.6, TokenRelation::Initial);
-        }
-        return (0.0, TokenRelation::Fuzzy);
-    }
-    let short = a.text.len().min(b.text.len()) < p.min_fuzzy_len;
-    let (x, y) = (a.text.as_bytes(), b.text.as_bytes());
-    let (fx, fy) = if p.strict_spelling {
-        (x, y)
-    } else {
-        (a.fold.as_bytes(), b.fold.as_bytes())
-    };
-    let jw = jaro_winkler(x, y).max(jaro_winkler(fx, fy));
-    // Edit similarity guards against Jaro–Winkler's generosity with shared prefixes
-    // (PEZESHFAR/PEZESHKIAN): the blend needs both the shape and the letters to agree.
-    let edits = levenshtein(x, y).min(levenshtein(fx, fy)) as f64;
-    let lev = 1.0 - edits / x.len().max(y.len()).max(1) as f64;
-    let blend = 0.5 * jw + 0.5 * lev;
-    // Korean syllables and other short tokens differ meaningfully by one letter (JONG/YONG):
-    // they need a higher floor.
-    let floor = if short { p.short_floor } else { p.fuzzy_floor };
-    if blend < floor {
-        return (0.0, TokenRelation::Fuzzy);
-    }
-    let sim = p.fuzzy_base + (1.0 - p.fuzzy_base) * (blend - floor) / (1.0 - floor);
-    (sim.min(0.95), TokenRelation::Fuzzy)
+    crate::piece::similarity(&Piece::from_token(a), &Piece::from_token(b), p)
 }
 
 /// Weight of a token: stop words little, name tokens by rarity (`rarity` in 0..=1, 1 = unseen).
 pub fn token_weight(t: &Token, rarity: f64, p: &CompareParams) -> f64 {
-    match t.class {
+    class_weight(t.class, rarity, p)
+}
+
+/// Weight of a token of a class with a rarity.
+pub fn class_weight(class: TokenClass, rarity: f64, p: &CompareParams) -> f64 {
+    match class {
         TokenClass::Form => p.form_weight,
         TokenClass::Title => p.title_weight,
         TokenClass::Number => 1.0,
@@ -252,20 +230,8 @@ pub fn token_weight(t: &Token, rarity: f64, p: &CompareParams) -> f64 {
     }
 }
 
-struct Candidate {
-    sim: f64,
-    rel: TokenRelation,
-    q: (usize, usize),
-    c: (usize, usize),
-}
-
-fn joined(tokens: &[Token], i: usize) -> Option<String> {
-    let a = tokens.get(i)?;
-    let b = tokens.get(i + 1)?;
-    Some(format!("{}{}", a.text, b.text))
-}
-
-/// Compare a query form with a candidate form. `wq`/`wc` are the token weights.
+/// Compare a query form with a candidate form, with the explanation (pairs, unmatched tokens).
+/// `wq`/`wc` are the token weights.
 pub fn compare(
     q: &NameForm,
     wq: &[f64],
@@ -273,156 +239,86 @@ pub fn compare(
     wc: &[f64],
     p: &CompareParams,
 ) -> NameComparison {
-    let mut cands: Vec<Candidate> = Vec::with_capacity(q.tokens.len() * c.tokens.len() + 4);
-    for (i, a) in q.tokens.iter().enumerate() {
-        for (j, b) in c.tokens.iter().enumerate() {
-            let (sim, rel) = token_similarity(a, b, p);
-            if sim > 0.0 {
-                cands.push(Candidate {
-                    sim,
-                    rel,
-                    q: (i, i),
-                    c: (j, j),
-                });
-            }
-        }
-    }
-    // Joined forms: one token against two adjacent tokens of the other name.
-    for i in 0..q.tokens.len().saturating_sub(1) {
-        if let Some(jq) = joined(&q.tokens, i) {
-            for (j, b) in c.tokens.iter().enumerate() {
-                if b.text == jq
-                    || crate::normalize::fold(&jq) == b.fold
-                    || abjad_equal(&jq, &b.text)
-                {
-                    cands.push(Candidate {
-                        sim: 0.97,
-                        rel: TokenRelation::Joined,
-                        q: (i, i + 1),
-                        c: (j, j),
-                    });
-                }
-            }
-        }
-    }
-    for j in 0..c.tokens.len().saturating_sub(1) {
-        if let Some(jc) = joined(&c.tokens, j) {
-            for (i, a) in q.tokens.iter().enumerate() {
-                if a.text == jc
-                    || crate::normalize::fold(&jc) == a.fold
-                    || abjad_equal(&jc, &a.text)
-                {
-                    cands.push(Candidate {
-                        sim: 0.97,
-                        rel: TokenRelation::Joined,
-                        q: (i, i),
-                        c: (j, j + 1),
-                    });
-                }
-            }
-        }
-    }
-    let total_q: f64 = wq.iter().sum();
-    let total_c: f64 = wc.iter().sum();
-    let total = total_q + total_c;
-    // Best first; among equals prefer heavier tokens, then in-order pairs.
-    cands.sort_by(|x, y| {
-        let wx = wq.get(x.q.0).unwrap_or(&0.0) + wc.get(x.c.0).unwrap_or(&0.0);
-        let wy = wq.get(y.q.0).unwrap_or(&0.0) + wc.get(y.c.0).unwrap_or(&0.0);
-        y.sim.total_cmp(&x.sim).then(wy.total_cmp(&wx)).then(
-            (x.q.0 as i64 - x.c.0 as i64)
-                .abs()
-                .cmp(&(y.q.0 as i64 - y.c.0 as i64).abs()),
-        )
+    let pq: Vec<Piece> = q.tokens.iter().map(Piece::from_token).collect();
+    let pc: Vec<Piece> = c.tokens.iter().map(Piece::from_token).collect();
+    let jq: Vec<Piece> = q.tokens.windows(2).map(joined_piece).collect();
+    let jc: Vec<Piece> = c.tokens.windows(2).map(joined_piece).collect();
+    let sides = Sides {
+        wq,
+        wc,
+        q_comma: q.comma,
+        c_comma: c.comma,
+    };
+    let mut sc = AlignScratch::default();
+    let aligned = align(
+        &sides,
+        |i, j| match (pq.get(i), pc.get(j)) {
+            (Some(a), Some(b)) => crate::piece::similarity(a, b, p),
+            _ => (0.0, TokenRelation::Fuzzy),
+        },
+        |i, j| matches!((jq.get(i), pc.get(j)), (Some(a), Some(b)) if joined_equal(a, b)),
+        |j, i| matches!((jc.get(j), pq.get(i)), (Some(a), Some(b)) if joined_equal(a, b)),
+        p,
+        0.0,
+        &mut sc,
+    )
+    .unwrap_or(Aligned {
+        score: 0.0,
+        order_penalty: 0.0,
     });
-    let mut used_q = vec![false; q.tokens.len()];
-    let mut used_c = vec![false; c.tokens.len()];
-    let mut pairs = Vec::new();
-    let mut order: Vec<(usize, usize)> = Vec::new();
-    let mut gained_q = 0.0;
-    let mut gained_c = 0.0;
-    for cand in cands {
-        let free = (cand.q.0..=cand.q.1).all(|i| !used_q.get(i).copied().unwrap_or(true))
-            && (cand.c.0..=cand.c.1).all(|j| !used_c.get(j).copied().unwrap_or(true));
-        if !free {
-            continue;
-        }
-        let mut w_q = 0.0;
-        let mut w_c = 0.0;
-        for i in cand.q.0..=cand.q.1 {
-            if let Some(u) = used_q.get_mut(i) {
-                *u = true;
-            }
-            w_q += wq.get(i).copied().unwrap_or(0.0);
-        }
-        for j in cand.c.0..=cand.c.1 {
-            if let Some(u) = used_c.get_mut(j) {
-                *u = true;
-            }
-            w_c += wc.get(j).copied().unwrap_or(0.0);
-        }
-        let w = w_q + w_c;
-        gained_q += cand.sim * w_q;
-        gained_c += cand.sim * w_c;
-        order.push((cand.q.0, cand.c.0));
-        let text = |t: &[Token], r: (usize, usize)| {
-            (r.0..=r.1)
-                .filter_map(|k| t.get(k).map(|x| x.text.as_str()))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        pairs.push(TokenPair {
-            query: text(&q.tokens, cand.q),
-            candidate: text(&c.tokens, cand.c),
-            relation: cand.rel,
-            similarity: cand.sim,
-            weight: if total > 0.0 { w / total } else { 0.0 },
-        });
-    }
-    // Coverage of each name by the other. A listed name often carries more parts than the
-    // query (middle names, patronymics, legal suffixes), and a query may carry more than a
-    // short alias: the better-covered side counts most, the other side still counts.
-    let cov_q = if total_q > 0.0 {
-        gained_q / total_q
-    } else {
-        0.0
-    };
-    let cov_c = if total_c > 0.0 {
-        gained_c / total_c
-    } else {
-        0.0
-    };
-    let mut score = p.coverage_max * cov_q.max(cov_c) + (1.0 - p.coverage_max) * cov_q.min(cov_c);
-    // Out-of-order alignment of name tokens (HANS FRIEDRICH vs FRIEDRICH HANS) is a weaker
-    // signal unless either side was written "LAST, First".
-    order.sort();
-    let inversions = order
-        .windows(2)
-        .filter(|w| w.first().map(|x| x.1) > w.get(1).map(|x| x.1))
-        .count();
-    let order_penalty = if inversions > 0 && !q.comma && !c.comma {
-        p.order_penalty
-    } else {
-        0.0
-    };
-    score = (score - order_penalty).max(0.0);
-    let unmatched = |t: &[Token], used: &[bool]| {
-        t.iter()
-            .zip(used)
-            .filter(|(_, u)| !**u)
-            .map(|(x, _)| x.text.clone())
-            .collect::<Vec<_>>()
-    };
-    NameComparison {
-        score,
-        pairs,
-        unmatched_query: unmatched(&q.tokens, &used_q),
-        unmatched_candidate: unmatched(&c.tokens, &used_c),
-        order_penalty,
+    explain(q, c, aligned, wq, wc, &sc)
+}
+
+fn joined_piece(w: &[Token]) -> Piece {
+    match w {
+        [a, b] => Piece::joined(a, b),
+        _ => Piece::new("", TokenClass::Name),
     }
 }
 
-/// Compare two raw names with flat rarity (no list statistics): the pairwise scorer used by
+/// The explanation of an alignment: token pairs with their share of the score.
+pub(crate) fn explain(
+    q: &NameForm,
+    c: &NameForm,
+    aligned: Aligned,
+    wq: &[f64],
+    wc: &[f64],
+    sc: &AlignScratch,
+) -> NameComparison {
+    let total: f64 = wq.iter().sum::<f64>() + wc.iter().sum::<f64>();
+    let text = |t: &[Token], r: (usize, usize)| {
+        (r.0..=r.1)
+            .filter_map(|k| t.get(k).map(|x| x.text.as_str()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let pairs = sc
+        .chosen
+        .iter()
+        .map(|l| TokenPair {
+            query: text(&q.tokens, l.q),
+            candidate: text(&c.tokens, l.c),
+            relation: l.rel,
+            similarity: l.sim,
+            weight: if total > 0.0 { l.weight / total } else { 0.0 },
+        })
+        .collect();
+    let unmatched = |t: &[Token], used: &[bool]| {
+        t.iter()
+            .enumerate()
+            .filter(|(k, _)| !used.get(*k).copied().unwrap_or(false))
+            .map(|(_, x)| x.text.clone())
+            .collect::<Vec<_>>()
+    };
+    NameComparison {
+        score: aligned.score,
+        pairs,
+        unmatched_query: unmatched(&q.tokens, &sc.paired_q),
+        unmatched_candidate: unmatched(&c.tokens, &sc.paired_c),
+        order_penalty: aligned.order_penalty,
+    }
+}
+
 /// `embargo eval names` and the pairs/s benchmark. Returns the best over all Latin forms.
 pub fn compare_names(a: &str, b: &str, p: &CompareParams) -> Option<NameComparison> {
     let mut fa = crate::normalize::forms(a);
@@ -471,6 +367,27 @@ mod tests {
         assert!((jaro_winkler(b"DWAYNE", b"DUANE") - 0.84).abs() < 1e-3);
         assert_eq!(jaro_winkler(b"ABC", b"ABC"), 1.0);
         assert_eq!(jaro_winkler(b"", b"ABC"), 0.0);
+    }
+
+    #[test]
+    fn bit_parallel_levenshtein_equals_the_textbook_one() {
+        let words: [&[u8]; 9] = [
+            b"",
+            b"A",
+            b"KITTEN",
+            b"SITTING",
+            b"PEZESHKIAN",
+            b"PEZESHFAR",
+            b"JONGUN",
+            b"CHONGUN",
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKL",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(levenshtein(a, b), levenshtein_heap(a, b), "{a:?} {b:?}");
+            }
+        }
+        assert_eq!(levenshtein(b"KITTEN", b"SITTING"), 3);
     }
 
     #[test]

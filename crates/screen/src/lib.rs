@@ -6,15 +6,18 @@
 //! - [`matcher`] indexes all names and aliases and returns explained hits.
 //! - [`regime_link`] attaches the measures that make a UN DPRK hit matter.
 
+mod align;
 pub mod compare;
 pub mod countries;
 pub mod error;
 pub mod eval;
+mod index;
 pub mod korean;
 pub mod matcher;
 pub mod model;
 pub mod normalize;
 pub mod ofac;
+pub mod piece;
 pub mod regime_link;
 pub mod remarks;
 pub mod store;

@@ -7,13 +7,14 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use crate::compare::{compare, token_weight, CompareParams, NameComparison};
+use crate::compare::{CompareParams, NameComparison};
 use crate::countries;
 use crate::error::QueryError;
+use crate::index::{with_scratch, QueryForm, TokenIndex};
 use crate::model::{
-    imo_checksum_ok, normalize_imo, Entity, IdentifierKind, NameKind, Schema, SchemaFamily, Source,
+    imo_checksum_ok, normalize_imo, Entity, IdentifierKind, NameKind, Schema, Source,
 };
-use crate::normalize::{forms, NameForm, TokenClass};
+use crate::normalize::{forms, NameForm};
 
 /// Decision for a query, from the best hit's score and the thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -155,17 +156,14 @@ struct IndexedName {
     entity: u32,
     kind: NameKind,
     form: NameForm,
-    weights: Vec<f64>,
 }
 
 /// The in-memory screening index over one or more list snapshots.
 pub struct Matcher {
     entities: Vec<Entity>,
     names: Vec<IndexedName>,
-    /// Token key (fold) → indexes into `names`.
-    postings: HashMap<String, Vec<u32>>,
-    /// Document frequency of each fold key over all names.
-    df: HashMap<String, u32>,
+    /// Token ids, weights and the inverted index of `names` (same positions).
+    index: TokenIndex,
     by_imo: HashMap<String, Vec<u32>>,
     by_document: HashMap<String, Vec<u32>>,
     params: CompareParams,
@@ -175,19 +173,45 @@ pub struct Matcher {
     pub max_hits: usize,
 }
 
-fn rarity(df: u32, n: usize) -> f64 {
-    // Inverse document frequency scaled to 0..1: a token in one name is 1, a token in every
-    // 50th name or more is ~0.
-    let n = n.max(2) as f64;
-    let idf = (n / df.max(1) as f64).ln() / n.ln();
-    ((idf - 0.35) / 0.65).clamp(0.0, 1.0)
-}
-
 fn document_key(s: &str) -> String {
     s.chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_uppercase())
         .collect()
+}
+
+/// Weak aliases (UN "Low" quality, quoted nicknames) identify less.
+fn kind_factor(kind: NameKind) -> f64 {
+    match kind {
+        NameKind::WeakAlias => 0.92,
+        _ => 1.0,
+    }
+}
+
+/// Record a feature when the caller wants the explanation (details are only formatted then).
+fn note(
+    out: &mut Option<&mut Vec<Feature>>,
+    feature: &'static str,
+    contribution: f64,
+    detail: impl FnOnce() -> String,
+) {
+    if let Some(out) = out {
+        out.push(Feature {
+            feature,
+            contribution,
+            detail: detail(),
+        });
+    }
+}
+
+/// The best name of one entity for the query so far.
+struct Best {
+    entity: u32,
+    score: f64,
+    name: usize,
+    form: usize,
+    /// Position among the candidates and query form, for ties.
+    rank: (usize, usize),
 }
 
 impl Matcher {
@@ -207,7 +231,6 @@ impl Matcher {
                         entity: ei,
                         kind: n.kind,
                         form,
-                        weights: Vec::new(),
                     });
                 }
             }
@@ -234,48 +257,11 @@ impl Matcher {
                 }
             }
         }
-        let mut df: HashMap<String, u32> = HashMap::new();
-        let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
-        for (ni, n) in names.iter().enumerate() {
-            let mut seen: Vec<&str> = Vec::new();
-            for t in &n.form.tokens {
-                if seen.contains(&t.fold.as_str()) {
-                    continue;
-                }
-                seen.push(&t.fold);
-                *df.entry(t.fold.clone()).or_insert(0) += 1;
-                if t.class == TokenClass::Name || t.class == TokenClass::Number {
-                    postings.entry(t.fold.clone()).or_default().push(ni as u32);
-                }
-            }
-            // Joined adjacent tokens, so a query JONGUN finds JONG UN.
-            for w in n.form.tokens.windows(2) {
-                if let [a, b] = w {
-                    let k = crate::normalize::fold(&format!("{}{}", a.text, b.text));
-                    postings.entry(k).or_default().push(ni as u32);
-                }
-            }
-        }
-        let total = names.len();
-        for n in &mut names {
-            n.weights = n
-                .form
-                .tokens
-                .iter()
-                .map(|t| {
-                    token_weight(
-                        t,
-                        rarity(df.get(&t.fold).copied().unwrap_or(1), total),
-                        &params,
-                    )
-                })
-                .collect();
-        }
+        let index = TokenIndex::build(names.iter().map(|n| &n.form), &params);
         Matcher {
             entities,
             names,
-            postings,
-            df,
+            index,
             by_imo,
             by_document,
             params,
@@ -293,77 +279,6 @@ impl Matcher {
         self.names.len()
     }
 
-    fn query_weights(&self, form: &NameForm) -> Vec<f64> {
-        let total = self.names.len();
-        form.tokens
-            .iter()
-            .map(|t| {
-                token_weight(
-                    t,
-                    rarity(self.df.get(&t.fold).copied().unwrap_or(1), total),
-                    &self.params,
-                )
-            })
-            .collect()
-    }
-
-    /// Names sharing a token key with the query, best `max_candidates` by summed rarity.
-    fn candidates(
-        &self,
-        qforms: &[NameForm],
-        qweights: &[Vec<f64>],
-        family: Option<SchemaFamily>,
-    ) -> Vec<u32> {
-        let mut acc: HashMap<u32, f64> = HashMap::new();
-        for (form, weights) in qforms.iter().zip(qweights) {
-            let mut keys: Vec<(String, f64)> = form
-                .tokens
-                .iter()
-                .zip(weights)
-                .map(|(t, w)| (t.fold.clone(), *w))
-                .collect();
-            for w in form.tokens.windows(2) {
-                if let [a, b] = w {
-                    keys.push((
-                        crate::normalize::fold(&format!("{}{}", a.text, b.text)),
-                        1.0,
-                    ));
-                }
-            }
-            for (key, w) in keys {
-                if let Some(list) = self.postings.get(&key) {
-                    for &ni in list {
-                        *acc.entry(ni).or_insert(0.0) += w;
-                    }
-                }
-                // Prefix probe for typos at the end of a rare token (SCHOLZE ~ SCHOLZ).
-                if key.len() >= 5 {
-                    if let Some(prefix) = key.get(..key.len() - 1) {
-                        if let Some(list) = self.postings.get(prefix) {
-                            for &ni in list {
-                                *acc.entry(ni).or_insert(0.0) += w * 0.8;
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        let mut ranked: Vec<(u32, f64)> = acc
-            .into_iter()
-            .filter(|(ni, _)| {
-                family.is_none_or(|f| {
-                    self.names
-                        .get(*ni as usize)
-                        .and_then(|n| self.entities.get(n.entity as usize))
-                        .is_some_and(|e| e.schema.family() == f)
-                })
-            })
-            .collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(self.max_candidates);
-        ranked.into_iter().map(|(ni, _)| ni).collect()
-    }
-
     /// Screen one query against the index.
     pub fn screen(&self, query: &Query, thresholds: &Thresholds) -> Result<Screening, QueryError> {
         let qforms = forms(&query.name);
@@ -378,26 +293,72 @@ impl Matcher {
             return Err(QueryError::EmptyName);
         }
         let family = query.schema.map(Schema::family);
-        let qweights: Vec<Vec<f64>> = qforms.iter().map(|f| self.query_weights(f)).collect();
-        let mut best: HashMap<u32, (f64, usize, NameComparison)> = HashMap::new();
-        for ni in self.candidates(&qforms, &qweights, family) {
-            let Some(n) = self.names.get(ni as usize) else {
-                continue;
+        let prepared: Vec<QueryForm> = qforms
+            .iter()
+            .map(|f| self.index.query_form(f, &self.params))
+            .collect();
+        // Hits below 3/4 of the review threshold are dropped (below), so names that cannot
+        // reach it even with every positive feature need no alignment. Identifiers can lift
+        // any score to 1, so with an identifier nothing is pruned.
+        let floor = if imo.is_some() || query.passport.is_some() {
+            0.0
+        } else {
+            let lift = if query.birth_date.is_some() {
+                0.08
+            } else {
+                0.0
+            } + if query.country.is_some() { 0.03 } else { 0.0 };
+            thresholds.review_at * 0.75 - lift
+        };
+        let mut best: Vec<Best> = Vec::new();
+        with_scratch(|sc| {
+            let keep = |ni: u32| {
+                family.is_none_or(|f| {
+                    self.names
+                        .get(ni as usize)
+                        .and_then(|n| self.entities.get(n.entity as usize))
+                        .is_some_and(|e| e.schema.family() == f)
+                })
             };
-            for (qi, (qf, qw)) in qforms.iter().zip(&qweights).enumerate() {
-                let mut cmp = compare(qf, qw, &n.form, &n.weights, &self.params);
-                // Weak aliases (UN "Low" quality, quoted nicknames) identify less.
-                let factor = match n.kind {
-                    NameKind::WeakAlias => 0.92,
-                    _ => 1.0,
-                };
-                cmp.score *= factor;
-                let entry = best.get(&n.entity);
-                if entry.is_none_or(|(s, _, _)| cmp.score > *s) {
-                    best.insert(n.entity, (cmp.score, ni as usize * 8 + qi.min(7), cmp));
+            let cands = self
+                .index
+                .candidates(&prepared, self.max_candidates, keep, sc);
+            for (qi, qf) in prepared.iter().enumerate() {
+                self.index.begin_form(sc);
+                for (pos, &ni) in cands.iter().enumerate() {
+                    let Some(n) = self.names.get(ni as usize) else {
+                        continue;
+                    };
+                    let factor = kind_factor(n.kind);
+                    let slot = best.iter().position(|b| b.entity == n.entity);
+                    let known = slot.and_then(|k| best.get(k)).map(|b| b.score);
+                    let need = known.unwrap_or(0.0).max(floor) / factor;
+                    let Some(raw) = self.index.score(qf, ni as usize, &self.params, need, sc)
+                    else {
+                        continue;
+                    };
+                    let score = raw * factor;
+                    // Ties go to the earlier candidate, then the earlier query form.
+                    let rank = (pos, qi);
+                    match slot.and_then(|k| best.get_mut(k)) {
+                        Some(b) if score > b.score || (score == b.score && rank < b.rank) => {
+                            b.score = score;
+                            b.name = ni as usize;
+                            b.form = qi;
+                            b.rank = rank;
+                        }
+                        Some(_) => {}
+                        None => best.push(Best {
+                            entity: n.entity,
+                            score,
+                            name: ni as usize,
+                            form: qi,
+                            rank,
+                        }),
+                    }
                 }
             }
-        }
+        });
         // Identifier hits are found even when the name differs (renamed ships).
         let mut id_entities: Vec<u32> = Vec::new();
         if let Some(imo) = &imo {
@@ -411,85 +372,53 @@ impl Matcher {
                     .flatten(),
             );
         }
-        let mut hits = Vec::new();
-        let mut ids: Vec<u32> = best.keys().copied().collect();
         for e in id_entities {
-            if !ids.contains(&e) {
-                ids.push(e);
+            if !best.iter().any(|b| b.entity == e) {
+                best.push(Best {
+                    entity: e,
+                    score: 0.0,
+                    name: usize::MAX,
+                    form: 0,
+                    rank: (usize::MAX, 0),
+                });
             }
         }
-        for ei in ids {
-            let Some(entity) = self.entities.get(ei as usize) else {
+        // Final scores first; features and explanations only for the hits returned.
+        let mut scored: Vec<(f64, &Best, &Entity)> = Vec::new();
+        for b in &best {
+            let Some(entity) = self.entities.get(b.entity as usize) else {
                 continue;
             };
             if family.is_some_and(|f| entity.schema.family() != f) {
                 continue;
             }
-            let (name_score, slot, cmp) = match best.remove(&ei) {
-                Some(b) => b,
-                None => (
-                    0.0,
-                    usize::MAX,
-                    NameComparison {
-                        score: 0.0,
-                        pairs: Vec::new(),
-                        unmatched_query: Vec::new(),
-                        unmatched_candidate: Vec::new(),
-                        order_penalty: 0.0,
-                    },
-                ),
-            };
-            let (matched, kind, qform) = if slot == usize::MAX {
-                (
-                    entity.caption().to_string(),
-                    NameKind::Primary,
-                    String::new(),
-                )
-            } else {
-                let n = self.names.get(slot / 8);
-                let qf = qforms
-                    .get(slot % 8)
-                    .map(|f| f.latin.clone())
-                    .unwrap_or_default();
-                let original = n
-                    .and_then(|n| self.entities.get(n.entity as usize).map(|e| (e, n)))
-                    .map(|(_, n)| n.form.latin.clone())
-                    .unwrap_or_default();
-                (original, n.map(|n| n.kind).unwrap_or(NameKind::Primary), qf)
-            };
-            let (score, features) = self.adjust(entity, name_score, query, imo.as_deref());
-            if score < thresholds.review_at * 0.75 && slot != usize::MAX {
+            let score = self.adjust(entity, b.score, query, imo.as_deref(), None);
+            if score < thresholds.review_at * 0.75 && b.name != usize::MAX {
                 continue;
             }
-            hits.push(Hit {
-                id: entity.id.clone(),
-                source: entity.source,
-                schema: entity.schema,
-                name: entity.caption().to_string(),
-                score,
-                decision: thresholds.decide(score),
-                programs: entity.programs.clone(),
-                listed_on: entity.listed_on,
-                imo: entity.imo().map(str::to_string),
-                regime: None,
-                entity_index: ei as usize,
-                explanation: Explanation {
-                    matched_name: matched,
-                    name_kind: kind,
-                    query_form: qform,
-                    name_score,
-                    name: cmp,
-                    features,
-                },
-            });
+            scored.push((score, b, entity));
         }
-        hits.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(a.source.cmp(&b.source))
-                .then(a.id.cmp(&b.id))
+        scored.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then(a.2.source.cmp(&b.2.source))
+                .then(a.2.id.cmp(&b.2.id))
         });
-        hits.truncate(self.max_hits);
+        scored.truncate(self.max_hits);
+        let hits: Vec<Hit> = scored
+            .into_iter()
+            .map(|(score, b, entity)| {
+                self.hit(
+                    entity,
+                    b,
+                    score,
+                    query,
+                    &qforms,
+                    &prepared,
+                    imo.as_deref(),
+                    thresholds,
+                )
+            })
+            .collect();
         let decision = hits
             .first()
             .map(|h| h.decision)
@@ -501,16 +430,78 @@ impl Matcher {
         })
     }
 
+    /// A returned hit with its explanation (the alignment is redone with its token pairs).
+    #[allow(clippy::too_many_arguments)]
+    fn hit(
+        &self,
+        entity: &Entity,
+        b: &Best,
+        score: f64,
+        query: &Query,
+        qforms: &[NameForm],
+        prepared: &[QueryForm],
+        imo: Option<&str>,
+        thresholds: &Thresholds,
+    ) -> Hit {
+        let named = self
+            .names
+            .get(b.name)
+            .zip(qforms.get(b.form))
+            .zip(prepared.get(b.form));
+        let (matched, kind, qform, cmp) = match named {
+            Some(((n, qf), pq)) => {
+                let mut cmp = self.index.explain(pq, qf, b.name, &n.form, &self.params);
+                cmp.score *= kind_factor(n.kind);
+                (n.form.latin.clone(), n.kind, qf.latin.clone(), cmp)
+            }
+            None => (
+                entity.caption().to_string(),
+                NameKind::Primary,
+                String::new(),
+                NameComparison {
+                    score: 0.0,
+                    pairs: Vec::new(),
+                    unmatched_query: Vec::new(),
+                    unmatched_candidate: Vec::new(),
+                    order_penalty: 0.0,
+                },
+            ),
+        };
+        let mut features = Vec::new();
+        self.adjust(entity, b.score, query, imo, Some(&mut features));
+        Hit {
+            id: entity.id.clone(),
+            source: entity.source,
+            schema: entity.schema,
+            name: entity.caption().to_string(),
+            score,
+            decision: thresholds.decide(score),
+            programs: entity.programs.clone(),
+            listed_on: entity.listed_on,
+            imo: entity.imo().map(str::to_string),
+            regime: None,
+            entity_index: b.entity as usize,
+            explanation: Explanation {
+                matched_name: matched,
+                name_kind: kind,
+                query_form: qform,
+                name_score: b.score,
+                name: cmp,
+                features,
+            },
+        }
+    }
+
     /// Move the name score by identifiers, birth date and country; returns the final score
-    /// (0..=1) and the features with their contributions.
+    /// (0..=1); the features with their contributions go to `features` when given.
     fn adjust(
         &self,
         e: &Entity,
         name_score: f64,
         q: &Query,
         imo: Option<&str>,
-    ) -> (f64, Vec<Feature>) {
-        let mut features = Vec::new();
+        mut features: Option<&mut Vec<Feature>>,
+    ) -> f64 {
         let mut score = name_score;
         if let Some(imo) = imo {
             let listed: Vec<String> = e
@@ -523,19 +514,15 @@ impl Matcher {
             if listed.iter().any(|l| l == imo) {
                 let c = 1.0 - score;
                 score = 1.0;
-                features.push(Feature {
-                    feature: "imo",
-                    contribution: c,
-                    detail: format!("IMO {imo} equals the listed IMO"),
+                note(&mut features, "imo", c, || {
+                    format!("IMO {imo} equals the listed IMO")
                 });
-                return (score, features);
+                return score;
             } else if !listed.is_empty() {
                 // A different, valid IMO: a namesake ship. Cap below the review threshold.
                 let capped = score.min(0.5);
-                features.push(Feature {
-                    feature: "imo",
-                    contribution: capped - score,
-                    detail: format!("IMO {imo} differs from the listed {}", listed.join(", ")),
+                note(&mut features, "imo", capped - score, || {
+                    format!("IMO {imo} differs from the listed {}", listed.join(", "))
                 });
                 score = capped;
             }
@@ -555,17 +542,13 @@ impl Matcher {
                 .collect();
             if docs.iter().any(|d| document_key(d) == key) {
                 let c = 1.0 - score;
-                features.push(Feature {
-                    feature: "document",
-                    contribution: c,
-                    detail: format!("document {pp} is listed"),
+                note(&mut features, "document", c, || {
+                    format!("document {pp} is listed")
                 });
-                return (1.0, features);
+                return 1.0;
             } else if !docs.is_empty() {
-                features.push(Feature {
-                    feature: "document",
-                    contribution: -0.05,
-                    detail: "listed documents differ (documents are renewed: mild signal)".into(),
+                note(&mut features, "document", -0.05, || {
+                    "listed documents differ (documents are renewed: mild signal)".into()
                 });
                 score -= 0.05;
             }
@@ -595,11 +578,7 @@ impl Matcher {
                     )
                 };
                 score += c;
-                features.push(Feature {
-                    feature: "birth_date",
-                    contribution: c,
-                    detail,
-                });
+                note(&mut features, "birth_date", c, || detail);
             }
         }
         if let Some(country) = &q.country {
@@ -618,15 +597,11 @@ impl Matcher {
                     )
                 };
                 score += c;
-                features.push(Feature {
-                    feature: "country",
-                    contribution: c,
-                    detail,
-                });
+                note(&mut features, "country", c, || detail);
             }
         }
         // Query schema narrower than the entry's (company vs organization) changes nothing;
         // different families were filtered out before.
-        (score.clamp(0.0, 1.0), features)
+        score.clamp(0.0, 1.0)
     }
 }

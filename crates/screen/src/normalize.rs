@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use crate::korean::{self, System};
 
 /// What a token is, for weighting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenClass {
     Name,
     /// Legal form or generic business word (CO, LTD, TRADING, BANK).

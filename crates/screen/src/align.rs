@@ -1,0 +1,228 @@
+//! Token alignment and the name score, written once for both callers: the explaining
+//! comparison (`compare::compare`) and the matcher's allocation-free fast path. The caller
+//! supplies token similarities through closures (computed directly, or memoized per query),
+//! so both produce the same score by construction.
+//!
+//! The aligner pairs tokens greedily, best similarity first, and may pair one token with two
+//! adjacent tokens of the other name written together (JONGUN ~ JONG UN). The score is the
+//! weight-averaged similarity over both names' tokens, so an unpaired token costs its weight.
+
+use crate::compare::{CompareParams, TokenRelation};
+
+/// Similarity of a joined pair (two tokens written as one) that equals a single token.
+pub const JOINED_SIM: f64 = 0.97;
+
+/// One possible pairing: query tokens `q.0..=q.1` with candidate tokens `c.0..=c.1`.
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    pub sim: f64,
+    pub rel: TokenRelation,
+    pub q: (usize, usize),
+    pub c: (usize, usize),
+    /// Insertion order, the last tie-break (keeps the sort deterministic without allocating).
+    order: usize,
+    /// Sum of both sides' token weights over the pair's tokens.
+    pub weight: f64,
+}
+
+/// Buffers reused from one alignment to the next.
+#[derive(Debug, Default)]
+pub struct AlignScratch {
+    links: Vec<Link>,
+    used_q: Vec<bool>,
+    used_c: Vec<bool>,
+    best_q: Vec<f64>,
+    best_c: Vec<f64>,
+    order: Vec<(usize, usize)>,
+    /// The chosen pairs of the last alignment, in the order chosen.
+    pub chosen: Vec<Link>,
+    /// Which query / candidate tokens the last alignment paired.
+    pub paired_q: Vec<bool>,
+    pub paired_c: Vec<bool>,
+}
+
+/// The two names to align, described by their token counts, weights and similarity closures.
+pub struct Sides<'a> {
+    pub wq: &'a [f64],
+    pub wc: &'a [f64],
+    pub q_comma: bool,
+    pub c_comma: bool,
+}
+
+/// Outcome of an alignment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Aligned {
+    pub score: f64,
+    pub order_penalty: f64,
+}
+
+/// Align two names and score them. `sim(i, j)` is the similarity of query token i and
+/// candidate token j; `q_joined(i, j)` says whether query tokens i, i+1 written together
+/// equal candidate token j; `c_joined(j, i)` the same the other way round.
+///
+/// Returns `None` without aligning when an upper bound of the score is below `floor`: each
+/// token can at best gain its highest similarity with any partner, so the coverage of each
+/// side is at most the weighted mean of those maxima.
+pub fn align(
+    s: &Sides<'_>,
+    mut sim: impl FnMut(usize, usize) -> (f64, TokenRelation),
+    mut q_joined: impl FnMut(usize, usize) -> bool,
+    mut c_joined: impl FnMut(usize, usize) -> bool,
+    p: &CompareParams,
+    floor: f64,
+    sc: &mut AlignScratch,
+) -> Option<Aligned> {
+    let (nq, nc) = (s.wq.len(), s.wc.len());
+    let w_of = |q0: usize, c0: usize| {
+        s.wq.get(q0).copied().unwrap_or(0.0) + s.wc.get(c0).copied().unwrap_or(0.0)
+    };
+    sc.links.clear();
+    for i in 0..nq {
+        for j in 0..nc {
+            let (v, rel) = sim(i, j);
+            if v > 0.0 {
+                let order = sc.links.len();
+                sc.links.push(Link {
+                    sim: v,
+                    rel,
+                    q: (i, i),
+                    c: (j, j),
+                    order,
+                    weight: w_of(i, j),
+                });
+            }
+        }
+    }
+    // Joined forms: one token against two adjacent tokens of the other name.
+    for i in 0..nq.saturating_sub(1) {
+        for j in 0..nc {
+            if q_joined(i, j) {
+                let order = sc.links.len();
+                sc.links.push(Link {
+                    sim: JOINED_SIM,
+                    rel: TokenRelation::Joined,
+                    q: (i, i + 1),
+                    c: (j, j),
+                    order,
+                    weight: w_of(i, j),
+                });
+            }
+        }
+    }
+    for j in 0..nc.saturating_sub(1) {
+        for i in 0..nq {
+            if c_joined(j, i) {
+                let order = sc.links.len();
+                sc.links.push(Link {
+                    sim: JOINED_SIM,
+                    rel: TokenRelation::Joined,
+                    q: (i, i),
+                    c: (j, j + 1),
+                    order,
+                    weight: w_of(i, j),
+                });
+            }
+        }
+    }
+    let total_q: f64 = s.wq.iter().sum();
+    let total_c: f64 = s.wc.iter().sum();
+    if floor > 0.0 {
+        sc.best_q.clear();
+        sc.best_q.resize(nq, 0.0);
+        sc.best_c.clear();
+        sc.best_c.resize(nc, 0.0);
+        for l in &sc.links {
+            for i in l.q.0..=l.q.1 {
+                if let Some(b) = sc.best_q.get_mut(i) {
+                    *b = b.max(l.sim);
+                }
+            }
+            for j in l.c.0..=l.c.1 {
+                if let Some(b) = sc.best_c.get_mut(j) {
+                    *b = b.max(l.sim);
+                }
+            }
+        }
+        let bound = |w: &[f64], best: &[f64], total: f64| {
+            if total > 0.0 {
+                w.iter().zip(best).map(|(w, b)| w * b).sum::<f64>() / total
+            } else {
+                0.0
+            }
+        };
+        let ub = bound(s.wq, &sc.best_q, total_q).max(bound(s.wc, &sc.best_c, total_c));
+        // The slack covers rounding: the bound sums in another order than the score.
+        if ub + 1e-9 < floor {
+            return None;
+        }
+    }
+    // Best first; among equals prefer heavier tokens, then in-order pairs, then the order
+    // the pairs were found.
+    sc.links.sort_unstable_by(|x, y| {
+        y.sim
+            .total_cmp(&x.sim)
+            .then(y.weight.total_cmp(&x.weight))
+            .then(x.q.0.abs_diff(x.c.0).cmp(&y.q.0.abs_diff(y.c.0)))
+            .then(x.order.cmp(&y.order))
+    });
+    sc.used_q.clear();
+    sc.used_q.resize(nq, false);
+    sc.used_c.clear();
+    sc.used_c.resize(nc, false);
+    sc.order.clear();
+    sc.chosen.clear();
+    let mut gained_q = 0.0;
+    let mut gained_c = 0.0;
+    for l in &sc.links {
+        let free = (l.q.0..=l.q.1).all(|i| !sc.used_q.get(i).copied().unwrap_or(true))
+            && (l.c.0..=l.c.1).all(|j| !sc.used_c.get(j).copied().unwrap_or(true));
+        if !free {
+            continue;
+        }
+        let mut w_q = 0.0;
+        let mut w_c = 0.0;
+        for i in l.q.0..=l.q.1 {
+            if let Some(u) = sc.used_q.get_mut(i) {
+                *u = true;
+            }
+            w_q += s.wq.get(i).copied().unwrap_or(0.0);
+        }
+        for j in l.c.0..=l.c.1 {
+            if let Some(u) = sc.used_c.get_mut(j) {
+                *u = true;
+            }
+            w_c += s.wc.get(j).copied().unwrap_or(0.0);
+        }
+        gained_q += l.sim * w_q;
+        gained_c += l.sim * w_c;
+        sc.order.push((l.q.0, l.c.0));
+        let mut chosen = *l;
+        chosen.weight = w_q + w_c;
+        sc.chosen.push(chosen);
+    }
+    // Coverage of each name by the other. A listed name often carries more parts than the
+    // query (middle names, patronymics, legal suffixes), and a query may carry more than a
+    // short alias: the better-covered side counts most, the other side still counts.
+    let cov = |gained: f64, total: f64| if total > 0.0 { gained / total } else { 0.0 };
+    let (cov_q, cov_c) = (cov(gained_q, total_q), cov(gained_c, total_c));
+    let mut score = p.coverage_max * cov_q.max(cov_c) + (1.0 - p.coverage_max) * cov_q.min(cov_c);
+    // Out-of-order alignment of name tokens (HANS FRIEDRICH vs FRIEDRICH HANS) is a weaker
+    // signal unless either side was written "LAST, First".
+    sc.order.sort_unstable();
+    let inversions = sc.order.windows(2).any(|w| match w {
+        [a, b] => a.1 > b.1,
+        _ => false,
+    });
+    let order_penalty = if inversions && !s.q_comma && !s.c_comma {
+        p.order_penalty
+    } else {
+        0.0
+    };
+    score = (score - order_penalty).max(0.0);
+    std::mem::swap(&mut sc.paired_q, &mut sc.used_q);
+    std::mem::swap(&mut sc.paired_c, &mut sc.used_c);
+    Some(Aligned {
+        score,
+        order_penalty,
+    })
+}

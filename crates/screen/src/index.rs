@@ -1,0 +1,499 @@
+//! The matcher's fast path: names stored as ids into a vocabulary of prepared tokens, an
+//! inverted index from fold keys to names, and per-thread scratch buffers, so screening one
+//! query allocates almost nothing.
+//!
+//! - Candidates are accumulated in a flat `Vec<f64>` indexed by name with a list of touched
+//!   slots (reset after each query), not in a hash map.
+//! - Token similarities are memoized per query: many candidate names share tokens (KIM, CO,
+//!   TRADING), so each distinct candidate token is compared with the query once.
+//! - The alignment is skipped when an upper bound of the score cannot reach the caller's
+//!   floor (see [`crate::align::align`]).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use crate::align::{align, AlignScratch, Aligned, Sides};
+use crate::compare::{class_weight, explain, CompareParams, NameComparison, TokenRelation};
+use crate::normalize::{fold, NameForm, TokenClass};
+use crate::piece::{joined_equal, similarity, Piece};
+
+/// Where one indexed name's tokens live in the flat arrays.
+#[derive(Debug, Clone, Copy)]
+pub struct NameSpan {
+    start: u32,
+    len: u32,
+    /// Start of the name's joined pieces (`len - 1` of them) in `joined`.
+    jstart: u32,
+    comma: bool,
+}
+
+/// Token data of every indexed name, flat.
+pub struct TokenIndex {
+    /// Distinct (text, class) tokens of the lists, prepared.
+    vocab: Vec<Piece>,
+    /// Distinct joined pieces (adjacent tokens written together).
+    joined_vocab: Vec<Piece>,
+    spans: Vec<NameSpan>,
+    /// Vocabulary id of each name token, name after name.
+    tokens: Vec<u32>,
+    /// Weight of each name token (same positions as `tokens`).
+    weights: Vec<f64>,
+    /// Joined-vocabulary id of each adjacent token pair.
+    joined: Vec<u32>,
+    /// Fold key → key id (token folds and joined folds).
+    keys: HashMap<String, u32>,
+    /// Key id → names containing it.
+    postings: Vec<Vec<u32>>,
+    /// Key id → number of names whose tokens fold to it.
+    df: Vec<u32>,
+}
+
+/// Rarity in 0..=1 from a document frequency: a token in one name is 1, a token in every
+/// 50th name or more is ~0.
+pub fn rarity(df: u32, n: usize) -> f64 {
+    let n = n.max(2) as f64;
+    let idf = (n / df.max(1) as f64).ln() / n.ln();
+    ((idf - 0.35) / 0.65).clamp(0.0, 1.0)
+}
+
+/// One query form, prepared against the index.
+pub struct QueryForm {
+    pub pieces: Vec<Piece>,
+    pub joined: Vec<Piece>,
+    pub weights: Vec<f64>,
+    pub comma: bool,
+    /// Fold keys probed in the inverted index with their weights (tokens, then joined pairs).
+    keys: Vec<(String, f64)>,
+}
+
+/// Per-thread buffers reused across queries.
+#[derive(Default)]
+pub struct Scratch {
+    acc: Vec<f64>,
+    touched: Vec<u32>,
+    ranked: Vec<(u32, f64)>,
+    /// Memo of candidate-token similarities: stamp per vocabulary id, row offset, values.
+    stamp: Vec<u32>,
+    slot: Vec<u32>,
+    sims: Vec<(f64, TokenRelation)>,
+    /// Memo of "query token equals this candidate joined piece".
+    jstamp: Vec<u32>,
+    jslot: Vec<u32>,
+    jeq: Vec<bool>,
+    generation: u32,
+    pub align: AlignScratch,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Run `f` with this thread's scratch buffers.
+pub fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|s| match s.try_borrow_mut() {
+        Ok(mut s) => f(&mut s),
+        // Re-entrant use (not expected): fresh buffers rather than a panic.
+        Err(_) => f(&mut Scratch::default()),
+    })
+}
+
+impl Scratch {
+    /// Start a new memo generation (one per query form).
+    fn next_generation(&mut self, vocab: usize, joined: usize) {
+        if self.stamp.len() < vocab {
+            self.stamp.resize(vocab, 0);
+            self.slot.resize(vocab, 0);
+        }
+        if self.jstamp.len() < joined {
+            self.jstamp.resize(joined, 0);
+            self.jslot.resize(joined, 0);
+        }
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.jstamp.iter_mut().for_each(|s| *s = 0);
+            self.generation = 1;
+        }
+        self.sims.clear();
+        self.jeq.clear();
+    }
+}
+
+impl TokenIndex {
+    /// Index the forms of all names; `forms[k]` is name k's form.
+    pub fn build<'a>(forms: impl Iterator<Item = &'a NameForm> + Clone, p: &CompareParams) -> Self {
+        let mut keys: HashMap<String, u32> = HashMap::new();
+        let mut postings: Vec<Vec<u32>> = Vec::new();
+        let mut df: Vec<u32> = Vec::new();
+        let key_id = |k: String, keys: &mut HashMap<String, u32>, postings: &mut Vec<Vec<u32>>| {
+            let next = keys.len() as u32;
+            let id = *keys.entry(k).or_insert(next);
+            if id as usize >= postings.len() {
+                postings.push(Vec::new());
+            }
+            id
+        };
+        let mut total = 0usize;
+        for (ni, form) in forms.clone().enumerate() {
+            total += 1;
+            let mut seen: Vec<u32> = Vec::new();
+            for t in &form.tokens {
+                let id = key_id(t.fold.clone(), &mut keys, &mut postings);
+                if seen.contains(&id) {
+                    continue;
+                }
+                seen.push(id);
+                if df.len() <= id as usize {
+                    df.resize(id as usize + 1, 0);
+                }
+                if let Some(d) = df.get_mut(id as usize) {
+                    *d += 1;
+                }
+                if t.class == TokenClass::Name || t.class == TokenClass::Number {
+                    if let Some(l) = postings.get_mut(id as usize) {
+                        l.push(ni as u32);
+                    }
+                }
+            }
+            // Joined adjacent tokens, so a query JONGUN finds JONG UN.
+            for w in form.tokens.windows(2) {
+                if let [a, b] = w {
+                    let id = key_id(
+                        fold(&format!("{}{}", a.text, b.text)),
+                        &mut keys,
+                        &mut postings,
+                    );
+                    if let Some(l) = postings.get_mut(id as usize) {
+                        l.push(ni as u32);
+                    }
+                }
+            }
+        }
+        df.resize(keys.len(), 0);
+        let mut vocab_ids: HashMap<(String, TokenClass), u32> = HashMap::new();
+        let mut vocab: Vec<Piece> = Vec::new();
+        let mut joined_ids: HashMap<String, u32> = HashMap::new();
+        let mut joined_vocab: Vec<Piece> = Vec::new();
+        let mut spans = Vec::new();
+        let mut tokens = Vec::new();
+        let mut weights = Vec::new();
+        let mut joined = Vec::new();
+        for form in forms {
+            spans.push(NameSpan {
+                start: tokens.len() as u32,
+                len: form.tokens.len() as u32,
+                jstart: joined.len() as u32,
+                comma: form.comma,
+            });
+            for t in &form.tokens {
+                let id = *vocab_ids
+                    .entry((t.text.clone(), t.class))
+                    .or_insert_with(|| {
+                        vocab.push(Piece::from_token(t));
+                        vocab.len() as u32 - 1
+                    });
+                tokens.push(id);
+                let d = keys
+                    .get(&t.fold)
+                    .and_then(|k| df.get(*k as usize))
+                    .copied()
+                    .unwrap_or(1);
+                weights.push(class_weight(t.class, rarity(d, total), p));
+            }
+            for w in form.tokens.windows(2) {
+                if let [a, b] = w {
+                    let text = format!("{}{}", a.text, b.text);
+                    let id = *joined_ids.entry(text).or_insert_with(|| {
+                        joined_vocab.push(Piece::joined(a, b));
+                        joined_vocab.len() as u32 - 1
+                    });
+                    joined.push(id);
+                }
+            }
+        }
+        TokenIndex {
+            vocab,
+            joined_vocab,
+            spans,
+            tokens,
+            weights,
+            joined,
+            keys,
+            postings,
+            df,
+        }
+    }
+
+    /// Token weights of name `ni` (for explanations).
+    #[allow(dead_code)]
+    pub fn name_weights(&self, ni: usize) -> &[f64] {
+        match self.spans.get(ni) {
+            Some(s) => self
+                .weights
+                .get(s.start as usize..(s.start + s.len) as usize)
+                .unwrap_or(&[]),
+            None => &[],
+        }
+    }
+
+    /// Prepare a query form: pieces, weights from the lists' token frequencies, probe keys.
+    pub fn query_form(&self, form: &NameForm, p: &CompareParams) -> QueryForm {
+        let total = self.spans.len();
+        let weights: Vec<f64> = form
+            .tokens
+            .iter()
+            .map(|t| {
+                let d = self
+                    .keys
+                    .get(&t.fold)
+                    .and_then(|k| self.df.get(*k as usize))
+                    .copied()
+                    .unwrap_or(1);
+                class_weight(t.class, rarity(d, total), p)
+            })
+            .collect();
+        let mut keys: Vec<(String, f64)> = form
+            .tokens
+            .iter()
+            .zip(&weights)
+            .map(|(t, w)| (t.fold.clone(), *w))
+            .collect();
+        let mut joined = Vec::new();
+        for w in form.tokens.windows(2) {
+            if let [a, b] = w {
+                keys.push((fold(&format!("{}{}", a.text, b.text)), 1.0));
+                joined.push(Piece::joined(a, b));
+            }
+        }
+        QueryForm {
+            pieces: form.tokens.iter().map(Piece::from_token).collect(),
+            joined,
+            weights,
+            comma: form.comma,
+            keys,
+        }
+    }
+
+    /// Names sharing a fold key with the query (or a key one letter longer: SCHOLZE finds
+    /// SCHOLZ), best `max` by summed weight, ties by name index. `keep` filters names.
+    pub fn candidates(
+        &self,
+        qforms: &[QueryForm],
+        max: usize,
+        keep: impl Fn(u32) -> bool,
+        sc: &mut Scratch,
+    ) -> Vec<u32> {
+        if sc.acc.len() < self.spans.len() {
+            sc.acc.resize(self.spans.len(), 0.0);
+        }
+        sc.touched.clear();
+        let add = |list: &[u32], w: f64, sc: &mut Scratch| {
+            for &ni in list {
+                if let Some(a) = sc.acc.get_mut(ni as usize) {
+                    if *a == 0.0 {
+                        sc.touched.push(ni);
+                    }
+                    *a += w;
+                }
+            }
+        };
+        for form in qforms {
+            for (key, w) in &form.keys {
+                if let Some(list) = self
+                    .keys
+                    .get(key)
+                    .and_then(|k| self.postings.get(*k as usize))
+                {
+                    add(list, *w, sc);
+                }
+                // Prefix probe for typos at the end of a rare token (SCHOLZE ~ SCHOLZ).
+                if key.len() >= 5 {
+                    if let Some(prefix) = key.get(..key.len() - 1) {
+                        if let Some(list) = self
+                            .keys
+                            .get(prefix)
+                            .and_then(|k| self.postings.get(*k as usize))
+                        {
+                            add(list, w * 0.8, sc);
+                        }
+                    }
+                }
+            }
+        }
+        sc.ranked.clear();
+        for &ni in &sc.touched {
+            if let Some(a) = sc.acc.get_mut(ni as usize) {
+                if keep(ni) {
+                    sc.ranked.push((ni, *a));
+                }
+                *a = 0.0;
+            }
+        }
+        let order = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if sc.ranked.len() > max && max > 0 {
+            sc.ranked.select_nth_unstable_by(max - 1, order);
+            sc.ranked.truncate(max);
+        }
+        if max == 0 {
+            sc.ranked.clear();
+        }
+        sc.ranked.sort_unstable_by(order);
+        sc.ranked.iter().map(|(ni, _)| *ni).collect()
+    }
+
+    /// The full comparison of query form `q` with name `ni`, with its token pairs, for the
+    /// explanation of a returned hit. Same alignment as [`TokenIndex::score`], unmemoized.
+    pub fn explain(
+        &self,
+        q: &QueryForm,
+        qform: &NameForm,
+        ni: usize,
+        cform: &NameForm,
+        p: &CompareParams,
+    ) -> NameComparison {
+        let (ids, wc, jids) = self.name_parts(ni).unwrap_or((&[], &[], &[]));
+        let piece = |j: usize| ids.get(j).and_then(|id| self.vocab.get(*id as usize));
+        let sides = Sides {
+            wq: &q.weights,
+            wc,
+            q_comma: q.comma,
+            c_comma: self.spans.get(ni).is_some_and(|s| s.comma),
+        };
+        let mut sc = AlignScratch::default();
+        let aligned = align(
+            &sides,
+            |i, j| match (q.pieces.get(i), piece(j)) {
+                (Some(a), Some(b)) => similarity(a, b, p),
+                _ => (0.0, TokenRelation::Fuzzy),
+            },
+            |i, j| matches!((q.joined.get(i), piece(j)), (Some(a), Some(b)) if joined_equal(a, b)),
+            |j, i| {
+                let jp = jids
+                    .get(j)
+                    .and_then(|id| self.joined_vocab.get(*id as usize));
+                matches!((jp, q.pieces.get(i)), (Some(a), Some(b)) if joined_equal(a, b))
+            },
+            p,
+            0.0,
+            &mut sc,
+        )
+        .unwrap_or(Aligned {
+            score: 0.0,
+            order_penalty: 0.0,
+        });
+        explain(qform, cform, aligned, &q.weights, wc, &sc)
+    }
+
+    /// Token ids, weights and joined-piece ids of name `ni`.
+    fn name_parts(&self, ni: usize) -> Option<(&[u32], &[f64], &[u32])> {
+        let span = *self.spans.get(ni)?;
+        let range = span.start as usize..(span.start + span.len) as usize;
+        let jrange =
+            span.jstart as usize..span.jstart as usize + (span.len as usize).saturating_sub(1);
+        Some((
+            self.tokens.get(range.clone())?,
+            self.weights.get(range)?,
+            self.joined.get(jrange).unwrap_or(&[]),
+        ))
+    }
+
+    /// Begin scoring one query form (resets the similarity memo).
+    pub fn begin_form(&self, sc: &mut Scratch) {
+        sc.next_generation(self.vocab.len(), self.joined_vocab.len());
+    }
+
+    /// Name score of query form `q` against name `ni`, or `None` when it is certainly below
+    /// `floor`. Call [`TokenIndex::begin_form`] before the first name of each query form.
+    pub fn score(
+        &self,
+        q: &QueryForm,
+        ni: usize,
+        p: &CompareParams,
+        floor: f64,
+        sc: &mut Scratch,
+    ) -> Option<f64> {
+        let span = *self.spans.get(ni)?;
+        let (ids, wc, jids) = self.name_parts(ni)?;
+        let nq = q.pieces.len();
+        let nqj = q.joined.len();
+        // Fill the memo rows for this name's tokens and joined pieces.
+        let gen = sc.generation;
+        for &id in ids {
+            let i = id as usize;
+            if sc.stamp.get(i) == Some(&gen) {
+                continue;
+            }
+            let Some(piece) = self.vocab.get(i) else {
+                continue;
+            };
+            let row = sc.sims.len() as u32;
+            for a in &q.pieces {
+                sc.sims.push(similarity(a, piece, p));
+            }
+            for a in &q.joined {
+                let eq = joined_equal(a, piece);
+                sc.sims
+                    .push((if eq { 1.0 } else { 0.0 }, TokenRelation::Joined));
+            }
+            if let (Some(s), Some(r)) = (sc.stamp.get_mut(i), sc.slot.get_mut(i)) {
+                *s = gen;
+                *r = row;
+            }
+        }
+        for &id in jids {
+            let i = id as usize;
+            if sc.jstamp.get(i) == Some(&gen) {
+                continue;
+            }
+            let Some(piece) = self.joined_vocab.get(i) else {
+                continue;
+            };
+            let row = sc.jeq.len() as u32;
+            for a in &q.pieces {
+                sc.jeq.push(joined_equal(piece, a));
+            }
+            if let (Some(s), Some(r)) = (sc.jstamp.get_mut(i), sc.jslot.get_mut(i)) {
+                *s = gen;
+                *r = row;
+            }
+        }
+        let Scratch {
+            slot,
+            sims,
+            jslot,
+            jeq,
+            align: ascratch,
+            ..
+        } = sc;
+        let row_of = |j: usize| ids.get(j).and_then(|id| slot.get(*id as usize)).copied();
+        let sides = Sides {
+            wq: &q.weights,
+            wc,
+            q_comma: q.comma,
+            c_comma: span.comma,
+        };
+        align(
+            &sides,
+            |i, j| {
+                row_of(j)
+                    .and_then(|r| sims.get(r as usize + i).copied())
+                    .unwrap_or((0.0, TokenRelation::Fuzzy))
+            },
+            |i, j| {
+                row_of(j)
+                    .and_then(|r| sims.get(r as usize + nq + i))
+                    .is_some_and(|s| s.0 > 0.0 && i < nqj)
+            },
+            |j, i| {
+                jids.get(j)
+                    .and_then(|id| jslot.get(*id as usize))
+                    .and_then(|r| jeq.get(*r as usize + i).copied())
+                    .unwrap_or(false)
+            },
+            p,
+            floor,
+            ascratch,
+        )
+        .map(|a| a.score)
+    }
+}

@@ -1,0 +1,235 @@
+//! A token prepared once for many comparisons: its spelling, fold key, consonant skeleton and
+//! surname classes are computed when the list is indexed (or once per query), so comparing
+//! two pieces allocates nothing. [`similarity`] is the single definition of token similarity;
+//! `compare::token_similarity` and the matcher's fast path both call it.
+
+use crate::compare::{jaro_winkler, levenshtein, CompareParams, TokenRelation};
+use crate::korean::SurnameTable;
+use crate::normalize::{fold, Token, TokenClass};
+
+/// A token (or two adjacent tokens written together) ready for comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Piece {
+    pub text: String,
+    pub fold: String,
+    /// Fold key without vowels (for vowel-less Arabic/Hebrew transliterations).
+    pub skeleton: String,
+    /// No A/E/I/O/U and at least two letters: written without vowels.
+    pub vowelless: bool,
+    /// Bit k set: the spelling is in class k of the bundled Korean surname table.
+    pub surname: u128,
+    pub class: TokenClass,
+    /// Letter counts of `text` / of `fold`, for cheap bounds.
+    letters: Letters,
+    fold_letters: Letters,
+}
+
+fn surname_mask(text: &str) -> u128 {
+    // Spelling → classes, built once: every token of every list goes through here.
+    static MASKS: std::sync::OnceLock<std::collections::HashMap<String, u128>> =
+        std::sync::OnceLock::new();
+    let masks = MASKS.get_or_init(|| {
+        let mut m = std::collections::HashMap::new();
+        for (k, class) in SurnameTable::bundled().classes().enumerate().take(128) {
+            for s in class {
+                *m.entry(s.clone()).or_insert(0u128) |= 1u128 << k;
+            }
+        }
+        m
+    });
+    masks.get(text).copied().unwrap_or(0)
+}
+
+fn skeleton_of(fold_key: &str) -> String {
+    fold_key
+        .chars()
+        .filter(|c| !matches!(c, 'A' | 'E' | 'I' | 'O' | 'U' | 'Y'))
+        .collect()
+}
+
+/// Letter counts of a spelling (one slot per letter; digits and others share slots).
+type Letters = [u8; 32];
+
+fn letter_counts(s: &[u8]) -> Letters {
+    // Distinct characters may share a slot (digits, punctuation): sharing can only raise the
+    // common count below, and the bounds only need it not to be too low.
+    let mut counts = [0u8; 32];
+    for &b in s {
+        let k = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'0'..=b'9' => 26 + (b - b'0') % 5,
+            _ => 31,
+        };
+        if let Some(c) = counts.get_mut(usize::from(k)) {
+            *c = c.saturating_add(1);
+        }
+    }
+    counts
+}
+
+/// Upper bound of the Jaro–Winkler / edit blend parts of two spellings (`longest` is the
+/// longer original spelling, as in the blend), from their letter counts alone: Jaro matches
+/// are at most the letters in common, and every letter not in common needs an edit.
+fn blend_bound(a: &[u8], al: &Letters, b: &[u8], bl: &Letters, longest: f64) -> (f64, f64) {
+    if a.len() > 255 || b.len() > 255 {
+        // Counts saturate at 255: no bound for such tokens.
+        return (1.0, 0.0);
+    }
+    let common: u32 = al.iter().zip(bl).map(|(x, y)| u32::from(*x.min(y))).sum();
+    let m = (common as usize).min(a.len()).min(b.len());
+    let edits = a.len().max(b.len()) - m;
+    let jaro = if m == 0 {
+        0.0
+    } else {
+        let m = m as f64;
+        (m / a.len() as f64 + m / b.len() as f64 + 1.0) / 3.0
+    };
+    // Winkler's prefix bonus is at most 4 × 0.1 of the gap to 1.
+    (jaro + 0.4 * (1.0 - jaro), edits as f64 / longest)
+}
+
+impl Piece {
+    pub fn new(text: &str, class: TokenClass) -> Piece {
+        Piece::with_fold(text, fold(text), class)
+    }
+
+    fn with_fold(text: &str, fold_key: String, class: TokenClass) -> Piece {
+        Piece {
+            skeleton: skeleton_of(&fold_key),
+            vowelless: text.len() >= 2
+                && !text
+                    .chars()
+                    .any(|c| matches!(c, 'A' | 'E' | 'I' | 'O' | 'U')),
+            surname: surname_mask(text),
+            letters: letter_counts(text.as_bytes()),
+            fold_letters: letter_counts(fold_key.as_bytes()),
+            text: text.to_string(),
+            fold: fold_key,
+            class,
+        }
+    }
+
+    pub fn from_token(t: &Token) -> Piece {
+        Piece::with_fold(&t.text, t.fold.clone(), t.class)
+    }
+
+    /// Two adjacent tokens written together (JONG + UN = JONGUN).
+    pub fn joined(a: &Token, b: &Token) -> Piece {
+        let mut s = String::with_capacity(a.text.len() + b.text.len());
+        s.push_str(&a.text);
+        s.push_str(&b.text);
+        Piece::new(&s, TokenClass::Name)
+    }
+}
+
+/// Vowel-less spelling equal to a vocalized one by consonants (MHMD = MOHAMMED).
+pub fn abjad_equal(a: &Piece, b: &Piece) -> bool {
+    (a.vowelless || b.vowelless) && a.skeleton.len() >= 2 && a.skeleton == b.skeleton
+}
+
+/// Whether a joined piece (two tokens written together) equals a single token.
+pub fn joined_equal(joined: &Piece, single: &Piece) -> bool {
+    joined.text == single.text || joined.fold == single.fold || abjad_equal(joined, single)
+}
+
+/// Similarity of two tokens with the relation that produced it.
+pub fn similarity(a: &Piece, b: &Piece, p: &CompareParams) -> (f64, TokenRelation) {
+    if a.text == b.text {
+        return (1.0, TokenRelation::Exact);
+    }
+    if a.class == TokenClass::Number || b.class == TokenClass::Number {
+        // Numbers (SAM 5 / SAM 6, hull numbers) must be equal.
+        return (0.0, TokenRelation::Fuzzy);
+    }
+    if p.strict_spelling {
+        // Two Hangul names: a token is a romanized syllable, and a different syllable is a
+        // different name element (정 JEONG vs 종 JONG), not a spelling variant.
+        return (0.0, TokenRelation::Fuzzy);
+    }
+    if a.fold == b.fold || a.surname & b.surname != 0 {
+        return (p.romanization_sim, TokenRelation::Romanization);
+    }
+    if abjad_equal(a, b) {
+        return (0.88, TokenRelation::Romanization);
+    }
+    if a.text.len() == 1 || b.text.len() == 1 {
+        let (short, long) = if a.text.len() == 1 { (a, b) } else { (b, a) };
+        if long.text.len() > 1 && long.text.starts_with(&short.text) {
+            return (0.6, TokenRelation::Initial);
+        }
+        return (0.0, TokenRelation::Fuzzy);
+    }
+    let short = a.text.len().min(b.text.len()) < p.min_fuzzy_len;
+    let floor = if short { p.short_floor } else { p.fuzzy_floor };
+    let (x, y) = (a.text.as_bytes(), b.text.as_bytes());
+    let (fx, fy) = (a.fold.as_bytes(), b.fold.as_bytes());
+    let longest = x.len().max(y.len()).max(1) as f64;
+    // Cheap bound first, from lengths and letter sets: most token pairs of unrelated names
+    // cannot reach the floor, and the dynamic programmes below are the costly part.
+    let (jw_t, lev_t) = blend_bound(x, &a.letters, y, &b.letters, longest);
+    let (jw_f, lev_f) = blend_bound(fx, &a.fold_letters, fy, &b.fold_letters, longest);
+    if 0.5 * jw_t.max(jw_f) + 0.5 * (1.0 - lev_t.min(lev_f)) + 1e-12 < floor {
+        return (0.0, TokenRelation::Fuzzy);
+    }
+    // Spellings without fold changes need one computation, not two.
+    let folded = x != fx || y != fy;
+    let jw = if folded {
+        jaro_winkler(x, y).max(jaro_winkler(fx, fy))
+    } else {
+        jaro_winkler(x, y)
+    };
+    if 0.5 * jw + 0.5 * (1.0 - lev_t.min(lev_f)) + 1e-12 < floor {
+        return (0.0, TokenRelation::Fuzzy);
+    }
+    // Edit similarity guards against Jaro–Winkler's generosity with shared prefixes
+    // (PEZESHFAR/PEZESHKIAN): the blend needs both the shape and the letters to agree.
+    let edits = if folded {
+        levenshtein(x, y).min(levenshtein(fx, fy))
+    } else {
+        levenshtein(x, y)
+    } as f64;
+    let lev = 1.0 - edits / longest;
+    let blend = 0.5 * jw + 0.5 * lev;
+    // Korean syllables and other short tokens differ meaningfully by one letter (JONG/YONG):
+    // they need a higher floor.
+    if blend < floor {
+        return (0.0, TokenRelation::Fuzzy);
+    }
+    let sim = p.fuzzy_base + (1.0 - p.fuzzy_base) * (blend - floor) / (1.0 - floor);
+    (sim.min(0.95), TokenRelation::Fuzzy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_surname_table_fits_the_mask() {
+        assert!(SurnameTable::bundled().len() <= 128);
+        let (ri, lee) = (
+            Piece::new("RI", TokenClass::Name),
+            Piece::new("LEE", TokenClass::Name),
+        );
+        assert_ne!(ri.surname & lee.surname, 0);
+        let p = CompareParams::default();
+        assert_eq!(
+            similarity(&ri, &lee, &p),
+            (0.93, TokenRelation::Romanization)
+        );
+    }
+
+    #[test]
+    fn abjad_and_joined() {
+        let mhmd = Piece::new("MHMD", TokenClass::Name);
+        let muhammad = Piece::new("MUHAMMAD", TokenClass::Name);
+        assert!(abjad_equal(&mhmd, &muhammad));
+        let t = |s: &str| Token {
+            text: s.into(),
+            fold: fold(s),
+            class: TokenClass::Name,
+        };
+        let j = Piece::joined(&t("JONG"), &t("UN"));
+        assert!(joined_equal(&j, &Piece::new("CHONGUN", TokenClass::Name)));
+        assert!(!joined_equal(&j, &Piece::new("JONGIL", TokenClass::Name)));
+    }
+}
