@@ -605,3 +605,7 @@ impl Matcher {
         score.clamp(0.0, 1.0)
     }
 }
+
+#[cfg(test)]
+#[path = "matcher_reference.rs"]
+mod reference;

@@ -1,0 +1,245 @@
+//! The matcher's fast path held to a straightforward reference: candidates accumulated in a
+//! hash map, every candidate compared with [`crate::compare::compare`] on the plain name
+//! forms, weights recomputed from the names. Same hits, same order, same scores.
+
+use std::collections::HashMap;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::compare::{class_weight, compare};
+use crate::index::rarity;
+use crate::model::Name;
+use crate::normalize::{fold, TokenClass};
+
+/// (entity, score, matched name) of the reference screening.
+fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, String)> {
+    let qforms = forms(&query.name);
+    let mut df: HashMap<String, u32> = HashMap::new();
+    for n in &m.names {
+        let mut seen: Vec<&str> = Vec::new();
+        for t in &n.form.tokens {
+            if !seen.contains(&t.fold.as_str()) {
+                seen.push(&t.fold);
+                *df.entry(t.fold.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+    let total = m.names.len();
+    let weights = |f: &NameForm| -> Vec<f64> {
+        f.tokens
+            .iter()
+            .map(|t| {
+                class_weight(
+                    t.class,
+                    rarity(df.get(&t.fold).copied().unwrap_or(1), total),
+                    &m.params,
+                )
+            })
+            .collect()
+    };
+    let qw: Vec<Vec<f64>> = qforms.iter().map(weights).collect();
+    // Candidates: names sharing a fold key (or joined key, or a one-letter-longer key).
+    let mut postings: HashMap<String, Vec<usize>> = HashMap::new();
+    for (ni, n) in m.names.iter().enumerate() {
+        let mut seen: Vec<&str> = Vec::new();
+        for t in &n.form.tokens {
+            if seen.contains(&t.fold.as_str()) {
+                continue;
+            }
+            seen.push(&t.fold);
+            if matches!(t.class, TokenClass::Name | TokenClass::Number) {
+                postings.entry(t.fold.clone()).or_default().push(ni);
+            }
+        }
+        for w in n.form.tokens.windows(2) {
+            postings
+                .entry(fold(&format!("{}{}", w[0].text, w[1].text)))
+                .or_default()
+                .push(ni);
+        }
+    }
+    let mut acc: HashMap<usize, f64> = HashMap::new();
+    for (f, w) in qforms.iter().zip(&qw) {
+        let mut keys: Vec<(String, f64)> = f
+            .tokens
+            .iter()
+            .zip(w)
+            .map(|(t, w)| (t.fold.clone(), *w))
+            .collect();
+        for p in f.tokens.windows(2) {
+            keys.push((fold(&format!("{}{}", p[0].text, p[1].text)), 1.0));
+        }
+        for (k, w) in keys {
+            for &ni in postings.get(&k).into_iter().flatten() {
+                *acc.entry(ni).or_insert(0.0) += w;
+            }
+            if k.len() >= 5 {
+                for &ni in postings.get(&k[..k.len() - 1]).into_iter().flatten() {
+                    *acc.entry(ni).or_insert(0.0) += w * 0.8;
+                }
+            }
+        }
+    }
+    let family = query.schema.map(Schema::family);
+    let mut ranked: Vec<(usize, f64)> = acc
+        .into_iter()
+        .filter(|(ni, _)| {
+            family.is_none_or(|f| m.entities[m.names[*ni].entity as usize].schema.family() == f)
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(m.max_candidates);
+    let mut best: Vec<(u32, f64, String)> = Vec::new();
+    for (ni, _) in ranked {
+        let n = &m.names[ni];
+        for (qf, w) in qforms.iter().zip(&qw) {
+            let s =
+                compare(qf, w, &n.form, &weights(&n.form), &m.params).score * kind_factor(n.kind);
+            match best.iter_mut().find(|b| b.0 == n.entity) {
+                Some(b) if s > b.1 => *b = (n.entity, s, n.form.latin.clone()),
+                Some(_) => {}
+                None => best.push((n.entity, s, n.form.latin.clone())),
+            }
+        }
+    }
+    let mut hits: Vec<(f64, &Entity, String)> = best
+        .into_iter()
+        .map(|(e, s, name)| {
+            let entity = &m.entities[e as usize];
+            (m.adjust(entity, s, query, None, None), entity, name)
+        })
+        .filter(|(s, _, _)| *s >= th.review_at * 0.75)
+        .collect();
+    hits.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then(a.1.source.cmp(&b.1.source))
+            .then(a.1.id.cmp(&b.1.id))
+    });
+    hits.truncate(m.max_hits);
+    hits.into_iter()
+        .map(|(s, e, n)| (e.id.clone(), s, n))
+        .collect()
+}
+
+fn entity(id: usize, names: Vec<(String, NameKind)>) -> Entity {
+    Entity {
+        id: format!("E{id}"),
+        source: if id % 3 == 0 {
+            Source::Un
+        } else {
+            Source::Ofac
+        },
+        schema: if id % 2 == 0 {
+            Schema::Person
+        } else {
+            Schema::Company
+        },
+        names: names
+            .into_iter()
+            .map(|(value, kind)| Name {
+                value,
+                kind,
+                quality: None,
+            })
+            .collect(),
+        programs: Vec::new(),
+        listed_on: None,
+        last_updated: Vec::new(),
+        birth_dates: Vec::new(),
+        birth_places: Vec::new(),
+        nationalities: Vec::new(),
+        addresses: Vec::new(),
+        identifiers: Vec::new(),
+        positions: Vec::new(),
+        gender: None,
+        vessel: None,
+        remarks: None,
+        data_id: None,
+    }
+}
+
+/// Name parts from a small pool, so names share tokens, spelling variants and typos.
+fn part() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "KIM",
+        "GIM",
+        "JONG",
+        "CHONG",
+        "UN",
+        "EUN",
+        "YONG",
+        "CHOL",
+        "CHEOL",
+        "RI",
+        "LEE",
+        "PAK",
+        "PARK",
+        "SON",
+        "HYOK",
+        "KOREA",
+        "TRADING",
+        "CO",
+        "LTD",
+        "BANK",
+        "OCEAN",
+        "STAR",
+        "5",
+        "6",
+        "MOHAMMED",
+        "MHMD",
+        "ALI",
+        "SCHOLZ",
+        "SCHOLZE",
+        "J",
+        "JONGUN",
+        "HANS",
+        "FRIEDRICH",
+    ])
+    .prop_map(str::to_string)
+}
+
+fn name() -> impl Strategy<Value = String> {
+    (prop::collection::vec(part(), 1..4), any::<bool>()).prop_map(|(p, comma)| {
+        if comma && p.len() > 1 {
+            format!("{}, {}", p[0], p[1..].join(" "))
+        } else {
+            p.join(" ")
+        }
+    })
+}
+
+fn kind() -> impl Strategy<Value = NameKind> {
+    prop::sample::select(vec![
+        NameKind::Primary,
+        NameKind::StrongAlias,
+        NameKind::WeakAlias,
+    ])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fast_path_equals_reference(
+        lists in prop::collection::vec(prop::collection::vec((name(), kind()), 1..3), 1..40),
+        queries in prop::collection::vec(name(), 1..6),
+        max_candidates in 1usize..60,
+    ) {
+        let entities: Vec<Entity> = lists.into_iter().enumerate().map(|(i, n)| entity(i, n)).collect();
+        let mut m = Matcher::new(entities);
+        m.max_candidates = max_candidates;
+        m.max_hits = 5;
+        let th = Thresholds::default();
+        for q in queries {
+            for schema in [None, Some(Schema::Person)] {
+                let query = Query { name: q.clone(), schema, ..Default::default() };
+                let fast: Vec<(String, f64, String)> = m
+                    .screen(&query, &th)
+                    .map(|s| s.hits.into_iter().map(|h| (h.id, h.score, h.explanation.matched_name)).collect())
+                    .unwrap_or_default();
+                prop_assert_eq!(fast, reference(&m, &query, &th), "query {:?}", q);
+            }
+        }
+    }
+}
