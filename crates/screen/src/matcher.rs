@@ -12,7 +12,7 @@ use crate::countries;
 use crate::error::QueryError;
 use crate::index::{with_scratch, QueryForm, TokenIndex};
 use crate::model::{
-    imo_checksum_ok, normalize_imo, Entity, IdentifierKind, NameKind, Schema, Source,
+    imo_checksum_ok, normalize_imo, Entity, IdentifierKind, NameKind, Schema, SchemaFamily, Source,
 };
 use crate::normalize::{forms, NameForm};
 
@@ -164,6 +164,9 @@ pub struct Matcher {
     names: Vec<IndexedName>,
     /// Token ids, weights and the inverted index of `names` (same positions).
     index: TokenIndex,
+    /// Schema family of each name's entity (same positions as `names`), for the candidate
+    /// filter: looking it up in the entity would touch a cold cache line per candidate.
+    families: Vec<SchemaFamily>,
     by_imo: HashMap<String, Vec<u32>>,
     by_document: HashMap<String, Vec<u32>>,
     params: CompareParams,
@@ -258,10 +261,19 @@ impl Matcher {
             }
         }
         let index = TokenIndex::build(names.iter().map(|n| &n.form), &params);
+        let families = names
+            .iter()
+            .map(|n| {
+                entities
+                    .get(n.entity as usize)
+                    .map_or(SchemaFamily::Organization, |e| e.schema.family())
+            })
+            .collect();
         Matcher {
             entities,
             names,
             index,
+            families,
             by_imo,
             by_document,
             params,
@@ -310,16 +322,14 @@ impl Matcher {
             } + if query.country.is_some() { 0.03 } else { 0.0 };
             thresholds.review_at * 0.75 - lift
         };
+        // Without features that move scores, a name whose bound is below the score of the
+        // `max_hits`-th entity found so far cannot be returned either.
+        let plain = query.birth_date.is_none() && query.country.is_none() && floor > 0.0;
+        let mut kth = 0.0f64;
+        let mut top: Vec<f64> = Vec::new();
         let mut best: Vec<Best> = Vec::new();
         with_scratch(|sc| {
-            let keep = |ni: u32| {
-                family.is_none_or(|f| {
-                    self.names
-                        .get(ni as usize)
-                        .and_then(|n| self.entities.get(n.entity as usize))
-                        .is_some_and(|e| e.schema.family() == f)
-                })
-            };
+            let keep = |ni: u32| family.is_none_or(|f| self.families.get(ni as usize) == Some(&f));
             let cands = self
                 .index
                 .candidates(&prepared, self.max_candidates, keep, sc);
@@ -332,7 +342,7 @@ impl Matcher {
                     let factor = kind_factor(n.kind);
                     let slot = best.iter().position(|b| b.entity == n.entity);
                     let known = slot.and_then(|k| best.get(k)).map(|b| b.score);
-                    let need = known.unwrap_or(0.0).max(floor) / factor;
+                    let need = known.unwrap_or(0.0).max(floor).max(kth) / factor;
                     let Some(raw) = self.index.score(qf, ni as usize, &self.params, need, sc)
                     else {
                         continue;
@@ -355,6 +365,13 @@ impl Matcher {
                             form: qi,
                             rank,
                         }),
+                    }
+                    if plain && self.max_hits > 0 && best.len() >= self.max_hits {
+                        top.clear();
+                        top.extend(best.iter().map(|b| b.score));
+                        let k = self.max_hits - 1;
+                        top.select_nth_unstable_by(k, |a, b| b.total_cmp(a));
+                        kth = top.get(k).copied().unwrap_or(0.0);
                     }
                 }
             }

@@ -19,6 +19,10 @@ pub struct Piece {
     /// Bit k set: the spelling is in class k of the bundled Korean surname table.
     pub surname: u128,
     pub class: TokenClass,
+    /// Hashes of `text` and `fold`: most comparisons are between different tokens, and
+    /// unequal hashes settle those without touching the strings.
+    text_hash: u64,
+    fold_hash: u64,
     /// Letter counts of `text` / of `fold`, for cheap bounds.
     letters: Letters,
     fold_letters: Letters,
@@ -45,6 +49,13 @@ fn skeleton_of(fold_key: &str) -> String {
         .chars()
         .filter(|c| !matches!(c, 'A' | 'E' | 'I' | 'O' | 'U' | 'Y'))
         .collect()
+}
+
+/// FNV-1a: short keys, no need for a keyed hash.
+fn hash(s: &[u8]) -> u64 {
+    s.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 /// Letter counts of a spelling (one slot per letter; digits and others share slots).
@@ -101,6 +112,8 @@ impl Piece {
                     .chars()
                     .any(|c| matches!(c, 'A' | 'E' | 'I' | 'O' | 'U')),
             surname: surname_mask(text),
+            text_hash: hash(text.as_bytes()),
+            fold_hash: hash(fold_key.as_bytes()),
             letters: letter_counts(text.as_bytes()),
             fold_letters: letter_counts(fold_key.as_bytes()),
             text: text.to_string(),
@@ -127,14 +140,24 @@ pub fn abjad_equal(a: &Piece, b: &Piece) -> bool {
     (a.vowelless || b.vowelless) && a.skeleton.len() >= 2 && a.skeleton == b.skeleton
 }
 
+impl Piece {
+    fn same_text(&self, other: &Piece) -> bool {
+        self.text_hash == other.text_hash && self.text == other.text
+    }
+
+    fn same_fold(&self, other: &Piece) -> bool {
+        self.fold_hash == other.fold_hash && self.fold == other.fold
+    }
+}
+
 /// Whether a joined piece (two tokens written together) equals a single token.
 pub fn joined_equal(joined: &Piece, single: &Piece) -> bool {
-    joined.text == single.text || joined.fold == single.fold || abjad_equal(joined, single)
+    joined.same_text(single) || joined.same_fold(single) || abjad_equal(joined, single)
 }
 
 /// Similarity of two tokens with the relation that produced it.
 pub fn similarity(a: &Piece, b: &Piece, p: &CompareParams) -> (f64, TokenRelation) {
-    if a.text == b.text {
+    if a.same_text(b) {
         return (1.0, TokenRelation::Exact);
     }
     if a.class == TokenClass::Number || b.class == TokenClass::Number {
@@ -146,7 +169,7 @@ pub fn similarity(a: &Piece, b: &Piece, p: &CompareParams) -> (f64, TokenRelatio
         // different name element (정 JEONG vs 종 JONG), not a spelling variant.
         return (0.0, TokenRelation::Fuzzy);
     }
-    if a.fold == b.fold || a.surname & b.surname != 0 {
+    if a.same_fold(b) || a.surname & b.surname != 0 {
         return (p.romanization_sim, TokenRelation::Romanization);
     }
     if abjad_equal(a, b) {
@@ -166,13 +189,17 @@ pub fn similarity(a: &Piece, b: &Piece, p: &CompareParams) -> (f64, TokenRelatio
     let longest = x.len().max(y.len()).max(1) as f64;
     // Cheap bound first, from lengths and letter sets: most token pairs of unrelated names
     // cannot reach the floor, and the dynamic programmes below are the costly part.
+    // Spellings without fold changes need one computation, not two.
+    let folded = x != fx || y != fy;
     let (jw_t, lev_t) = blend_bound(x, &a.letters, y, &b.letters, longest);
-    let (jw_f, lev_f) = blend_bound(fx, &a.fold_letters, fy, &b.fold_letters, longest);
+    let (jw_f, lev_f) = if folded {
+        blend_bound(fx, &a.fold_letters, fy, &b.fold_letters, longest)
+    } else {
+        (jw_t, lev_t)
+    };
     if 0.5 * jw_t.max(jw_f) + 0.5 * (1.0 - lev_t.min(lev_f)) + 1e-12 < floor {
         return (0.0, TokenRelation::Fuzzy);
     }
-    // Spellings without fold changes need one computation, not two.
-    let folded = x != fx || y != fy;
     let jw = if folded {
         jaro_winkler(x, y).max(jaro_winkler(fx, fy))
     } else {
