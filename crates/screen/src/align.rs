@@ -45,6 +45,9 @@ pub struct AlignScratch {
 pub struct Sides<'a> {
     pub wq: &'a [f64],
     pub wc: &'a [f64],
+    /// Whether each token is distinctive (name or number), for the conflict penalty.
+    pub kq: &'a [bool],
+    pub kc: &'a [bool],
     pub q_comma: bool,
     pub c_comma: bool,
 }
@@ -53,7 +56,9 @@ pub struct Sides<'a> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Aligned {
     pub score: f64,
+    /// Order and conflict penalties subtracted from the coverage score.
     pub order_penalty: f64,
+    pub conflict_penalty: f64,
 }
 
 /// Align two names and score them. `sim(i, j)` is the similarity of query token i and
@@ -207,22 +212,43 @@ pub fn align(
     let (cov_q, cov_c) = (cov(gained_q, total_q), cov(gained_c, total_c));
     let mut score = p.coverage_max * cov_q.max(cov_c) + (1.0 - p.coverage_max) * cov_q.min(cov_c);
     // Out-of-order alignment of name tokens (HANS FRIEDRICH vs FRIEDRICH HANS) is a weaker
-    // signal unless either side was written "LAST, First".
+    // signal unless either side was written "LAST, First". (A heavier penalty for reorders
+    // other than a rotation was tried: it lost two true matches with reordered middle names
+    // and fixed one false one, so order stays a mild signal.)
     sc.order.sort_unstable();
-    let inversions = sc.order.windows(2).any(|w| match w {
-        [a, b] => a.1 > b.1,
-        _ => false,
-    });
+    let inversions = sc
+        .order
+        .windows(2)
+        .any(|w| matches!(w, [a, b] if a.1 > b.1));
     let order_penalty = if inversions && !s.q_comma && !s.c_comma {
         p.order_penalty
     } else {
         0.0
     };
-    score = (score - order_penalty).max(0.0);
+    // Substitutions: distinctive tokens left unpaired on both sides.
+    let unpaired = |w: &[f64], k: &[bool], used: &[bool], total: f64| {
+        let u: f64 = w
+            .iter()
+            .zip(k)
+            .zip(used)
+            .filter(|((_, k), u)| **k && !**u)
+            .map(|((w, _), _)| *w)
+            .sum();
+        if total > 0.0 {
+            u / total
+        } else {
+            0.0
+        }
+    };
+    let conflict =
+        unpaired(s.wq, s.kq, &sc.used_q, total_q).min(unpaired(s.wc, s.kc, &sc.used_c, total_c));
+    let conflict_penalty = p.conflict_penalty * conflict;
+    score = (score - order_penalty - conflict_penalty).max(0.0);
     std::mem::swap(&mut sc.paired_q, &mut sc.used_q);
     std::mem::swap(&mut sc.paired_c, &mut sc.used_c);
     Some(Aligned {
         score,
         order_penalty,
+        conflict_penalty,
     })
 }

@@ -46,6 +46,8 @@ pub struct NameComparison {
     pub unmatched_candidate: Vec<String>,
     /// Penalty applied because the tokens were aligned out of order (0 when in order).
     pub order_penalty: f64,
+    /// Penalty for distinctive tokens unpaired on both sides (substitutions; 0 when none).
+    pub conflict_penalty: f64,
 }
 
 /// Tunable parameters of the name score. Defaults are the ones evaluated in docs/screening.md.
@@ -71,6 +73,11 @@ pub struct CompareParams {
     pub coverage_max: f64,
     /// Score subtracted when person-name tokens align out of order (no comma in either name).
     pub order_penalty: f64,
+    /// Times the smaller share of unpaired name and number tokens when *both* names have
+    /// some: a token on each side with no counterpart is a substitution (a different father's
+    /// name, clan, hull number, fund vintage), evidence of a different party, whereas extra
+    /// tokens on one side only are the usual middle names and qualifiers.
+    pub conflict_penalty: f64,
 }
 
 impl Default for CompareParams {
@@ -84,6 +91,7 @@ impl Default for CompareParams {
             form_weight: 0.15,
             title_weight: 0.05,
             order_penalty: 0.08,
+            conflict_penalty: 1.0,
             coverage_max: 0.6,
             strict_spelling: false,
         }
@@ -243,9 +251,13 @@ pub fn compare(
     let pc: Vec<Piece> = c.tokens.iter().map(Piece::from_token).collect();
     let jq: Vec<Piece> = q.tokens.windows(2).map(joined_piece).collect();
     let jc: Vec<Piece> = c.tokens.windows(2).map(joined_piece).collect();
+    let kq: Vec<bool> = q.tokens.iter().map(|t| t.class.is_distinctive()).collect();
+    let kc: Vec<bool> = c.tokens.iter().map(|t| t.class.is_distinctive()).collect();
     let sides = Sides {
         wq,
         wc,
+        kq: &kq,
+        kc: &kc,
         q_comma: q.comma,
         c_comma: c.comma,
     };
@@ -265,6 +277,7 @@ pub fn compare(
     .unwrap_or(Aligned {
         score: 0.0,
         order_penalty: 0.0,
+        conflict_penalty: 0.0,
     });
     explain(q, c, aligned, wq, wc, &sc)
 }
@@ -316,6 +329,7 @@ pub(crate) fn explain(
         unmatched_query: unmatched(&q.tokens, &sc.paired_q),
         unmatched_candidate: unmatched(&c.tokens, &sc.paired_c),
         order_penalty: aligned.order_penalty,
+        conflict_penalty: aligned.conflict_penalty,
     }
 }
 

@@ -38,6 +38,8 @@ pub struct TokenIndex {
     tokens: Vec<u32>,
     /// Weight of each name token (same positions as `tokens`).
     weights: Vec<f64>,
+    /// Whether each name token is distinctive (same positions as `tokens`).
+    distinctive: Vec<bool>,
     /// Joined-vocabulary id of each adjacent token pair.
     joined: Vec<u32>,
     /// Fold key → key id (token folds and joined folds).
@@ -47,6 +49,9 @@ pub struct TokenIndex {
     /// Key id → number of names whose tokens fold to it.
     df: Vec<u32>,
 }
+
+/// Token ids, weights, distinctive flags and joined-piece ids of one name.
+type NameParts<'a> = (&'a [u32], &'a [f64], &'a [bool], &'a [u32]);
 
 /// Rarity in 0..=1 from a document frequency: a token in one name is 1, a token in every
 /// 50th name or more is ~0.
@@ -61,6 +66,7 @@ pub struct QueryForm {
     pub pieces: Vec<Piece>,
     pub joined: Vec<Piece>,
     pub weights: Vec<f64>,
+    pub distinctive: Vec<bool>,
     pub comma: bool,
     /// Fold keys probed in the inverted index with their weights (tokens, then joined pairs).
     keys: Vec<(String, f64)>,
@@ -177,6 +183,7 @@ impl TokenIndex {
         let mut spans = Vec::new();
         let mut tokens = Vec::new();
         let mut weights = Vec::new();
+        let mut distinctive = Vec::new();
         let mut joined = Vec::new();
         for form in forms {
             spans.push(NameSpan {
@@ -193,6 +200,7 @@ impl TokenIndex {
                         vocab.len() as u32 - 1
                     });
                 tokens.push(id);
+                distinctive.push(t.class.is_distinctive());
                 let d = keys
                     .get(&t.fold)
                     .and_then(|k| df.get(*k as usize))
@@ -217,6 +225,7 @@ impl TokenIndex {
             spans,
             tokens,
             weights,
+            distinctive,
             joined,
             keys,
             postings,
@@ -266,6 +275,11 @@ impl TokenIndex {
             }
         }
         QueryForm {
+            distinctive: form
+                .tokens
+                .iter()
+                .map(|t| t.class.is_distinctive())
+                .collect(),
             pieces: form.tokens.iter().map(Piece::from_token).collect(),
             joined,
             weights,
@@ -351,11 +365,13 @@ impl TokenIndex {
         cform: &NameForm,
         p: &CompareParams,
     ) -> NameComparison {
-        let (ids, wc, jids) = self.name_parts(ni).unwrap_or((&[], &[], &[]));
+        let (ids, wc, kc, jids) = self.name_parts(ni).unwrap_or((&[], &[], &[], &[]));
         let piece = |j: usize| ids.get(j).and_then(|id| self.vocab.get(*id as usize));
         let sides = Sides {
             wq: &q.weights,
             wc,
+            kq: &q.distinctive,
+            kc,
             q_comma: q.comma,
             c_comma: self.spans.get(ni).is_some_and(|s| s.comma),
         };
@@ -380,19 +396,21 @@ impl TokenIndex {
         .unwrap_or(Aligned {
             score: 0.0,
             order_penalty: 0.0,
+            conflict_penalty: 0.0,
         });
         explain(qform, cform, aligned, &q.weights, wc, &sc)
     }
 
     /// Token ids, weights and joined-piece ids of name `ni`.
-    fn name_parts(&self, ni: usize) -> Option<(&[u32], &[f64], &[u32])> {
+    fn name_parts(&self, ni: usize) -> Option<NameParts<'_>> {
         let span = *self.spans.get(ni)?;
         let range = span.start as usize..(span.start + span.len) as usize;
         let jrange =
             span.jstart as usize..span.jstart as usize + (span.len as usize).saturating_sub(1);
         Some((
             self.tokens.get(range.clone())?,
-            self.weights.get(range)?,
+            self.weights.get(range.clone())?,
+            self.distinctive.get(range)?,
             self.joined.get(jrange).unwrap_or(&[]),
         ))
     }
@@ -413,7 +431,7 @@ impl TokenIndex {
         sc: &mut Scratch,
     ) -> Option<f64> {
         let span = *self.spans.get(ni)?;
-        let (ids, wc, jids) = self.name_parts(ni)?;
+        let (ids, wc, kc, jids) = self.name_parts(ni)?;
         let nq = q.pieces.len();
         let nqj = q.joined.len();
         // Fill the memo rows for this name's tokens and joined pieces.
@@ -469,6 +487,8 @@ impl TokenIndex {
         let sides = Sides {
             wq: &q.weights,
             wc,
+            kq: &q.distinctive,
+            kc,
             q_comma: q.comma,
             c_comma: span.comma,
         };

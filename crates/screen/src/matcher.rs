@@ -481,6 +481,7 @@ impl Matcher {
                     unmatched_query: Vec::new(),
                     unmatched_candidate: Vec::new(),
                     order_penalty: 0.0,
+                    conflict_penalty: 0.0,
                 },
             ),
         };

@@ -26,6 +26,37 @@ pub enum TokenClass {
     Number,
 }
 
+impl TokenClass {
+    /// Name and number tokens identify; legal forms and titles do not.
+    pub fn is_distinctive(self) -> bool {
+        matches!(self, TokenClass::Name | TokenClass::Number)
+    }
+}
+
+/// Roman numerals as series markers (fund vintages, trust series, ship numbers): they must
+/// be equal like digits. Single letters (I, V, X) are initials far more often, and XI is a
+/// Chinese surname, so only these forms count.
+fn is_roman_numeral(w: &str) -> bool {
+    matches!(
+        w,
+        "II" | "III"
+            | "IV"
+            | "VI"
+            | "VII"
+            | "VIII"
+            | "IX"
+            | "XII"
+            | "XIII"
+            | "XIV"
+            | "XV"
+            | "XVI"
+            | "XVII"
+            | "XVIII"
+            | "XIX"
+            | "XX"
+    )
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
     /// Upper-case ASCII as written (after stop-word folding).
@@ -173,7 +204,7 @@ pub fn tokens(latin: &str) -> Vec<Token> {
                 })
                 .collect();
         }
-        let (class, text) = if word.bytes().all(|b| b.is_ascii_digit()) {
+        let (class, text) = if word.bytes().all(|b| b.is_ascii_digit()) || is_roman_numeral(&word) {
             (TokenClass::Number, word)
         } else if let Some((class, canon)) = stop.lookup(&word) {
             (*class, canon.clone())
