@@ -8,7 +8,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = args.next().ok_or("usage: name_eval FILE [THRESHOLD]")?;
     let t: f64 = args.next().map(|s| s.parse()).transpose()?.unwrap_or(0.8);
     let cases = read_cases(std::path::Path::new(&path))?;
-    let scored = score_cases(&cases, &CompareParams::default());
+    // EVAL_PARAM=name=value overrides one parameter, for sensitivity checks.
+    let mut params = CompareParams::default();
+    if let Ok(spec) = std::env::var("EVAL_PARAM") {
+        for kv in spec.split(',') {
+            let (k, v) = kv.split_once('=').ok_or("EVAL_PARAM: name=value")?;
+            let v: f64 = v.parse()?;
+            match k {
+                "fuzzy_base" => params.fuzzy_base = v,
+                "fuzzy_floor" => params.fuzzy_floor = v,
+                "short_floor" => params.short_floor = v,
+                "conflict_penalty" => params.conflict_penalty = v,
+                "order_penalty" => params.order_penalty = v,
+                "coverage_max" => params.coverage_max = v,
+                "form_weight" => params.form_weight = v,
+                other => return Err(format!("unknown parameter {other}").into()),
+            }
+        }
+    }
+    let scored = score_cases(&cases, &params);
     let pairs: Vec<(bool, f64)> = scored.iter().map(|s| (s.case.is_match, s.score)).collect();
     println!("at {t}: {:?}", metrics(&pairs, t));
     println!("best: {:?}", best(&pairs));

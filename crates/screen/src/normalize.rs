@@ -177,8 +177,78 @@ fn word_to_latin(word: &str) -> String {
     out
 }
 
-/// Upper-case ASCII tokens of a Latin string.
+/// Upper-case ASCII tokens of a Latin string, with multi-word legal forms abbreviated.
 pub fn tokens(latin: &str) -> Vec<Token> {
+    LegalPhrases::bundled().abbreviate(word_tokens(latin))
+}
+
+/// Multi-word legal forms (`data/legal_form_phrases.tsv`), as token sequences.
+pub struct LegalPhrases {
+    /// (phrase tokens, abbreviation token), longest phrase first.
+    phrases: Vec<(Vec<String>, Token)>,
+}
+
+impl LegalPhrases {
+    pub fn bundled() -> &'static LegalPhrases {
+        static T: OnceLock<LegalPhrases> = OnceLock::new();
+        T.get_or_init(|| LegalPhrases::parse(include_str!("../data/legal_form_phrases.tsv")))
+    }
+
+    /// Lines `PHRASE<TAB>ABBREVIATION`; `#` starts a comment. Phrases are tokenized like
+    /// names, so they match after the same normalization (COMPANY is already CO there).
+    pub fn parse(text: &str) -> LegalPhrases {
+        let mut phrases: Vec<(Vec<String>, Token)> = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| {
+                let (phrase, abbr) = l.split_once('\t')?;
+                let words: Vec<String> = word_tokens(phrase).into_iter().map(|t| t.text).collect();
+                let abbr = word_tokens(abbr).into_iter().next()?;
+                let abbr = Token {
+                    class: TokenClass::Form,
+                    ..abbr
+                };
+                (!words.is_empty()).then_some((words, abbr))
+            })
+            .collect();
+        phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        LegalPhrases { phrases }
+    }
+
+    pub fn len(&self) -> usize {
+        self.phrases.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.phrases.is_empty()
+    }
+
+    fn abbreviate(&self, tokens: Vec<Token>) -> Vec<Token> {
+        let mut out = Vec::with_capacity(tokens.len());
+        let mut i = 0;
+        while let Some(t) = tokens.get(i) {
+            let hit = self.phrases.iter().find(|(words, _)| {
+                tokens
+                    .get(i..i + words.len())
+                    .is_some_and(|run| run.iter().zip(words).all(|(t, w)| t.text == *w))
+            });
+            match hit {
+                Some((words, abbr)) => {
+                    out.push(abbr.clone());
+                    i += words.len();
+                }
+                None => {
+                    out.push(t.clone());
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Upper-case ASCII tokens of a Latin string, word by word.
+fn word_tokens(latin: &str) -> Vec<Token> {
     let stop = Stopwords::bundled();
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -385,6 +455,27 @@ mod tests {
         assert_eq!(texts("ACME S.A."), vec!["ACME", "SA"]);
         assert_eq!(tokens("YUSONG SHIPPING CO.")[1].class, TokenClass::Form);
         assert_eq!(tokens("SAM 5")[1].class, TokenClass::Number);
+    }
+
+    #[test]
+    fn legal_form_phrases_become_abbreviations() {
+        assert!(LegalPhrases::bundled().len() >= 20);
+        assert_eq!(
+            texts("Volkswagen Gesellschaft mit beschränkter Haftung"),
+            vec!["VOLKSWAGEN", "GMBH"]
+        );
+        assert_eq!(
+            texts("Stripe Limited Liability Company"),
+            vec!["STRIPE", "LLC"]
+        );
+        assert_eq!(
+            texts("OAO Gazprom"),
+            texts("Open Joint Stock Company Gazprom")
+        );
+        assert_eq!(texts("ООО Ромашка"), vec!["LLC", "ROMASHKA"]);
+        // A phrase needs all its words: LIMITED alone stays the legal form LTD.
+        assert_eq!(texts("Crystalord Limited"), vec!["CRYSTALORD", "LTD"]);
+        assert_eq!(tokens("Stripe LLC")[1].class, TokenClass::Form);
     }
 
     #[test]
