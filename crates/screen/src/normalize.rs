@@ -177,9 +177,109 @@ fn word_to_latin(word: &str) -> String {
     out
 }
 
-/// Upper-case ASCII tokens of a Latin string, with multi-word legal forms abbreviated.
+/// Upper-case ASCII tokens of a Latin string, with multi-word legal forms abbreviated and
+/// English number words written as digits.
 pub fn tokens(latin: &str) -> Vec<Token> {
-    LegalPhrases::bundled().abbreviate(word_tokens(latin))
+    number_words(LegalPhrases::bundled().abbreviate(word_tokens(latin)))
+}
+
+/// `1ST`, `2ND`, `3RD`, `44TH` → the digits.
+fn digit_ordinal(word: &str) -> Option<String> {
+    let digits = word.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let suffix = word.get(digits.len()..)?;
+    (!digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && matches!(suffix, "ST" | "ND" | "RD" | "TH"))
+    .then(|| digits.to_string())
+}
+
+/// Value of an English number word below 100 (cardinal or ordinal) and whether it is a
+/// multiple of ten that a unit may follow (FORTY FOUR, FORTY-4).
+fn number_word(w: &str) -> Option<(u32, bool)> {
+    let units = [
+        ("ZERO", 0),
+        ("ONE", 1),
+        ("FIRST", 1),
+        ("TWO", 2),
+        ("SECOND", 2),
+        ("THREE", 3),
+        ("THIRD", 3),
+        ("FOUR", 4),
+        ("FOURTH", 4),
+        ("FIVE", 5),
+        ("FIFTH", 5),
+        ("SIX", 6),
+        ("SIXTH", 6),
+        ("SEVEN", 7),
+        ("SEVENTH", 7),
+        ("EIGHT", 8),
+        ("EIGHTH", 8),
+        ("NINE", 9),
+        ("NINTH", 9),
+        ("TEN", 10),
+        ("TENTH", 10),
+        ("ELEVEN", 11),
+        ("TWELVE", 12),
+        ("TWELFTH", 12),
+        ("THIRTEEN", 13),
+        ("FOURTEEN", 14),
+        ("FIFTEEN", 15),
+        ("SIXTEEN", 16),
+        ("SEVENTEEN", 17),
+        ("EIGHTEEN", 18),
+        ("NINETEEN", 19),
+    ];
+    // FOURTY is the common misspelling of FORTY.
+    let tens = [
+        ("TWENTY", 20),
+        ("THIRTY", 30),
+        ("FORTY", 40),
+        ("FOURTY", 40),
+        ("FIFTY", 50),
+        ("SIXTY", 60),
+        ("SEVENTY", 70),
+        ("EIGHTY", 80),
+        ("NINETY", 90),
+    ];
+    if let Some((_, v)) = units.iter().find(|(k, _)| *k == w) {
+        return Some((*v, false));
+    }
+    tens.iter().find(|(k, _)| *k == w).map(|(_, v)| (*v, true))
+}
+
+/// English number words become Number tokens (THREE PERCENTERS = 3 PERCENTERS, BRIGADE
+/// FORTY-FOUR = BRIGADE 44, FIRST = 1ST = 1), so they must equal the digits like numbers do.
+fn number_words(tokens: Vec<Token>) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while let Some(t) = tokens.get(i) {
+        let Some((mut value, tens)) = number_word(&t.text) else {
+            out.push(t.clone());
+            i += 1;
+            continue;
+        };
+        i += 1;
+        if tens {
+            let unit = tokens.get(i).and_then(|n| match number_word(&n.text) {
+                Some((u, false)) if (1..=9).contains(&u) => Some(u),
+                _ if n.text.len() == 1 && n.class == TokenClass::Number => {
+                    n.text.parse::<u32>().ok().filter(|u| *u > 0)
+                }
+                _ => None,
+            });
+            if let Some(u) = unit {
+                value += u;
+                i += 1;
+            }
+        }
+        let text = value.to_string();
+        out.push(Token {
+            fold: fold(&text),
+            text,
+            class: TokenClass::Number,
+        });
+    }
+    out
 }
 
 /// Multi-word legal forms (`data/legal_form_phrases.tsv`), as token sequences.
@@ -257,6 +357,10 @@ fn word_tokens(latin: &str) -> Vec<Token> {
             return;
         }
         let mut word = std::mem::take(cur);
+        // Ordinals written with digits (1ST, 22ND, 44TH) are the number.
+        if let Some(n) = digit_ordinal(&word) {
+            word = n;
+        }
         // Digits inside letters are look-alike typos or obfuscation (SECH1N, IG0R).
         if word.bytes().any(|b| b.is_ascii_digit())
             && word.bytes().filter(|b| b.is_ascii_alphabetic()).count() >= 2
@@ -476,6 +580,20 @@ mod tests {
         // A phrase needs all its words: LIMITED alone stays the legal form LTD.
         assert_eq!(texts("Crystalord Limited"), vec!["CRYSTALORD", "LTD"]);
         assert_eq!(tokens("Stripe LLC")[1].class, TokenClass::Form);
+    }
+
+    #[test]
+    fn number_words_are_numbers() {
+        assert_eq!(texts("Brigade Forty-Four"), vec!["BRIGADE", "44"]);
+        assert_eq!(texts("Brigade Fourty 4"), vec!["BRIGADE", "44"]);
+        assert_eq!(texts("Three Percenters"), vec!["3", "PERCENTERS"]);
+        assert_eq!(
+            texts("1st International Bank"),
+            texts("First International Bank")
+        );
+        assert_eq!(tokens("First Bank")[0].class, TokenClass::Number);
+        // Look-alike digits inside words are still letters.
+        assert_eq!(texts("SECH1N"), vec!["SECHIN"]);
     }
 
     #[test]
