@@ -180,7 +180,42 @@ fn word_to_latin(word: &str) -> String {
 /// Upper-case ASCII tokens of a Latin string, with multi-word legal forms abbreviated and
 /// English number words written as digits.
 pub fn tokens(latin: &str) -> Vec<Token> {
-    number_words(LegalPhrases::bundled().abbreviate(word_tokens(latin)))
+    particles(number_words(
+        LegalPhrases::bundled().abbreviate(word_tokens(latin)),
+    ))
+}
+
+/// Particles before another name element become low-weight canonical tokens. The last token
+/// stays a name: a particle relates to what follows it, and a final BIN is the Korean
+/// given-name syllable 빈 (KO TAE BIN).
+fn particles(mut tokens: Vec<Token>) -> Vec<Token> {
+    let n = tokens.len();
+    for t in tokens.iter_mut().take(n.saturating_sub(1)) {
+        if t.class != TokenClass::Name {
+            continue;
+        }
+        if let Some(canon) = particle(&t.text) {
+            t.text = canon.to_string();
+            t.fold = fold(canon);
+            t.class = TokenClass::Title;
+        }
+    }
+    tokens
+}
+
+/// The canonical form of a name particle (`data/name_particles.tsv`): AL for EL, BIN for IBN.
+fn particle(word: &str) -> Option<&'static str> {
+    static T: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    T.get_or_init(|| {
+        include_str!("../data/name_particles.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(w, c)| (w.trim(), c.trim()))
+            .collect()
+    })
+    .get(word)
+    .copied()
 }
 
 /// `1ST`, `2ND`, `3RD`, `44TH` → the digits.
@@ -580,6 +615,15 @@ mod tests {
         // A phrase needs all its words: LIMITED alone stays the legal form LTD.
         assert_eq!(texts("Crystalord Limited"), vec!["CRYSTALORD", "LTD"]);
         assert_eq!(tokens("Stripe LLC")[1].class, TokenClass::Form);
+    }
+
+    #[test]
+    fn particles_fold_and_weigh_little() {
+        assert_eq!(texts("Usama ibn Laden"), vec!["USAMA", "BIN", "LADEN"]);
+        assert_eq!(texts("Bachar el-Assad"), vec!["BACHAR", "AL", "ASSAD"]);
+        assert_eq!(tokens("Osama bin Laden")[1].class, TokenClass::Title);
+        assert_eq!(tokens("Ben Smith")[0].class, TokenClass::Name);
+        assert_eq!(tokens("KO TAE BIN")[2].class, TokenClass::Name);
     }
 
     #[test]
