@@ -155,6 +155,9 @@ pub fn joined_equal(joined: &Piece, single: &Piece) -> bool {
     joined.same_text(single) || joined.same_fold(single) || abjad_equal(joined, single)
 }
 
+/// Longest romanized syllable (CHEONG): the length up to which fold keys are compared fuzzily.
+const SYLLABLE_LEN: usize = 6;
+
 /// Similarity of two tokens with the relation that produced it.
 pub fn similarity(a: &Piece, b: &Piece, p: &CompareParams) -> (f64, TokenRelation) {
     if a.same_text(b) {
@@ -189,8 +192,14 @@ pub fn similarity(a: &Piece, b: &Piece, p: &CompareParams) -> (f64, TokenRelatio
     let longest = x.len().max(y.len()).max(1) as f64;
     // Cheap bound first, from lengths and letter sets: most token pairs of unrelated names
     // cannot reach the floor, and the dynamic programmes below are the costly part.
-    // Spellings without fold changes need one computation, not two.
-    let folded = x != fx || y != fy;
+    // Fuzzy comparison of the fold keys is for syllable-length tokens (Korean and Chinese
+    // syllables, CHEONG at most): there the fold erases romanization differences. Longer
+    // tokens are compared as spelled, because folding L/R and voiced/unvoiced consonants in a
+    // long surname mostly merges different names (CASTILLO/CASTRO, MBEMBE/MBAPPE): on the
+    // nomenklatura cases this removed 9 false matches and lost 1 true one (HUSAYN/HUSSEIN).
+    // Equal fold keys still count as a romanization variant at any length (above). Spellings
+    // without fold changes need one computation, not two.
+    let folded = x.len().max(y.len()) <= SYLLABLE_LEN && (x != fx || y != fy);
     let (jw_t, lev_t) = blend_bound(x, &a.letters, y, &b.letters, longest);
     let (jw_f, lev_f) = if folded {
         blend_bound(fx, &a.fold_letters, fy, &b.fold_letters, longest)
