@@ -91,7 +91,7 @@ impl Default for CompareParams {
             form_weight: 0.15,
             title_weight: 0.05,
             order_penalty: 0.08,
-            conflict_penalty: 1.0,
+            conflict_penalty: 0.5,
             coverage_max: 0.6,
             strict_spelling: false,
         }
@@ -251,8 +251,8 @@ pub fn compare(
     let pc: Vec<Piece> = c.tokens.iter().map(Piece::from_token).collect();
     let jq: Vec<Piece> = q.tokens.windows(2).map(joined_piece).collect();
     let jc: Vec<Piece> = c.tokens.windows(2).map(joined_piece).collect();
-    let kq: Vec<bool> = q.tokens.iter().map(|t| t.class.is_distinctive()).collect();
-    let kc: Vec<bool> = c.tokens.iter().map(|t| t.class.is_distinctive()).collect();
+    let kq: Vec<bool> = q.tokens.iter().map(|t| t.conflicts()).collect();
+    let kc: Vec<bool> = c.tokens.iter().map(|t| t.conflicts()).collect();
     let sides = Sides {
         wq,
         wc,

@@ -200,7 +200,7 @@ impl TokenIndex {
                         vocab.len() as u32 - 1
                     });
                 tokens.push(id);
-                distinctive.push(t.class.is_distinctive());
+                distinctive.push(t.conflicts());
                 let d = keys
                     .get(&t.fold)
                     .and_then(|k| df.get(*k as usize))
@@ -275,11 +275,7 @@ impl TokenIndex {
             }
         }
         QueryForm {
-            distinctive: form
-                .tokens
-                .iter()
-                .map(|t| t.class.is_distinctive())
-                .collect(),
+            distinctive: form.tokens.iter().map(|t| t.conflicts()).collect(),
             pieces: form.tokens.iter().map(Piece::from_token).collect(),
             joined,
             weights,

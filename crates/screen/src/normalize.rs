@@ -57,6 +57,20 @@ fn is_roman_numeral(w: &str) -> bool {
     )
 }
 
+impl Token {
+    /// Whether this token, left without a counterpart while the other name also has one,
+    /// marks a substitution (see `CompareParams::conflict_penalty`). Numbers always do; names
+    /// from three letters: one- and two-letter tokens are mostly initials (V. V. PUTIN) or
+    /// acronyms, which the aligner cannot always pair.
+    pub fn conflicts(&self) -> bool {
+        match self.class {
+            TokenClass::Number => true,
+            TokenClass::Name => self.text.len() >= 3,
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
     /// Upper-case ASCII as written (after stop-word folding).

@@ -45,9 +45,12 @@ fn surname_mask(text: &str) -> u128 {
 }
 
 fn skeleton_of(fold_key: &str) -> String {
+    // W and Y go with the vowels: Arabic and Hebrew write long vowels with waw and ya
+    // (matres lectionis), so a vowel-less transliteration has MHMWD where a vocalized one
+    // has MAHMOUD.
     fold_key
         .chars()
-        .filter(|c| !matches!(c, 'A' | 'E' | 'I' | 'O' | 'U' | 'Y'))
+        .filter(|c| !matches!(c, 'A' | 'E' | 'I' | 'O' | 'U' | 'Y' | 'W'))
         .collect()
 }
 
@@ -259,6 +262,12 @@ mod tests {
         let mhmd = Piece::new("MHMD", TokenClass::Name);
         let muhammad = Piece::new("MUHAMMAD", TokenClass::Name);
         assert!(abjad_equal(&mhmd, &muhammad));
+        let mhmwd = Piece::new("MHMWD", TokenClass::Name);
+        assert!(abjad_equal(
+            &mhmwd,
+            &Piece::new("MAHMOUD", TokenClass::Name)
+        ));
+        assert!(!abjad_equal(&mhmwd, &Piece::new("MAHDI", TokenClass::Name)));
         let t = |s: &str| Token {
             text: s.into(),
             fold: fold(s),
