@@ -4,7 +4,9 @@
 # name pairs, in the same run. Results go to stdout as JSON; docs/bench-screening.md quotes them.
 #
 # usage: bench/screen/run.sh [BATCH_QUERIES]     (default 1000000)
-# env:   EMBARGO_SHARED (default ../shared), BENCH_VENV (default target dir/bench-venv)
+# env:   EMBARGO_SHARED (default ../shared), BENCH_VENV (default target dir/bench-venv),
+#        CARGO_TARGET_DIR. The start and end lines give the load average: on a shared machine
+#        compare the CPU-time latencies (single_query_cpu_us) rather than wall-clock ones.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 shared="${EMBARGO_SHARED:-$root/../shared}"
@@ -14,6 +16,7 @@ batch="${1:-1000000}"
 cases="$shared/data/peer-cases/nomenklatura/name_bench_cases.csv"
 
 echo "== machine: $(nproc) cores, $(uname -srm)" >&2
+echo "== start: $(date -u +%FT%TZ), load: $(uptime)" >&2
 echo "== building embargo (release)" >&2
 (cd "$root" && cargo build --release -p embargo-screen --example screen_perf >&2)
 
@@ -28,3 +31,4 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -c 'import importlib.metadata as m; print("nomenklatura", m.version("nomenklatura"))' >&2
 "$venv/bin/python" "$root/bench/screen/logicv2_pairs.py" "$cases" 3
+echo "== end: $(date -u +%FT%TZ), load: $(uptime)" >&2

@@ -19,6 +19,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "fuzzy_floor" => params.fuzzy_floor = v,
                 "short_floor" => params.short_floor = v,
                 "conflict_penalty" => params.conflict_penalty = v,
+                "number_conflict_penalty" => params.number_conflict_penalty = v,
                 "order_penalty" => params.order_penalty = v,
                 "coverage_max" => params.coverage_max = v,
                 "form_weight" => params.form_weight = v,
@@ -28,14 +29,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let scored = score_cases(&cases, &params);
     let pairs: Vec<(bool, f64)> = scored.iter().map(|s| (s.case.is_match, s.score)).collect();
+    let b = best(&pairs);
     println!("at {t}: {:?}", metrics(&pairs, t));
-    println!("best: {:?}", best(&pairs));
+    println!("best: {b:?}");
+    // Groups and the Korean/DPRK rows at the default threshold and at the overall best one.
+    let line = |name: &str, subset: &[(bool, f64)]| {
+        let (m, mb) = (metrics(subset, t), metrics(subset, b.threshold));
+        println!(
+            "{name} n={} | at {t}: p={:.3} r={:.3} f1={:.3} (tp {} fp {} fn {} tn {}) | at {:.2}: p={:.3} r={:.3} f1={:.3}",
+            subset.len(),
+            m.precision,
+            m.recall,
+            m.f1,
+            m.tp,
+            m.fp,
+            m.fn_,
+            m.tn,
+            b.threshold,
+            mb.precision,
+            mb.recall,
+            mb.f1
+        );
+    };
     let kor: Vec<(bool, f64)> = scored
         .iter()
         .filter(|s| s.case.is_korean())
         .map(|s| (s.case.is_match, s.score))
         .collect();
-    println!("korean n={} at {t}: {:?}", kor.len(), metrics(&kor, t));
+    line("korean", &kor);
     let mut groups: Vec<String> = scored.iter().map(|s| s.case.group.clone()).collect();
     groups.sort();
     groups.dedup();
@@ -45,14 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .filter(|s| s.case.group == g)
             .map(|s| (s.case.is_match, s.score))
             .collect();
-        let m = metrics(&gp, t);
-        println!(
-            "group {g} n={} f1={:.3} p={:.3} r={:.3}",
-            gp.len(),
-            m.f1,
-            m.precision,
-            m.recall
-        );
+        line(&format!("group {g}"), &gp);
     }
     for s in &scored {
         let pred = s.score >= t;

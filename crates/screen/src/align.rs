@@ -8,6 +8,7 @@
 //! weight-averaged similarity over both names' tokens, so an unpaired token costs its weight.
 
 use crate::compare::{CompareParams, TokenRelation};
+use crate::normalize::Conflict;
 
 /// Similarity of a joined pair (two tokens written as one) that equals a single token.
 pub const JOINED_SIM: f64 = 0.97;
@@ -45,9 +46,9 @@ pub struct AlignScratch {
 pub struct Sides<'a> {
     pub wq: &'a [f64],
     pub wc: &'a [f64],
-    /// Whether each token is distinctive (name or number), for the conflict penalty.
-    pub kq: &'a [bool],
-    pub kc: &'a [bool],
+    /// What each token means when left unpaired, for the conflict penalty.
+    pub kq: &'a [Conflict],
+    pub kc: &'a [Conflict],
     pub q_comma: bool,
     pub c_comma: bool,
 }
@@ -226,12 +227,12 @@ pub fn align(
         0.0
     };
     // Substitutions: distinctive tokens left unpaired on both sides.
-    let unpaired = |w: &[f64], k: &[bool], used: &[bool], total: f64| {
+    let unpaired = |w: &[f64], k: &[Conflict], used: &[bool], total: f64, kind: Conflict| {
         let u: f64 = w
             .iter()
             .zip(k)
             .zip(used)
-            .filter(|((_, k), u)| **k && !**u)
+            .filter(|((_, k), u)| **k == kind && !**u)
             .map(|((w, _), _)| *w)
             .sum();
         if total > 0.0 {
@@ -240,9 +241,12 @@ pub fn align(
             0.0
         }
     };
-    let conflict =
-        unpaired(s.wq, s.kq, &sc.used_q, total_q).min(unpaired(s.wc, s.kc, &sc.used_c, total_c));
-    let conflict_penalty = p.conflict_penalty * conflict;
+    let conflict = |kind: Conflict| {
+        unpaired(s.wq, s.kq, &sc.used_q, total_q, kind)
+            .min(unpaired(s.wc, s.kc, &sc.used_c, total_c, kind))
+    };
+    let conflict_penalty = p.conflict_penalty * conflict(Conflict::Name)
+        + p.number_conflict_penalty * conflict(Conflict::Number);
     score = (score - order_penalty - conflict_penalty).max(0.0);
     std::mem::swap(&mut sc.paired_q, &mut sc.used_q);
     std::mem::swap(&mut sc.paired_c, &mut sc.used_c);

@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use crate::align::{align, AlignScratch, Aligned, Sides};
-use crate::normalize::{NameForm, Token, TokenClass};
+use crate::normalize::{Conflict, NameForm, Token, TokenClass};
 use crate::piece::{joined_equal, Piece};
 
 /// How two tokens were found equal.
@@ -78,6 +78,10 @@ pub struct CompareParams {
     /// name, clan, hull number, fund vintage), evidence of a different party, whereas extra
     /// tokens on one side only are the usual middle names and qualifiers.
     pub conflict_penalty: f64,
+    /// The same for numbers (hull numbers, fund vintages, trust series), which name different
+    /// ships and legal persons outright: stronger than for names, where a lone unpaired token
+    /// may still be transliteration noise.
+    pub number_conflict_penalty: f64,
 }
 
 impl Default for CompareParams {
@@ -92,6 +96,7 @@ impl Default for CompareParams {
             title_weight: 0.05,
             order_penalty: 0.08,
             conflict_penalty: 0.5,
+            number_conflict_penalty: 1.0,
             coverage_max: 0.6,
             strict_spelling: false,
         }
@@ -251,8 +256,8 @@ pub fn compare(
     let pc: Vec<Piece> = c.tokens.iter().map(Piece::from_token).collect();
     let jq: Vec<Piece> = q.tokens.windows(2).map(joined_piece).collect();
     let jc: Vec<Piece> = c.tokens.windows(2).map(joined_piece).collect();
-    let kq: Vec<bool> = q.tokens.iter().map(|t| t.conflicts()).collect();
-    let kc: Vec<bool> = c.tokens.iter().map(|t| t.conflicts()).collect();
+    let kq: Vec<Conflict> = q.tokens.iter().map(Token::conflict).collect();
+    let kc: Vec<Conflict> = c.tokens.iter().map(Token::conflict).collect();
     let sides = Sides {
         wq,
         wc,

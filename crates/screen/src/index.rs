@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use crate::align::{align, AlignScratch, Aligned, Sides};
 use crate::compare::{class_weight, explain, CompareParams, NameComparison, TokenRelation};
-use crate::normalize::{fold, NameForm, TokenClass};
+use crate::normalize::{fold, Conflict, NameForm, Token, TokenClass};
 use crate::piece::{joined_equal, similarity, Piece};
 
 /// Where one indexed name's tokens live in the flat arrays.
@@ -38,8 +38,8 @@ pub struct TokenIndex {
     tokens: Vec<u32>,
     /// Weight of each name token (same positions as `tokens`).
     weights: Vec<f64>,
-    /// Whether each name token is distinctive (same positions as `tokens`).
-    distinctive: Vec<bool>,
+    /// What each name token means when unpaired (same positions as `tokens`).
+    conflicts: Vec<Conflict>,
     /// Joined-vocabulary id of each adjacent token pair.
     joined: Vec<u32>,
     /// Fold key → key id (token folds and joined folds).
@@ -50,8 +50,8 @@ pub struct TokenIndex {
     df: Vec<u32>,
 }
 
-/// Token ids, weights, distinctive flags and joined-piece ids of one name.
-type NameParts<'a> = (&'a [u32], &'a [f64], &'a [bool], &'a [u32]);
+/// Token ids, weights, conflict kinds and joined-piece ids of one name.
+type NameParts<'a> = (&'a [u32], &'a [f64], &'a [Conflict], &'a [u32]);
 
 /// Rarity in 0..=1 from a document frequency: a token in one name is 1, a token in every
 /// 50th name or more is ~0.
@@ -66,7 +66,7 @@ pub struct QueryForm {
     pub pieces: Vec<Piece>,
     pub joined: Vec<Piece>,
     pub weights: Vec<f64>,
-    pub distinctive: Vec<bool>,
+    pub conflicts: Vec<Conflict>,
     pub comma: bool,
     /// Fold keys probed in the inverted index with their weights (tokens, then joined pairs).
     keys: Vec<(String, f64)>,
@@ -183,7 +183,7 @@ impl TokenIndex {
         let mut spans = Vec::new();
         let mut tokens = Vec::new();
         let mut weights = Vec::new();
-        let mut distinctive = Vec::new();
+        let mut conflicts = Vec::new();
         let mut joined = Vec::new();
         for form in forms {
             spans.push(NameSpan {
@@ -200,7 +200,7 @@ impl TokenIndex {
                         vocab.len() as u32 - 1
                     });
                 tokens.push(id);
-                distinctive.push(t.conflicts());
+                conflicts.push(t.conflict());
                 let d = keys
                     .get(&t.fold)
                     .and_then(|k| df.get(*k as usize))
@@ -225,7 +225,7 @@ impl TokenIndex {
             spans,
             tokens,
             weights,
-            distinctive,
+            conflicts,
             joined,
             keys,
             postings,
@@ -275,7 +275,7 @@ impl TokenIndex {
             }
         }
         QueryForm {
-            distinctive: form.tokens.iter().map(|t| t.conflicts()).collect(),
+            conflicts: form.tokens.iter().map(Token::conflict).collect(),
             pieces: form.tokens.iter().map(Piece::from_token).collect(),
             joined,
             weights,
@@ -366,7 +366,7 @@ impl TokenIndex {
         let sides = Sides {
             wq: &q.weights,
             wc,
-            kq: &q.distinctive,
+            kq: &q.conflicts,
             kc,
             q_comma: q.comma,
             c_comma: self.spans.get(ni).is_some_and(|s| s.comma),
@@ -406,7 +406,7 @@ impl TokenIndex {
         Some((
             self.tokens.get(range.clone())?,
             self.weights.get(range.clone())?,
-            self.distinctive.get(range)?,
+            self.conflicts.get(range)?,
             self.joined.get(jrange).unwrap_or(&[]),
         ))
     }
@@ -483,7 +483,7 @@ impl TokenIndex {
         let sides = Sides {
             wq: &q.weights,
             wc,
-            kq: &q.distinctive,
+            kq: &q.conflicts,
             kc,
             q_comma: q.comma,
             c_comma: span.comma,

@@ -57,16 +57,25 @@ fn is_roman_numeral(w: &str) -> bool {
     )
 }
 
+/// What a token left without a counterpart means when the other name also has one (see
+/// `CompareParams::conflict_penalty`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// Nothing: legal forms, titles, and one- and two-letter tokens, which are mostly
+    /// initials (V. V. PUTIN) or acronyms the aligner cannot always pair.
+    None,
+    /// A different name element (father's name, clan, surname).
+    Name,
+    /// A different number: another ship, fund vintage or trust series.
+    Number,
+}
+
 impl Token {
-    /// Whether this token, left without a counterpart while the other name also has one,
-    /// marks a substitution (see `CompareParams::conflict_penalty`). Numbers always do; names
-    /// from three letters: one- and two-letter tokens are mostly initials (V. V. PUTIN) or
-    /// acronyms, which the aligner cannot always pair.
-    pub fn conflicts(&self) -> bool {
+    pub fn conflict(&self) -> Conflict {
         match self.class {
-            TokenClass::Number => true,
-            TokenClass::Name => self.text.len() >= 3,
-            _ => false,
+            TokenClass::Number => Conflict::Number,
+            TokenClass::Name if self.text.len() >= 3 => Conflict::Name,
+            _ => Conflict::None,
         }
     }
 }
