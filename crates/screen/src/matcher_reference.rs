@@ -125,12 +125,12 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
 fn entity(id: usize, names: Vec<(String, NameKind)>) -> Entity {
     Entity {
         id: format!("E{id}"),
-        source: if id % 3 == 0 {
+        source: if id.is_multiple_of(3) {
             Source::Un
         } else {
             Source::Ofac
         },
-        schema: if id % 2 == 0 {
+        schema: if id.is_multiple_of(2) {
             Schema::Person
         } else {
             Schema::Company

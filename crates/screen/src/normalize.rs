@@ -369,7 +369,7 @@ impl LegalPhrases {
                 (!words.is_empty()).then_some((words, abbr))
             })
             .collect();
-        phrases.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        phrases.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         LegalPhrases { phrases }
     }
 
