@@ -36,6 +36,9 @@ pub struct Args {
     /// Requests in flight at once before new ones are refused with 503.
     #[arg(long, default_value_t = Limits::default().max_in_flight)]
     max_in_flight: usize,
+    /// Rows in one trade query answer at most (clients page with limit/offset).
+    #[arg(long, default_value_t = Limits::default().max_query_rows)]
+    max_query_rows: usize,
     /// Log format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
@@ -89,6 +92,8 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         max_batch: args.max_batch,
         request_timeout: Duration::from_secs(args.timeout_secs.max(1)),
         max_in_flight: args.max_in_flight.max(1),
+        max_query_rows: args.max_query_rows.max(1),
+        ..Limits::default()
     };
     embargo_server::run(config, regime)?;
     Ok(())

@@ -124,7 +124,7 @@ pub fn routes() -> Vec<Route> {
     use Access::*;
     use Method as M;
     const DATE: &str = "YYYY-MM-DD";
-    vec![
+    let mut all = vec![
         route(M::GET, "/health", Public, get(ops::health), "health", "operations",
             "Liveness and what is loaded (regime size, active list versions).", vec![], None, "Health"),
         route(M::GET, "/metrics", Public, get(ops::metrics), "metrics", "operations",
@@ -217,7 +217,41 @@ pub fn routes() -> Vec<Route> {
             vec![query("year", false, "YYYY"), query("tourists", false, "number of tourists"),
                  query("spend", false, "USD per tourist")],
             None, "Estimate"),
+    ];
+    all.extend(trade_routes());
+    all
+}
+
+/// Trade queries over the Parquet store (feature `trade-store`).
+#[cfg(feature = "trade-store")]
+#[rustfmt::skip]
+fn trade_routes() -> Vec<Route> {
+    use handlers::*;
+    use Access::*;
+    use Method as M;
+    vec![
+        route(M::GET, "/api/v1/trade/query", Read, get(trade::query), "tradeQuery", "trade",
+            "Grouped trade totals over the imported Parquet store (or the bundled figures when it is empty), as `embargo trade query`; by=measure gives the value each regime measure covers. Structured only: no SQL over HTTP.",
+            vec![query("reporter", false, "reporting country, ISO alpha-2 (CN); KP reads the mirror (partners' declarations)"),
+                 query("partner", false, "partner country (KP, WLD)"),
+                 query("flow", false, "import, export, re-export or re-import, from the reporter's side"),
+                 query("by", false, "hs2 (default), hs4, hs6, category, total or measure"),
+                 query("from", false, "first year, YYYY"), query("to", false, "last year, YYYY"),
+                 query("series", false, "one statistical series (GAC, KOTRA, KITA, ...)"),
+                 query("bundled", false, "true to read the bundled figures even when the store has files"),
+                 query("limit", false, "rows to return, 1..max_query_rows (default max_query_rows)"),
+                 query("offset", false, "rows to skip (default 0)")],
+            None, "TradeQueryResult"),
+        route(M::GET, "/api/v1/trade/files", Read, get(trade::files), "tradeFiles", "trade",
+            "Parquet files in the data directory's trade store, and which rows trade queries read.",
+            vec![], None, "TradeFiles"),
     ]
+}
+
+/// Without the Parquet store (the load-bench binary) the trade routes do not exist.
+#[cfg(not(feature = "trade-store"))]
+fn trade_routes() -> Vec<Route> {
+    Vec::new()
 }
 
 /// The complete application: routes, access control, limits, timeouts, observation.

@@ -26,6 +26,10 @@ pub struct Limits {
     /// Requests in flight at once; past it the client gets 503 `overloaded` at once
     /// instead of queueing without bound.
     pub max_in_flight: usize,
+    /// Rows (groups) in one trade query answer at most; `limit`/`offset` page further.
+    pub max_query_rows: usize,
+    /// Trade queries (DataFusion, on the blocking pool) running at once; more wait.
+    pub max_trade_queries: usize,
 }
 
 impl Default for Limits {
@@ -36,6 +40,8 @@ impl Default for Limits {
             max_batch: 1000,
             request_timeout: Duration::from_secs(30),
             max_in_flight: 1024,
+            max_query_rows: 10_000,
+            max_trade_queries: 2,
         }
     }
 }

@@ -82,6 +82,11 @@ pub fn build(config: ServerConfig, regime: embargo_regime::Regime) -> Result<Bui
         "{:x}",
         chrono::Utc::now().timestamp_micros() & 0xff_ffff_ffff
     );
+    let trade_slots = Arc::new(tokio::sync::Semaphore::new(
+        config.limits.max_trade_queries.max(1),
+    ));
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let screen_slots = Arc::new(tokio::sync::Semaphore::new(cores));
     let state = AppState(Arc::new(Shared {
         config,
         regime: Arc::new(regime),
@@ -91,6 +96,8 @@ pub fn build(config: ServerConfig, regime: embargo_regime::Regime) -> Result<Bui
         reports,
         lists: ArcSwap::from_pointee(lists),
         import_lock: tokio::sync::Mutex::new(()),
+        screen_slots,
+        trade_slots,
         boot_id,
         next_request: AtomicU64::new(0),
     }));

@@ -28,6 +28,10 @@ pub struct Shared {
     pub lists: ArcSwap<ListSet>,
     /// Serializes list imports (two concurrent refreshes would race on the swap).
     pub import_lock: tokio::sync::Mutex<()>,
+    /// Single screenings matching at once on the blocking pool (one per core).
+    pub screen_slots: Arc<tokio::sync::Semaphore>,
+    /// Slots for trade queries (`Limits::max_trade_queries`).
+    pub trade_slots: Arc<tokio::sync::Semaphore>,
     /// Prefix that makes request ids unique across restarts.
     pub boot_id: String,
     pub next_request: AtomicU64,

@@ -7,4 +7,6 @@ pub mod ops;
 pub mod params;
 pub mod regime;
 pub mod screen;
+#[cfg(feature = "trade-store")]
+pub mod trade;
 pub mod web;

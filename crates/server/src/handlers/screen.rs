@@ -10,6 +10,7 @@ use crate::screening::ListSet;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use chrono::NaiveDate;
 use embargo_screen::{Matcher, Query, QueryDate, Schema, Screening, Source};
@@ -161,10 +162,36 @@ pub async fn screen(
     Extension(caller): Extension<Caller>,
     Extension(RequestId(request_id)): Extension<RequestId>,
     ApiJson(input): ApiJson<ScreenInput>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     // One snapshot for the whole request: a refresh meanwhile does not mix lists.
     let lists: Arc<ListSet> = state.lists.load_full();
-    let screening = run(&state, &lists, &input)?;
+    let (input, screening) = match lists.matcher {
+        // Matching is CPU work (milliseconds against the whole SDN): it runs on the
+        // blocking pool, at most one per core at a time, so that the async workers keep
+        // answering checks and other requests meanwhile. The slot is released when the
+        // match ends, even if the request timed out before.
+        Some(_) => {
+            let slot = state
+                .screen_slots
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| ApiError::internal("waiting for a screening slot", e))?;
+            let (worker_state, worker_lists) = (state.clone(), lists.clone());
+            tokio::task::spawn_blocking(move || {
+                let _slot = slot;
+                let result = run(&worker_state, &worker_lists, &input);
+                (input, result)
+            })
+            .await
+            .map_err(|e| ApiError::internal("screening", e))?
+        }
+        None => {
+            let result = run(&state, &lists, &input);
+            (input, result)
+        }
+    };
+    let screening = screening?;
     let versions = json!(lists.versions());
     let record = audit_record(
         &caller,
@@ -181,14 +208,28 @@ pub async fn screen(
         .map_err(|e| audit_failed(&state, 1, e))?;
     state.metrics.observe_audit(1, true);
     state.metrics.observe_decision(&record.decision);
-    Ok(Json(json!({
-        "query": input,
-        "decision": screening.decision,
-        "matches": screening.hits,
-        "list_versions": versions,
-        "thresholds": state.config.thresholds,
-        "audit_seq": seq,
-    })))
+    // Serialized straight from the typed parts (no intermediate `Value` tree of the
+    // explained hits).
+    Ok(Json(ScreenAnswer {
+        query: &input,
+        decision: screening.decision,
+        matches: &screening.hits,
+        list_versions: &versions,
+        thresholds: &state.config.thresholds,
+        audit_seq: seq,
+    })
+    .into_response())
+}
+
+/// The answer to `POST /api/v1/screen` (schema `ScreenResult`).
+#[derive(Serialize)]
+struct ScreenAnswer<'a> {
+    query: &'a ScreenInput,
+    decision: embargo_screen::Decision,
+    matches: &'a [embargo_screen::Hit],
+    list_versions: &'a Value,
+    thresholds: &'a embargo_screen::Thresholds,
+    audit_seq: u64,
 }
 
 #[derive(Deserialize)]
