@@ -5,6 +5,7 @@
 # Only 127.0.0.1 is contacted; each run lasts DURATION seconds (default 10).
 #
 # Usage: bench/server/load.sh [DURATION] [CONNECTIONS]
+#   SPLIT=0      skip the checks-only and screens-only runs after the mix
 #   EMBARGO_BIN  embargo binary (default target/release/embargo)
 #   HELLO_BIN    peer binary (default: built from bench/server/hello in release)
 set -eu
@@ -50,6 +51,16 @@ echo "== embargo serve: mixed check (3/4) + screen (1/4), ${DURATION}s, $CONNS c
 wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/server/mixed.lua "http://127.0.0.1:$P1" | tee "$WORK/embargo.txt"
 echo "== peer: minimal axum POST endpoint, same wrk settings"
 wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s bench/server/hello.lua "http://127.0.0.1:$P2" | tee "$WORK/hello.txt"
+if [ "${SPLIT:-1}" = 1 ]; then
+    # The two halves of the mix on the same server: what a check and what an (audited)
+    # screening cost on their own.
+    SPLIT_S=$(( DURATION / 2 > 0 ? DURATION / 2 : 1 ))
+    echo "== split: checks only (SCREEN_EVERY=0), ${SPLIT_S}s"
+    SCREEN_EVERY=0 wrk -t"$THREADS" -c"$CONNS" -d"${SPLIT_S}s" --latency -s bench/server/mixed.lua "http://127.0.0.1:$P1" | grep '^mixed:'
+    echo "== split: screens only (SCREEN_EVERY=1), ${SPLIT_S}s"
+    SCREEN_EVERY=1 wrk -t"$THREADS" -c"$CONNS" -d"${SPLIT_S}s" --latency -s bench/server/mixed.lua "http://127.0.0.1:$P1" | grep '^mixed:'
+fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 kill "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null || true
 "$BIN" --data "$WORK/data" audit verify | tee "$WORK/verify.txt"
