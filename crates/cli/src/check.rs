@@ -323,21 +323,7 @@ fn render(
     let seg = index.segment(s);
     if embargo_regime::needs_full_check(seg, s) {
         let a = regime.check(s);
-        let cites = embargo_regime::citations_text(&a);
-        let conds = a
-            .conditions
-            .iter()
-            .map(|c| format!("{}: {}", c.citation, c.text))
-            .chain(a.notes.iter().cloned())
-            .collect::<Vec<_>>()
-            .join(" | ");
-        let tail = format!(
-            ",{},{},{}\n",
-            a.verdict.as_str(),
-            csv_field(&cites),
-            csv_field(&conds)
-        );
-        write_row(out, format, line, id, s, &tail, &a);
+        write_row(out, format, line, id, s, &embargo_regime::csv_tail(&a), &a);
         return a.verdict;
     }
     write_row(out, format, line, id, s, &seg.csv_tail, &seg.assessment);
@@ -374,7 +360,7 @@ fn write_row(
         }
         BatchFormat::Jsonl => {
             let v = json!({"line": line, "id": String::from_utf8_lossy(id), "hs": s.hs, "origin": s.origin, "destination": s.destination, "date": s.date, "verdict": a.verdict,
-                "citations": &a.citations, "conditions": &a.conditions});
+                "citations": &a.citations, "conditions": &a.conditions, "notes": &a.notes});
             let _ = serde_json::to_writer(&mut *out, &v);
             out.push(b'\n');
         }

@@ -203,8 +203,9 @@ fn batch_classifies_counts_and_reports_bad_rows() {
         lines[8]
     );
     assert!(
-        lines[9].contains(",permitted,"),
-        "RU->CN without transit is out of scope: {}",
+        lines[9].contains(",permitted,")
+            && lines[9].contains("neither origin, destination nor transit is the DPRK"),
+        "RU->CN without transit is out of scope, and the row says why: {}",
         lines[9]
     );
     // Nothing half-written: only the result file is left in the directory.
@@ -237,6 +238,10 @@ fn batch_jsonl_and_strict_mode() {
     assert_eq!(rows[0]["verdict"], "prohibited");
     assert_eq!(rows[3]["verdict"], "error");
     assert_eq!(rows[3]["field"], "hs");
+    // The same notes as the CSV conditions column (memoized and full-check rows alike).
+    assert!(rows[8]["notes"][0]
+        .as_str()
+        .is_some_and(|n| n.starts_with("neither origin, destination nor transit")));
 
     let out = embargo()
         .args(["check", "--batch", &fixture("shipments.csv"), "--strict"])

@@ -78,6 +78,29 @@ pub fn citations_text(a: &Assessment) -> String {
     seen.join("; ")
 }
 
+/// "2321 OP26: cap ... | note ...": the conditions, then the notes (why a cap verdict
+/// came out as it did, or why the goods measures do not apply), one line for batch output.
+pub fn conditions_text(a: &Assessment) -> String {
+    a.conditions
+        .iter()
+        .map(|c| format!("{}: {}", c.citation, c.text))
+        .chain(a.notes.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
+/// ",verdict,citations,conditions\n": the part of a batch CSV row the assessment decides.
+/// The memoized segments and the rows that need the full check both render through here,
+/// so the two paths cannot drift apart.
+pub fn csv_tail(a: &Assessment) -> String {
+    format!(
+        ",{},{},{}\n",
+        a.verdict.as_str(),
+        csv_field(&citations_text(a)),
+        csv_field(&conditions_text(a))
+    )
+}
+
 /// Quote a CSV field when it needs it.
 pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains([',', '"', '\n', '\r']) {
@@ -275,18 +298,8 @@ impl<'r> CheckIndex<'r> {
     /// The arena index of a segment equal to this assessment, adding it if new.
     fn intern_segment(&mut self, a: Assessment) -> u32 {
         let citations_text = citations_text(&a);
-        let conditions_text = a
-            .conditions
-            .iter()
-            .map(|c| format!("{}: {}", c.citation, c.text))
-            .collect::<Vec<_>>()
-            .join(" | ");
-        let csv_tail = format!(
-            ",{},{},{}\n",
-            a.verdict.as_str(),
-            csv_field(&citations_text),
-            csv_field(&conditions_text)
-        );
+        let conditions_text = conditions_text(&a);
+        let csv_tail = csv_tail(&a);
         let same_text = self.segment_ids.entry(csv_tail.clone()).or_default();
         if let Some(&id) = same_text
             .iter()

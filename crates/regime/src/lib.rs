@@ -25,8 +25,8 @@ pub use country::{Country, CountryError};
 pub use error::{Issue, RegimeError, Severity};
 pub use hs::{HsCode, HsError, HsMatch, HsSpec};
 pub use index::{
-    citations_text, csv_field, needs_full_check, parse_date_fast, parse_hs_fast, CheckIndex,
-    Segment,
+    citations_text, conditions_text, csv_field, csv_tail, needs_full_check, parse_date_fast,
+    parse_hs_fast, CheckIndex, Segment,
 };
 pub use load::paragraph_is_well_formed;
 pub use model::*;
