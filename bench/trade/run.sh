@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
 # Trade benchmark: synthetic Comtrade-shaped data (SYNTHETIC, for speed only).
 # Usage: bench/trade/run.sh [ROWS]   (default 50000000)
-# Needs: cargo, python3 with venv + pip (installs duckdb into bench/trade/.venv).
+# Needs: cargo, python3 with venv + pip (installs duckdb into bench/trade/.venv), GNU time.
+#
+# Steps, each its own process under /usr/bin/time -v (wall time and peak RSS):
+#   generate   the synthetic CSV (kept between runs of the same size)
+#   import     embargo: CSV -> Parquet store        | DuckDB: COPY read_csv -> Parquet
+#   exposure   embargo: DataFusion scan of DPRK rows + embargo_analysis::exposure
+#   sql        the same aggregation as SQL, run directly by DataFusion
+#   duckdb     the same SQL run by DuckDB over the same Parquet files
+# `sql` and `duckdb` fail unless every (year, measure) value and row count equals embargo's.
+# Output: $WORK/results-ROWS.txt (name value lines, time -v summaries, uptime before steps).
 set -euo pipefail
 ROWS="${1:-50000000}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -10,18 +19,38 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/targets/trade-release}"
 mkdir -p "$WORK"
 cargo build --release --manifest-path "$HERE/Cargo.toml"
 BIN="$CARGO_TARGET_DIR/release/embargo-bench-trade"
-if [ ! -d "$HERE/.venv" ]; then
+if [ ! -x "$HERE/.venv/bin/python" ]; then
   python3 -m venv "$HERE/.venv"
-  "$HERE/.venv/bin/pip" install --quiet duckdb
 fi
+"$HERE/.venv/bin/python" -c "import duckdb" 2>/dev/null || "$HERE/.venv/bin/pip" install --quiet duckdb
 PY="$HERE/.venv/bin/python"
-echo "machine $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB"
-echo "duckdb $("$PY" -c 'import duckdb; print(duckdb.__version__)')"
+OUT="$WORK/results-$ROWS.txt"
+: > "$OUT"
+log() { echo "$*" | tee -a "$OUT"; }
+
+# step NAME CMD...: runs CMD under GNU time, keeps its name-value lines and the summary.
+step() {
+  local name="$1"
+  shift
+  log "== $name: $*"
+  log "uptime_before $(uptime)"
+  /usr/bin/time -v -o "$WORK/time-$name.txt" "$@" | tee -a "$OUT"
+  grep -E "Elapsed \(wall|Maximum resident|User time|System time|Percent of CPU" \
+    "$WORK/time-$name.txt" | sed "s/^\s*/time_$name: /" | tee -a "$OUT"
+}
+
+log "machine $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(uname -r)"
+log "duckdb $("$PY" -c 'import duckdb; print(duckdb.__version__)')"
+log "rows $ROWS"
 CSV="$WORK/synthetic-comtrade-$ROWS.csv"
-[ -f "$CSV" ] || "$BIN" generate "$ROWS" "$CSV"
-echo "csv_bytes $(stat -c %s "$CSV")"
-rm -rf "$WORK/data"
-"$BIN" import "$CSV" "$WORK/data"
-"$PY" "$HERE/duckdb_peer.py" import "$CSV" "$WORK/duckdb.parquet"
-"$BIN" exposure "$WORK/data"
-"$PY" "$HERE/duckdb_peer.py" exposure "$WORK/data"
+[ -f "$CSV" ] || step generate "$BIN" generate "$ROWS" "$CSV"
+log "csv_bytes $(stat -c %s "$CSV")"
+rm -rf "$WORK/data" "$WORK/duckdb.parquet"
+step import "$BIN" import "$CSV" "$WORK/data"
+step duckdb_import "$PY" "$HERE/duckdb_peer.py" import "$CSV" "$WORK/duckdb.parquet"
+log "duckdb_parquet_bytes $(stat -c %s "$WORK/duckdb.parquet")"
+rm -f "$WORK/duckdb.parquet"
+step exposure "$BIN" exposure "$WORK/data"
+step sql "$BIN" sql "$WORK/data"
+step duckdb_sql "$PY" "$HERE/duckdb_peer.py" exposure "$WORK/data"
+log "done; results in $OUT"

@@ -2,14 +2,20 @@
 //!
 //! generate ROWS FILE      write a synthetic Comtrade-Plus-shaped CSV (reporterDesc = SYNTHETIC)
 //! import FILE DATA_DIR    stream it into the Parquet store; prints rows/s
-//! exposure DATA_DIR       exposure of DPRK exports by measure and year, three ways:
-//!                         embargo (DataFusion scan + analysis crate), DataFusion SQL,
-//!                         and the SQL text for the Python peers (written to DATA_DIR/exposure.sql)
+//! exposure DATA_DIR       embargo's exposure of DPRK exports (DataFusion scan of the DPRK
+//!                         rows + `embargo_analysis::exposure`), summed by year and measure;
+//!                         writes DATA_DIR/embargo-exposure.csv (the reference for the peers)
+//!                         and DATA_DIR/exposure.sql (the same aggregation as SQL)
+//! sql DATA_DIR            that SQL run directly by DataFusion over the same Parquet files;
+//!                         fails unless every (year, measure) value and row count equals
+//!                         embargo's
 //!
-//! Timings are wall-clock, single run each, printed as `name seconds`.
+//! Each step is its own process, so `/usr/bin/time -v` gives each one's peak RSS.
+//! Timings are wall-clock, single run each, printed as `name value`.
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::path::Path;
 use std::time::Instant;
 
 use embargo_regime::{Direction, HsSpec, MeasureKind, Regime};
@@ -34,7 +40,9 @@ const REPORTERS: &[&str] = &[
     "CHN", "RUS", "IND", "THA", "SGP", "MYS", "VNM", "IDN", "PHL", "BRA", "MEX", "ZAF", "NGA",
     "PAK", "BGD", "LKA", "TUR", "SAU", "ARE", "EGY", "DEU", "FRA", "ITA", "ESP", "NLD", "POL",
 ];
-const PARTNERS: &[&str] = &["PRK", "PRK", "CHN", "RUS", "USA", "JPN", "KOR", "DEU", "IND", "BRA"];
+const PARTNERS: &[&str] = &[
+    "PRK", "PRK", "CHN", "RUS", "USA", "JPN", "KOR", "DEU", "IND", "BRA",
+];
 
 fn generate(rows: u64, path: &str) -> std::io::Result<()> {
     let f = std::fs::File::create(path)?;
@@ -67,7 +75,10 @@ fn prefixes(regime: &Regime) -> Vec<(String, String, i32, i32)> {
     use chrono::Datelike;
     let mut out = Vec::new();
     for m in regime.measures() {
-        if !matches!(m.kind, MeasureKind::GoodsBan { .. } | MeasureKind::Cap { .. }) {
+        if !matches!(
+            m.kind,
+            MeasureKind::GoodsBan { .. } | MeasureKind::Cap { .. }
+        ) {
             continue;
         }
         if !m.directions().contains(&Direction::FromDprk) {
@@ -77,7 +88,9 @@ fn prefixes(regime: &Regime) -> Vec<(String, String, i32, i32)> {
         let y1 = m.effective_until.map_or(9999, |d| d.year());
         for e in m.hs_scope() {
             match &e.spec {
-                HsSpec::Code { code } => out.push((m.id.clone(), code.as_str().to_string(), y0, y1)),
+                HsSpec::Code { code } => {
+                    out.push((m.id.clone(), code.as_str().to_string(), y0, y1))
+                }
                 HsSpec::ChapterRange { .. } => {
                     for c in e.spec.codes() {
                         out.push((m.id.clone(), c.as_str().to_string(), y0, y1));
@@ -118,76 +131,168 @@ fn exposure_sql(regime: &Regime, table: &str) -> String {
     )
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().collect();
+type Failure = Box<dyn std::error::Error>;
+
+/// Per (year, measure): summed value in USD and number of trade rows.
+type Groups = BTreeMap<(i32, String), (f64, u64)>;
+
+/// The reference result embargo writes for the peers to compare against.
+const REFERENCE: &str = "embargo-exposure.csv";
+
+/// Largest relative difference allowed between two sums of the same rows (summation
+/// order differs between engines; the row counts must match exactly).
+const TOLERANCE: f64 = 1e-9;
+
+fn read_reference(data_dir: &Path) -> Result<Groups, Failure> {
+    let text = std::fs::read_to_string(data_dir.join(REFERENCE))?;
+    let mut out = Groups::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let [year, measure, value, rows] = f.as_slice() else {
+            return Err(format!("{REFERENCE}: line {}: expected 4 fields", i + 1).into());
+        };
+        out.insert(
+            (year.parse()?, measure.to_string()),
+            (value.parse()?, rows.parse()?),
+        );
+    }
+    Ok(out)
+}
+
+/// Compares a peer's groups with embargo's; an error names the first difference.
+fn compare(ours: &Groups, theirs: &Groups, peer: &str) -> Result<f64, Failure> {
+    if ours.len() != theirs.len() {
+        return Err(format!(
+            "{peer}: {} groups, embargo {} groups",
+            theirs.len(),
+            ours.len()
+        )
+        .into());
+    }
+    let mut max_rel = 0.0f64;
+    for (key, (v, n)) in ours {
+        let Some((tv, tn)) = theirs.get(key) else {
+            return Err(format!("{peer}: no group {key:?}").into());
+        };
+        let rel = (v - tv).abs() / v.abs().max(1.0);
+        if n != tn || rel > TOLERANCE {
+            return Err(format!(
+                "{peer}: {key:?}: {tv} USD in {tn} rows, embargo {v} USD in {n} rows"
+            )
+            .into());
+        }
+        max_rel = max_rel.max(rel);
+    }
+    Ok(max_rel)
+}
+
+fn run(args: &[String]) -> Result<(), Failure> {
     let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
     match arg(1).as_str() {
         "generate" => {
-            let rows: u64 = arg(2).parse().expect("ROWS");
+            let rows: u64 = arg(2).parse()?;
             let t = Instant::now();
-            generate(rows, &arg(3)).expect("write");
+            generate(rows, &arg(3))?;
             println!("generate_rows {rows}");
             println!("generate_seconds {:.2}", t.elapsed().as_secs_f64());
         }
         "import" => {
-            let store = TradeStore::open(std::path::Path::new(&arg(3)));
+            let store = TradeStore::open(Path::new(&arg(3)));
             let t = Instant::now();
             let opts = LoadOptions {
                 max_bad_rows: 0,
                 source: Some("SYNTHETIC benchmark data (not real trade)".into()),
             };
-            let (report, path) = store
-                .import_path("synthetic", std::path::Path::new(&arg(2)), &opts, &mut |_| {})
-                .expect("import");
+            let (report, path) =
+                store.import_path("synthetic", Path::new(&arg(2)), &opts, &mut |_| {})?;
             let s = t.elapsed().as_secs_f64();
+            let csv_bytes = std::fs::metadata(arg(2))?.len();
             println!("import_rows {}", report.loaded);
+            println!("import_skipped {}", report.skipped.len());
             println!("import_seconds {s:.2}");
             println!("import_rows_per_second {:.0}", report.loaded as f64 / s);
-            println!("parquet_bytes {}", std::fs::metadata(path).map(|m| m.len()).unwrap_or(0));
+            println!("import_csv_mb_per_second {:.1}", csv_bytes as f64 / 1e6 / s);
+            println!("parquet_bytes {}", std::fs::metadata(path)?.len());
         }
         "exposure" => {
-            let regime = Regime::bundled().expect("regime");
-            let store = TradeStore::open(std::path::Path::new(&arg(2)));
-            // 1. embargo: DataFusion scan of DPRK rows + analysis crate exposure.
+            let dir = Path::new(&arg(2)).to_path_buf();
+            let regime = Regime::bundled()?;
+            let store = TradeStore::open(&dir);
             let t = Instant::now();
-            let (recs, _) = store.dprk_records(false).expect("scan");
+            let (recs, _) = store.dprk_records(false)?;
             let scan = t.elapsed().as_secs_f64();
             let e = embargo_analysis::exposure::exposure(&regime, &recs, Direction::FromDprk);
             let total = t.elapsed().as_secs_f64();
-            let mut ours: BTreeMap<(i32, String), f64> = BTreeMap::new();
+            // Summed over counterparts and series (the synthetic data has one series).
+            let mut ours = Groups::new();
             for m in &e.measures {
                 let year: i32 = m.period.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
-                *ours.entry((year, m.measure.clone())).or_default() += m.value_usd;
+                let g = ours.entry((year, m.measure.clone())).or_default();
+                g.0 += m.value_usd;
+                g.1 += m.rows as u64;
             }
             println!("embargo_dprk_rows {}", recs.len());
+            println!("embargo_goods_rows {}", e.goods_rows);
+            println!("embargo_uncovered_rows {}", e.uncovered_rows);
             println!("embargo_scan_seconds {scan:.2}");
             println!("embargo_exposure_seconds {:.2}", total - scan);
             println!("embargo_total_seconds {total:.2}");
-            // 2. The same aggregation in DataFusion SQL.
+            println!("embargo_groups {}", ours.len());
+            println!(
+                "embargo_covered_rows {}",
+                ours.values().map(|g| g.1).sum::<u64>()
+            );
+            println!(
+                "embargo_total_value {:.6e}",
+                ours.values().map(|g| g.0).sum::<f64>()
+            );
+            let mut csv = String::from("year,measure,value_usd,rows\n");
+            for ((y, m), (v, n)) in &ours {
+                csv.push_str(&format!("{y},{m},{v:?},{n}\n"));
+            }
+            std::fs::write(dir.join(REFERENCE), csv)?;
+            std::fs::write(dir.join("exposure.sql"), exposure_sql(&regime, "trade"))?;
+            println!("reference_written {}", dir.join(REFERENCE).display());
+        }
+        "sql" => {
+            let dir = Path::new(&arg(2)).to_path_buf();
+            let regime = Regime::bundled()?;
+            let ours = read_reference(&dir)?;
             let sql = exposure_sql(&regime, "trade");
+            let store = TradeStore::open(&dir);
             let t = Instant::now();
-            let res = store.sql(&sql, false).expect("sql");
+            let res = store.sql(&sql, false)?;
             println!("datafusion_sql_seconds {:.2}", t.elapsed().as_secs_f64());
-            let mut max_rel = 0.0f64;
-            let mut compared = 0;
+            let mut theirs = Groups::new();
             for row in &res.rows {
                 let year = row.first().and_then(|v| v.as_i64()).unwrap_or(0) as i32;
-                let measure = row.get(1).and_then(|v| v.as_str()).unwrap_or("").to_string();
-                let v = row.get(2).and_then(|v| v.as_f64()).unwrap_or(0.0);
-                let o = ours.get(&(year, measure)).copied().unwrap_or(0.0);
-                max_rel = max_rel.max((o - v).abs() / v.abs().max(1.0));
-                compared += 1;
+                let measure = row
+                    .get(1)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
+                    .to_string();
+                let v = row.get(2).and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
+                let n = row.get(3).and_then(|v| v.as_u64()).unwrap_or(0);
+                theirs.insert((year, measure), (v, n));
             }
-            println!("groups_compared {compared} (embargo {} groups)", ours.len());
-            println!("max_relative_difference {max_rel:.2e}");
-            // 3. SQL for DuckDB / Polars over the Parquet files.
-            let path = std::path::Path::new(&arg(2)).join("exposure.sql");
-            std::fs::write(&path, exposure_sql(&regime, "trade")).expect("write sql");
-            println!("sql_written {}", path.display());
+            let max_rel = compare(&ours, &theirs, "DataFusion SQL")?;
+            println!("datafusion_groups {} (equal to embargo's)", theirs.len());
+            println!("datafusion_max_relative_difference {max_rel:.2e}");
         }
         _ => {
-            eprintln!("usage: embargo-bench-trade generate ROWS FILE | import FILE DATA_DIR | exposure DATA_DIR");
-            std::process::exit(2);
+            return Err("usage: embargo-bench-trade generate ROWS FILE | import FILE DATA_DIR | exposure DATA_DIR | sql DATA_DIR".into());
+        }
+    }
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    match run(&args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
         }
     }
 }
