@@ -1,8 +1,8 @@
 //! `embargo check`: one shipment from flags, or a CSV of shipments (`--batch`).
 //!
 //! The batch path reads the file in chunks, classifies them on all cores through the
-//! regime's [`CheckIndex`] (one verdict timeline per HS code and route, then a binary
-//! search per row), and writes results in input order. Bad rows are reported with line
+//! regime's [`CheckIndex`] (one verdict timeline per HS class and route, then two array
+//! reads per row), and writes results in input order. Bad rows are reported with line
 //! and field, written to the output as `error` rows, and counted; nothing is dropped.
 
 use crate::context::Context;
