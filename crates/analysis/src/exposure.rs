@@ -14,11 +14,7 @@ use crate::coverage::{direction, drop_nested, row_coverage, RowCoverage};
 /// The DPRK's counterpart in a row: the reporter for mirror rows, the partner for rows a
 /// compiler attributes to the DPRK.
 pub fn counterpart(rec: &TradeRecord) -> &str {
-    if rec.partner == embargo_trade::country::DPRK {
-        &rec.reporter
-    } else {
-        &rec.partner
-    }
+    rec.dprk_counterpart()
 }
 
 /// Value covered by one measure in one group.

@@ -339,39 +339,14 @@ fn by_measure(
 ) -> anyhow::Result<()> {
     let regime = ctx.regime()?;
     let (mut records, dataset) = store.dprk_records(bundled)?;
-    records.retain(|r| {
-        spec.from.is_none_or(|y| r.period.year >= y)
-            && spec.to.is_none_or(|y| r.period.year <= y)
-            && spec
-                .series
-                .as_deref()
-                .is_none_or(|s| r.series.eq_ignore_ascii_case(s))
-    });
-    let dir = match spec.flow {
-        // From the reporter's side: a partner's import from KP is a DPRK export.
-        Some(Flow::Export | Flow::ReExport) if spec.reporter.as_deref() != Some("KP") => {
-            embargo_regime::Direction::ToDprk
-        }
-        Some(Flow::Import | Flow::ReImport) if spec.reporter.as_deref() == Some("KP") => {
-            embargo_regime::Direction::ToDprk
-        }
-        _ => embargo_regime::Direction::FromDprk,
-    };
-    let counterpart = if spec.reporter.as_deref() == Some("KP") {
-        spec.partner.clone()
+    records.retain(|r| spec.keeps_dprk_record(r));
+    let dir = if spec.reads_supplies_to_dprk() {
+        embargo_regime::Direction::ToDprk
     } else {
-        spec.reporter.clone()
+        embargo_regime::Direction::FromDprk
     };
     let e = embargo_analysis::exposure::exposure(&regime, &records, dir);
-    let ms: Vec<_> = e
-        .measures
-        .iter()
-        .filter(|m| {
-            counterpart
-                .as_deref()
-                .is_none_or(|c| m.counterpart.eq_ignore_ascii_case(c))
-        })
-        .collect();
+    let ms = &e.measures;
     if ctx.json {
         return ctx.print_json(
             &json!({"dataset": dataset, "direction": dir, "measures": ms, "periods": e.periods}),

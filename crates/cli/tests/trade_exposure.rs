@@ -171,7 +171,12 @@ fn bundled_exposure_cli_equals_library() {
                 .collect(),
         )
     };
-    assert_same(&cn(&v["periods"]), &cn(&ps), "CN periods");
+    assert_same(&v["periods"], &cn(&ps), "CN periods");
+    // The query names China: measures and period totals come from the same (Chinese)
+    // rows, no other counterpart's totals beside them.
+    assert!(v["periods"]
+        .as_array()
+        .is_some_and(|p| !p.is_empty() && p.iter().all(|x| x["counterpart"] == "CN")));
 
     // By hand: China's 2016 coal imports from the DPRK (GAC, HS 2701, one HS-level row
     // of USD 1.18bn in data/trade/china-dprk.csv) are covered by the 2270 coal ban; the

@@ -192,6 +192,16 @@ impl TradeRecord {
         (self.partner == DPRK && matches!(self.flow, Flow::Export | Flow::ReExport))
             || (self.reporter == DPRK && matches!(self.flow, Flow::Import | Flow::ReImport))
     }
+
+    /// The DPRK's counterpart in the row: the reporter for mirror rows, the partner for
+    /// rows a compiler attributes to the DPRK.
+    pub fn dprk_counterpart(&self) -> &str {
+        if self.partner == crate::country::DPRK {
+            &self.reporter
+        } else {
+            &self.partner
+        }
+    }
 }
 
 #[cfg(test)]

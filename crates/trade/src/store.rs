@@ -322,6 +322,44 @@ pub struct QuerySpec {
     pub series: Option<String>,
 }
 
+impl QuerySpec {
+    /// The DPRK's counterpart the query asks about: the partner when the DPRK is asked
+    /// for as reporter, else the reporter (a partner's declarations are the mirror).
+    pub fn dprk_counterpart(&self) -> Option<&str> {
+        if self.reporter.as_deref() == Some(DPRK) {
+            self.partner.as_deref()
+        } else {
+            self.reporter.as_deref()
+        }
+    }
+
+    /// True when the query reads supplies to the DPRK (a partner's exports, or the
+    /// DPRK's imports as reporter); false for the DPRK's exports, the default side.
+    pub fn reads_supplies_to_dprk(&self) -> bool {
+        let reporter_is_dprk = self.reporter.as_deref() == Some(DPRK);
+        match self.flow {
+            Some(Flow::Export | Flow::ReExport) => !reporter_is_dprk,
+            Some(Flow::Import | Flow::ReImport) => reporter_is_dprk,
+            None => false,
+        }
+    }
+
+    /// Whether a DPRK-side row is one the query's per-measure view reads: its years, its
+    /// series and its counterpart. The CLI and the server filter through this one rule, so
+    /// the measures and the period totals they print come from the same rows.
+    pub fn keeps_dprk_record(&self, r: &TradeRecord) -> bool {
+        self.from.is_none_or(|y| r.period.year >= y)
+            && self.to.is_none_or(|y| r.period.year <= y)
+            && self
+                .series
+                .as_deref()
+                .is_none_or(|s| r.series.eq_ignore_ascii_case(s))
+            && self
+                .dprk_counterpart()
+                .is_none_or(|c| r.dprk_counterpart().eq_ignore_ascii_case(c))
+    }
+}
+
 /// Which side of the trade a query reads. The DPRK reports nothing, so a question about
 /// the DPRK's own flows is answered from its partners' declarations.
 #[derive(Debug, Clone, Serialize)]

@@ -259,14 +259,7 @@ pub async fn query(
             let spec = req.spec.clone();
             let (e, dataset, dir) = blocking(&state, move || {
                 let (mut records, dataset) = store.dprk_records(bundled)?;
-                records.retain(|r| {
-                    spec.from.is_none_or(|y| r.period.year >= y)
-                        && spec.to.is_none_or(|y| r.period.year <= y)
-                        && spec
-                            .series
-                            .as_deref()
-                            .is_none_or(|s| r.series.eq_ignore_ascii_case(s))
-                });
+                records.retain(|r| spec.keeps_dprk_record(r));
                 let dir = measure_direction(&spec);
                 Ok((
                     embargo_analysis::exposure::exposure(&regime, &records, dir),
@@ -275,19 +268,7 @@ pub async fn query(
                 ))
             })
             .await?;
-            // The other side of the DPRK's trade: the partner when the DPRK is asked
-            // for as reporter, else the reporter.
-            let counterpart = if req.spec.reporter.as_deref() == Some("KP") {
-                req.spec.partner.as_deref()
-            } else {
-                req.spec.reporter.as_deref()
-            };
-            let measures: Vec<_> = e
-                .measures
-                .into_iter()
-                .filter(|m| counterpart.is_none_or(|c| m.counterpart.eq_ignore_ascii_case(c)))
-                .collect();
-            let (measures, paging) = page(&measures, req.offset, req.limit);
+            let (measures, paging) = page(&e.measures, req.offset, req.limit);
             Ok(Json(json!({
                 "dataset": dataset,
                 "dataset_note": dataset_note(dataset),
@@ -306,11 +287,10 @@ pub async fn query(
 /// Which of the DPRK's flows a `by=measure` query reads. Flows are named from the
 /// reporter's side: a partner's import from KP is a DPRK export.
 fn measure_direction(spec: &QuerySpec) -> Direction {
-    let reporter_is_kp = spec.reporter.as_deref() == Some("KP");
-    match spec.flow {
-        Some(Flow::Export | Flow::ReExport) if !reporter_is_kp => Direction::ToDprk,
-        Some(Flow::Import | Flow::ReImport) if reporter_is_kp => Direction::ToDprk,
-        _ => Direction::FromDprk,
+    if spec.reads_supplies_to_dprk() {
+        Direction::ToDprk
+    } else {
+        Direction::FromDprk
     }
 }
 
