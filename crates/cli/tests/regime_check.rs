@@ -9,22 +9,7 @@ fn embargo() -> Command {
 }
 
 fn run_json(args: &[&str]) -> serde_json::Value {
-    let out = embargo()
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap_or_else(|e| panic!("run embargo: {e}"));
-    assert!(
-        out.status.success(),
-        "embargo {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "JSON from {args:?}: {e}\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+    embargo_fixtures::run_json(embargo().args(args).arg("--json"))
 }
 
 fn fixture(name: &str) -> String {

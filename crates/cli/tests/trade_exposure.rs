@@ -20,22 +20,7 @@ fn embargo(data: &Path) -> Command {
 }
 
 fn run_json(data: &Path, args: &[&str]) -> Value {
-    let out = embargo(data)
-        .args(args)
-        .arg("--json")
-        .output()
-        .unwrap_or_else(|e| panic!("run embargo: {e}"));
-    assert!(
-        out.status.success(),
-        "embargo {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "JSON from {args:?}: {e}\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+    embargo_fixtures::run_json(embargo(data).args(args).arg("--json"))
 }
 
 fn fixture(name: &str) -> String {

@@ -123,40 +123,26 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
 }
 
 fn entity(id: usize, names: Vec<(String, NameKind)>) -> Entity {
-    Entity {
-        id: format!("E{id}"),
-        source: if id.is_multiple_of(3) {
-            Source::Un
-        } else {
-            Source::Ofac
-        },
-        schema: if id.is_multiple_of(2) {
-            Schema::Person
-        } else {
-            Schema::Company
-        },
-        names: names
-            .into_iter()
-            .map(|(value, kind)| Name {
-                value,
-                kind,
-                quality: None,
-            })
-            .collect(),
-        programs: Vec::new(),
-        listed_on: None,
-        last_updated: Vec::new(),
-        birth_dates: Vec::new(),
-        birth_places: Vec::new(),
-        nationalities: Vec::new(),
-        addresses: Vec::new(),
-        identifiers: Vec::new(),
-        positions: Vec::new(),
-        gender: None,
-        vessel: None,
-        remarks: None,
-        data_id: None,
-    }
+    let source = if id.is_multiple_of(3) {
+        Source::Un
+    } else {
+        Source::Ofac
+    };
+    let schema = if id.is_multiple_of(2) {
+        Schema::Person
+    } else {
+        Schema::Company
+    };
+    let mut e = Entity::new(format!("E{id}"), source, schema);
+    e.names = names
+        .into_iter()
+        .map(|(value, kind)| Name {
+            value,
+            kind,
+            quality: None,
+        })
+        .collect();
+    e
 }
 
 /// Name parts from a small pool, so names share tokens, spelling variants and typos.
