@@ -61,11 +61,26 @@ impl Country {
             return Ok(Country([b[0], b[1]]));
         }
         if b.len() == 3 {
-            if let Some((k, _)) = table().iter().find(|(_, (a3, _))| a3 == &t) {
-                return Ok(Country(*k));
+            if let Some(c) = Country::from_alpha3(&t) {
+                return Ok(c);
             }
         }
         Err(CountryError::Unknown(s.to_string()))
+    }
+
+    /// An ISO 3166-1 alpha-3 code (`PRK`, `CHN`; upper case), as Comtrade files write
+    /// countries. One table (data/countries.csv) serves both code forms.
+    pub fn from_alpha3(code: &str) -> Option<Country> {
+        static BY_ALPHA3: OnceLock<HashMap<String, Country>> = OnceLock::new();
+        BY_ALPHA3
+            .get_or_init(|| {
+                table()
+                    .iter()
+                    .map(|(a2, (a3, _))| (a3.clone(), Country(*a2)))
+                    .collect()
+            })
+            .get(code)
+            .copied()
     }
 
     /// Fast path for the batch check: two ASCII bytes, any case.

@@ -1,7 +1,8 @@
 //! Country codes. Comtrade files use ISO 3166-1 alpha-3 (`CHN`, `PRK`); the command line
-//! and the regime use alpha-2 (`CN`, `KP`). The store keeps alpha-2 so both meet.
+//! and the regime use alpha-2 (`CN`, `KP`). The store keeps alpha-2 so both meet; the
+//! table is the regime crate's (data/countries.csv, from Debian's iso-codes).
 
-use crate::iso3166::ISO3_TO_ISO2;
+use embargo_regime::Country;
 
 /// The DPRK (ISO alpha-2). It reports no trade statistics; its trade is read from partners.
 pub const DPRK: &str = "KP";
@@ -18,13 +19,7 @@ pub fn normalise(code: &str) -> String {
             if c == "W00" || c == "WLD" {
                 return WORLD.to_string();
             }
-            match ISO3_TO_ISO2.binary_search_by(|(a3, _)| (*a3).cmp(c.as_str())) {
-                Ok(i) => ISO3_TO_ISO2
-                    .get(i)
-                    .map(|(_, a2)| (*a2).to_string())
-                    .unwrap_or(c),
-                Err(_) => c,
-            }
+            Country::from_alpha3(&c).map_or(c, |k| k.code().to_string())
         }
         _ => c,
     }
@@ -42,10 +37,5 @@ mod tests {
         assert_eq!(normalise("KP"), "KP");
         assert_eq!(normalise("W00"), "WLD");
         assert_eq!(normalise("_X "), "_X");
-    }
-
-    #[test]
-    fn table_is_sorted_for_binary_search() {
-        assert!(ISO3_TO_ISO2.windows(2).all(|w| w[0].0 < w[1].0));
     }
 }

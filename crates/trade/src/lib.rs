@@ -9,7 +9,6 @@ pub mod bundled;
 pub mod country;
 pub mod error;
 pub mod hs;
-mod iso3166;
 pub mod load;
 pub mod record;
 #[cfg(feature = "store")]
