@@ -52,6 +52,72 @@ fn country(row: &Row, col: &str) -> Result<String, FieldErr> {
     Ok(normalise(raw))
 }
 
+/// Where one generation of Comtrade files keeps each field. The two generations differ
+/// in names (and in how the period is written), not in meaning, so one builder serves both.
+struct Columns {
+    reporter: &'static str,
+    partner: &'static str,
+    flow: &'static str,
+    hs: &'static str,
+    classification: &'static str,
+    value_usd: &'static str,
+    quantity: &'static str,
+    quantity_unit: &'static str,
+    net_weight_kg: &'static str,
+}
+
+const LEGACY: Columns = Columns {
+    reporter: "Reporter ISO",
+    partner: "Partner ISO",
+    flow: "Trade Flow",
+    hs: "Commodity Code",
+    classification: "Classification",
+    value_usd: "Trade Value (US$)",
+    quantity: "Qty",
+    quantity_unit: "Qty Unit",
+    net_weight_kg: "Netweight (kg)",
+};
+
+const PLUS: Columns = Columns {
+    reporter: "reporterISO",
+    partner: "partnerISO",
+    flow: "flowCode",
+    hs: "cmdCode",
+    classification: "classificationCode",
+    value_usd: "primaryValue",
+    quantity: "qty",
+    quantity_unit: "qtyUnitAbbr",
+    net_weight_kg: "netWgt",
+};
+
+fn record(
+    row: &Row,
+    ctx: &Ctx,
+    cols: &Columns,
+    period: Period,
+    note: Option<String>,
+) -> Result<TradeRecord, FieldErr> {
+    let (hs, level) = hs(row, cols.hs)?;
+    Ok(TradeRecord {
+        reporter: country(row, cols.reporter)?,
+        partner: country(row, cols.partner)?,
+        flow: flow(row, cols.flow)?,
+        period,
+        hs,
+        hs_revision: row.get(cols.classification).map(str::to_string),
+        level,
+        category: None,
+        value_usd: row.req_num(cols.value_usd)?,
+        quantity: row.num(cols.quantity)?,
+        quantity_unit: row.get(cols.quantity_unit).map(str::to_string),
+        net_weight_kg: row.num(cols.net_weight_kg)?,
+        source: ctx.source.clone(),
+        series: "COMTRADE".into(),
+        status: Status::Confirmed,
+        note,
+    })
+}
+
 pub(crate) fn legacy_row(row: &Row, ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
     let period_raw = row.req("Period")?;
     let period = Period::parse(period_raw).ok_or_else(|| {
@@ -60,28 +126,11 @@ pub(crate) fn legacy_row(row: &Row, ctx: &Ctx) -> Result<TradeRecord, FieldErr> 
             format!("`{period_raw}` is not YYYY or YYYYMM"),
         )
     })?;
-    let (hs, level) = hs(row, "Commodity Code")?;
-    Ok(TradeRecord {
-        reporter: country(row, "Reporter ISO")?,
-        partner: country(row, "Partner ISO")?,
-        flow: flow(row, "Trade Flow")?,
-        period,
-        hs,
-        hs_revision: row.get("Classification").map(str::to_string),
-        level,
-        category: None,
-        value_usd: row.req_num("Trade Value (US$)")?,
-        quantity: row.num("Qty")?,
-        quantity_unit: row.get("Qty Unit").map(str::to_string),
-        net_weight_kg: row.num("Netweight (kg)")?,
-        source: ctx.source.clone(),
-        series: "COMTRADE".into(),
-        status: Status::Confirmed,
-        note: row
-            .get("Flag")
-            .filter(|f| *f != "0")
-            .map(|f| format!("Comtrade flag {f}")),
-    })
+    let note = row
+        .get("Flag")
+        .filter(|f| *f != "0")
+        .map(|f| format!("Comtrade flag {f}"));
+    record(row, ctx, &LEGACY, period, note)
 }
 
 pub(crate) fn plus_row(row: &Row, ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
@@ -104,23 +153,5 @@ pub(crate) fn plus_row(row: &Row, ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
             Period { year, month }
         }
     };
-    let (hs, level) = hs(row, "cmdCode")?;
-    Ok(TradeRecord {
-        reporter: country(row, "reporterISO")?,
-        partner: country(row, "partnerISO")?,
-        flow: flow(row, "flowCode")?,
-        period,
-        hs,
-        hs_revision: row.get("classificationCode").map(str::to_string),
-        level,
-        category: None,
-        value_usd: row.req_num("primaryValue")?,
-        quantity: row.num("qty")?,
-        quantity_unit: row.get("qtyUnitAbbr").map(str::to_string),
-        net_weight_kg: row.num("netWgt")?,
-        source: ctx.source.clone(),
-        series: "COMTRADE".into(),
-        status: Status::Confirmed,
-        note: None,
-    })
+    record(row, ctx, &PLUS, period, None)
 }
