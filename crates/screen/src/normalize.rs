@@ -230,7 +230,7 @@ fn particles(mut tokens: Vec<Token>) -> Vec<Token> {
 fn particle(word: &str) -> Option<&'static str> {
     static T: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
     T.get_or_init(|| {
-        include_str!("../data/name_particles.tsv")
+        include_str!("../../../data/screening/name_particles.tsv")
             .lines()
             .filter(|l| !l.starts_with('#'))
             .filter_map(|l| l.split_once('\t'))
@@ -349,7 +349,11 @@ pub struct LegalPhrases {
 impl LegalPhrases {
     pub fn bundled() -> &'static LegalPhrases {
         static T: OnceLock<LegalPhrases> = OnceLock::new();
-        T.get_or_init(|| LegalPhrases::parse(include_str!("../data/legal_form_phrases.tsv")))
+        T.get_or_init(|| {
+            LegalPhrases::parse(include_str!(
+                "../../../data/screening/legal_form_phrases.tsv"
+            ))
+        })
     }
 
     /// Lines `PHRASE<TAB>ABBREVIATION`; `#` starts a comment. Phrases are tokenized like
