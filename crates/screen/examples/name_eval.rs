@@ -21,6 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "conflict_penalty" => params.conflict_penalty = v,
                 "number_conflict_penalty" => params.number_conflict_penalty = v,
                 "order_penalty" => params.order_penalty = v,
+                "lineage_penalty" => params.lineage_penalty = v,
                 "coverage_max" => params.coverage_max = v,
                 "form_weight" => params.form_weight = v,
                 other => return Err(format!("unknown parameter {other}").into()),

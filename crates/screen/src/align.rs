@@ -7,11 +7,9 @@
 //! adjacent tokens of the other name written together (JONGUN ~ JONG UN). The score is the
 //! weight-averaged similarity over both names' tokens, so an unpaired token costs its weight.
 
+use crate::acronym::{self, ACRONYM_SIM};
 use crate::compare::{CompareParams, TokenRelation};
 use crate::normalize::Conflict;
-
-/// Similarity of a joined pair (two tokens written as one) that equals a single token.
-pub const JOINED_SIM: f64 = 0.97;
 
 /// One possible pairing: query tokens `q.0..=q.1` with candidate tokens `c.0..=c.1`.
 #[derive(Debug, Clone, Copy)]
@@ -51,6 +49,11 @@ pub struct Sides<'a> {
     pub kc: &'a [Conflict],
     pub q_comma: bool,
     pub c_comma: bool,
+    /// Each token's initial and acronym code (see [`crate::acronym`]).
+    pub iq: &'a [u8],
+    pub ic: &'a [u8],
+    pub aq: &'a [u64],
+    pub ac: &'a [u64],
 }
 
 /// Outcome of an alignment.
@@ -63,8 +66,9 @@ pub struct Aligned {
 }
 
 /// Align two names and score them. `sim(i, j)` is the similarity of query token i and
-/// candidate token j; `q_joined(i, j)` says whether query tokens i, i+1 written together
-/// equal candidate token j; `c_joined(j, i)` the same the other way round.
+/// candidate token j; `q_joined(i, j)` is the similarity of query tokens i, i+1 written
+/// together with candidate token j (0 for none, see `piece::joined_similarity`);
+/// `c_joined(j, i)` the same the other way round.
 ///
 /// Returns `None` without aligning when an upper bound of the score is below `floor`: each
 /// token can at best gain its highest similarity with any partner, so the coverage of each
@@ -72,8 +76,8 @@ pub struct Aligned {
 pub fn align(
     s: &Sides<'_>,
     mut sim: impl FnMut(usize, usize) -> (f64, TokenRelation),
-    mut q_joined: impl FnMut(usize, usize) -> bool,
-    mut c_joined: impl FnMut(usize, usize) -> bool,
+    mut q_joined: impl FnMut(usize, usize) -> f64,
+    mut c_joined: impl FnMut(usize, usize) -> f64,
     p: &CompareParams,
     floor: f64,
     sc: &mut AlignScratch,
@@ -102,10 +106,11 @@ pub fn align(
     // Joined forms: one token against two adjacent tokens of the other name.
     for i in 0..nq.saturating_sub(1) {
         for j in 0..nc {
-            if q_joined(i, j) {
+            let v = q_joined(i, j);
+            if v > 0.0 {
                 let order = sc.links.len();
                 sc.links.push(Link {
-                    sim: JOINED_SIM,
+                    sim: v,
                     rel: TokenRelation::Joined,
                     q: (i, i + 1),
                     c: (j, j),
@@ -117,10 +122,11 @@ pub fn align(
     }
     for j in 0..nc.saturating_sub(1) {
         for i in 0..nq {
-            if c_joined(j, i) {
+            let v = c_joined(j, i);
+            if v > 0.0 {
                 let order = sc.links.len();
                 sc.links.push(Link {
-                    sim: JOINED_SIM,
+                    sim: v,
                     rel: TokenRelation::Joined,
                     q: (i, i),
                     c: (j, j + 1),
@@ -128,6 +134,33 @@ pub fn align(
                     weight: w_of(i, j),
                 });
             }
+        }
+    }
+    // Acronyms: one token against the run of the other name's tokens it spells.
+    for (i, &code) in s.aq.iter().enumerate() {
+        if let Some((j0, j1)) = acronym::span(code, s.ic, s.kc) {
+            let order = sc.links.len();
+            sc.links.push(Link {
+                sim: ACRONYM_SIM,
+                rel: TokenRelation::Acronym,
+                q: (i, i),
+                c: (j0, j1),
+                order,
+                weight: w_of(i, j0),
+            });
+        }
+    }
+    for (j, &code) in s.ac.iter().enumerate() {
+        if let Some((i0, i1)) = acronym::span(code, s.iq, s.kq) {
+            let order = sc.links.len();
+            sc.links.push(Link {
+                sim: ACRONYM_SIM,
+                rel: TokenRelation::Acronym,
+                q: (i0, i1),
+                c: (j, j),
+                order,
+                weight: w_of(i0, j),
+            });
         }
     }
     let total_q: f64 = s.wq.iter().sum();
@@ -221,7 +254,23 @@ pub fn align(
         .order
         .windows(2)
         .any(|w| matches!(w, [a, b] if a.1 > b.1));
-    let order_penalty = if inversions && !s.q_comma && !s.c_comma {
+    // A leading particle (BIN SALMAN MOHAMMED) is a name written family part first, a
+    // rotation rather than a swap: only a particle after the person's own name counts.
+    let lineage = |k: &[Conflict]| {
+        k.iter()
+            .position(|k| *k == Conflict::Lineage)
+            .filter(|p| *p > 0)
+    };
+    let swapped = match (lineage(s.kq), lineage(s.kc)) {
+        (Some(pq), Some(pc)) => sc
+            .chosen
+            .iter()
+            .any(|l| l.q.0 != pq && l.c.0 != pc && (l.q.0 < pq) != (l.c.0 < pc)),
+        _ => false,
+    };
+    let order_penalty = if swapped {
+        p.lineage_penalty
+    } else if inversions && !s.q_comma && !s.c_comma {
         p.order_penalty
     } else {
         0.0

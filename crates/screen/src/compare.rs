@@ -9,9 +9,10 @@
 
 use serde::Serialize;
 
+use crate::acronym;
 use crate::align::{align, AlignScratch, Aligned, Sides};
 use crate::normalize::{Conflict, NameForm, Token, TokenClass};
-use crate::piece::{joined_equal, Piece};
+use crate::piece::{joined_similarity, Piece};
 
 /// How two tokens were found equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -26,6 +27,8 @@ pub enum TokenRelation {
     Joined,
     /// Initial letter against a full token (J. = JOHN).
     Initial,
+    /// An acronym against the run of tokens it spells (PLA = PEOPLES LIBERATION ARMY).
+    Acronym,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -82,6 +85,11 @@ pub struct CompareParams {
     /// ships and legal persons outright: stronger than for names, where a lone unpaired token
     /// may still be transliteration noise.
     pub number_conflict_penalty: f64,
+    /// Score subtracted when both names carry a kinship particle (BIN, BINT) and the
+    /// alignment pairs a name before it in one with a name after it in the other: the son
+    /// of one is the father of the other. Replaces the milder `order_penalty`. 0.35 puts a
+    /// swap whose tokens all pair (score 1 before penalties) at 0.65, below review.
+    pub lineage_penalty: f64,
 }
 
 impl Default for CompareParams {
@@ -97,6 +105,7 @@ impl Default for CompareParams {
             order_penalty: 0.08,
             conflict_penalty: 0.5,
             number_conflict_penalty: 1.0,
+            lineage_penalty: 0.35,
             coverage_max: 0.6,
             strict_spelling: false,
         }
@@ -258,6 +267,14 @@ pub fn compare(
     let jc: Vec<Piece> = c.tokens.windows(2).map(joined_piece).collect();
     let kq: Vec<Conflict> = q.tokens.iter().map(Token::conflict).collect();
     let kc: Vec<Conflict> = c.tokens.iter().map(Token::conflict).collect();
+    let (iq, ic): (Vec<u8>, Vec<u8>) = (
+        q.tokens.iter().map(acronym::initial).collect(),
+        c.tokens.iter().map(acronym::initial).collect(),
+    );
+    let (aq, ac): (Vec<u64>, Vec<u64>) = (
+        q.tokens.iter().map(acronym::code).collect(),
+        c.tokens.iter().map(acronym::code).collect(),
+    );
     let sides = Sides {
         wq,
         wc,
@@ -265,6 +282,10 @@ pub fn compare(
         kc: &kc,
         q_comma: q.comma,
         c_comma: c.comma,
+        iq: &iq,
+        ic: &ic,
+        aq: &aq,
+        ac: &ac,
     };
     let mut sc = AlignScratch::default();
     let aligned = align(
@@ -273,8 +294,14 @@ pub fn compare(
             (Some(a), Some(b)) => crate::piece::similarity(a, b, p),
             _ => (0.0, TokenRelation::Fuzzy),
         },
-        |i, j| matches!((jq.get(i), pc.get(j)), (Some(a), Some(b)) if joined_equal(a, b)),
-        |j, i| matches!((jc.get(j), pq.get(i)), (Some(a), Some(b)) if joined_equal(a, b)),
+        |i, j| match (jq.get(i), pc.get(j)) {
+            (Some(a), Some(b)) => joined_similarity(a, b, p),
+            _ => 0.0,
+        },
+        |j, i| match (jc.get(j), pq.get(i)) {
+            (Some(a), Some(b)) => joined_similarity(a, b, p),
+            _ => 0.0,
+        },
         p,
         0.0,
         &mut sc,
@@ -429,6 +456,20 @@ mod tests {
             ) < 0.3
         );
         assert!(score("SAM 5", "SAM 6") < 0.6);
+        // Son and father swapped around BIN: the nomenklatura cases' patronymic reversals.
+        assert!(score("SALMAN BIN MUHAMMAD AL-RAWI", "MUHAMMAD BIN SALMAN AL-RAWI") < 0.7);
+        assert!(score("bin Salman Mohammed", "Mohammed bin Salman") >= 0.7);
+    }
+
+    #[test]
+    fn acronyms_and_long_joins() {
+        assert!(score("PLA", "People's Liberation Army") >= 0.85);
+        assert!(score("RGB", "Reconnaissance General Bureau") >= 0.85);
+        // A Korean surname is read as a surname, not as an acronym.
+        assert!(score("KIM", "Korea International Mining") < 0.5);
+        assert!(score("FridrichBuchenberg", "Friedrich Buchenberg") >= 0.85);
+        // Short joins stay exact: JONGIL is not JONG UN.
+        assert!(score("KIM JONGIL", "KIM JONG UN") < 0.7);
     }
 
     #[test]

@@ -12,10 +12,11 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use crate::acronym;
 use crate::align::{align, AlignScratch, Aligned, Sides};
 use crate::compare::{class_weight, explain, CompareParams, NameComparison, TokenRelation};
 use crate::normalize::{fold, Conflict, NameForm, Token, TokenClass};
-use crate::piece::{joined_equal, similarity, Piece};
+use crate::piece::{joined_similarity, similarity, Piece};
 
 /// Where one indexed name's tokens live in the flat arrays.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +41,9 @@ pub struct TokenIndex {
     weights: Vec<f64>,
     /// What each name token means when unpaired (same positions as `tokens`).
     conflicts: Vec<Conflict>,
+    /// Each name token's initial and acronym code (same positions as `tokens`).
+    initials: Vec<u8>,
+    acronyms: Vec<u64>,
     /// Joined-vocabulary id of each adjacent token pair.
     joined: Vec<u32>,
     /// Fold key → key id (token folds and joined folds).
@@ -50,8 +54,34 @@ pub struct TokenIndex {
     df: Vec<u32>,
 }
 
-/// Token ids, weights, conflict kinds and joined-piece ids of one name.
-type NameParts<'a> = (&'a [u32], &'a [f64], &'a [Conflict], &'a [u32]);
+/// Token ids, weights, conflict kinds, joined-piece ids, initials and acronym codes of one name.
+#[derive(Default)]
+struct NameParts<'a> {
+    ids: &'a [u32],
+    weights: &'a [f64],
+    conflicts: &'a [Conflict],
+    joined: &'a [u32],
+    initials: &'a [u8],
+    acronyms: &'a [u64],
+}
+
+impl<'a> NameParts<'a> {
+    /// The alignment's view of query form `q` against this name.
+    fn sides(&self, q: &'a QueryForm, comma: bool) -> Sides<'a> {
+        Sides {
+            wq: &q.weights,
+            wc: self.weights,
+            kq: &q.conflicts,
+            kc: self.conflicts,
+            q_comma: q.comma,
+            c_comma: comma,
+            iq: &q.initials,
+            ic: self.initials,
+            aq: &q.acronyms,
+            ac: self.acronyms,
+        }
+    }
+}
 
 /// Rarity in 0..=1 from a document frequency: a token in one name is 1, a token in every
 /// 50th name or more is ~0.
@@ -67,6 +97,8 @@ pub struct QueryForm {
     pub joined: Vec<Piece>,
     pub weights: Vec<f64>,
     pub conflicts: Vec<Conflict>,
+    pub initials: Vec<u8>,
+    pub acronyms: Vec<u64>,
     pub comma: bool,
     /// Fold keys probed in the inverted index with their weights (tokens, then joined pairs).
     keys: Vec<(String, f64)>,
@@ -82,10 +114,10 @@ pub struct Scratch {
     stamp: Vec<u32>,
     slot: Vec<u32>,
     sims: Vec<(f64, TokenRelation)>,
-    /// Memo of "query token equals this candidate joined piece".
+    /// Memo of the similarity of query tokens with candidate joined pieces.
     jstamp: Vec<u32>,
     jslot: Vec<u32>,
-    jeq: Vec<bool>,
+    jeq: Vec<f64>,
     generation: u32,
     pub align: AlignScratch,
 }
@@ -161,15 +193,20 @@ impl TokenIndex {
                     }
                 }
             }
-            // Joined adjacent tokens, so a query JONGUN finds JONG UN.
-            for w in form.tokens.windows(2) {
-                if let [a, b] = w {
-                    let id = key_id(
-                        fold(&format!("{}{}", a.text, b.text)),
-                        &mut keys,
-                        &mut postings,
-                    );
-                    if let Some(l) = postings.get_mut(id as usize) {
+            // Joined adjacent tokens, so a query JONGUN finds JONG UN, and the name's
+            // acronyms, so a query PLA finds PEOPLES LIBERATION ARMY.
+            let joined_keys = form
+                .tokens
+                .windows(2)
+                .filter_map(|w| match w {
+                    [a, b] => Some(fold(&format!("{}{}", a.text, b.text))),
+                    _ => None,
+                })
+                .chain(acronym::keys(&form.tokens));
+            for k in joined_keys {
+                let id = key_id(k, &mut keys, &mut postings);
+                if let Some(l) = postings.get_mut(id as usize) {
+                    if l.last() != Some(&(ni as u32)) {
                         l.push(ni as u32);
                     }
                 }
@@ -184,6 +221,8 @@ impl TokenIndex {
         let mut tokens = Vec::new();
         let mut weights = Vec::new();
         let mut conflicts = Vec::new();
+        let mut initials = Vec::new();
+        let mut acronyms = Vec::new();
         let mut joined = Vec::new();
         for form in forms {
             spans.push(NameSpan {
@@ -201,6 +240,8 @@ impl TokenIndex {
                     });
                 tokens.push(id);
                 conflicts.push(t.conflict());
+                initials.push(acronym::initial(t));
+                acronyms.push(acronym::code(t));
                 let d = keys
                     .get(&t.fold)
                     .and_then(|k| df.get(*k as usize))
@@ -226,6 +267,8 @@ impl TokenIndex {
             tokens,
             weights,
             conflicts,
+            initials,
+            acronyms,
             joined,
             keys,
             postings,
@@ -274,8 +317,11 @@ impl TokenIndex {
                 joined.push(Piece::joined(a, b));
             }
         }
+        keys.extend(acronym::keys(&form.tokens).into_iter().map(|k| (k, 1.0)));
         QueryForm {
             conflicts: form.tokens.iter().map(Token::conflict).collect(),
+            initials: form.tokens.iter().map(acronym::initial).collect(),
+            acronyms: form.tokens.iter().map(acronym::code).collect(),
             pieces: form.tokens.iter().map(Piece::from_token).collect(),
             joined,
             weights,
@@ -361,16 +407,11 @@ impl TokenIndex {
         cform: &NameForm,
         p: &CompareParams,
     ) -> NameComparison {
-        let (ids, wc, kc, jids) = self.name_parts(ni).unwrap_or((&[], &[], &[], &[]));
+        let parts = self.name_parts(ni).unwrap_or_default();
+        let (ids, jids) = (parts.ids, parts.joined);
         let piece = |j: usize| ids.get(j).and_then(|id| self.vocab.get(*id as usize));
-        let sides = Sides {
-            wq: &q.weights,
-            wc,
-            kq: &q.conflicts,
-            kc,
-            q_comma: q.comma,
-            c_comma: self.spans.get(ni).is_some_and(|s| s.comma),
-        };
+        let comma = self.spans.get(ni).is_some_and(|s| s.comma);
+        let sides = parts.sides(q, comma);
         let mut sc = AlignScratch::default();
         let aligned = align(
             &sides,
@@ -378,12 +419,18 @@ impl TokenIndex {
                 (Some(a), Some(b)) => similarity(a, b, p),
                 _ => (0.0, TokenRelation::Fuzzy),
             },
-            |i, j| matches!((q.joined.get(i), piece(j)), (Some(a), Some(b)) if joined_equal(a, b)),
+            |i, j| match (q.joined.get(i), piece(j)) {
+                (Some(a), Some(b)) => joined_similarity(a, b, p),
+                _ => 0.0,
+            },
             |j, i| {
                 let jp = jids
                     .get(j)
                     .and_then(|id| self.joined_vocab.get(*id as usize));
-                matches!((jp, q.pieces.get(i)), (Some(a), Some(b)) if joined_equal(a, b))
+                match (jp, q.pieces.get(i)) {
+                    (Some(a), Some(b)) => joined_similarity(a, b, p),
+                    _ => 0.0,
+                }
             },
             p,
             0.0,
@@ -394,21 +441,23 @@ impl TokenIndex {
             order_penalty: 0.0,
             conflict_penalty: 0.0,
         });
-        explain(qform, cform, aligned, &q.weights, wc, &sc)
+        explain(qform, cform, aligned, &q.weights, parts.weights, &sc)
     }
 
-    /// Token ids, weights and joined-piece ids of name `ni`.
+    /// The flat-array slices of name `ni`.
     fn name_parts(&self, ni: usize) -> Option<NameParts<'_>> {
         let span = *self.spans.get(ni)?;
         let range = span.start as usize..(span.start + span.len) as usize;
         let jrange =
             span.jstart as usize..span.jstart as usize + (span.len as usize).saturating_sub(1);
-        Some((
-            self.tokens.get(range.clone())?,
-            self.weights.get(range.clone())?,
-            self.conflicts.get(range)?,
-            self.joined.get(jrange).unwrap_or(&[]),
-        ))
+        Some(NameParts {
+            ids: self.tokens.get(range.clone())?,
+            weights: self.weights.get(range.clone())?,
+            conflicts: self.conflicts.get(range.clone())?,
+            joined: self.joined.get(jrange).unwrap_or(&[]),
+            initials: self.initials.get(range.clone())?,
+            acronyms: self.acronyms.get(range)?,
+        })
     }
 
     /// Begin scoring one query form (resets the similarity memo).
@@ -427,7 +476,8 @@ impl TokenIndex {
         sc: &mut Scratch,
     ) -> Option<f64> {
         let span = *self.spans.get(ni)?;
-        let (ids, wc, kc, jids) = self.name_parts(ni)?;
+        let parts = self.name_parts(ni)?;
+        let (ids, jids) = (parts.ids, parts.joined);
         let nq = q.pieces.len();
         let nqj = q.joined.len();
         // Fill the memo rows for this name's tokens and joined pieces.
@@ -445,9 +495,8 @@ impl TokenIndex {
                 sc.sims.push(similarity(a, piece, p));
             }
             for a in &q.joined {
-                let eq = joined_equal(a, piece);
                 sc.sims
-                    .push((if eq { 1.0 } else { 0.0 }, TokenRelation::Joined));
+                    .push((joined_similarity(a, piece, p), TokenRelation::Joined));
             }
             if let (Some(s), Some(r)) = (sc.stamp.get_mut(i), sc.slot.get_mut(i)) {
                 *s = gen;
@@ -464,7 +513,7 @@ impl TokenIndex {
             };
             let row = sc.jeq.len() as u32;
             for a in &q.pieces {
-                sc.jeq.push(joined_equal(piece, a));
+                sc.jeq.push(joined_similarity(piece, a, p));
             }
             if let (Some(s), Some(r)) = (sc.jstamp.get_mut(i), sc.jslot.get_mut(i)) {
                 *s = gen;
@@ -480,14 +529,7 @@ impl TokenIndex {
             ..
         } = sc;
         let row_of = |j: usize| ids.get(j).and_then(|id| slot.get(*id as usize)).copied();
-        let sides = Sides {
-            wq: &q.weights,
-            wc,
-            kq: &q.conflicts,
-            kc,
-            q_comma: q.comma,
-            c_comma: span.comma,
-        };
+        let sides = parts.sides(q, span.comma);
         align(
             &sides,
             |i, j| {
@@ -498,13 +540,14 @@ impl TokenIndex {
             |i, j| {
                 row_of(j)
                     .and_then(|r| sims.get(r as usize + nq + i))
-                    .is_some_and(|s| s.0 > 0.0 && i < nqj)
+                    .filter(|_| i < nqj)
+                    .map_or(0.0, |s| s.0)
             },
             |j, i| {
                 jids.get(j)
                     .and_then(|id| jslot.get(*id as usize))
                     .and_then(|r| jeq.get(*r as usize + i).copied())
-                    .unwrap_or(false)
+                    .unwrap_or(0.0)
             },
             p,
             floor,

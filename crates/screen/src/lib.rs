@@ -2,10 +2,12 @@
 //!
 //! - [`un`] and [`ofac`] read the published files into the FtM-shaped [`model`].
 //! - [`store`] keeps imported versions on disk and switches the active one atomically.
-//! - [`normalize`], [`korean`] and [`compare`] turn names into comparable tokens and score them.
+//! - [`normalize`], [`korean`], [`acronym`] and [`compare`] turn names into comparable tokens
+//!   and score them.
 //! - [`matcher`] indexes all names and aliases and returns explained hits.
 //! - [`regime_link`] attaches the measures that make a UN DPRK hit matter.
 
+pub mod acronym;
 mod align;
 pub mod compare;
 pub mod countries;

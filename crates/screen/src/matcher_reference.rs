@@ -52,11 +52,17 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
                 postings.entry(t.fold.clone()).or_default().push(ni);
             }
         }
-        for w in n.form.tokens.windows(2) {
-            postings
-                .entry(fold(&format!("{}{}", w[0].text, w[1].text)))
-                .or_default()
-                .push(ni);
+        let joined = n
+            .form
+            .tokens
+            .windows(2)
+            .map(|w| fold(&format!("{}{}", w[0].text, w[1].text)))
+            .chain(crate::acronym::keys(&n.form.tokens));
+        for k in joined {
+            let list = postings.entry(k).or_default();
+            if list.last() != Some(&ni) {
+                list.push(ni);
+            }
         }
     }
     let mut acc: HashMap<usize, f64> = HashMap::new();
@@ -70,6 +76,11 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
         for p in f.tokens.windows(2) {
             keys.push((fold(&format!("{}{}", p[0].text, p[1].text)), 1.0));
         }
+        keys.extend(
+            crate::acronym::keys(&f.tokens)
+                .into_iter()
+                .map(|k| (k, 1.0)),
+        );
         for (k, w) in keys {
             for &ni in postings.get(&k).into_iter().flatten() {
                 *acc.entry(ni).or_insert(0.0) += w;

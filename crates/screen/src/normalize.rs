@@ -68,6 +68,10 @@ pub enum Conflict {
     Name,
     /// A different number: another ship, fund vintage or trust series.
     Number,
+    /// Nothing when unpaired, but a landmark: BIN / BINT ("son / daughter of") separates a
+    /// person's own name from the father's, so pairing a name before it with one after it in
+    /// the other name swaps son and father (SALMAN BIN MUHAMMAD vs MUHAMMAD BIN SALMAN).
+    Lineage,
 }
 
 impl Token {
@@ -75,6 +79,9 @@ impl Token {
         match self.class {
             TokenClass::Number => Conflict::Number,
             TokenClass::Name if self.text.len() >= 3 => Conflict::Name,
+            // Only particles in place (before another name element) are Title-class BIN:
+            // a final BIN stays a name (the Korean given-name syllable).
+            TokenClass::Title if matches!(self.text.as_str(), "BIN" | "BINT") => Conflict::Lineage,
             _ => Conflict::None,
         }
     }

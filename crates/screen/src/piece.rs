@@ -28,7 +28,7 @@ pub struct Piece {
     fold_letters: Letters,
 }
 
-fn surname_mask(text: &str) -> u128 {
+pub(crate) fn surname_mask(text: &str) -> u128 {
     // Spelling → classes, built once: every token of every list goes through here.
     static MASKS: std::sync::OnceLock<std::collections::HashMap<String, u128>> =
         std::sync::OnceLock::new();
@@ -153,9 +153,33 @@ impl Piece {
     }
 }
 
-/// Whether a joined piece (two tokens written together) equals a single token.
-pub fn joined_equal(joined: &Piece, single: &Piece) -> bool {
-    joined.same_text(single) || joined.same_fold(single) || abjad_equal(joined, single)
+/// Similarity of a joined pair (two tokens written as one) that equals a single token.
+pub const JOINED_SIM: f64 = 0.97;
+
+/// Joined spellings of at least this many letters may also match with a typo.
+const JOINED_FUZZY_LEN: usize = 10;
+
+/// Lowest token similarity (see [`similarity`]) at which a long joined spelling counts.
+const JOINED_FUZZY_MIN: f64 = 0.9;
+
+/// Similarity of a joined piece (two tokens written together) with a single token, 0 when
+/// they are not the same name. Equal spellings, folds or consonant skeletons give
+/// [`JOINED_SIM`]. A long joined spelling may also carry a typo (FRIDRICHBUCHENBERG =
+/// FRIEDRICH BUCHENBERG): one letter in ten or more is a small share, whereas short joins are
+/// Korean and Chinese given names (JONGUN, JONGIL), where one letter is another name.
+pub fn joined_similarity(joined: &Piece, single: &Piece, p: &CompareParams) -> f64 {
+    if joined.same_text(single) || joined.same_fold(single) || abjad_equal(joined, single) {
+        return JOINED_SIM;
+    }
+    if joined.text.len() < JOINED_FUZZY_LEN || single.text.len() < JOINED_FUZZY_LEN {
+        return 0.0;
+    }
+    let (sim, _) = similarity(joined, single, p);
+    if sim >= JOINED_FUZZY_MIN {
+        sim.min(JOINED_SIM)
+    } else {
+        0.0
+    }
 }
 
 /// Longest romanized syllable (CHEONG): the length up to which fold keys are compared fuzzily.
@@ -273,8 +297,19 @@ mod tests {
             fold: fold(s),
             class: TokenClass::Name,
         };
+        let p = CompareParams::default();
         let j = Piece::joined(&t("JONG"), &t("UN"));
-        assert!(joined_equal(&j, &Piece::new("CHONGUN", TokenClass::Name)));
-        assert!(!joined_equal(&j, &Piece::new("JONGIL", TokenClass::Name)));
+        let single = |s: &str| Piece::new(s, TokenClass::Name);
+        assert_eq!(joined_similarity(&j, &single("CHONGUN"), &p), JOINED_SIM);
+        assert_eq!(joined_similarity(&j, &single("JONGIL"), &p), 0.0);
+        // A long joined spelling may carry a typo; a short one may not.
+        let long = Piece::joined(&t("FRIEDRICH"), &t("BUCHENBERG"));
+        let typo = joined_similarity(&long, &single("FRIDRICHBUCHENBERG"), &p);
+        assert!(typo >= 0.9 && typo <= JOINED_SIM, "{typo}");
+        assert_eq!(joined_similarity(&j, &single("JONGUM"), &p), 0.0);
+        assert_eq!(
+            joined_similarity(&long, &single("FRIEDRICHBACHMANN"), &p),
+            0.0
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Property tests: readers never panic on arbitrary input; names compare sanely.
 
 use embargo_screen::compare::{compare_names, CompareParams};
+use embargo_screen::normalize::{tokens, TokenClass};
 use embargo_screen::{ofac, un};
 use proptest::prelude::*;
 
@@ -40,6 +41,38 @@ proptest! {
         let hyphened = tokens.join("-").to_lowercase();
         let c = compare_names(&spaced, &hyphened, &CompareParams::default()).map(|c| c.score);
         prop_assert_eq!(c, Some(1.0));
+    }
+
+    #[test]
+    fn an_acronym_finds_the_name_it_spells(words in proptest::collection::vec("[A-Z]{4,9}", 3..=6)) {
+        let name = words.join(" ");
+        let t = tokens(&name);
+        // Words the normalizer turns into something else (legal forms, number words,
+        // particles) are not the case under test.
+        prop_assume!(t.len() == words.len() && t.iter().all(|t| t.class == TokenClass::Name));
+        let acronym: String = words.iter().filter_map(|w| w.chars().next()).collect();
+        prop_assume!(!words.contains(&acronym));
+        let c = compare_names(&acronym, &name, &CompareParams::default()).map(|c| c.score);
+        prop_assert!(c.is_some_and(|s| s >= 0.85), "{acronym} / {name}: {c:?}");
+        // One letter more or less is not the acronym.
+        let longer = format!("{acronym}X");
+        let c = compare_names(&longer, &name, &CompareParams::default()).map(|c| c.score);
+        prop_assert!(c.is_none_or(|s| s < 0.5), "{longer} / {name}: {c:?}");
+    }
+
+    #[test]
+    fn son_and_father_swapped_are_two_people(words in proptest::collection::vec("[A-Z]{4,8}", 3)) {
+        let (own, father, family) = (&words[0], &words[1], &words[2]);
+        prop_assume!(own != father && father != family && own != family);
+        let a = format!("{own} BIN {father} AL-{family}");
+        let b = format!("{father} BIN {own} AL-{family}");
+        prop_assume!(tokens(&a).iter().filter(|t| t.class == TokenClass::Name).count() == 3);
+        let c = compare_names(&a, &b, &CompareParams::default()).map(|c| c.score);
+        prop_assert!(c.is_some_and(|s| s < 0.7), "{a} / {b}: {c:?}");
+        // The same name written family part first stays one person.
+        let rotated = format!("BIN {father} AL-{family} {own}");
+        let c = compare_names(&a, &rotated, &CompareParams::default()).map(|c| c.score);
+        prop_assert!(c.is_some_and(|s| s >= 0.8), "{a} / {rotated}: {c:?}");
     }
 
     #[test]
