@@ -19,7 +19,8 @@ use crate::piece::{joined_similarity, Piece};
 #[serde(rename_all = "snake_case")]
 pub enum TokenRelation {
     Exact,
-    /// Equal after folding romanization differences (JEONG/CHONG, PARK/PAK, RI/LI).
+    /// Equal after folding romanization differences (JEONG/CHONG, PARK/PAK, RI/LI), or one
+    /// the Wade–Giles spelling of the other's pinyin (HSI/XI).
     Romanization,
     /// Similar spelling (typo, transliteration noise), scored by Jaro–Winkler.
     Fuzzy,

@@ -17,6 +17,7 @@ use crate::align::{align, AlignScratch, Aligned, Sides};
 use crate::compare::{class_weight, explain, CompareParams, NameComparison, TokenRelation};
 use crate::normalize::{fold, Conflict, NameForm, Token, TokenClass};
 use crate::piece::{joined_similarity, similarity, Piece};
+use crate::wade_giles;
 
 /// Where one indexed name's tokens live in the flat arrays.
 #[derive(Debug, Clone, Copy)]
@@ -81,6 +82,24 @@ impl<'a> NameParts<'a> {
             ac: self.acronyms,
         }
     }
+}
+
+/// Index keys of a name beyond its tokens' fold keys, the same for listed names and queries:
+/// adjacent tokens joined (a query JONGUN finds JONG UN), the name's acronyms (a query PLA
+/// finds PEOPLES LIBERATION ARMY) and Wade–Giles keys of tokens and joined pairs (HSI CHIN
+/// PING finds XI JINPING).
+pub(crate) fn probe_keys(tokens: &[Token]) -> Vec<String> {
+    let mut keys = Vec::new();
+    for w in tokens.windows(2) {
+        if let [a, b] = w {
+            let text = format!("{}{}", a.text, b.text);
+            keys.push(fold(&text));
+            keys.extend(wade_giles::index_key(&text));
+        }
+    }
+    keys.extend(acronym::keys(tokens));
+    keys.extend(tokens.iter().filter_map(|t| wade_giles::index_key(&t.text)));
+    keys
 }
 
 /// Rarity in 0..=1 from a document frequency: a token in one name is 1, a token in every
@@ -193,17 +212,7 @@ impl TokenIndex {
                     }
                 }
             }
-            // Joined adjacent tokens, so a query JONGUN finds JONG UN, and the name's
-            // acronyms, so a query PLA finds PEOPLES LIBERATION ARMY.
-            let joined_keys = form
-                .tokens
-                .windows(2)
-                .filter_map(|w| match w {
-                    [a, b] => Some(fold(&format!("{}{}", a.text, b.text))),
-                    _ => None,
-                })
-                .chain(acronym::keys(&form.tokens));
-            for k in joined_keys {
+            for k in probe_keys(&form.tokens) {
                 let id = key_id(k, &mut keys, &mut postings);
                 if let Some(l) = postings.get_mut(id as usize) {
                     if l.last() != Some(&(ni as u32)) {
@@ -310,14 +319,15 @@ impl TokenIndex {
             .zip(&weights)
             .map(|(t, w)| (t.fold.clone(), *w))
             .collect();
-        let mut joined = Vec::new();
-        for w in form.tokens.windows(2) {
-            if let [a, b] = w {
-                keys.push((fold(&format!("{}{}", a.text, b.text)), 1.0));
-                joined.push(Piece::joined(a, b));
-            }
-        }
-        keys.extend(acronym::keys(&form.tokens).into_iter().map(|k| (k, 1.0)));
+        let joined = form
+            .tokens
+            .windows(2)
+            .filter_map(|w| match w {
+                [a, b] => Some(Piece::joined(a, b)),
+                _ => None,
+            })
+            .collect();
+        keys.extend(probe_keys(&form.tokens).into_iter().map(|k| (k, 1.0)));
         QueryForm {
             conflicts: form.tokens.iter().map(Token::conflict).collect(),
             initials: form.tokens.iter().map(acronym::initial).collect(),

@@ -2,8 +2,8 @@
 //!
 //! - [`un`] and [`ofac`] read the published files into the FtM-shaped [`model`].
 //! - [`store`] keeps imported versions on disk and switches the active one atomically.
-//! - [`normalize`], [`korean`], [`acronym`] and [`compare`] turn names into comparable tokens
-//!   and score them.
+//! - [`normalize`], [`korean`], [`wade_giles`], [`acronym`] and [`compare`] turn names into
+//!   comparable tokens and score them.
 //! - [`matcher`] indexes all names and aliases and returns explained hits.
 //! - [`regime_link`] attaches the measures that make a UN DPRK hit matter.
 
@@ -24,6 +24,7 @@ pub mod regime_link;
 pub mod remarks;
 pub mod store;
 pub mod un;
+pub mod wade_giles;
 
 pub use error::{ListError, QueryError, StoreError};
 pub use matcher::{Decision, Hit, Matcher, Query, QueryDate, Screening, Thresholds};

@@ -10,7 +10,7 @@ use super::*;
 use crate::compare::{class_weight, compare};
 use crate::index::rarity;
 use crate::model::Name;
-use crate::normalize::{fold, TokenClass};
+use crate::normalize::TokenClass;
 
 /// (entity, score, matched name) of the reference screening.
 fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, String)> {
@@ -39,7 +39,7 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
             .collect()
     };
     let qw: Vec<Vec<f64>> = qforms.iter().map(weights).collect();
-    // Candidates: names sharing a fold key (or joined key, or a one-letter-longer key).
+    // Candidates: names sharing a fold key (or a probe key, or a one-letter-longer key).
     let mut postings: HashMap<String, Vec<usize>> = HashMap::new();
     for (ni, n) in m.names.iter().enumerate() {
         let mut seen: Vec<&str> = Vec::new();
@@ -52,13 +52,7 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
                 postings.entry(t.fold.clone()).or_default().push(ni);
             }
         }
-        let joined = n
-            .form
-            .tokens
-            .windows(2)
-            .map(|w| fold(&format!("{}{}", w[0].text, w[1].text)))
-            .chain(crate::acronym::keys(&n.form.tokens));
-        for k in joined {
+        for k in crate::index::probe_keys(&n.form.tokens) {
             let list = postings.entry(k).or_default();
             if list.last() != Some(&ni) {
                 list.push(ni);
@@ -73,11 +67,9 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
             .zip(w)
             .map(|(t, w)| (t.fold.clone(), *w))
             .collect();
-        for p in f.tokens.windows(2) {
-            keys.push((fold(&format!("{}{}", p[0].text, p[1].text)), 1.0));
-        }
+        // Joined, acronym and Wade-Giles keys: one definition for both paths.
         keys.extend(
-            crate::acronym::keys(&f.tokens)
+            crate::index::probe_keys(&f.tokens)
                 .into_iter()
                 .map(|k| (k, 1.0)),
         );

@@ -6,6 +6,7 @@
 use crate::compare::{jaro_winkler, levenshtein, CompareParams, TokenRelation};
 use crate::korean::SurnameTable;
 use crate::normalize::{fold, Token, TokenClass};
+use crate::wade_giles::Readings;
 
 /// A token (or two adjacent tokens written together) ready for comparison.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +27,8 @@ pub struct Piece {
     /// Letter counts of `text` / of `fold`, for cheap bounds.
     letters: Letters,
     fold_letters: Letters,
+    /// Wade–Giles and pinyin readings (HSI = XI).
+    readings: Readings,
 }
 
 pub(crate) fn surname_mask(text: &str) -> u128 {
@@ -119,6 +122,7 @@ impl Piece {
             fold_hash: hash(fold_key.as_bytes()),
             letters: letter_counts(text.as_bytes()),
             fold_letters: letter_counts(fold_key.as_bytes()),
+            readings: Readings::of(text, hash),
             text: text.to_string(),
             fold: fold_key,
             class,
@@ -168,7 +172,11 @@ const JOINED_FUZZY_MIN: f64 = 0.9;
 /// FRIEDRICH BUCHENBERG): one letter in ten or more is a small share, whereas short joins are
 /// Korean and Chinese given names (JONGUN, JONGIL), where one letter is another name.
 pub fn joined_similarity(joined: &Piece, single: &Piece, p: &CompareParams) -> f64 {
-    if joined.same_text(single) || joined.same_fold(single) || abjad_equal(joined, single) {
+    if joined.same_text(single)
+        || joined.same_fold(single)
+        || abjad_equal(joined, single)
+        || joined.readings.same(&single.readings)
+    {
         return JOINED_SIM;
     }
     if joined.text.len() < JOINED_FUZZY_LEN || single.text.len() < JOINED_FUZZY_LEN {
@@ -199,7 +207,7 @@ pub fn similarity(a: &Piece, b: &Piece, p: &CompareParams) -> (f64, TokenRelatio
         // different name element (정 JEONG vs 종 JONG), not a spelling variant.
         return (0.0, TokenRelation::Fuzzy);
     }
-    if a.same_fold(b) || a.surname & b.surname != 0 {
+    if a.same_fold(b) || a.surname & b.surname != 0 || a.readings.same(&b.readings) {
         return (p.romanization_sim, TokenRelation::Romanization);
     }
     if abjad_equal(a, b) {
