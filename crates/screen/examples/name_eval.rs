@@ -22,6 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "number_conflict_penalty" => params.number_conflict_penalty = v,
                 "order_penalty" => params.order_penalty = v,
                 "lineage_penalty" => params.lineage_penalty = v,
+                "patronymic_factor" => params.patronymic_factor = v,
                 "coverage_max" => params.coverage_max = v,
                 "form_weight" => params.form_weight = v,
                 other => return Err(format!("unknown parameter {other}").into()),

@@ -206,7 +206,7 @@ impl TokenIndex {
                 if let Some(d) = df.get_mut(id as usize) {
                     *d += 1;
                 }
-                if t.class == TokenClass::Name || t.class == TokenClass::Number {
+                if t.class.is_distinctive() {
                     if let Some(l) = postings.get_mut(id as usize) {
                         l.push(ni as u32);
                     }

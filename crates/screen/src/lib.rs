@@ -2,8 +2,8 @@
 //!
 //! - [`un`] and [`ofac`] read the published files into the FtM-shaped [`model`].
 //! - [`store`] keeps imported versions on disk and switches the active one atomically.
-//! - [`normalize`], [`korean`], [`wade_giles`], [`acronym`] and [`compare`] turn names into
-//!   comparable tokens and score them.
+//! - [`normalize`], [`korean`], [`wade_giles`], [`acronym`], [`nickname`] and [`compare`]
+//!   turn names into comparable tokens and score them.
 //! - [`matcher`] indexes all names and aliases and returns explained hits.
 //! - [`regime_link`] attaches the measures that make a UN DPRK hit matter.
 
@@ -17,6 +17,7 @@ mod index;
 pub mod korean;
 pub mod matcher;
 pub mod model;
+pub mod nickname;
 pub mod normalize;
 pub mod ofac;
 pub mod piece;

@@ -10,7 +10,6 @@ use super::*;
 use crate::compare::{class_weight, compare};
 use crate::index::rarity;
 use crate::model::Name;
-use crate::normalize::TokenClass;
 
 /// (entity, score, matched name) of the reference screening.
 fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, String)> {
@@ -48,7 +47,7 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
                 continue;
             }
             seen.push(&t.fold);
-            if matches!(t.class, TokenClass::Name | TokenClass::Number) {
+            if t.class.is_distinctive() {
                 postings.entry(t.fold.clone()).or_default().push(ni);
             }
         }

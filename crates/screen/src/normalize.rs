@@ -24,12 +24,19 @@ pub enum TokenClass {
     /// Honorific or title (MR, SHAIKH, PRESIDENT).
     Title,
     Number,
+    /// An East Slavic patronymic in its place (SERGEY VIKTOROVICH LAVROV, LAVROV, SERGEY
+    /// VIKTOROVICH): a name token that identifies less than a given name or a surname,
+    /// because siblings share it and writers drop it.
+    Patronymic,
 }
 
 impl TokenClass {
-    /// Name and number tokens identify; legal forms and titles do not.
+    /// Name, patronymic and number tokens identify; legal forms and titles do not.
     pub fn is_distinctive(self) -> bool {
-        matches!(self, TokenClass::Name | TokenClass::Number)
+        matches!(
+            self,
+            TokenClass::Name | TokenClass::Number | TokenClass::Patronymic
+        )
     }
 }
 
@@ -78,7 +85,7 @@ impl Token {
     pub fn conflict(&self) -> Conflict {
         match self.class {
             TokenClass::Number => Conflict::Number,
-            TokenClass::Name if self.text.len() >= 3 => Conflict::Name,
+            TokenClass::Name | TokenClass::Patronymic if self.text.len() >= 3 => Conflict::Name,
             // Only particles in place (before another name element) are Title-class BIN:
             // a final BIN stays a name (the Korean given-name syllable).
             TokenClass::Title if matches!(self.text.as_str(), "BIN" | "BINT") => Conflict::Lineage,
@@ -210,9 +217,48 @@ fn word_to_latin(word: &str) -> String {
 /// Upper-case ASCII tokens of a Latin string, with multi-word legal forms abbreviated and
 /// English number words written as digits.
 pub fn tokens(latin: &str) -> Vec<Token> {
-    particles(number_words(
-        LegalPhrases::bundled().abbreviate(word_tokens(latin)),
-    ))
+    patronymics(
+        particles(number_words(
+            LegalPhrases::bundled().abbreviate(word_tokens(latin)),
+        )),
+        latin.contains(','),
+    )
+}
+
+/// Russian, Ukrainian and Belarusian patronymic endings (-ovich, -evich, -ovych, -ovna ...),
+/// as the lists transliterate them.
+fn patronymic_shaped(text: &str) -> bool {
+    const ENDINGS: [&str; 9] = [
+        "OVICH", "EVICH", "OVYCH", "EVYCH", "OVITCH", "EVITCH", "OVNA", "EVNA", "IVNA",
+    ];
+    text.len() >= 7 && ENDINGS.iter().any(|e| text.ends_with(e))
+}
+
+/// Name tokens with a patronymic ending become `Patronymic` where a patronymic stands:
+/// between two name tokens (SERGEY VIKTOROVICH LAVROV), or last after a comma in a name of
+/// three or more (LAVROV, SERGEY VIKTOROVICH). Elsewhere the ending is a surname's
+/// (ROMAN ABRAMOVICH, ALEXANDER LUKASHEVICH).
+fn patronymics(mut tokens: Vec<Token>, comma: bool) -> Vec<Token> {
+    let names: Vec<usize> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.class == TokenClass::Name)
+        .map(|(k, _)| k)
+        .collect();
+    let (Some(&first), Some(&last)) = (names.first(), names.last()) else {
+        return tokens;
+    };
+    for &k in &names {
+        let Some(t) = tokens.get_mut(k) else {
+            continue;
+        };
+        let middle = k > first && k < last;
+        let after_comma = comma && k == last && names.len() >= 3;
+        if (middle || after_comma) && patronymic_shaped(&t.text) {
+            t.class = TokenClass::Patronymic;
+        }
+    }
+    tokens
 }
 
 /// Particles before another name element become low-weight canonical tokens. The last token
@@ -421,10 +467,15 @@ fn word_tokens(latin: &str) -> Vec<Token> {
     let stop = Stopwords::bundled();
     let mut out = Vec::new();
     let mut cur = String::new();
-    let flush = |cur: &mut String, out: &mut Vec<Token>| {
+    // `dotted[k]`: token k is a letter written with a dot before or after it (S.A., L.P,
+    // J.-C.), see join_dotted_initials.
+    let mut dotted: Vec<bool> = Vec::new();
+    let flush = |cur: &mut String, out: &mut Vec<Token>, dotted: &mut Vec<bool>, dot: bool| {
         if cur.is_empty() {
             return;
         }
+        dotted.resize(out.len(), false);
+        dotted.push(dot && cur.len() == 1);
         let mut word = std::mem::take(cur);
         // Ordinals written with digits (1ST, 22ND, 44TH) are the number.
         if let Some(n) = digit_ordinal(&word) {
@@ -457,8 +508,15 @@ fn word_tokens(latin: &str) -> Vec<Token> {
         let fold = fold(&text);
         out.push(Token { text, fold, class });
     };
+    let mut prev = ' ';
+    // The current word began right after a dot (the P of L.P).
+    let mut after_dot = false;
     for c in latin.chars() {
+        let before = std::mem::replace(&mut prev, c);
         if c.is_ascii_alphanumeric() {
+            if cur.is_empty() {
+                after_dot = before == '.';
+            }
             cur.push(c.to_ascii_uppercase());
         } else if matches!(c, '\'' | '’' | '‘' | 'ʼ' | 'ʻ' | '`' | '´' | '"') {
             // MR apostrophes mark aspiration or a syllable break: CH'OL = CHOL, CHO'NG = CHONG.
@@ -468,40 +526,58 @@ fn word_tokens(latin: &str) -> Vec<Token> {
             let w = cur.trim().to_string();
             cur.clear();
             cur.push_str(&w);
-            flush(&mut cur, &mut out);
+            flush(&mut cur, &mut out, &mut dotted, true);
         } else if c.is_ascii() {
-            flush(&mut cur, &mut out);
+            flush(&mut cur, &mut out, &mut dotted, after_dot);
         } else {
             // Letters any_ascii left (rare): transliterate in place.
             let t = any_ascii::any_ascii(&c.to_string());
             if t.chars().all(|x| x.is_ascii_alphanumeric()) && !t.is_empty() {
                 cur.push_str(&t.to_ascii_uppercase());
             } else {
-                flush(&mut cur, &mut out);
+                flush(&mut cur, &mut out, &mut dotted, after_dot);
             }
         }
     }
-    flush(&mut cur, &mut out);
-    join_dotted_initials(out)
+    flush(&mut cur, &mut out, &mut dotted, after_dot);
+    dotted.resize(out.len(), false);
+    join_dotted_initials(out, &dotted)
 }
 
 /// `S A` written `S.A.` arrives as single letters; join runs of single letters (A.B.C. =
-/// ABC) and recognise joined legal forms (S.A. = SA).
-fn join_dotted_initials(tokens: Vec<Token>) -> Vec<Token> {
+/// ABC) and recognise joined legal forms (S.A. = SA). A run is written one way, all with
+/// dots or all without (`dotted[k]`: letter k was followed by a dot): in PARTNERS V L.P. the
+/// V is a series letter and L.P. the legal form, not one word VLP.
+fn join_dotted_initials(tokens: Vec<Token>, dotted: &[bool]) -> Vec<Token> {
     let stop = Stopwords::bundled();
     let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
     let mut i = 0;
+    let letter = |j: usize| {
+        tokens
+            .get(j)
+            .filter(|t| t.text.len() == 1 && t.class == TokenClass::Name)
+    };
     while i < tokens.len() {
-        let mut j = i;
-        let mut joined = String::new();
-        while let Some(t) = tokens.get(j) {
-            if t.text.len() == 1 && t.class == TokenClass::Name {
+        // The whole run of letters, whatever the style, when it spells a legal form
+        // (Sp. z o.o. = SP ZOO); otherwise the run written in one style.
+        let mut whole = String::new();
+        let mut end = i;
+        while let Some(t) = letter(end) {
+            whole.push_str(&t.text);
+            end += 1;
+        }
+        let style = dotted.get(i).copied().unwrap_or(false);
+        let (j, joined) = if end - i >= 2 && stop.lookup(&whole).is_some() {
+            (end, whole)
+        } else {
+            let mut j = i;
+            let mut joined = String::new();
+            while let Some(t) = letter(j).filter(|_| dotted.get(j).copied() == Some(style)) {
                 joined.push_str(&t.text);
                 j += 1;
-            } else {
-                break;
             }
-        }
+            (j, joined)
+        };
         if j - i >= 2 {
             // Runs of single letters are acronyms written with dots or spaces (A.B.C., S.A.).
             let (class, text) = match stop.lookup(&joined) {
@@ -626,6 +702,12 @@ mod tests {
         assert_eq!(texts("MUN CHO'NG-CH'O'L"), vec!["MUN", "CHONG", "CHOL"]);
         assert_eq!(texts("Siemens Aktiengesellschaft"), vec!["SIEMENS", "AG"]);
         assert_eq!(texts("ACME S.A."), vec!["ACME", "SA"]);
+        assert_eq!(texts("ACME S.A"), vec!["ACME", "SA"]);
+        assert_eq!(texts("J. C. Juncker"), vec!["JC", "JUNCKER"]);
+        assert_eq!(texts("A B C Trading")[0], "ABC");
+        assert_eq!(texts("Faberlic Europe Sp. z o.o.")[2..], ["SP", "ZOO"]);
+        // A series letter before a dotted legal form stays apart from it.
+        assert_eq!(texts("Partners V L.P."), vec!["PARTNERS", "V", "LP"]);
         assert_eq!(tokens("YUSONG SHIPPING CO.")[1].class, TokenClass::Form);
         assert_eq!(tokens("SAM 5")[1].class, TokenClass::Number);
     }
@@ -658,6 +740,26 @@ mod tests {
         assert_eq!(tokens("Osama bin Laden")[1].class, TokenClass::Title);
         assert_eq!(tokens("Ben Smith")[0].class, TokenClass::Name);
         assert_eq!(tokens("KO TAE BIN")[2].class, TokenClass::Name);
+    }
+
+    #[test]
+    fn patronymics_in_their_place() {
+        let classes = |s: &str| tokens(s).into_iter().map(|t| t.class).collect::<Vec<_>>();
+        use TokenClass::{Name, Patronymic};
+        assert_eq!(
+            classes("Sergey Viktorovich Lavrov"),
+            vec![Name, Patronymic, Name]
+        );
+        assert_eq!(
+            classes("LAVROV, Sergey Viktorovich"),
+            vec![Name, Name, Patronymic]
+        );
+        assert_eq!(classes("Roman Abramovich"), vec![Name, Name]);
+        assert_eq!(
+            classes("Roman Arkadyevich Abramovich"),
+            vec![Name, Patronymic, Name]
+        );
+        assert_eq!(classes("Friedrich Ulrich Smith"), vec![Name, Name, Name]);
     }
 
     #[test]

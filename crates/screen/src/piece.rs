@@ -5,6 +5,7 @@
 
 use crate::compare::{jaro_winkler, levenshtein, CompareParams, TokenRelation};
 use crate::korean::SurnameTable;
+use crate::nickname::{self, NICKNAME_SIM};
 use crate::normalize::{fold, Token, TokenClass};
 use crate::wade_giles::Readings;
 
@@ -29,6 +30,8 @@ pub struct Piece {
     fold_letters: Letters,
     /// Wade–Giles and pinyin readings (HSI = XI).
     readings: Readings,
+    /// Formal given names this token can stand for (BEN: BENJAMIN, BENEDICT), usually none.
+    nick: &'static [u32],
 }
 
 pub(crate) fn surname_mask(text: &str) -> u128 {
@@ -123,6 +126,11 @@ impl Piece {
             letters: letter_counts(text.as_bytes()),
             fold_letters: letter_counts(fold_key.as_bytes()),
             readings: Readings::of(text, hash),
+            nick: if class == TokenClass::Name {
+                nickname::formal_names(text)
+            } else {
+                &[]
+            },
             text: text.to_string(),
             fold: fold_key,
             class,
@@ -167,14 +175,18 @@ const JOINED_FUZZY_LEN: usize = 10;
 const JOINED_FUZZY_MIN: f64 = 0.9;
 
 /// Similarity of a joined piece (two tokens written together) with a single token, 0 when
-/// they are not the same name. Equal spellings, folds or consonant skeletons give
-/// [`JOINED_SIM`]. A long joined spelling may also carry a typo (FRIDRICHBUCHENBERG =
+/// they are not the same name. Equal spellings, folds, Wade–Giles readings or (for vowel-less
+/// joined words) consonant skeletons give [`JOINED_SIM`]. A long joined spelling may also carry a typo (FRIDRICHBUCHENBERG =
 /// FRIEDRICH BUCHENBERG): one letter in ten or more is a small share, whereas short joins are
 /// Korean and Chinese given names (JONGUN, JONGIL), where one letter is another name.
 pub fn joined_similarity(joined: &Piece, single: &Piece, p: &CompareParams) -> f64 {
+    // The consonant-skeleton rule only one way: two vowel-less words written together
+    // against a vocalized one (عبد الله, BD LLH = ABDULLAH). A vowel-less single token
+    // against two vocalized words is an acronym (RGB) or a series letter fused with a legal
+    // form far more often than an abjad spelling.
     if joined.same_text(single)
         || joined.same_fold(single)
-        || abjad_equal(joined, single)
+        || (joined.vowelless && abjad_equal(joined, single))
         || joined.readings.same(&single.readings)
     {
         return JOINED_SIM;
@@ -212,6 +224,9 @@ pub fn similarity(a: &Piece, b: &Piece, p: &CompareParams) -> (f64, TokenRelatio
     }
     if abjad_equal(a, b) {
         return (0.88, TokenRelation::Romanization);
+    }
+    if nickname::meet(a.nick, b.nick) {
+        return (NICKNAME_SIM, TokenRelation::Nickname);
     }
     if a.text.len() == 1 || b.text.len() == 1 {
         let (short, long) = if a.text.len() == 1 { (a, b) } else { (b, a) };
