@@ -83,3 +83,29 @@ fn screening_reports_a_designee_reached_through_ownership() {
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert!(v.get("network").is_none());
 }
+
+/// `embargo eval names` on nomenklatura's 826 labelled pairs: the figures docs/bench-screening.md
+/// quotes, beside the frozen logic-v2 run read from the same folder.
+#[test]
+fn eval_names_reports_the_documented_figures() {
+    let cases =
+        embargo_fixtures::shared_or_skip!("data/peer-cases/nomenklatura/name_bench_cases.csv");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let r = embargo_fixtures::run_json(
+        embargo(dir.path())
+            .args(["--json", "eval", "names"])
+            .arg(&cases),
+    );
+    assert_eq!(r["cases"], 826);
+    let at = &r["ours"]["at_threshold"];
+    let counts = ["tp", "fp", "fn_", "tn"].map(|k| at[k].as_u64().unwrap_or(0));
+    assert_eq!(counts, [333, 52, 92, 349], "{at}");
+    let f1 = |v: &serde_json::Value| v["f1"].as_f64().unwrap_or(0.0);
+    assert!((f1(at) - 0.8222).abs() < 1e-3, "{at}");
+    assert!((f1(&r["ours"]["best"]) - 0.8395).abs() < 1e-3);
+    // Beside logic-v2 on the pairs its frozen run scored.
+    let reference = &r["reference"];
+    assert_eq!(reference["joined_cases"], 815);
+    assert!(f1(&reference["ours_on_same_cases_at_threshold"]) > f1(&reference["logic_v2_best"]));
+    assert_eq!(r["korean_dprk"]["cases"], 31);
+}
