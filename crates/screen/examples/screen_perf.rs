@@ -2,7 +2,9 @@
 //! and pairwise comparisons per second on nomenklatura's name_bench pairs.
 //! Run by bench/screen/run.sh (release build); prints one JSON object.
 //!
-//! `screen_perf UN_XML OFAC_SDN_CSV CASES_CSV [BATCH_QUERIES]`
+//! `screen_perf UN_XML OFAC_SDN_CSV CASES_CSV [BATCH_QUERIES [QUERIES_CSV]]`: with
+//! QUERIES_CSV, the batch's queries are also written there (column `name`) for the
+//! end-to-end `embargo screen --batch` run of bench/screen/run.sh.
 
 use std::time::Instant;
 
@@ -38,6 +40,21 @@ fn thread_cpu_s() -> f64 {
     f64::NAN
 }
 
+/// The batch's `n` queries, cycled from `queries`, as a CSV with a `name` column.
+fn write_queries(
+    path: &std::path::Path,
+    queries: &[String],
+    n: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(["name"])?;
+    for q in queries.iter().cycle().take(n) {
+        w.write_record([q])?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted.get(i).copied().unwrap_or(f64::NAN)
@@ -46,7 +63,9 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [un_path, ofac_path, cases_path, ..] = args.as_slice() else {
-        return Err("usage: screen_perf UN_XML OFAC_SDN_CSV CASES_CSV [BATCH_QUERIES]".into());
+        return Err(
+            "usage: screen_perf UN_XML OFAC_SDN_CSV CASES_CSV [BATCH_QUERIES [QUERIES_CSV]]".into(),
+        );
     };
     let batch_n: usize = args
         .get(3)
@@ -88,6 +107,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "Maria Garcia Lopez",
     ] {
         queries.push(extra.to_string());
+    }
+    if let Some(out) = args.get(4) {
+        write_queries(out.as_ref(), &queries, batch_n)?;
     }
     let th = Thresholds::default();
     // Warm-up.

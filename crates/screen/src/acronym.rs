@@ -44,6 +44,37 @@ pub fn code(t: &Token) -> u64 {
     {
         return 0;
     }
+    pack(b)
+}
+
+/// One bit of a 32-bit set for an acronym code.
+fn bit(code: u64) -> u32 {
+    1 << (code.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 59)
+}
+
+/// A 32-bit set of acronym codes (a one-hash Bloom filter). [`span`] finds a run only for a
+/// code among the name's own acronyms ([`of_name`]), so when a name's set of acronyms and
+/// the other name's set of acronym-shaped tokens share no bit, no pair needs looking at:
+/// that settles almost every candidate without reading its tokens' codes.
+pub fn set(codes: impl IntoIterator<Item = u64>) -> u32 {
+    codes
+        .into_iter()
+        .filter(|c| *c != 0)
+        .fold(0, |m, c| m | bit(c))
+}
+
+/// The set of a name's acronyms ([`of_name`]) as codes.
+pub fn name_set(tokens: &[Token]) -> u32 {
+    set(of_name(tokens).iter().map(|a| pack(a.as_bytes())))
+}
+
+/// The set of a name's acronym-shaped tokens ([`code`]).
+pub fn token_set(tokens: &[Token]) -> u32 {
+    set(tokens.iter().map(code))
+}
+
+/// Letters packed one byte each from the lowest, as [`code`] packs them.
+fn pack(b: &[u8]) -> u64 {
     b.iter()
         .rev()
         .fold(0u64, |acc, &x| (acc << 8) | u64::from(x))
@@ -84,10 +115,9 @@ pub fn span(code: u64, initials: &[u8], kinds: &[Conflict]) -> Option<(usize, us
     None
 }
 
-/// Index keys for a name written as its acronym: the fold keys of the initials of each run
-/// of its tokens that holds all its name tokens (3–6 letters). A query PLA probes these and
-/// finds PEOPLES LIBERATION ARMY; a query in long form probes them and finds a listed PLA.
-pub fn keys(tokens: &[Token]) -> Vec<String> {
+/// The acronyms a name can be written as: the initials of each run of its tokens that holds
+/// all its name tokens (3–6 letters). PEOPLES LIBERATION ARMY gives PLA.
+pub fn of_name(tokens: &[Token]) -> Vec<String> {
     let kinds: Vec<Conflict> = tokens.iter().map(Token::conflict).collect();
     let (Some(first_name), Some(last_name)) = (
         kinds.iter().position(|k| *k == Conflict::Name),
@@ -109,15 +139,37 @@ pub fn keys(tokens: &[Token]) -> Vec<String> {
             if j >= last_name
                 && letters.len() >= MIN_LEN
                 && letters.bytes().all(|b| b.is_ascii_uppercase())
+                && !out.contains(&letters)
             {
-                let k = crate::normalize::fold(&letters);
-                if !out.contains(&k) {
-                    out.push(k);
-                }
+                out.push(letters.clone());
             }
         }
     }
     out
+}
+
+/// Index keys that bring an acronym and the name it spells together, in their own key
+/// space: a listed name is filed under its acronyms (`^A`) and its acronym-shaped tokens
+/// (`^T`); a query probes `^A` with its acronym-shaped tokens (PLA finds PEOPLES LIBERATION
+/// ARMY) and `^T` with its acronyms (the long form finds a listed PLA). Two names with the
+/// same initials never meet this way.
+pub fn index_keys(tokens: &[Token], side: crate::wade_giles::Side) -> Vec<String> {
+    use crate::wade_giles::Side;
+    let (own, other) = match side {
+        Side::Listed => ("^A", "^T"),
+        Side::Query => ("^T", "^A"),
+    };
+    let mut keys: Vec<String> = of_name(tokens)
+        .into_iter()
+        .map(|a| format!("{own}{a}"))
+        .collect();
+    keys.extend(
+        tokens
+            .iter()
+            .filter(|t| code(t) != 0)
+            .map(|t| format!("{other}{}", t.text)),
+    );
+    keys
 }
 
 #[cfg(test)]
@@ -149,9 +201,27 @@ mod tests {
     }
 
     #[test]
+    fn sets_hold_what_span_finds() {
+        let long = tokens("Reconnaissance General Bureau");
+        let short = tokens("RGB");
+        assert_ne!(name_set(&long) & token_set(&short), 0);
+        assert_eq!(code(&short[0]), pack(b"RGB"));
+        assert_eq!(token_set(&tokens("KIM JONG UN")), 0);
+    }
+
+    #[test]
     fn keys_find_the_long_form() {
-        let k = keys(&tokens("People's Liberation Army"));
-        assert!(k.contains(&crate::normalize::fold("PLA")), "{k:?}");
-        assert!(keys(&tokens("Kim")).is_empty());
+        use crate::wade_giles::Side;
+        assert_eq!(of_name(&tokens("People's Liberation Army")), ["PLA"]);
+        assert!(of_name(&tokens("Kim")).is_empty());
+        let listed = index_keys(&tokens("People's Liberation Army"), Side::Listed);
+        let query = index_keys(&tokens("PLA"), Side::Query);
+        assert!(
+            query.iter().any(|k| listed.contains(k)),
+            "{listed:?} {query:?}"
+        );
+        // Two long forms with the same initials do not meet.
+        let other = index_keys(&tokens("Peoples Labour Association"), Side::Query);
+        assert!(!other.iter().any(|k| listed.contains(k)), "{other:?}");
     }
 }

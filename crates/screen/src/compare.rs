@@ -294,6 +294,10 @@ pub fn compare(
         ic: &ic,
         aq: &aq,
         ac: &ac,
+        acronyms_q: acronym::name_set(&q.tokens),
+        acronyms_c: acronym::name_set(&c.tokens),
+        acronym_tokens_q: acronym::set(aq.iter().copied()),
+        acronym_tokens_c: acronym::set(ac.iter().copied()),
     };
     let mut sc = AlignScratch::default();
     let aligned = align(

@@ -12,21 +12,29 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+/// The index's maps are probed several times per query with short keys: a fast fixed hash
+/// (foldhash) rather than SipHash, whose resistance to flooding buys nothing on list data.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
 use crate::acronym;
 use crate::align::{align, AlignScratch, Aligned, Sides};
 use crate::compare::{class_weight, explain, CompareParams, NameComparison, TokenRelation};
 use crate::normalize::{fold, Conflict, NameForm, Token, TokenClass};
 use crate::piece::{joined_similarity, similarity, Piece};
-use crate::wade_giles;
+use crate::wade_giles::{self, Side};
 
 /// Where one indexed name's tokens live in the flat arrays.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct NameSpan {
     start: u32,
     len: u32,
     /// Start of the name's joined pieces (`len - 1` of them) in `joined`.
     jstart: u32,
     comma: bool,
+    /// The name's set of acronyms and of acronym-shaped tokens (`acronym::name_set`,
+    /// `acronym::token_set`).
+    acronyms: u32,
+    acronym_tokens: u32,
 }
 
 /// Token data of every indexed name, flat.
@@ -35,6 +43,10 @@ pub struct TokenIndex {
     vocab: Vec<Piece>,
     /// Distinct joined pieces (adjacent tokens written together).
     joined_vocab: Vec<Piece>,
+    /// Spelling → vocabulary id (first class seen) and joined spelling → joined id: a query
+    /// token already in the lists reuses its prepared piece instead of preparing it again.
+    vocab_by_text: FastMap<String, u32>,
+    joined_by_text: FastMap<String, u32>,
     spans: Vec<NameSpan>,
     /// Vocabulary id of each name token, name after name.
     tokens: Vec<u32>,
@@ -48,7 +60,7 @@ pub struct TokenIndex {
     /// Joined-vocabulary id of each adjacent token pair.
     joined: Vec<u32>,
     /// Fold key → key id (token folds and joined folds).
-    keys: HashMap<String, u32>,
+    keys: FastMap<String, u32>,
     /// Key id → names containing it.
     postings: Vec<Vec<u32>>,
     /// Key id → number of names whose tokens fold to it.
@@ -68,37 +80,62 @@ struct NameParts<'a> {
 
 impl<'a> NameParts<'a> {
     /// The alignment's view of query form `q` against this name.
-    fn sides(&self, q: &'a QueryForm, comma: bool) -> Sides<'a> {
+    fn sides(&self, q: &'a QueryForm, span: NameSpan) -> Sides<'a> {
         Sides {
             wq: &q.weights,
             wc: self.weights,
             kq: &q.conflicts,
             kc: self.conflicts,
             q_comma: q.comma,
-            c_comma: comma,
+            c_comma: span.comma,
             iq: &q.initials,
             ic: self.initials,
             aq: &q.acronyms,
             ac: self.acronyms,
+            acronyms_q: q.acronym_set,
+            acronyms_c: span.acronyms,
+            acronym_tokens_q: q.acronym_tokens,
+            acronym_tokens_c: span.acronym_tokens,
         }
     }
 }
 
-/// Index keys of a name beyond its tokens' fold keys, the same for listed names and queries:
-/// adjacent tokens joined (a query JONGUN finds JONG UN), the name's acronyms (a query PLA
-/// finds PEOPLES LIBERATION ARMY) and Wade–Giles keys of tokens and joined pairs (HSI CHIN
-/// PING finds XI JINPING).
-pub(crate) fn probe_keys(tokens: &[Token]) -> Vec<String> {
+/// Index keys of a name beyond its tokens' fold keys: adjacent tokens joined (a query JONGUN
+/// finds JONG UN), acronym keys (a query PLA finds PEOPLES LIBERATION ARMY, see
+/// [`acronym::index_keys`]) and Wade–Giles keys of tokens and joined pairs (HSI CHIN PING finds
+/// XI JINPING, see [`wade_giles::index_key`]). The acronym and Wade–Giles keys differ by
+/// side, so that two listed-style spellings never meet through them.
+pub(crate) fn probe_keys(tokens: &[Token], side: Side) -> Vec<String> {
+    probe_keys_where(tokens, side, |_| true, |_| true)
+}
+
+/// [`probe_keys`], asking Wade–Giles keys only of tokens `reads(k)` and joined pairs
+/// `reads_joined(k)` says may have one (a query's prepared pieces know: segmenting every
+/// token again is most of the cost of preparing a query).
+fn probe_keys_where(
+    tokens: &[Token],
+    side: Side,
+    reads: impl Fn(usize) -> bool,
+    reads_joined: impl Fn(usize) -> bool,
+) -> Vec<String> {
     let mut keys = Vec::new();
-    for w in tokens.windows(2) {
+    for (k, w) in tokens.windows(2).enumerate() {
         if let [a, b] = w {
             let text = format!("{}{}", a.text, b.text);
             keys.push(fold(&text));
-            keys.extend(wade_giles::index_key(&text));
+            if reads_joined(k) {
+                keys.extend(wade_giles::index_key(&text, side));
+            }
         }
     }
-    keys.extend(acronym::keys(tokens));
-    keys.extend(tokens.iter().filter_map(|t| wade_giles::index_key(&t.text)));
+    keys.extend(acronym::index_keys(tokens, side));
+    keys.extend(
+        tokens
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| reads(*k))
+            .filter_map(|(_, t)| wade_giles::index_key(&t.text, side)),
+    );
     keys
 }
 
@@ -118,6 +155,9 @@ pub struct QueryForm {
     pub conflicts: Vec<Conflict>,
     pub initials: Vec<u8>,
     pub acronyms: Vec<u64>,
+    /// The name's set of acronyms and of acronym-shaped tokens.
+    pub acronym_set: u32,
+    pub acronym_tokens: u32,
     pub comma: bool,
     /// Fold keys probed in the inverted index with their weights (tokens, then joined pairs).
     keys: Vec<(String, f64)>,
@@ -179,10 +219,10 @@ impl Scratch {
 impl TokenIndex {
     /// Index the forms of all names; `forms[k]` is name k's form.
     pub fn build<'a>(forms: impl Iterator<Item = &'a NameForm> + Clone, p: &CompareParams) -> Self {
-        let mut keys: HashMap<String, u32> = HashMap::new();
+        let mut keys: FastMap<String, u32> = FastMap::default();
         let mut postings: Vec<Vec<u32>> = Vec::new();
         let mut df: Vec<u32> = Vec::new();
-        let key_id = |k: String, keys: &mut HashMap<String, u32>, postings: &mut Vec<Vec<u32>>| {
+        let key_id = |k: String, keys: &mut FastMap<String, u32>, postings: &mut Vec<Vec<u32>>| {
             let next = keys.len() as u32;
             let id = *keys.entry(k).or_insert(next);
             if id as usize >= postings.len() {
@@ -212,7 +252,7 @@ impl TokenIndex {
                     }
                 }
             }
-            for k in probe_keys(&form.tokens) {
+            for k in probe_keys(&form.tokens, Side::Listed) {
                 let id = key_id(k, &mut keys, &mut postings);
                 if let Some(l) = postings.get_mut(id as usize) {
                     if l.last() != Some(&(ni as u32)) {
@@ -224,7 +264,7 @@ impl TokenIndex {
         df.resize(keys.len(), 0);
         let mut vocab_ids: HashMap<(String, TokenClass), u32> = HashMap::new();
         let mut vocab: Vec<Piece> = Vec::new();
-        let mut joined_ids: HashMap<String, u32> = HashMap::new();
+        let mut joined_ids: FastMap<String, u32> = FastMap::default();
         let mut joined_vocab: Vec<Piece> = Vec::new();
         let mut spans = Vec::new();
         let mut tokens = Vec::new();
@@ -239,6 +279,8 @@ impl TokenIndex {
                 len: form.tokens.len() as u32,
                 jstart: joined.len() as u32,
                 comma: form.comma,
+                acronyms: acronym::name_set(&form.tokens),
+                acronym_tokens: acronym::token_set(&form.tokens),
             });
             for t in &form.tokens {
                 let id = *vocab_ids
@@ -269,9 +311,16 @@ impl TokenIndex {
                 }
             }
         }
+        let mut vocab_by_text: FastMap<String, u32> = FastMap::default();
+        for ((text, _), id) in vocab_ids {
+            let e = vocab_by_text.entry(text).or_insert(id);
+            *e = (*e).min(id);
+        }
         TokenIndex {
             vocab,
             joined_vocab,
+            vocab_by_text,
+            joined_by_text: joined_ids,
             spans,
             tokens,
             weights,
@@ -319,25 +368,61 @@ impl TokenIndex {
             .zip(&weights)
             .map(|(t, w)| (t.fold.clone(), *w))
             .collect();
-        let joined = form
+        let joined: Vec<Piece> = form
             .tokens
             .windows(2)
             .filter_map(|w| match w {
-                [a, b] => Some(Piece::joined(a, b)),
+                [a, b] => Some(self.joined_piece(a, b)),
                 _ => None,
             })
             .collect();
-        keys.extend(probe_keys(&form.tokens).into_iter().map(|k| (k, 1.0)));
+        let pieces: Vec<Piece> = form.tokens.iter().map(|t| self.piece(t)).collect();
+        keys.extend(
+            probe_keys_where(
+                &form.tokens,
+                Side::Query,
+                |k| pieces.get(k).is_some_and(Piece::reads_as_chinese),
+                |k| joined.get(k).is_some_and(Piece::reads_as_chinese),
+            )
+            .into_iter()
+            .map(|k| (k, 1.0)),
+        );
+        let initials: Vec<u8> = form.tokens.iter().map(acronym::initial).collect();
+        let acronyms: Vec<u64> = form.tokens.iter().map(acronym::code).collect();
         QueryForm {
+            acronym_tokens: acronym::set(acronyms.iter().copied()),
             conflicts: form.tokens.iter().map(Token::conflict).collect(),
-            initials: form.tokens.iter().map(acronym::initial).collect(),
-            acronyms: form.tokens.iter().map(acronym::code).collect(),
-            pieces: form.tokens.iter().map(Piece::from_token).collect(),
+            acronym_set: acronym::name_set(&form.tokens),
+            initials,
+            acronyms,
+            pieces,
             joined,
             weights,
             comma: form.comma,
             keys,
         }
+    }
+
+    /// The prepared piece of a query token: the lists' own when they have the token.
+    fn piece(&self, t: &Token) -> Piece {
+        self.vocab_by_text
+            .get(t.text.as_str())
+            .and_then(|id| self.vocab.get(*id as usize))
+            .filter(|p| p.class == t.class)
+            .cloned()
+            .unwrap_or_else(|| Piece::from_token(t))
+    }
+
+    /// The prepared piece of two adjacent query tokens written together.
+    fn joined_piece(&self, a: &Token, b: &Token) -> Piece {
+        let mut text = String::with_capacity(a.text.len() + b.text.len());
+        text.push_str(&a.text);
+        text.push_str(&b.text);
+        self.joined_by_text
+            .get(&text)
+            .and_then(|id| self.joined_vocab.get(*id as usize))
+            .cloned()
+            .unwrap_or_else(|| Piece::joined(a, b))
     }
 
     /// Names sharing a fold key with the query (or a key one letter longer: SCHOLZE finds
@@ -372,8 +457,9 @@ impl TokenIndex {
                 {
                     add(list, *w, sc);
                 }
-                // Prefix probe for typos at the end of a rare token (SCHOLZE ~ SCHOLZ).
-                if key.len() >= 5 {
+                // Prefix probe for typos at the end of a rare token (SCHOLZE ~ SCHOLZ); not
+                // for the acronym (^) and Wade-Giles (~) keys, which are whole spellings.
+                if key.len() >= 5 && !key.starts_with(['^', '~']) {
                     if let Some(prefix) = key.get(..key.len() - 1) {
                         if let Some(list) = self
                             .keys
@@ -420,8 +506,8 @@ impl TokenIndex {
         let parts = self.name_parts(ni).unwrap_or_default();
         let (ids, jids) = (parts.ids, parts.joined);
         let piece = |j: usize| ids.get(j).and_then(|id| self.vocab.get(*id as usize));
-        let comma = self.spans.get(ni).is_some_and(|s| s.comma);
-        let sides = parts.sides(q, comma);
+        let span = self.spans.get(ni).copied().unwrap_or_default();
+        let sides = parts.sides(q, span);
         let mut sc = AlignScratch::default();
         let aligned = align(
             &sides,
@@ -539,7 +625,7 @@ impl TokenIndex {
             ..
         } = sc;
         let row_of = |j: usize| ids.get(j).and_then(|id| slot.get(*id as usize)).copied();
-        let sides = parts.sides(q, span.comma);
+        let sides = parts.sides(q, span);
         align(
             &sides,
             |i, j| {

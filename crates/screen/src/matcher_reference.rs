@@ -51,7 +51,7 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
                 postings.entry(t.fold.clone()).or_default().push(ni);
             }
         }
-        for k in crate::index::probe_keys(&n.form.tokens) {
+        for k in crate::index::probe_keys(&n.form.tokens, crate::wade_giles::Side::Listed) {
             let list = postings.entry(k).or_default();
             if list.last() != Some(&ni) {
                 list.push(ni);
@@ -68,7 +68,7 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
             .collect();
         // Joined, acronym and Wade-Giles keys: one definition for both paths.
         keys.extend(
-            crate::index::probe_keys(&f.tokens)
+            crate::index::probe_keys(&f.tokens, crate::wade_giles::Side::Query)
                 .into_iter()
                 .map(|k| (k, 1.0)),
         );
@@ -76,7 +76,7 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
             for &ni in postings.get(&k).into_iter().flatten() {
                 *acc.entry(ni).or_insert(0.0) += w;
             }
-            if k.len() >= 5 {
+            if k.len() >= 5 && !k.starts_with(['^', '~']) {
                 for &ni in postings.get(&k[..k.len() - 1]).into_iter().flatten() {
                     *acc.entry(ni).or_insert(0.0) += w * 0.8;
                 }

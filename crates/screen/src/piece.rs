@@ -10,26 +10,32 @@ use crate::normalize::{fold, Token, TokenClass};
 use crate::wade_giles::Readings;
 
 /// A token (or two adjacent tokens written together) ready for comparison.
+///
+/// `repr(C)` keeps the fields the similarity reads first for every pair (hashes, readings,
+/// surname classes, class, flags) together at the start, in the first cache line: the
+/// matcher's memo touches thousands of vocabulary pieces per query, and most comparisons end
+/// there.
 #[derive(Debug, Clone, PartialEq)]
+#[repr(C)]
 pub struct Piece {
-    pub text: String,
-    pub fold: String,
-    /// Fold key without vowels (for vowel-less Arabic/Hebrew transliterations).
-    pub skeleton: String,
-    /// No A/E/I/O/U and at least two letters: written without vowels.
-    pub vowelless: bool,
-    /// Bit k set: the spelling is in class k of the bundled Korean surname table.
-    pub surname: u128,
-    pub class: TokenClass,
     /// Hashes of `text` and `fold`: most comparisons are between different tokens, and
     /// unequal hashes settle those without touching the strings.
     text_hash: u64,
     fold_hash: u64,
+    /// Wade–Giles and pinyin readings (HSI = XI).
+    readings: Readings,
+    /// Bit k set: the spelling is in class k of the bundled Korean surname table.
+    pub surname: u128,
+    pub class: TokenClass,
+    /// No A/E/I/O/U and at least two letters: written without vowels.
+    pub vowelless: bool,
     /// Letter counts of `text` / of `fold`, for cheap bounds.
     letters: Letters,
     fold_letters: Letters,
-    /// Wade–Giles and pinyin readings (HSI = XI).
-    readings: Readings,
+    pub text: String,
+    pub fold: String,
+    /// Fold key without vowels (for vowel-less Arabic/Hebrew transliterations).
+    pub skeleton: String,
     /// Formal given names this token can stand for (BEN: BENJAMIN, BENEDICT), usually none.
     nick: &'static [u32],
 }
@@ -156,6 +162,11 @@ pub fn abjad_equal(a: &Piece, b: &Piece) -> bool {
 }
 
 impl Piece {
+    /// Whether the token has a Wade–Giles or pinyin reading at all.
+    pub fn reads_as_chinese(&self) -> bool {
+        self.readings != Readings::default()
+    }
+
     fn same_text(&self, other: &Piece) -> bool {
         self.text_hash == other.text_hash && self.text == other.text
     }
@@ -179,6 +190,7 @@ const JOINED_FUZZY_MIN: f64 = 0.9;
 /// joined words) consonant skeletons give [`JOINED_SIM`]. A long joined spelling may also carry a typo (FRIDRICHBUCHENBERG =
 /// FRIEDRICH BUCHENBERG): one letter in ten or more is a small share, whereas short joins are
 /// Korean and Chinese given names (JONGUN, JONGIL), where one letter is another name.
+#[inline]
 pub fn joined_similarity(joined: &Piece, single: &Piece, p: &CompareParams) -> f64 {
     // The consonant-skeleton rule only one way: two vowel-less words written together
     // against a vocalized one (عبد الله, BD LLH = ABDULLAH). A vowel-less single token
@@ -191,9 +203,26 @@ pub fn joined_similarity(joined: &Piece, single: &Piece, p: &CompareParams) -> f
     {
         return JOINED_SIM;
     }
-    if joined.text.len() < JOINED_FUZZY_LEN || single.text.len() < JOINED_FUZZY_LEN {
+    // Only name tokens: legal forms and generic words (INTERNATIONAL, CORPORATION) are long
+    // too, and comparing every joined pair with them would cost without finding names.
+    // A typo keeps the first letter and the length within one letter in six (cheap tests
+    // that settle most pairs before the similarity is computed).
+    let (a, b) = (joined.text.as_bytes(), single.text.as_bytes());
+    if a.len() < JOINED_FUZZY_LEN
+        || b.len() < JOINED_FUZZY_LEN
+        || single.class != TokenClass::Name
+        || a.len().abs_diff(b.len()) > a.len().max(b.len()) / 6
+        || a.first() != b.first()
+    {
         return 0.0;
     }
+    joined_typo(joined, single, p)
+}
+
+/// The rare case of [`joined_similarity`]: a long joined spelling against a long token.
+#[cold]
+#[inline(never)]
+fn joined_typo(joined: &Piece, single: &Piece, p: &CompareParams) -> f64 {
     let (sim, _) = similarity(joined, single, p);
     if sim >= JOINED_FUZZY_MIN {
         sim.min(JOINED_SIM)

@@ -12,18 +12,38 @@
 //! Wade–Giles-only side keeps two pinyin spellings apart: ZHANG and CHANG are different
 //! surnames, although Wade–Giles without apostrophes writes both CHANG.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// Longest name token read as syllables (a given name is one or two, rarely three).
 const MAX_SYLLABLES: usize = 3;
 
+/// Longest syllable of either system (ZHUANG, HSIUNG): at most 8 letters fit a packed key.
+const MAX_SYLLABLE_LEN: usize = 8;
+
+/// Letters of a syllable packed into one integer: every token of every list and query is
+/// split here, so lookups are binary searches over integers, not string hashing.
+fn pack(s: &[u8]) -> u64 {
+    s.iter().fold(0u64, |a, &b| (a << 8) | u64::from(b))
+}
+
 struct Table {
-    /// Pinyin syllable → Wade–Giles key.
-    pinyin: HashMap<String, String>,
-    /// Wade–Giles keys.
-    wade_giles: HashSet<String>,
+    /// Packed pinyin syllable → its Wade–Giles key (letters, length), sorted by syllable.
+    pinyin: Vec<(u64, [u8; MAX_SYLLABLE_LEN], usize)>,
+    /// Packed Wade–Giles keys, sorted.
+    wade_giles: Vec<u64>,
     longest: usize,
+}
+
+impl Table {
+    fn pinyin(&self, syllable: &[u8]) -> Option<&[u8]> {
+        let k = pack(syllable);
+        let i = self.pinyin.binary_search_by_key(&k, |e| e.0).ok()?;
+        self.pinyin.get(i).and_then(|(_, wg, n)| wg.get(..*n))
+    }
+
+    fn is_wade_giles(&self, syllable: &[u8]) -> bool {
+        self.wade_giles.binary_search(&pack(syllable)).is_ok()
+    }
 }
 
 /// Upper-case ASCII without apostrophes and umlauts, as lists write it.
@@ -41,8 +61,8 @@ fn plain(s: &str) -> String {
 fn table() -> &'static Table {
     static T: OnceLock<Table> = OnceLock::new();
     T.get_or_init(|| {
-        let mut pinyin = HashMap::new();
-        let mut wade_giles = HashSet::new();
+        let mut pinyin = Vec::new();
+        let mut wade_giles = Vec::new();
         for line in include_str!("../../../data/screening/wade_giles.tsv").lines() {
             if line.starts_with('#') {
                 continue;
@@ -63,18 +83,30 @@ fn table() -> &'static Table {
                 s.bytes()
                     .any(|b| matches!(b, b'A' | b'E' | b'I' | b'O' | b'U'))
             };
-            if !vowel(&py) || !vowel(&wg) || !py.is_ascii() || !wg.is_ascii() {
+            let fits = |s: &str| s.is_ascii() && s.len() <= MAX_SYLLABLE_LEN;
+            if !vowel(&py) || !vowel(&wg) || !fits(&py) || !fits(&wg) {
                 continue;
             }
-            wade_giles.insert(wg.clone());
-            pinyin.entry(py).or_insert(wg);
+            let mut letters = [0u8; MAX_SYLLABLE_LEN];
+            for (slot, b) in letters.iter_mut().zip(wg.bytes()) {
+                *slot = b;
+            }
+            wade_giles.push(pack(wg.as_bytes()));
+            pinyin.push((pack(py.as_bytes()), letters, wg.len()));
         }
-        let longest = pinyin
-            .keys()
-            .chain(wade_giles.iter())
-            .map(String::len)
-            .max()
-            .unwrap_or(0);
+        // First row of a syllable wins (the table lists one spelling per syllable).
+        pinyin.sort_by_key(|e| e.0);
+        pinyin.dedup_by_key(|e| e.0);
+        wade_giles.sort_unstable();
+        wade_giles.dedup();
+        let longest = MAX_SYLLABLE_LEN.min(
+            pinyin
+                .iter()
+                .map(|e| e.2)
+                .chain(std::iter::once(6))
+                .max()
+                .unwrap_or(6),
+        );
         Table {
             pinyin,
             wade_giles,
@@ -84,62 +116,89 @@ fn table() -> &'static Table {
 }
 
 /// Split `s` into at most `MAX_SYLLABLES` syllables accepted by `is_syllable`, longest
-/// syllable first (XIAN is one syllable, not XI AN).
-fn split<'a>(
-    s: &'a str,
+/// syllable first (XIAN is one syllable, not XI AN). `ends` receives where each syllable
+/// ends; returns how many there are, 0 when `s` does not split.
+fn split(
+    s: &[u8],
     longest: usize,
-    is_syllable: &dyn Fn(&str) -> bool,
-    out: &mut Vec<&'a str>,
-) -> bool {
-    if s.is_empty() {
-        return !out.is_empty();
-    }
-    if out.len() == MAX_SYLLABLES {
-        return false;
-    }
-    for len in (1..=longest.min(s.len())).rev() {
-        let (Some(head), Some(rest)) = (s.get(..len), s.get(len..)) else {
-            continue;
-        };
-        if is_syllable(head) {
-            out.push(head);
-            if split(rest, longest, is_syllable, out) {
-                return true;
-            }
-            out.pop();
+    is_syllable: &dyn Fn(&[u8]) -> bool,
+    ends: &mut [usize; MAX_SYLLABLES],
+) -> usize {
+    fn go(
+        s: &[u8],
+        at: usize,
+        k: usize,
+        longest: usize,
+        is_syllable: &dyn Fn(&[u8]) -> bool,
+        ends: &mut [usize; MAX_SYLLABLES],
+    ) -> usize {
+        if at == s.len() {
+            return k;
         }
+        if k == MAX_SYLLABLES {
+            return 0;
+        }
+        for len in (1..=longest.min(s.len() - at)).rev() {
+            let Some(head) = s.get(at..at + len) else {
+                continue;
+            };
+            if is_syllable(head) {
+                if let Some(e) = ends.get_mut(k) {
+                    *e = at + len;
+                }
+                let n = go(s, at + len, k + 1, longest, is_syllable, ends);
+                if n > 0 {
+                    return n;
+                }
+            }
+        }
+        0
     }
-    false
+    if s.is_empty() || s.len() > MAX_SYLLABLES * longest {
+        return 0;
+    }
+    go(s, 0, 0, longest, is_syllable, ends)
 }
 
-/// The Wade–Giles key of a token read as pinyin (JINPING → CHINPING), if it reads as pinyin.
-fn from_pinyin(text: &str) -> Option<String> {
+/// The Wade–Giles key of a token read as pinyin (JINPING → CHINPING), written into `out`;
+/// returns its length, or `None` when the token does not read as pinyin.
+fn from_pinyin(text: &[u8], out: &mut [u8; MAX_SYLLABLES * MAX_SYLLABLE_LEN]) -> Option<usize> {
     let t = table();
-    let mut syllables = Vec::new();
-    if !split(
-        text,
-        t.longest,
-        &|s| t.pinyin.contains_key(s),
-        &mut syllables,
-    ) {
+    let mut ends = [0usize; MAX_SYLLABLES];
+    let n = split(text, t.longest, &|s| t.pinyin(s).is_some(), &mut ends);
+    if n == 0 {
         return None;
     }
-    Some(
-        syllables
-            .iter()
-            .filter_map(|s| t.pinyin.get(*s).map(String::as_str))
-            .collect(),
-    )
+    let mut len = 0;
+    let mut start = 0;
+    for &end in ends.get(..n)? {
+        let wg = t.pinyin(text.get(start..end)?)?;
+        out.get_mut(len..len + wg.len())?.copy_from_slice(wg);
+        len += wg.len();
+        start = end;
+    }
+    Some(len)
 }
 
-fn is_wade_giles(text: &str) -> bool {
+fn is_wade_giles(text: &[u8]) -> bool {
     let t = table();
     split(
         text,
         t.longest,
-        &|s| t.wade_giles.contains(s),
-        &mut Vec::new(),
-    )
+        &|s| t.is_wade_giles(s),
+        &mut [0; MAX_SYLLABLES],
+    ) > 0
+}
+
+/// Both readings of a token: its pinyin reading's Wade–Giles key, and whether it is a
+/// Wade–Giles spelling that is not also pinyin.
+fn readings(text: &str, key: &mut [u8; MAX_SYLLABLES * MAX_SYLLABLE_LEN]) -> (Option<usize>, bool) {
+    let b = text.as_bytes();
+    if b.len() < 2 || !b.iter().all(u8::is_ascii_uppercase) {
+        return (None, false);
+    }
+    let py = from_pinyin(b, key);
+    (py, py.is_none() && is_wade_giles(b))
 }
 
 /// A token's two readings, as hashes: its pinyin reading's Wade–Giles key, and its own
@@ -152,18 +211,15 @@ pub struct Readings {
 
 impl Readings {
     pub fn of(text: &str, hash: impl Fn(&[u8]) -> u64) -> Readings {
-        if text.len() < 2 || !text.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Readings::default();
-        }
-        let py = from_pinyin(text);
-        let wade_giles_only = if py.is_none() && is_wade_giles(text) {
-            hash(text.as_bytes())
-        } else {
-            0
-        };
+        let mut key = [0u8; MAX_SYLLABLES * MAX_SYLLABLE_LEN];
+        let (py, wade_giles_only) = readings(text, &mut key);
         Readings {
-            from_pinyin: py.map_or(0, |k| hash(k.as_bytes())),
-            wade_giles_only,
+            from_pinyin: py.and_then(|n| key.get(..n)).map_or(0, &hash),
+            wade_giles_only: if wade_giles_only {
+                hash(text.as_bytes())
+            } else {
+                0
+            },
         }
     }
 
@@ -174,18 +230,33 @@ impl Readings {
     }
 }
 
-/// The index key that brings a Wade–Giles token and its pinyin together: `~` and the
-/// Wade–Giles key, for tokens whose pinyin reading differs from the spelling and for
-/// Wade–Giles-only tokens; `None` for the rest (their fold keys already meet).
-pub fn index_key(text: &str) -> Option<String> {
-    if text.len() < 2 || !text.bytes().all(|b| b.is_ascii_uppercase()) {
-        return None;
-    }
-    match from_pinyin(text) {
-        Some(k) if k != text => Some(format!("~{k}")),
-        Some(_) => None,
-        None if is_wade_giles(text) => Some(format!("~{text}")),
-        None => None,
+/// Which side of the inverted index a key is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Filed under by a listed name.
+    Listed,
+    /// Probed by a query.
+    Query,
+}
+
+/// The index key that brings a Wade–Giles token and its pinyin together: a listed token is
+/// filed under its own reading (`~P` and the Wade–Giles key of its pinyin, or `~W` and its
+/// Wade–Giles-only spelling) and a query token probes the other reading, so two pinyin
+/// spellings never meet through this key (their fold keys already do). `None` for tokens
+/// with neither reading, and for pinyin whose Wade–Giles key is its own spelling (MAO).
+pub fn index_key(text: &str, side: Side) -> Option<String> {
+    let (pinyin, wade_giles) = match side {
+        Side::Listed => ("~P", "~W"),
+        Side::Query => ("~W", "~P"),
+    };
+    let mut key = [0u8; MAX_SYLLABLES * MAX_SYLLABLE_LEN];
+    match readings(text, &mut key) {
+        (Some(n), _) => {
+            let k = key.get(..n)?;
+            (k != text.as_bytes()).then(|| format!("{pinyin}{}", String::from_utf8_lossy(k)))
+        }
+        (None, true) => Some(format!("{wade_giles}{text}")),
+        (None, false) => None,
     }
 }
 
@@ -206,10 +277,11 @@ mod tests {
     fn table_is_complete_enough() {
         let t = table();
         assert!(t.pinyin.len() >= 400, "{}", t.pinyin.len());
-        assert_eq!(t.pinyin.get("XI").map(String::as_str), Some("HSI"));
-        assert_eq!(t.pinyin.get("GUO").map(String::as_str), Some("KUO"));
-        assert_eq!(t.pinyin.get("AI").map(String::as_str), Some("AI"));
-        assert_eq!(t.pinyin.get("ZE").map(String::as_str), Some("TSE"));
+        assert_eq!(t.pinyin(b"XI"), Some(&b"HSI"[..]));
+        assert_eq!(t.pinyin(b"GUO"), Some(&b"KUO"[..]));
+        assert_eq!(t.pinyin(b"AI"), Some(&b"AI"[..]));
+        assert_eq!(t.pinyin(b"ZE"), Some(&b"TSE"[..]));
+        assert_eq!(t.pinyin(b"ZHUANG"), Some(&b"CHUANG"[..]));
     }
 
     #[test]
@@ -226,9 +298,20 @@ mod tests {
         assert!(!same("ZHANG", "CHANG"));
         assert!(!same("HSI", "XIN"));
         assert!(!same("SMITH", "XI"));
-        assert_eq!(index_key("JINPING").as_deref(), Some("~CHINPING"));
-        assert_eq!(index_key("CHIN").as_deref(), Some("~CHIN"));
-        assert_eq!(index_key("MAO"), None);
-        assert_eq!(index_key("SMITH"), None);
+        // A query in one system probes the key a listed name in the other is filed under.
+        assert_eq!(
+            index_key("JINPING", Side::Listed),
+            index_key("CHINPING", Side::Query)
+        );
+        assert_eq!(
+            index_key("CHIN", Side::Listed),
+            index_key("JIN", Side::Query)
+        );
+        assert_ne!(
+            index_key("SONG", Side::Listed),
+            index_key("SONG", Side::Query)
+        );
+        assert_eq!(index_key("MAO", Side::Query), None);
+        assert_eq!(index_key("SMITH", Side::Listed), None);
     }
 }
