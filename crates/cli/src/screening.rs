@@ -186,12 +186,18 @@ fn write_atomically(
         ".{}.tmp",
         out.file_name().and_then(|n| n.to_str()).unwrap_or("out")
     ));
-    {
+    let written = (|| {
         let f = std::fs::File::create(&tmp)
             .with_context(|| format!("cannot create {}", tmp.display()))?;
         let mut w = BufWriter::new(f);
         body(&mut w)?;
         w.flush()?;
+        Ok(())
+    })();
+    if let Err(e) = written {
+        // Nothing half-written is left behind, under the temporary name or the real one.
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
     }
     std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
     Ok(())
@@ -608,6 +614,50 @@ fn batch_line(row: &BatchRow, result: Result<Screening, String>) -> serde_json::
     }
 }
 
+/// Rows screened between two writes: memory stays bounded by one block whatever the length
+/// of the file, and each block still keeps every thread busy.
+const BATCH_BLOCK: usize = 8192;
+
+/// What a block of rows came to: their JSON lines, in input order, and the decisions.
+#[derive(Default)]
+struct BatchTally {
+    lines: Vec<u8>,
+    rows: usize,
+    matched: usize,
+    review: usize,
+    no_match: usize,
+    bad: Vec<String>,
+}
+
+impl BatchTally {
+    fn add(&mut self, line: &serde_json::Value) -> anyhow::Result<()> {
+        self.rows += 1;
+        match line.get("decision").and_then(|d| d.as_str()) {
+            Some("match") => self.matched += 1,
+            Some("review") => self.review += 1,
+            Some(_) => self.no_match += 1,
+            None => self.bad.push(
+                line.get("error")
+                    .and_then(|e| e.as_str())
+                    .unwrap_or("?")
+                    .to_string(),
+            ),
+        }
+        serde_json::to_writer(&mut self.lines, line)?;
+        self.lines.push(b'\n');
+        Ok(())
+    }
+
+    /// Fold a later block's counts into this one (its lines are written separately).
+    fn absorb(&mut self, other: BatchTally) {
+        self.rows += other.rows;
+        self.matched += other.matched;
+        self.review += other.review;
+        self.no_match += other.no_match;
+        self.bad.extend(other.bad);
+    }
+}
+
 fn run_batch(
     path: &Path,
     out: Option<&Path>,
@@ -633,88 +683,92 @@ fn run_batch(
                 .unwrap_or(1)
         })
         .max(1);
-    let chunk = rows.len().div_ceil(threads).max(1);
-    let results: Vec<Vec<serde_json::Value>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = rows
-            .chunks(chunk)
-            .map(|part| {
-                let bar = bar.clone();
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|r| {
-                            let res = match &r.query {
-                                Ok(q) => matcher
-                                    .screen(q, th)
-                                    .map(|mut s| {
-                                        regime_link::attach(&mut s, matcher, regime, today);
-                                        s
-                                    })
-                                    .map_err(|e| format!("row {}: {e}", r.row)),
-                                Err(e) => Err(e.clone()),
-                            };
-                            bar.inc(1);
-                            batch_line(r, res)
-                        })
-                        .collect::<Vec<_>>()
+    // One row: screened, linked to the regime, and rendered as its JSON line.
+    let screen_row = |r: &BatchRow, tally: &mut BatchTally| -> anyhow::Result<()> {
+        let res = match &r.query {
+            Ok(q) => matcher
+                .screen(q, th)
+                .map(|mut s| {
+                    regime_link::attach(&mut s, matcher, regime, today);
+                    s
                 })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    bar.finish_and_clear();
-    let lines: Vec<serde_json::Value> = results.into_iter().flatten().collect();
-    if lines.len() != rows.len() {
-        bail!(
-            "internal error: {} results for {} rows",
-            lines.len(),
-            rows.len()
-        );
-    }
-    let bad: Vec<&serde_json::Value> = lines.iter().filter(|l| l.get("error").is_some()).collect();
-    let count = |d: &str| {
-        lines
-            .iter()
-            .filter(|l| l.get("decision").and_then(|x| x.as_str()) == Some(d))
-            .count()
+                .map_err(|e| format!("row {}: {e}", r.row)),
+            Err(e) => Err(e.clone()),
+        };
+        bar.inc(1);
+        tally.add(&batch_line(r, res))
     };
-    let summary = json!({
-        "rows": rows.len(), "match": count("match"), "review": count("review"),
-        "no_match": count("no_match"), "bad_rows": bad.len(),
-    });
-    let write = |w: &mut dyn Write| -> anyhow::Result<()> {
-        for l in &lines {
-            serde_json::to_writer(&mut *w, l)?;
-            w.write_all(b"\n")?;
+    let mut total = BatchTally::default();
+    // Blocks of rows are screened on all threads (JSON rendered there too) and written in
+    // input order before the next block starts.
+    let mut body = |w: &mut dyn Write| -> anyhow::Result<()> {
+        for block in rows.chunks(BATCH_BLOCK) {
+            let part = block.len().div_ceil(threads).max(1);
+            let parts: Vec<anyhow::Result<BatchTally>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = block
+                    .chunks(part)
+                    .map(|rows| {
+                        let screen_row = &screen_row;
+                        scope.spawn(move || {
+                            let mut tally = BatchTally::default();
+                            for r in rows {
+                                screen_row(r, &mut tally)?;
+                            }
+                            Ok(tally)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| Err(anyhow::anyhow!("a screening thread failed")))
+                    })
+                    .collect()
+            });
+            for part in parts {
+                let mut part = part?;
+                w.write_all(&part.lines)?;
+                part.lines = Vec::new();
+                total.absorb(part);
+            }
         }
         Ok(())
     };
     match out {
-        Some(p) => write_atomically(p, write)?,
+        Some(p) => write_atomically(p, &mut body)?,
         None => {
             let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            write(&mut lock)?;
+            let mut lock = BufWriter::new(stdout.lock());
+            body(&mut lock)?;
+            lock.flush()?;
         }
     }
-    for b in &bad {
-        eprintln!(
-            "bad row: {}",
-            b.get("error").and_then(|e| e.as_str()).unwrap_or("?")
+    bar.finish_and_clear();
+    if total.rows != rows.len() {
+        bail!(
+            "internal error: {} results for {} rows",
+            total.rows,
+            rows.len()
         );
     }
+    for b in &total.bad {
+        eprintln!("bad row: {b}");
+    }
     if ctx.json {
+        let summary = json!({
+            "rows": total.rows, "match": total.matched, "review": total.review,
+            "no_match": total.no_match, "bad_rows": total.bad.len(),
+        });
         eprintln!("{summary}");
     } else {
         eprintln!(
             "{} rows: {} match, {} review, {} no_match, {} bad rows (reported above, written as error lines)",
-            rows.len(),
-            count("match"),
-            count("review"),
-            count("no_match"),
-            bad.len()
+            total.rows,
+            total.matched,
+            total.review,
+            total.no_match,
+            total.bad.len()
         );
     }
     Ok(())

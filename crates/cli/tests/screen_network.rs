@@ -109,3 +109,74 @@ fn eval_names_reports_the_documented_figures() {
     assert!(f1(&reference["ours_on_same_cases_at_threshold"]) > f1(&reference["logic_v2_best"]));
     assert_eq!(r["korean_dprk"]["cases"], 31);
 }
+
+/// `screen --batch`: one JSON line per input row, in input order across threads, a bad row as
+/// an error line that names its line and field, and the output file written whole.
+#[test]
+fn screen_batch_writes_one_line_per_row_in_order() {
+    let un = embargo_fixtures::shared_or_skip!("data/un-sc-consolidated/consolidated_dprk.xml");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = embargo(dir.path())
+        .args(["lists", "import"])
+        .arg(&un)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let input = dir.path().join("counterparties.csv");
+    std::fs::write(
+        &input,
+        "name,schema,dob,country,imo,id\n\
+         YUN HO-JIN,person,1944-10-13,,,c1\n\
+         Korea Mining Development Trading Corp,organization,,,,c2\n\
+         Ocean Breeze Bakery,,,,,c3\n\
+         YUN HO JIN,person,not-a-date,,,c4\n\
+         KOMID,organization,,,,c5\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let jsonl = dir.path().join("hits.jsonl");
+    let out = embargo(dir.path())
+        .args(["screen", "--threads", "3", "--batch"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&jsonl)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&jsonl).unwrap_or_else(|e| panic!("{e}"));
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 5);
+    let ids: Vec<&str> = lines
+        .iter()
+        .map(|l| l["input_id"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(ids, ["c1", "c2", "c3", "c4", "c5"]);
+    assert_eq!(lines[0]["decision"], "match");
+    assert_eq!(lines[0]["matches"][0]["id"], "KPi.001");
+    assert_eq!(lines[1]["decision"], "match");
+    assert_eq!(lines[1]["matches"][0]["id"], "KPe.001");
+    assert_eq!(lines[2]["decision"], "no_match");
+    let err = lines[3]["error"].as_str().unwrap_or("");
+    assert!(err.contains("dob"), "{err}");
+    // The list carries KOMID as an alias of KPe.001.
+    assert_eq!(lines[4]["matches"][0]["id"], "KPe.001");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1 bad rows"), "{stderr}");
+    // No temporary file is left beside the output.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
