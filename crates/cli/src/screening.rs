@@ -593,24 +593,69 @@ fn read_batch(path: &Path) -> anyhow::Result<Vec<BatchRow>> {
     Ok(rows)
 }
 
-fn batch_line(row: &BatchRow, result: Result<Screening, String>) -> serde_json::Value {
+/// One hit of a batch line.
+#[derive(serde::Serialize)]
+struct BatchMatch<'a> {
+    id: &'a str,
+    source: Source,
+    name: &'a str,
+    schema: Schema,
+    score: f64,
+    decision: embargo_screen::Decision,
+    programs: &'a [String],
+    listed_on: Option<chrono::NaiveDate>,
+    explanation: &'a embargo_screen::matcher::Explanation,
+    regime: &'a Option<regime_link::RegimeContext>,
+}
+
+/// One line of `screen --batch` output, serialized straight from the screening (no
+/// intermediate JSON tree: at a million rows the tree's allocations cost more than writing).
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum BatchLine<'a> {
+    Screened {
+        row: usize,
+        input_id: &'a Option<String>,
+        query: &'a str,
+        decision: embargo_screen::Decision,
+        matches: Vec<BatchMatch<'a>>,
+    },
+    Failed {
+        row: usize,
+        input_id: &'a Option<String>,
+        error: &'a str,
+    },
+}
+
+fn batch_line<'a>(row: &'a BatchRow, result: &'a Result<Screening, String>) -> BatchLine<'a> {
     match result {
-        Ok(s) => {
-            let matches: Vec<_> = s
+        Ok(s) => BatchLine::Screened {
+            row: row.row,
+            input_id: &row.id,
+            query: &s.query,
+            decision: s.decision,
+            matches: s
                 .hits
                 .iter()
-                .map(|h| {
-                    json!({
-                        "id": h.id, "source": h.source, "name": h.name, "schema": h.schema,
-                        "score": (h.score * 1000.0).round() / 1000.0, "decision": h.decision,
-                        "programs": h.programs, "listed_on": h.listed_on,
-                        "explanation": h.explanation, "regime": h.regime,
-                    })
+                .map(|h| BatchMatch {
+                    id: &h.id,
+                    source: h.source,
+                    name: &h.name,
+                    schema: h.schema,
+                    score: (h.score * 1000.0).round() / 1000.0,
+                    decision: h.decision,
+                    programs: &h.programs,
+                    listed_on: h.listed_on,
+                    explanation: &h.explanation,
+                    regime: &h.regime,
                 })
-                .collect();
-            json!({"row": row.row, "input_id": row.id, "query": s.query, "decision": s.decision, "matches": matches})
-        }
-        Err(e) => json!({"row": row.row, "input_id": row.id, "error": e}),
+                .collect(),
+        },
+        Err(e) => BatchLine::Failed {
+            row: row.row,
+            input_id: &row.id,
+            error: e,
+        },
     }
 }
 
@@ -630,18 +675,15 @@ struct BatchTally {
 }
 
 impl BatchTally {
-    fn add(&mut self, line: &serde_json::Value) -> anyhow::Result<()> {
+    fn add(&mut self, line: &BatchLine<'_>) -> anyhow::Result<()> {
         self.rows += 1;
-        match line.get("decision").and_then(|d| d.as_str()) {
-            Some("match") => self.matched += 1,
-            Some("review") => self.review += 1,
-            Some(_) => self.no_match += 1,
-            None => self.bad.push(
-                line.get("error")
-                    .and_then(|e| e.as_str())
-                    .unwrap_or("?")
-                    .to_string(),
-            ),
+        match line {
+            BatchLine::Screened { decision, .. } => match decision {
+                embargo_screen::Decision::Match => self.matched += 1,
+                embargo_screen::Decision::Review => self.review += 1,
+                embargo_screen::Decision::NoMatch => self.no_match += 1,
+            },
+            BatchLine::Failed { error, .. } => self.bad.push((*error).to_string()),
         }
         serde_json::to_writer(&mut self.lines, line)?;
         self.lines.push(b'\n');
@@ -696,7 +738,7 @@ fn run_batch(
             Err(e) => Err(e.clone()),
         };
         bar.inc(1);
-        tally.add(&batch_line(r, res))
+        tally.add(&batch_line(r, &res))
     };
     let mut total = BatchTally::default();
     // Blocks of rows are screened on all threads (JSON rendered there too) and written in

@@ -357,7 +357,7 @@ mod tests {
         // A long joined spelling may carry a typo; a short one may not.
         let long = Piece::joined(&t("FRIEDRICH"), &t("BUCHENBERG"));
         let typo = joined_similarity(&long, &single("FRIDRICHBUCHENBERG"), &p);
-        assert!(typo >= 0.9 && typo <= JOINED_SIM, "{typo}");
+        assert!((0.9..=JOINED_SIM).contains(&typo), "{typo}");
         assert_eq!(joined_similarity(&j, &single("JONGUM"), &p), 0.0);
         assert_eq!(
             joined_similarity(&long, &single("FRIEDRICHBACHMANN"), &p),
