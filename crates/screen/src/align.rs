@@ -144,12 +144,15 @@ pub fn align(
     }
     // Acronyms: one token against the run of the other name's tokens it spells. The masks
     // settle almost every pair without reading the codes (a cache miss per candidate).
-    let q_acronyms = if s.acronym_tokens_q & s.acronyms_c != 0 {
+    // The acronym must be its name's only name token (PLA, KOMID CO LTD): a word inside a
+    // longer name (TORGOVYI DOM ..., BLUE WAY) is that name's word, not an acronym.
+    let only_name = |k: &[Conflict]| k.iter().filter(|k| **k == Conflict::Name).count() == 1;
+    let q_acronyms = if p.acronyms && s.acronym_tokens_q & s.acronyms_c != 0 && only_name(s.kq) {
         s.aq
     } else {
         &[]
     };
-    let c_acronyms = if s.acronym_tokens_c & s.acronyms_q != 0 {
+    let c_acronyms = if p.acronyms && s.acronym_tokens_c & s.acronyms_q != 0 && only_name(s.kc) {
         s.ac
     } else {
         &[]
@@ -278,8 +281,10 @@ pub fn align(
             .position(|k| *k == Conflict::Lineage)
             .filter(|p| *p > 0)
     };
+    // A name written "FAMILY, Given bin Father" has moved its family part in front, so
+    // positions around the particle say nothing there.
     let swapped = match (lineage(s.kq), lineage(s.kc)) {
-        (Some(pq), Some(pc)) => sc
+        (Some(pq), Some(pc)) if !s.q_comma && !s.c_comma => sc
             .chosen
             .iter()
             .any(|l| l.q.0 != pq && l.c.0 != pc && (l.q.0 < pq) != (l.c.0 < pc)),

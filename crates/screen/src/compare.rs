@@ -13,6 +13,7 @@ use crate::acronym;
 use crate::align::{align, AlignScratch, Aligned, Sides};
 use crate::normalize::{Conflict, NameForm, Token, TokenClass};
 use crate::piece::{joined_similarity, Piece};
+use crate::wade_giles;
 
 /// How two tokens were found equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -96,6 +97,10 @@ pub struct CompareParams {
     /// of one is the father of the other. Replaces the milder `order_penalty`. 0.35 puts a
     /// swap whose tokens all pair (score 1 before penalties) at 0.65, below review.
     pub lineage_penalty: f64,
+    /// Pair an acronym with the long form it spells (PLA = PEOPLES LIBERATION ARMY). The
+    /// matcher turns it off when either side is a person: initials that spell a word (WAY =
+    /// WILLIAM AMURI YAKUTUMBA) are not a name.
+    pub acronyms: bool,
 }
 
 impl Default for CompareParams {
@@ -113,6 +118,7 @@ impl Default for CompareParams {
             conflict_penalty: 0.5,
             number_conflict_penalty: 1.0,
             lineage_penalty: 0.35,
+            acronyms: true,
             coverage_max: 0.6,
             strict_spelling: false,
         }
@@ -269,10 +275,21 @@ pub fn compare(
     wc: &[f64],
     p: &CompareParams,
 ) -> NameComparison {
-    let pq: Vec<Piece> = q.tokens.iter().map(Piece::from_token).collect();
-    let pc: Vec<Piece> = c.tokens.iter().map(Piece::from_token).collect();
-    let jq: Vec<Piece> = q.tokens.windows(2).map(joined_piece).collect();
-    let jc: Vec<Piece> = c.tokens.windows(2).map(joined_piece).collect();
+    let (marked_q, marked_c) = (wade_giles::marked(&q.tokens), wade_giles::marked(&c.tokens));
+    let pieces = |f: &NameForm, marked: bool| -> Vec<Piece> {
+        f.tokens
+            .iter()
+            .map(|t| Piece::from_token(t).in_name(marked))
+            .collect()
+    };
+    let joined = |f: &NameForm, marked: bool| -> Vec<Piece> {
+        f.tokens
+            .windows(2)
+            .map(|w| joined_piece(w).in_name(marked))
+            .collect()
+    };
+    let (pq, pc) = (pieces(q, marked_q), pieces(c, marked_c));
+    let (jq, jc) = (joined(q, marked_q), joined(c, marked_c));
     let kq: Vec<Conflict> = q.tokens.iter().map(Token::conflict).collect();
     let kc: Vec<Conflict> = c.tokens.iter().map(Token::conflict).collect();
     let (iq, ic): (Vec<u8>, Vec<u8>) = (

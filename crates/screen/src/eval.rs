@@ -180,15 +180,22 @@ pub struct ScoredCase {
     pub score: f64,
 }
 
-/// Score every case with our pairwise comparison.
+/// Score every case with our pairwise comparison, as the matcher compares a query of the
+/// case's schema with a listed name of that schema (no acronyms between persons).
 pub fn score_cases(cases: &[Case], params: &CompareParams) -> Vec<ScoredCase> {
     cases
         .iter()
-        .map(|c| ScoredCase {
-            score: compare_names(&c.name1, &c.name2, params)
-                .map(|r| r.score)
-                .unwrap_or(0.0),
-            case: c.clone(),
+        .map(|c| {
+            let params = CompareParams {
+                acronyms: params.acronyms && !c.schema.eq_ignore_ascii_case("person"),
+                ..*params
+            };
+            ScoredCase {
+                score: compare_names(&c.name1, &c.name2, &params)
+                    .map(|r| r.score)
+                    .unwrap_or(0.0),
+                case: c.clone(),
+            }
         })
         .collect()
 }

@@ -45,8 +45,9 @@ pub struct TokenIndex {
     joined_vocab: Vec<Piece>,
     /// Spelling → vocabulary id (first class seen) and joined spelling → joined id: a query
     /// token already in the lists reuses its prepared piece instead of preparing it again.
-    vocab_by_text: FastMap<String, u32>,
-    joined_by_text: FastMap<String, u32>,
+    /// Indexed by whether the name is written in Wade–Giles (`wade_giles::marked`).
+    vocab_by_text: [FastMap<String, u32>; 2],
+    joined_by_text: [FastMap<String, u32>; 2],
     spans: Vec<NameSpan>,
     /// Vocabulary id of each name token, name after name.
     tokens: Vec<u32>,
@@ -119,12 +120,13 @@ fn probe_keys_where(
     reads_joined: impl Fn(usize) -> bool,
 ) -> Vec<String> {
     let mut keys = Vec::new();
+    let marked = wade_giles::marked(tokens);
     for (k, w) in tokens.windows(2).enumerate() {
         if let [a, b] = w {
             let text = format!("{}{}", a.text, b.text);
             keys.push(fold(&text));
             if reads_joined(k) {
-                keys.extend(wade_giles::index_key(&text, side));
+                keys.extend(wade_giles::index_key(&text, side, marked));
             }
         }
     }
@@ -134,7 +136,7 @@ fn probe_keys_where(
             .iter()
             .enumerate()
             .filter(|(k, _)| reads(*k))
-            .filter_map(|(_, t)| wade_giles::index_key(&t.text, side)),
+            .filter_map(|(_, t)| wade_giles::index_key(&t.text, side, marked)),
     );
     keys
 }
@@ -262,9 +264,9 @@ impl TokenIndex {
             }
         }
         df.resize(keys.len(), 0);
-        let mut vocab_ids: HashMap<(String, TokenClass), u32> = HashMap::new();
+        let mut vocab_ids: HashMap<(String, TokenClass, bool), u32> = HashMap::new();
         let mut vocab: Vec<Piece> = Vec::new();
-        let mut joined_ids: FastMap<String, u32> = FastMap::default();
+        let mut joined_ids: [FastMap<String, u32>; 2] = Default::default();
         let mut joined_vocab: Vec<Piece> = Vec::new();
         let mut spans = Vec::new();
         let mut tokens = Vec::new();
@@ -282,11 +284,14 @@ impl TokenIndex {
                 acronyms: acronym::name_set(&form.tokens),
                 acronym_tokens: acronym::token_set(&form.tokens),
             });
+            // A token of a Wade-Giles name is prepared apart from the same spelling elsewhere
+            // (see `wade_giles::marked`).
+            let marked = wade_giles::marked(&form.tokens);
             for t in &form.tokens {
                 let id = *vocab_ids
-                    .entry((t.text.clone(), t.class))
+                    .entry((t.text.clone(), t.class, marked))
                     .or_insert_with(|| {
-                        vocab.push(Piece::from_token(t));
+                        vocab.push(Piece::from_token(t).in_name(marked));
                         vocab.len() as u32 - 1
                     });
                 tokens.push(id);
@@ -303,17 +308,19 @@ impl TokenIndex {
             for w in form.tokens.windows(2) {
                 if let [a, b] = w {
                     let text = format!("{}{}", a.text, b.text);
-                    let id = *joined_ids.entry(text).or_insert_with(|| {
-                        joined_vocab.push(Piece::joined(a, b));
-                        joined_vocab.len() as u32 - 1
-                    });
+                    let id = *joined_ids[usize::from(marked)]
+                        .entry(text)
+                        .or_insert_with(|| {
+                            joined_vocab.push(Piece::joined(a, b).in_name(marked));
+                            joined_vocab.len() as u32 - 1
+                        });
                     joined.push(id);
                 }
             }
         }
-        let mut vocab_by_text: FastMap<String, u32> = FastMap::default();
-        for ((text, _), id) in vocab_ids {
-            let e = vocab_by_text.entry(text).or_insert(id);
+        let mut vocab_by_text: [FastMap<String, u32>; 2] = Default::default();
+        for ((text, _, marked), id) in vocab_ids {
+            let e = vocab_by_text[usize::from(marked)].entry(text).or_insert(id);
             *e = (*e).min(id);
         }
         TokenIndex {
@@ -349,6 +356,7 @@ impl TokenIndex {
     /// Prepare a query form: pieces, weights from the lists' token frequencies, probe keys.
     pub fn query_form(&self, form: &NameForm, p: &CompareParams) -> QueryForm {
         let total = self.spans.len();
+        let marked = wade_giles::marked(&form.tokens);
         let weights: Vec<f64> = form
             .tokens
             .iter()
@@ -372,11 +380,11 @@ impl TokenIndex {
             .tokens
             .windows(2)
             .filter_map(|w| match w {
-                [a, b] => Some(self.joined_piece(a, b)),
+                [a, b] => Some(self.joined_piece(a, b, marked)),
                 _ => None,
             })
             .collect();
-        let pieces: Vec<Piece> = form.tokens.iter().map(|t| self.piece(t)).collect();
+        let pieces: Vec<Piece> = form.tokens.iter().map(|t| self.piece(t, marked)).collect();
         keys.extend(
             probe_keys_where(
                 &form.tokens,
@@ -404,25 +412,25 @@ impl TokenIndex {
     }
 
     /// The prepared piece of a query token: the lists' own when they have the token.
-    fn piece(&self, t: &Token) -> Piece {
-        self.vocab_by_text
+    fn piece(&self, t: &Token, marked: bool) -> Piece {
+        self.vocab_by_text[usize::from(marked)]
             .get(t.text.as_str())
             .and_then(|id| self.vocab.get(*id as usize))
             .filter(|p| p.class == t.class)
             .cloned()
-            .unwrap_or_else(|| Piece::from_token(t))
+            .unwrap_or_else(|| Piece::from_token(t).in_name(marked))
     }
 
     /// The prepared piece of two adjacent query tokens written together.
-    fn joined_piece(&self, a: &Token, b: &Token) -> Piece {
+    fn joined_piece(&self, a: &Token, b: &Token, marked: bool) -> Piece {
         let mut text = String::with_capacity(a.text.len() + b.text.len());
         text.push_str(&a.text);
         text.push_str(&b.text);
-        self.joined_by_text
+        self.joined_by_text[usize::from(marked)]
             .get(&text)
             .and_then(|id| self.joined_vocab.get(*id as usize))
             .cloned()
-            .unwrap_or_else(|| Piece::joined(a, b))
+            .unwrap_or_else(|| Piece::joined(a, b).in_name(marked))
     }
 
     /// Names sharing a fold key with the query (or a key one letter longer: SCHOLZE finds

@@ -343,8 +343,8 @@ impl Matcher {
                     let slot = best.iter().position(|b| b.entity == n.entity);
                     let known = slot.and_then(|k| best.get(k)).map(|b| b.score);
                     let need = known.unwrap_or(0.0).max(floor).max(kth) / factor;
-                    let Some(raw) = self.index.score(qf, ni as usize, &self.params, need, sc)
-                    else {
+                    let params = self.pair_params(family, ni as usize);
+                    let Some(raw) = self.index.score(qf, ni as usize, &params, need, sc) else {
                         continue;
                     };
                     let score = raw * factor;
@@ -449,6 +449,21 @@ impl Matcher {
 
     /// A returned hit with its explanation (the alignment is redone with its token pairs).
     #[allow(clippy::too_many_arguments)]
+    /// The comparison parameters for the query against indexed name `ni`: acronyms only when
+    /// the query says it is not a person and the listed entry is not one either. A person's
+    /// initials often spell a company's acronym (RA KYONG SU and an RKS LLC), so a query of
+    /// unknown schema does not pair acronyms.
+    pub(crate) fn pair_params(&self, query: Option<SchemaFamily>, ni: usize) -> CompareParams {
+        let organization_like =
+            |f: Option<&SchemaFamily>| f.is_some_and(|f| *f != SchemaFamily::Person);
+        CompareParams {
+            acronyms: self.params.acronyms
+                && organization_like(query.as_ref())
+                && organization_like(self.families.get(ni)),
+            ..self.params
+        }
+    }
+
     fn hit(
         &self,
         entity: &Entity,
@@ -467,7 +482,8 @@ impl Matcher {
             .zip(prepared.get(b.form));
         let (matched, kind, qform, cmp) = match named {
             Some(((n, qf), pq)) => {
-                let mut cmp = self.index.explain(pq, qf, b.name, &n.form, &self.params);
+                let params = self.pair_params(query.schema.map(Schema::family), b.name);
+                let mut cmp = self.index.explain(pq, qf, b.name, &n.form, &params);
                 cmp.score *= kind_factor(n.kind);
                 (n.form.latin.clone(), n.kind, qf.latin.clone(), cmp)
             }

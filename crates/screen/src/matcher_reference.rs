@@ -96,8 +96,15 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
     for (ni, _) in ranked {
         let n = &m.names[ni];
         for (qf, w) in qforms.iter().zip(&qw) {
-            let s =
-                compare(qf, w, &n.form, &weights(&n.form), &m.params).score * kind_factor(n.kind);
+            let s = compare(
+                qf,
+                w,
+                &n.form,
+                &weights(&n.form),
+                &m.pair_params(family, ni),
+            )
+            .score
+                * kind_factor(n.kind);
             match best.iter_mut().find(|b| b.0 == n.entity) {
                 Some(b) if s > b.1 => *b = (n.entity, s, n.form.latin.clone()),
                 Some(_) => {}

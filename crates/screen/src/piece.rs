@@ -26,6 +26,8 @@ pub struct Piece {
     readings: Readings,
     /// Bit k set: the spelling is in class k of the bundled Korean surname table.
     pub surname: u128,
+    /// Formal given names this token can stand for (BEN: BENJAMIN, BENEDICT), usually none.
+    nick: &'static [u32],
     pub class: TokenClass,
     /// No A/E/I/O/U and at least two letters: written without vowels.
     pub vowelless: bool,
@@ -36,8 +38,6 @@ pub struct Piece {
     pub fold: String,
     /// Fold key without vowels (for vowel-less Arabic/Hebrew transliterations).
     pub skeleton: String,
-    /// Formal given names this token can stand for (BEN: BENJAMIN, BENEDICT), usually none.
-    nick: &'static [u32],
 }
 
 pub(crate) fn surname_mask(text: &str) -> u128 {
@@ -141,6 +141,16 @@ impl Piece {
             fold: fold_key,
             class,
         }
+    }
+
+    /// The piece as a token of a name that is (or is not) written in Wade–Giles
+    /// (`wade_giles::marked`): outside such names a Wade–Giles-only spelling (CHIN, HO) is
+    /// not read as Wade–Giles.
+    pub fn in_name(mut self, wade_giles: bool) -> Piece {
+        if !wade_giles {
+            self.readings.wade_giles_only = 0;
+        }
+        self
     }
 
     pub fn from_token(t: &Token) -> Piece {
