@@ -448,7 +448,6 @@ impl Matcher {
     }
 
     /// A returned hit with its explanation (the alignment is redone with its token pairs).
-    #[allow(clippy::too_many_arguments)]
     /// The comparison parameters for the query against indexed name `ni`: acronyms only when
     /// the query says it is not a person and the listed entry is not one either. A person's
     /// initials often spell a company's acronym (RA KYONG SU and an RKS LLC), so a query of
@@ -464,6 +463,7 @@ impl Matcher {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn hit(
         &self,
         entity: &Entity,
