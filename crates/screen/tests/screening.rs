@@ -205,3 +205,28 @@ fn fetch_reads_urls_and_fails_cleanly() {
     assert!(err.to_string().contains("download of"), "{err}");
     assert_eq!(store.active_version(Source::Un).expect("read"), None);
 }
+
+/// An acronym finds the organization it spells on the real lists when the query says it is an
+/// organization (OFAC 20573 KOREA NATIONAL INSURANCE CORPORATION for KNIC), and a person's
+/// name whose initials happen to spell a listed acronym does not.
+#[test]
+fn acronyms_find_organizations_and_only_organizations() {
+    let Some(m) = dprk_matcher() else { return };
+    let th = Thresholds::default();
+    let org = Query {
+        schema: Some(Schema::Organization),
+        ..q("KNIC")
+    };
+    let s = m.screen(&org, &th).expect("screen");
+    let h = s.hits.iter().find(|h| h.id == "20573").expect("OFAC 20573");
+    assert_eq!(h.decision, Decision::Match);
+    assert!(h
+        .explanation
+        .name
+        .pairs
+        .iter()
+        .any(|p| p.relation == embargo_screen::compare::TokenRelation::Acronym));
+    // Without a schema the query may be a person's initials: no acronym pairing.
+    let s = m.screen(&q("KNIC"), &th).expect("screen");
+    assert!(s.hits.iter().all(|h| h.id != "20573"), "{:?}", s.hits);
+}
