@@ -171,13 +171,13 @@ pub struct Scratch {
     acc: Vec<f64>,
     touched: Vec<u32>,
     ranked: Vec<(u32, f64)>,
-    /// Memo of candidate-token similarities: stamp per vocabulary id, row offset, values.
-    stamp: Vec<u32>,
-    slot: Vec<u32>,
+    /// Memo of candidate-token similarities: (generation stamp, row offset in `sims`) per
+    /// vocabulary id, side by side so the check and the row cost one cache line, and the
+    /// values.
+    memo: Vec<(u32, u32)>,
     sims: Vec<(f64, TokenRelation)>,
     /// Memo of the similarity of query tokens with candidate joined pieces.
-    jstamp: Vec<u32>,
-    jslot: Vec<u32>,
+    jmemo: Vec<(u32, u32)>,
     jeq: Vec<f64>,
     generation: u32,
     pub align: AlignScratch,
@@ -199,18 +199,16 @@ pub fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
 impl Scratch {
     /// Start a new memo generation (one per query form).
     fn next_generation(&mut self, vocab: usize, joined: usize) {
-        if self.stamp.len() < vocab {
-            self.stamp.resize(vocab, 0);
-            self.slot.resize(vocab, 0);
+        if self.memo.len() < vocab {
+            self.memo.resize(vocab, (0, 0));
         }
-        if self.jstamp.len() < joined {
-            self.jstamp.resize(joined, 0);
-            self.jslot.resize(joined, 0);
+        if self.jmemo.len() < joined {
+            self.jmemo.resize(joined, (0, 0));
         }
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
-            self.stamp.iter_mut().for_each(|s| *s = 0);
-            self.jstamp.iter_mut().for_each(|s| *s = 0);
+            self.memo.iter_mut().for_each(|m| m.0 = 0);
+            self.jmemo.iter_mut().for_each(|m| m.0 = 0);
             self.generation = 1;
         }
         self.sims.clear();
@@ -588,7 +586,7 @@ impl TokenIndex {
         let gen = sc.generation;
         for &id in ids {
             let i = id as usize;
-            if sc.stamp.get(i) == Some(&gen) {
+            if sc.memo.get(i).is_some_and(|m| m.0 == gen) {
                 continue;
             }
             let Some(piece) = self.vocab.get(i) else {
@@ -602,14 +600,13 @@ impl TokenIndex {
                 sc.sims
                     .push((joined_similarity(a, piece, p), TokenRelation::Joined));
             }
-            if let (Some(s), Some(r)) = (sc.stamp.get_mut(i), sc.slot.get_mut(i)) {
-                *s = gen;
-                *r = row;
+            if let Some(m) = sc.memo.get_mut(i) {
+                *m = (gen, row);
             }
         }
         for &id in jids {
             let i = id as usize;
-            if sc.jstamp.get(i) == Some(&gen) {
+            if sc.jmemo.get(i).is_some_and(|m| m.0 == gen) {
                 continue;
             }
             let Some(piece) = self.joined_vocab.get(i) else {
@@ -619,20 +616,23 @@ impl TokenIndex {
             for a in &q.pieces {
                 sc.jeq.push(joined_similarity(piece, a, p));
             }
-            if let (Some(s), Some(r)) = (sc.jstamp.get_mut(i), sc.jslot.get_mut(i)) {
-                *s = gen;
-                *r = row;
+            if let Some(m) = sc.jmemo.get_mut(i) {
+                *m = (gen, row);
             }
         }
         let Scratch {
-            slot,
+            memo,
             sims,
-            jslot,
+            jmemo,
             jeq,
             align: ascratch,
             ..
         } = sc;
-        let row_of = |j: usize| ids.get(j).and_then(|id| slot.get(*id as usize)).copied();
+        let row_of = |j: usize| {
+            ids.get(j)
+                .and_then(|id| memo.get(*id as usize))
+                .map(|m| m.1)
+        };
         let sides = parts.sides(q, span);
         align(
             &sides,
@@ -649,8 +649,8 @@ impl TokenIndex {
             },
             |j, i| {
                 jids.get(j)
-                    .and_then(|id| jslot.get(*id as usize))
-                    .and_then(|r| jeq.get(*r as usize + i).copied())
+                    .and_then(|id| jmemo.get(*id as usize))
+                    .and_then(|m| jeq.get(m.1 as usize + i).copied())
                     .unwrap_or(0.0)
             },
             p,
