@@ -7,7 +7,9 @@
 //!
 //! Keys are cached in memory and the cache is reloaded every [`CACHE_TTL`] (so a key
 //! revoked with `embargo serve keys revoke` while the server runs stops working within
-//! that time) and when an unknown id shows up (so a new key works at once).
+//! that time) and when an unknown id shows up after another process changed the key
+//! store (SQLite's `data_version`), so a key made with `embargo serve keys create` works
+//! at once, and a stream of made-up ids costs one pragma each, not a reload.
 
 use crate::store::{self, StoreError};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -18,8 +20,6 @@ use std::sync::{Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 pub const CACHE_TTL: Duration = Duration::from_secs(5);
-/// An unknown key id triggers a reload, at most this often.
-const MISS_RELOAD_AFTER: Duration = Duration::from_millis(250);
 const PREFIX: &str = "emb_";
 
 #[derive(Debug, thiserror::Error)]
@@ -62,7 +62,13 @@ struct StoredKey {
 
 struct Cache {
     loaded: Instant,
+    /// `PRAGMA data_version` when loaded: it changes when another connection commits.
+    version: i64,
     keys: HashMap<String, StoredKey>,
+}
+
+fn data_version(conn: &Connection) -> Result<i64, KeyError> {
+    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
 }
 
 pub struct KeyStore {
@@ -74,10 +80,12 @@ impl KeyStore {
     pub fn open(path: &Path) -> Result<KeyStore, KeyError> {
         let conn = store::open(path)?;
         let keys = load_all(&conn)?;
+        let version = data_version(&conn)?;
         Ok(KeyStore {
             conn: Mutex::new(conn),
             cache: RwLock::new(Cache {
                 loaded: Instant::now(),
+                version,
                 keys,
             }),
         })
@@ -151,14 +159,20 @@ impl KeyStore {
         if stale {
             self.reload()?;
         }
-        let known = {
+        let (known, version) = {
             let cache = self.cache.read().map_err(|_| KeyError::Poisoned)?;
-            cache.keys.contains_key(id) || cache.loaded.elapsed() < MISS_RELOAD_AFTER
+            (cache.keys.contains_key(id), cache.version)
         };
         if !known {
-            // A key created since the last load (`serve keys create` on a running
-            // server); unknown ids reload at most every MISS_RELOAD_AFTER.
-            self.reload()?;
+            // Perhaps a key created since the last load (`serve keys create` on a running
+            // server): reload when another process has committed to the store since.
+            let now = {
+                let conn = self.conn.lock().map_err(|_| KeyError::Poisoned)?;
+                data_version(&conn)?
+            };
+            if now != version {
+                self.reload()?;
+            }
         }
         let cache = self.cache.read().map_err(|_| KeyError::Poisoned)?;
         let Some(stored) = cache.keys.get(id) else {
@@ -169,13 +183,17 @@ impl KeyStore {
     }
 
     fn reload(&self) -> Result<(), KeyError> {
-        let keys = {
+        let (keys, version) = {
             let conn = self.conn.lock().map_err(|_| KeyError::Poisoned)?;
-            load_all(&conn)?
+            // The version first: a commit between the two reads then only causes one more
+            // reload later, never a missed key.
+            let version = data_version(&conn)?;
+            (load_all(&conn)?, version)
         };
         let mut cache = self.cache.write().map_err(|_| KeyError::Poisoned)?;
         *cache = Cache {
             loaded: Instant::now(),
+            version,
             keys,
         };
         Ok(())
@@ -249,6 +267,20 @@ mod tests {
         store.revoke(&key.id).unwrap();
         assert_eq!(store.authenticate(&key.token).unwrap(), None);
         assert!(matches!(store.revoke("nope"), Err(KeyError::UnknownId(_))));
+    }
+
+    #[test]
+    fn a_key_made_by_another_process_works_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite");
+        // The server's store is open and loaded; `embargo serve keys create` writes through
+        // a second connection, and the key is used right away (the fault script does this).
+        let server = KeyStore::open(&path).unwrap();
+        let cli = KeyStore::open(&path).unwrap();
+        let made = cli.create("late").unwrap();
+        assert_eq!(server.authenticate(&made.token).unwrap(), Some(made.id));
+        // A made-up id is refused, and costs no reload when nothing changed.
+        assert_eq!(server.authenticate("emb_00000000_ffff").unwrap(), None);
     }
 
     #[test]
