@@ -93,19 +93,24 @@ pub fn align(
         s.wq.get(q0).copied().unwrap_or(0.0) + s.wc.get(c0).copied().unwrap_or(0.0)
     };
     sc.links.clear();
+    // Every possible pairing goes through here: its order is its position (the sort's last
+    // tie-break) and its weight that of the first token of each side.
+    let add = |links: &mut Vec<Link>, sim: f64, rel, q: (usize, usize), c: (usize, usize)| {
+        let order = links.len();
+        links.push(Link {
+            sim,
+            rel,
+            q,
+            c,
+            order,
+            weight: w_of(q.0, c.0),
+        });
+    };
     for i in 0..nq {
         for j in 0..nc {
             let (v, rel) = sim(i, j);
             if v > 0.0 {
-                let order = sc.links.len();
-                sc.links.push(Link {
-                    sim: v,
-                    rel,
-                    q: (i, i),
-                    c: (j, j),
-                    order,
-                    weight: w_of(i, j),
-                });
+                add(&mut sc.links, v, rel, (i, i), (j, j));
             }
         }
     }
@@ -114,15 +119,7 @@ pub fn align(
         for j in 0..nc {
             let v = q_joined(i, j);
             if v > 0.0 {
-                let order = sc.links.len();
-                sc.links.push(Link {
-                    sim: v,
-                    rel: TokenRelation::Joined,
-                    q: (i, i + 1),
-                    c: (j, j),
-                    order,
-                    weight: w_of(i, j),
-                });
+                add(&mut sc.links, v, TokenRelation::Joined, (i, i + 1), (j, j));
             }
         }
     }
@@ -130,20 +127,12 @@ pub fn align(
         for i in 0..nq {
             let v = c_joined(j, i);
             if v > 0.0 {
-                let order = sc.links.len();
-                sc.links.push(Link {
-                    sim: v,
-                    rel: TokenRelation::Joined,
-                    q: (i, i),
-                    c: (j, j + 1),
-                    order,
-                    weight: w_of(i, j),
-                });
+                add(&mut sc.links, v, TokenRelation::Joined, (i, i), (j, j + 1));
             }
         }
     }
-    // Acronyms: one token against the run of the other name's tokens it spells. The masks
-    // settle almost every pair without reading the codes (a cache miss per candidate).
+    // Acronyms: one token against the run of the other name's tokens it spells. The sets of
+    // codes settle almost every pair without reading the codes (a cache miss per candidate).
     // The acronym must be its name's only name token (PLA, KOMID CO LTD): a word inside a
     // longer name (TORGOVYI DOM ..., BLUE WAY) is that name's word, not an acronym.
     let only_name = |k: &[Conflict]| k.iter().filter(|k| **k == Conflict::Name).count() == 1;
@@ -158,29 +147,25 @@ pub fn align(
         &[]
     };
     for (i, &code) in q_acronyms.iter().enumerate() {
-        if let Some((j0, j1)) = acronym::span(code, s.ic, s.kc) {
-            let order = sc.links.len();
-            sc.links.push(Link {
-                sim: ACRONYM_SIM,
-                rel: TokenRelation::Acronym,
-                q: (i, i),
-                c: (j0, j1),
-                order,
-                weight: w_of(i, j0),
-            });
+        if let Some(run) = acronym::span(code, s.ic, s.kc) {
+            add(
+                &mut sc.links,
+                ACRONYM_SIM,
+                TokenRelation::Acronym,
+                (i, i),
+                run,
+            );
         }
     }
     for (j, &code) in c_acronyms.iter().enumerate() {
-        if let Some((i0, i1)) = acronym::span(code, s.iq, s.kq) {
-            let order = sc.links.len();
-            sc.links.push(Link {
-                sim: ACRONYM_SIM,
-                rel: TokenRelation::Acronym,
-                q: (i0, i1),
-                c: (j, j),
-                order,
-                weight: w_of(i0, j),
-            });
+        if let Some(run) = acronym::span(code, s.iq, s.kq) {
+            add(
+                &mut sc.links,
+                ACRONYM_SIM,
+                TokenRelation::Acronym,
+                run,
+                (j, j),
+            );
         }
     }
     let total_q: f64 = s.wq.iter().sum();
