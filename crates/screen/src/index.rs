@@ -101,26 +101,28 @@ impl<'a> NameParts<'a> {
     }
 }
 
+/// All of a name's [`probe_keys_where`], for the reference screening of the tests.
+#[cfg(test)]
+pub(crate) fn probe_keys(tokens: &[Token], side: Side) -> Vec<String> {
+    probe_keys_where(tokens, side, wade_giles::marked(tokens), |_| true, |_| true)
+}
+
 /// Index keys of a name beyond its tokens' fold keys: adjacent tokens joined (a query JONGUN
 /// finds JONG UN), acronym keys (a query PLA finds PEOPLES LIBERATION ARMY, see
 /// [`acronym::index_keys`]) and Wade–Giles keys of tokens and joined pairs (HSI CHIN PING finds
 /// XI JINPING, see [`wade_giles::index_key`]). The acronym and Wade–Giles keys differ by
-/// side, so that two listed-style spellings never meet through them.
-pub(crate) fn probe_keys(tokens: &[Token], side: Side) -> Vec<String> {
-    probe_keys_where(tokens, side, |_| true, |_| true)
-}
-
-/// [`probe_keys`], asking Wade–Giles keys only of tokens `reads(k)` and joined pairs
+/// side, so that two listed-style spellings never meet through them. `marked` is the name's
+/// `wade_giles::marked`; Wade–Giles keys are asked only of tokens `reads(k)` and joined pairs
 /// `reads_joined(k)` says may have one (a query's prepared pieces know: segmenting every
 /// token again is most of the cost of preparing a query).
 fn probe_keys_where(
     tokens: &[Token],
     side: Side,
+    marked: bool,
     reads: impl Fn(usize) -> bool,
     reads_joined: impl Fn(usize) -> bool,
 ) -> Vec<String> {
     let mut keys = Vec::new();
-    let marked = wade_giles::marked(tokens);
     for (k, w) in tokens.windows(2).enumerate() {
         if let [a, b] = w {
             let text = format!("{}{}", a.text, b.text);
@@ -139,6 +141,32 @@ fn probe_keys_where(
             .filter_map(|(_, t)| wade_giles::index_key(&t.text, side, marked)),
     );
     keys
+}
+
+/// Fill the memo rows of the pieces `ids` not yet filled in generation `gen`: `fill_row`
+/// appends one row of values for a piece to `values`, and `memo` records where it starts.
+fn fill_memo<T>(
+    ids: &[u32],
+    pieces: &[Piece],
+    gen: u32,
+    memo: &mut [(u32, u32)],
+    values: &mut Vec<T>,
+    mut fill_row: impl FnMut(&Piece, &mut Vec<T>),
+) {
+    for &id in ids {
+        let i = id as usize;
+        if memo.get(i).is_some_and(|m| m.0 == gen) {
+            continue;
+        }
+        let Some(piece) = pieces.get(i) else {
+            continue;
+        };
+        let row = values.len() as u32;
+        fill_row(piece, values);
+        if let Some(m) = memo.get_mut(i) {
+            *m = (gen, row);
+        }
+    }
 }
 
 /// Rarity in 0..=1 from a document frequency: a token in one name is 1, a token in every
@@ -231,8 +259,12 @@ impl TokenIndex {
             id
         };
         let mut total = 0usize;
+        // Whether each name is written in Wade-Giles, for its keys here and its pieces below.
+        let mut marks: Vec<bool> = Vec::new();
         for (ni, form) in forms.clone().enumerate() {
             total += 1;
+            let marked = wade_giles::marked(&form.tokens);
+            marks.push(marked);
             let mut seen: Vec<u32> = Vec::new();
             for t in &form.tokens {
                 let id = key_id(t.fold.clone(), &mut keys, &mut postings);
@@ -252,7 +284,7 @@ impl TokenIndex {
                     }
                 }
             }
-            for k in probe_keys(&form.tokens, Side::Listed) {
+            for k in probe_keys_where(&form.tokens, Side::Listed, marked, |_| true, |_| true) {
                 let id = key_id(k, &mut keys, &mut postings);
                 if let Some(l) = postings.get_mut(id as usize) {
                     if l.last() != Some(&(ni as u32)) {
@@ -273,7 +305,7 @@ impl TokenIndex {
         let mut initials = Vec::new();
         let mut acronyms = Vec::new();
         let mut joined = Vec::new();
-        for form in forms {
+        for (form, &marked) in forms.zip(&marks) {
             spans.push(NameSpan {
                 start: tokens.len() as u32,
                 len: form.tokens.len() as u32,
@@ -284,7 +316,6 @@ impl TokenIndex {
             });
             // A token of a Wade-Giles name is prepared apart from the same spelling elsewhere
             // (see `wade_giles::marked`).
-            let marked = wade_giles::marked(&form.tokens);
             for t in &form.tokens {
                 let id = *vocab_ids
                     .entry((t.text.clone(), t.class, marked))
@@ -387,6 +418,7 @@ impl TokenIndex {
             probe_keys_where(
                 &form.tokens,
                 Side::Query,
+                marked,
                 |k| pieces.get(k).is_some_and(Piece::reads_as_chinese),
                 |k| joined.get(k).is_some_and(Piece::reads_as_chinese),
             )
@@ -584,42 +616,31 @@ impl TokenIndex {
         let nqj = q.joined.len();
         // Fill the memo rows for this name's tokens and joined pieces.
         let gen = sc.generation;
-        for &id in ids {
-            let i = id as usize;
-            if sc.memo.get(i).is_some_and(|m| m.0 == gen) {
-                continue;
-            }
-            let Some(piece) = self.vocab.get(i) else {
-                continue;
-            };
-            let row = sc.sims.len() as u32;
-            for a in &q.pieces {
-                sc.sims.push(similarity(a, piece, p));
-            }
-            for a in &q.joined {
-                sc.sims
-                    .push((joined_similarity(a, piece, p), TokenRelation::Joined));
-            }
-            if let Some(m) = sc.memo.get_mut(i) {
-                *m = (gen, row);
-            }
-        }
-        for &id in jids {
-            let i = id as usize;
-            if sc.jmemo.get(i).is_some_and(|m| m.0 == gen) {
-                continue;
-            }
-            let Some(piece) = self.joined_vocab.get(i) else {
-                continue;
-            };
-            let row = sc.jeq.len() as u32;
-            for a in &q.pieces {
-                sc.jeq.push(joined_similarity(piece, a, p));
-            }
-            if let Some(m) = sc.jmemo.get_mut(i) {
-                *m = (gen, row);
-            }
-        }
+        fill_memo(
+            ids,
+            &self.vocab,
+            gen,
+            &mut sc.memo,
+            &mut sc.sims,
+            |piece, row| {
+                row.extend(q.pieces.iter().map(|a| similarity(a, piece, p)));
+                row.extend(
+                    q.joined
+                        .iter()
+                        .map(|a| (joined_similarity(a, piece, p), TokenRelation::Joined)),
+                );
+            },
+        );
+        fill_memo(
+            jids,
+            &self.joined_vocab,
+            gen,
+            &mut sc.jmemo,
+            &mut sc.jeq,
+            |piece, row| {
+                row.extend(q.pieces.iter().map(|a| joined_similarity(piece, a, p)));
+            },
+        );
         let Scratch {
             memo,
             sims,
