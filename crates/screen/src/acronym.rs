@@ -68,11 +68,6 @@ pub fn name_set(tokens: &[Token]) -> u32 {
     set(of_name(tokens).iter().map(|a| pack(a.as_bytes())))
 }
 
-/// The set of a name's acronym-shaped tokens ([`code`]).
-pub fn token_set(tokens: &[Token]) -> u32 {
-    set(tokens.iter().map(code))
-}
-
 /// Letters packed one byte each from the lowest, as [`code`] packs them.
 fn pack(b: &[u8]) -> u64 {
     b.iter()
@@ -204,9 +199,9 @@ mod tests {
     fn sets_hold_what_span_finds() {
         let long = tokens("Reconnaissance General Bureau");
         let short = tokens("RGB");
-        assert_ne!(name_set(&long) & token_set(&short), 0);
+        assert_ne!(name_set(&long) & set(short.iter().map(code)), 0);
         assert_eq!(code(&short[0]), pack(b"RGB"));
-        assert_eq!(token_set(&tokens("KIM JONG UN")), 0);
+        assert_eq!(set(tokens("KIM JONG UN").iter().map(code)), 0);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 
 use crate::acronym::{self, ACRONYM_SIM};
 use crate::compare::{CompareParams, TokenRelation};
-use crate::normalize::Conflict;
+use crate::normalize::{Conflict, Token};
 
 /// One possible pairing: query tokens `q.0..=q.1` with candidate tokens `c.0..=c.1`.
 #[derive(Debug, Clone, Copy)]
@@ -54,12 +54,62 @@ pub struct Sides<'a> {
     pub ic: &'a [u8],
     pub aq: &'a [u64],
     pub ac: &'a [u64],
-    /// Each name's set of acronyms and set of acronym-shaped tokens (`acronym::name_set`,
-    /// `acronym::token_set`).
+    /// Each name's set of acronyms and set of acronym-shaped tokens (see `NameShape`).
     pub acronyms_q: u32,
     pub acronyms_c: u32,
     pub acronym_tokens_q: u32,
     pub acronym_tokens_c: u32,
+}
+
+/// What the aligner reads of a name besides its pieces and weights, derived from its tokens
+/// in one place for a query, a listed name and the explaining comparison: what each token
+/// means when unpaired, its initial and acronym code, and the name's sets of acronyms and
+/// acronym-shaped tokens (see [`crate::acronym`]).
+#[derive(Debug, Clone, Default)]
+pub struct NameShape {
+    pub conflicts: Vec<Conflict>,
+    pub initials: Vec<u8>,
+    pub acronyms: Vec<u64>,
+    pub acronym_set: u32,
+    pub acronym_tokens: u32,
+}
+
+impl NameShape {
+    pub fn of(tokens: &[Token]) -> NameShape {
+        let acronyms: Vec<u64> = tokens.iter().map(acronym::code).collect();
+        NameShape {
+            conflicts: tokens.iter().map(Token::conflict).collect(),
+            initials: tokens.iter().map(acronym::initial).collect(),
+            acronym_set: acronym::name_set(tokens),
+            acronym_tokens: acronym::set(acronyms.iter().copied()),
+            acronyms,
+        }
+    }
+}
+
+impl<'a> Sides<'a> {
+    /// Two names, each with its weights, shape and whether it was written "LAST, First".
+    pub fn between(
+        (wq, q, q_comma): (&'a [f64], &'a NameShape, bool),
+        (wc, c, c_comma): (&'a [f64], &'a NameShape, bool),
+    ) -> Sides<'a> {
+        Sides {
+            wq,
+            wc,
+            kq: &q.conflicts,
+            kc: &c.conflicts,
+            q_comma,
+            c_comma,
+            iq: &q.initials,
+            ic: &c.initials,
+            aq: &q.acronyms,
+            ac: &c.acronyms,
+            acronyms_q: q.acronym_set,
+            acronyms_c: c.acronym_set,
+            acronym_tokens_q: q.acronym_tokens,
+            acronym_tokens_c: c.acronym_tokens,
+        }
+    }
 }
 
 /// Outcome of an alignment.

@@ -7,11 +7,12 @@
 //! weight. Legal forms, generic words and titles weigh little: they neither make nor break
 //! a match.
 
+use std::borrow::Borrow;
+
 use serde::Serialize;
 
-use crate::acronym;
-use crate::align::{align, AlignScratch, Aligned, Sides};
-use crate::normalize::{Conflict, NameForm, Token, TokenClass};
+use crate::align::{align, AlignScratch, Aligned, NameShape, Sides};
+use crate::normalize::{NameForm, Token, TokenClass};
 use crate::piece::{joined_similarity, Piece};
 use crate::wade_giles;
 
@@ -290,45 +291,39 @@ pub fn compare(
     };
     let (pq, pc) = (pieces(q, marked_q), pieces(c, marked_c));
     let (jq, jc) = (joined(q, marked_q), joined(c, marked_c));
-    let kq: Vec<Conflict> = q.tokens.iter().map(Token::conflict).collect();
-    let kc: Vec<Conflict> = c.tokens.iter().map(Token::conflict).collect();
-    let (iq, ic): (Vec<u8>, Vec<u8>) = (
-        q.tokens.iter().map(acronym::initial).collect(),
-        c.tokens.iter().map(acronym::initial).collect(),
-    );
-    let (aq, ac): (Vec<u64>, Vec<u64>) = (
-        q.tokens.iter().map(acronym::code).collect(),
-        c.tokens.iter().map(acronym::code).collect(),
-    );
-    let sides = Sides {
-        wq,
-        wc,
-        kq: &kq,
-        kc: &kc,
-        q_comma: q.comma,
-        c_comma: c.comma,
-        iq: &iq,
-        ic: &ic,
-        aq: &aq,
-        ac: &ac,
-        acronyms_q: acronym::name_set(&q.tokens),
-        acronyms_c: acronym::name_set(&c.tokens),
-        acronym_tokens_q: acronym::set(aq.iter().copied()),
-        acronym_tokens_c: acronym::set(ac.iter().copied()),
-    };
+    let (shape_q, shape_c) = (NameShape::of(&q.tokens), NameShape::of(&c.tokens));
+    let sides = Sides::between((wq, &shape_q, q.comma), (wc, &shape_c, c.comma));
+    let (aligned, sc) = align_pieces(&sides, (&pq, &jq), (&pc, &jc), p);
+    explain(q, c, aligned, wq, wc, &sc)
+}
+
+/// The explaining alignment of two names given as prepared pieces (tokens, adjacent pairs
+/// joined), with no floor: `compare` and the matcher's explanations of returned hits.
+pub(crate) fn align_pieces<A, B, C, D>(
+    sides: &Sides<'_>,
+    (pq, jq): (&[A], &[B]),
+    (pc, jc): (&[C], &[D]),
+    p: &CompareParams,
+) -> (Aligned, AlignScratch)
+where
+    A: Borrow<Piece>,
+    B: Borrow<Piece>,
+    C: Borrow<Piece>,
+    D: Borrow<Piece>,
+{
     let mut sc = AlignScratch::default();
     let aligned = align(
-        &sides,
+        sides,
         |i, j| match (pq.get(i), pc.get(j)) {
-            (Some(a), Some(b)) => crate::piece::similarity(a, b, p),
+            (Some(a), Some(b)) => crate::piece::similarity(a.borrow(), b.borrow(), p),
             _ => (0.0, TokenRelation::Fuzzy),
         },
         |i, j| match (jq.get(i), pc.get(j)) {
-            (Some(a), Some(b)) => joined_similarity(a, b, p),
+            (Some(a), Some(b)) => joined_similarity(a.borrow(), b.borrow(), p),
             _ => 0.0,
         },
         |j, i| match (jc.get(j), pq.get(i)) {
-            (Some(a), Some(b)) => joined_similarity(a, b, p),
+            (Some(a), Some(b)) => joined_similarity(a.borrow(), b.borrow(), p),
             _ => 0.0,
         },
         p,
@@ -340,7 +335,7 @@ pub fn compare(
         order_penalty: 0.0,
         conflict_penalty: 0.0,
     });
-    explain(q, c, aligned, wq, wc, &sc)
+    (aligned, sc)
 }
 
 fn joined_piece(w: &[Token]) -> Piece {

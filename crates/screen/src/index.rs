@@ -17,8 +17,10 @@ use std::collections::HashMap;
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 use crate::acronym;
-use crate::align::{align, AlignScratch, Aligned, Sides};
-use crate::compare::{class_weight, explain, CompareParams, NameComparison, TokenRelation};
+use crate::align::{align, AlignScratch, NameShape, Sides};
+use crate::compare::{
+    align_pieces, class_weight, explain, CompareParams, NameComparison, TokenRelation,
+};
 use crate::normalize::{fold, Conflict, NameForm, Token, TokenClass};
 use crate::piece::{joined_similarity, similarity, Piece};
 use crate::wade_giles::{self, Side};
@@ -31,8 +33,7 @@ pub struct NameSpan {
     /// Start of the name's joined pieces (`len - 1` of them) in `joined`.
     jstart: u32,
     comma: bool,
-    /// The name's set of acronyms and of acronym-shaped tokens (`acronym::name_set`,
-    /// `acronym::token_set`).
+    /// The name's set of acronyms and of acronym-shaped tokens (see `NameShape`).
     acronyms: u32,
     acronym_tokens: u32,
 }
@@ -85,17 +86,17 @@ impl<'a> NameParts<'a> {
         Sides {
             wq: &q.weights,
             wc: self.weights,
-            kq: &q.conflicts,
+            kq: &q.shape.conflicts,
             kc: self.conflicts,
             q_comma: q.comma,
             c_comma: span.comma,
-            iq: &q.initials,
+            iq: &q.shape.initials,
             ic: self.initials,
-            aq: &q.acronyms,
+            aq: &q.shape.acronyms,
             ac: self.acronyms,
-            acronyms_q: q.acronym_set,
+            acronyms_q: q.shape.acronym_set,
             acronyms_c: span.acronyms,
-            acronym_tokens_q: q.acronym_tokens,
+            acronym_tokens_q: q.shape.acronym_tokens,
             acronym_tokens_c: span.acronym_tokens,
         }
     }
@@ -182,12 +183,7 @@ pub struct QueryForm {
     pub pieces: Vec<Piece>,
     pub joined: Vec<Piece>,
     pub weights: Vec<f64>,
-    pub conflicts: Vec<Conflict>,
-    pub initials: Vec<u8>,
-    pub acronyms: Vec<u64>,
-    /// The name's set of acronyms and of acronym-shaped tokens.
-    pub acronym_set: u32,
-    pub acronym_tokens: u32,
+    pub shape: NameShape,
     pub comma: bool,
     /// Fold keys probed in the inverted index with their weights (tokens, then joined pairs).
     keys: Vec<(String, f64)>,
@@ -306,14 +302,18 @@ impl TokenIndex {
         let mut acronyms = Vec::new();
         let mut joined = Vec::new();
         for (form, &marked) in forms.zip(&marks) {
+            let shape = NameShape::of(&form.tokens);
             spans.push(NameSpan {
                 start: tokens.len() as u32,
                 len: form.tokens.len() as u32,
                 jstart: joined.len() as u32,
                 comma: form.comma,
-                acronyms: acronym::name_set(&form.tokens),
-                acronym_tokens: acronym::token_set(&form.tokens),
+                acronyms: shape.acronym_set,
+                acronym_tokens: shape.acronym_tokens,
             });
+            conflicts.extend(shape.conflicts);
+            initials.extend(shape.initials);
+            acronyms.extend(shape.acronyms);
             // A token of a Wade-Giles name is prepared apart from the same spelling elsewhere
             // (see `wade_giles::marked`).
             for t in &form.tokens {
@@ -324,9 +324,6 @@ impl TokenIndex {
                         vocab.len() as u32 - 1
                     });
                 tokens.push(id);
-                conflicts.push(t.conflict());
-                initials.push(acronym::initial(t));
-                acronyms.push(acronym::code(t));
                 let d = keys
                     .get(&t.fold)
                     .and_then(|k| df.get(*k as usize))
@@ -425,14 +422,8 @@ impl TokenIndex {
             .into_iter()
             .map(|k| (k, 1.0)),
         );
-        let initials: Vec<u8> = form.tokens.iter().map(acronym::initial).collect();
-        let acronyms: Vec<u64> = form.tokens.iter().map(acronym::code).collect();
         QueryForm {
-            acronym_tokens: acronym::set(acronyms.iter().copied()),
-            conflicts: form.tokens.iter().map(Token::conflict).collect(),
-            acronym_set: acronym::name_set(&form.tokens),
-            initials,
-            acronyms,
+            shape: NameShape::of(&form.tokens),
             pieces,
             joined,
             weights,
@@ -542,39 +533,19 @@ impl TokenIndex {
         p: &CompareParams,
     ) -> NameComparison {
         let parts = self.name_parts(ni).unwrap_or_default();
-        let (ids, jids) = (parts.ids, parts.joined);
-        let piece = |j: usize| ids.get(j).and_then(|id| self.vocab.get(*id as usize));
+        let pieces: Vec<&Piece> = parts
+            .ids
+            .iter()
+            .filter_map(|id| self.vocab.get(*id as usize))
+            .collect();
+        let joined: Vec<&Piece> = parts
+            .joined
+            .iter()
+            .filter_map(|id| self.joined_vocab.get(*id as usize))
+            .collect();
         let span = self.spans.get(ni).copied().unwrap_or_default();
         let sides = parts.sides(q, span);
-        let mut sc = AlignScratch::default();
-        let aligned = align(
-            &sides,
-            |i, j| match (q.pieces.get(i), piece(j)) {
-                (Some(a), Some(b)) => similarity(a, b, p),
-                _ => (0.0, TokenRelation::Fuzzy),
-            },
-            |i, j| match (q.joined.get(i), piece(j)) {
-                (Some(a), Some(b)) => joined_similarity(a, b, p),
-                _ => 0.0,
-            },
-            |j, i| {
-                let jp = jids
-                    .get(j)
-                    .and_then(|id| self.joined_vocab.get(*id as usize));
-                match (jp, q.pieces.get(i)) {
-                    (Some(a), Some(b)) => joined_similarity(a, b, p),
-                    _ => 0.0,
-                }
-            },
-            p,
-            0.0,
-            &mut sc,
-        )
-        .unwrap_or(Aligned {
-            score: 0.0,
-            order_penalty: 0.0,
-            conflict_penalty: 0.0,
-        });
+        let (aligned, sc) = align_pieces(&sides, (&q.pieces, &q.joined), (&pieces, &joined), p);
         explain(qform, cform, aligned, &q.weights, parts.weights, &sc)
     }
 
