@@ -2,6 +2,8 @@
 
 use std::process::Command;
 
+use embargo_fixtures::run_ok;
+
 fn embargo() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
     c.env_remove("EMBARGO_REGIME").env_remove("EMBARGO_DATA");
@@ -135,19 +137,12 @@ fn check_rejects_bad_input_with_the_field_named() {
 fn batch_classifies_counts_and_reports_bad_rows() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let out_path = dir.path().join("verdicts.csv");
-    let out = embargo()
-        .args(["check", "--batch", &fixture("shipments.csv"), "--out"])
-        .arg(&out_path)
-        .arg("--json")
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let summary = embargo_fixtures::run_json(
+        embargo()
+            .args(["check", "--batch", &fixture("shipments.csv"), "--out"])
+            .arg(&out_path)
+            .arg("--json"),
     );
-    let summary: serde_json::Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(summary["rows"], 9);
     assert_eq!(summary["errors"], 3);
     assert_eq!(summary["prohibited"], 4, "{summary}");
@@ -204,17 +199,13 @@ fn batch_classifies_counts_and_reports_bad_rows() {
 
 #[test]
 fn batch_jsonl_and_strict_mode() {
-    let out = embargo()
-        .args([
-            "check",
-            "--batch",
-            &fixture("shipments.csv"),
-            "--format",
-            "jsonl",
-        ])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(out.status.success());
+    let out = run_ok(embargo().args([
+        "check",
+        "--batch",
+        &fixture("shipments.csv"),
+        "--format",
+        "jsonl",
+    ]));
     let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))

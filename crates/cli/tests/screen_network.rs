@@ -4,6 +4,8 @@
 
 use std::process::Command;
 
+use embargo_fixtures::{run_json, run_ok};
+
 fn embargo(data: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
     c.env_remove("EMBARGO_REGIME").arg("--data").arg(data);
@@ -20,39 +22,15 @@ fn screening_reports_a_designee_reached_through_ownership() {
     let ownership =
         embargo_fixtures::workspace_root().join("crates/network/tests/fixtures/ownership.csv");
     for args in [vec!["lists", "import"], vec!["network", "import"]] {
-        let out = embargo(dir.path())
-            .args(&args)
-            .arg(&un)
-            .output()
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        run_ok(embargo(dir.path()).args(&args).arg(&un));
     }
-    let out = embargo(dir.path())
-        .args(["network", "import"])
-        .arg(&ownership)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        embargo(dir.path())
+            .args(["network", "import"])
+            .arg(&ownership),
     );
 
-    let out = embargo(dir.path())
-        .args(["screen", "Liaoning Beta Logistics", "--json"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let v = run_json(embargo(dir.path()).args(["screen", "Liaoning Beta Logistics", "--json"]));
     // No list names the company itself...
     assert_eq!(v["decision"], "no_match");
     // ...but KOMID owns 60% of Dandong Alpha, which owns 50% of it.
@@ -69,18 +47,8 @@ fn screening_reports_a_designee_reached_through_ownership() {
 
     // Without a network store the output has no `network` field.
     let empty = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let out = embargo(empty.path())
-        .args(["lists", "import"])
-        .arg(&un)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(out.status.success());
-    let out = embargo(empty.path())
-        .args(["screen", "Liaoning Beta Logistics", "--json"])
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let v: serde_json::Value =
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    run_ok(embargo(empty.path()).args(["lists", "import"]).arg(&un));
+    let v = run_json(embargo(empty.path()).args(["screen", "Liaoning Beta Logistics", "--json"]));
     assert!(v.get("network").is_none());
 }
 
@@ -91,7 +59,7 @@ fn eval_names_reports_the_documented_figures() {
     let cases =
         embargo_fixtures::shared_or_skip!("data/peer-cases/nomenklatura/name_bench_cases.csv");
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let r = embargo_fixtures::run_json(
+    let r = run_json(
         embargo(dir.path())
             .args(["--json", "eval", "names"])
             .arg(&cases),
@@ -116,16 +84,7 @@ fn eval_names_reports_the_documented_figures() {
 fn screen_batch_writes_one_line_per_row_in_order() {
     let un = embargo_fixtures::shared_or_skip!("data/un-sc-consolidated/consolidated_dprk.xml");
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let out = embargo(dir.path())
-        .args(["lists", "import"])
-        .arg(&un)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(embargo(dir.path()).args(["lists", "import"]).arg(&un));
     let input = dir.path().join("counterparties.csv");
     std::fs::write(
         &input,
@@ -138,17 +97,12 @@ fn screen_batch_writes_one_line_per_row_in_order() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let jsonl = dir.path().join("hits.jsonl");
-    let out = embargo(dir.path())
-        .args(["screen", "--threads", "3", "--batch"])
-        .arg(&input)
-        .arg("--out")
-        .arg(&jsonl)
-        .output()
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        embargo(dir.path())
+            .args(["screen", "--threads", "3", "--batch"])
+            .arg(&input)
+            .arg("--out")
+            .arg(&jsonl),
     );
     let text = std::fs::read_to_string(&jsonl).unwrap_or_else(|e| panic!("{e}"));
     let lines: Vec<serde_json::Value> = text

@@ -66,6 +66,16 @@ fn library(records: &[TradeRecord], dir: Direction) -> (Value, Value) {
     )
 }
 
+/// The CLI's per-measure answer `v` equals the library's exposure of `records`, measures and
+/// period totals (`at` prefixes the labels of a mismatch). Returns the library's measures for
+/// further checks.
+fn assert_equals_library(v: &Value, records: &[TradeRecord], dir: Direction, at: &str) -> Value {
+    let (ms, ps) = library(records, dir);
+    assert_same(&v["measures"], &ms, &format!("{at}measures"));
+    assert_same(&v["periods"], &ps, &format!("{at}periods"));
+    ms
+}
+
 /// The group (period, counterpart, series, measure) of a measure row.
 fn measure<'v>(v: &'v Value, period: &str, cp: &str, id: &str) -> &'v Value {
     v["measures"]
@@ -106,10 +116,8 @@ fn bundled_exposure_cli_equals_library() {
     let v = run_json(empty.path(), &["trade", "query", "--by", "measure"]);
     assert_eq!(v["dataset"], "bundled");
     assert_eq!(v["direction"], "from_dprk");
-    let (ms, ps) = library(&records, Direction::FromDprk);
+    let ms = assert_equals_library(&v, &records, Direction::FromDprk, "");
     assert!(ms.as_array().unwrap().len() >= 10, "{ms}");
-    assert_same(&v["measures"], &ms, "measures");
-    assert_same(&v["periods"], &ps, "periods");
 
     // China's imports from the DPRK, 2012-2019: the same rows filtered the same way.
     let v = run_json(
@@ -193,9 +201,7 @@ fn imported_comtrade_exposure_cli_equals_library() {
     let v = run_json(data.path(), &["trade", "query", "--by", "measure"]);
     assert_eq!(v["dataset"], "store");
     assert_eq!(v["direction"], "from_dprk");
-    let (ms, ps) = library(&records, Direction::FromDprk);
-    assert_same(&v["measures"], &ms, "measures");
-    assert_same(&v["periods"], &ps, "periods");
+    assert_equals_library(&v, &records, Direction::FromDprk, "");
 
     // Supplies to the DPRK: China's exports to KP.
     let w = run_json(
@@ -212,9 +218,7 @@ fn imported_comtrade_exposure_cli_equals_library() {
         ],
     );
     assert_eq!(w["direction"], "to_dprk");
-    let (ms, ps) = library(&records, Direction::ToDprk);
-    assert_same(&w["measures"], &ms, "to_dprk measures");
-    assert_same(&w["periods"], &ps, "to_dprk periods");
+    let ms = assert_equals_library(&w, &records, Direction::ToDprk, "to_dprk ");
     assert!(!ms.as_array().unwrap().is_empty());
 
     // By hand, 2016 (China): coal 270112 + 270119 = USD 500m of a USD 2bn total, a
