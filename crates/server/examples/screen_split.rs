@@ -143,12 +143,7 @@ async fn main() -> anyhow::Result<()> {
         hits: last[i % last.len()]
             .hits
             .iter()
-            .map(|h| AuditHit {
-                id: h.id.clone(),
-                source: h.source.as_str().to_string(),
-                name: h.name.clone(),
-                score: h.score,
-            })
+            .map(AuditHit::from)
             .collect(),
         decision: "match".into(),
     };

@@ -50,6 +50,17 @@ pub struct AuditHit {
     pub score: f64,
 }
 
+impl From<&embargo_screen::Hit> for AuditHit {
+    fn from(h: &embargo_screen::Hit) -> AuditHit {
+        AuditHit {
+            id: h.id.clone(),
+            source: h.source.as_str().to_string(),
+            name: h.name.clone(),
+            score: h.score,
+        }
+    }
+}
+
 /// What a screening decision leaves behind.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AuditRecord {

@@ -127,16 +127,7 @@ fn audit_record(
         kind: kind.to_string(),
         query: serde_json::to_value(input).unwrap_or(Value::Null),
         list_versions: versions.clone(),
-        hits: screening
-            .hits
-            .iter()
-            .map(|h| AuditHit {
-                id: h.id.clone(),
-                source: h.source.as_str().to_string(),
-                name: h.name.clone(),
-                score: h.score,
-            })
-            .collect(),
+        hits: screening.hits.iter().map(AuditHit::from).collect(),
         decision: decision_word(screening),
     }
 }
