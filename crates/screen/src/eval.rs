@@ -8,6 +8,8 @@ use serde::Serialize;
 
 use crate::compare::{compare_names, CompareParams};
 use crate::error::ListError;
+use crate::matcher::acronyms_between;
+use crate::model::Schema;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Case {
@@ -181,13 +183,15 @@ pub struct ScoredCase {
 }
 
 /// Score every case with our pairwise comparison, as the matcher compares a query of the
-/// case's schema with a listed name of that schema (no acronyms between persons).
+/// case's schema with a listed name of that schema (acronyms by the matcher's rule,
+/// `matcher::acronyms_between`).
 pub fn score_cases(cases: &[Case], params: &CompareParams) -> Vec<ScoredCase> {
     cases
         .iter()
         .map(|c| {
+            let family = Schema::parse(&c.schema).map(Schema::family);
             let params = CompareParams {
-                acronyms: params.acronyms && !c.schema.eq_ignore_ascii_case("person"),
+                acronyms: params.acronyms && acronyms_between(family, family),
                 ..*params
             };
             ScoredCase {

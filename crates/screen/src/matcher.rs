@@ -25,6 +25,15 @@ pub enum Decision {
     NoMatch,
 }
 
+/// Whether an acronym may pair with a long form between a query and a listed name of these
+/// schema families: only when both are known not to be persons. A person's initials often
+/// spell a company's acronym (RA KYONG SU and an RKS LLC), so a query of unknown schema does
+/// not pair acronyms.
+pub(crate) fn acronyms_between(query: Option<SchemaFamily>, listed: Option<SchemaFamily>) -> bool {
+    let organization_like = |f: Option<SchemaFamily>| f.is_some_and(|f| f != SchemaFamily::Person);
+    organization_like(query) && organization_like(listed)
+}
+
 /// Score thresholds. Defaults come from `embargo eval names` (docs/screening.md).
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Thresholds {
@@ -448,17 +457,12 @@ impl Matcher {
     }
 
     /// A returned hit with its explanation (the alignment is redone with its token pairs).
-    /// The comparison parameters for the query against indexed name `ni`: acronyms only when
-    /// the query says it is not a person and the listed entry is not one either. A person's
-    /// initials often spell a company's acronym (RA KYONG SU and an RKS LLC), so a query of
-    /// unknown schema does not pair acronyms.
+    /// The comparison parameters for the query against indexed name `ni` (see
+    /// [`acronyms_between`]).
     pub(crate) fn pair_params(&self, query: Option<SchemaFamily>, ni: usize) -> CompareParams {
-        let organization_like =
-            |f: Option<&SchemaFamily>| f.is_some_and(|f| *f != SchemaFamily::Person);
         CompareParams {
             acronyms: self.params.acronyms
-                && organization_like(query.as_ref())
-                && organization_like(self.families.get(ni)),
+                && acronyms_between(query, self.families.get(ni).copied()),
             ..self.params
         }
     }
