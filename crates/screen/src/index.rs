@@ -144,6 +144,16 @@ fn probe_keys_where(
     keys
 }
 
+/// The key one letter shorter, probed for typos at the end of a rare token (SCHOLZE finds
+/// SCHOLZ): for fold keys of five letters or more, not for the acronym (`^`) and Wade–Giles
+/// (`~`) keys, which are whole spellings.
+pub(crate) fn typo_prefix(key: &str) -> Option<&str> {
+    if key.len() < 5 || key.starts_with(['^', '~']) {
+        return None;
+    }
+    key.get(..key.len() - 1)
+}
+
 /// Fill the memo rows of the pieces `ids` not yet filled in generation `gen`: `fill_row`
 /// appends one row of values for a piece to `values`, and `memo` records where it starts.
 fn fill_memo<T>(
@@ -486,17 +496,13 @@ impl TokenIndex {
                 {
                     add(list, *w, sc);
                 }
-                // Prefix probe for typos at the end of a rare token (SCHOLZE ~ SCHOLZ); not
-                // for the acronym (^) and Wade-Giles (~) keys, which are whole spellings.
-                if key.len() >= 5 && !key.starts_with(['^', '~']) {
-                    if let Some(prefix) = key.get(..key.len() - 1) {
-                        if let Some(list) = self
-                            .keys
-                            .get(prefix)
-                            .and_then(|k| self.postings.get(*k as usize))
-                        {
-                            add(list, w * 0.8, sc);
-                        }
+                if let Some(prefix) = typo_prefix(key) {
+                    if let Some(list) = self
+                        .keys
+                        .get(prefix)
+                        .and_then(|k| self.postings.get(*k as usize))
+                    {
+                        add(list, w * 0.8, sc);
                     }
                 }
             }

@@ -76,8 +76,8 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
             for &ni in postings.get(&k).into_iter().flatten() {
                 *acc.entry(ni).or_insert(0.0) += w;
             }
-            if k.len() >= 5 && !k.starts_with(['^', '~']) {
-                for &ni in postings.get(&k[..k.len() - 1]).into_iter().flatten() {
+            if let Some(prefix) = crate::index::typo_prefix(&k) {
+                for &ni in postings.get(prefix).into_iter().flatten() {
                     *acc.entry(ni).or_insert(0.0) += w * 0.8;
                 }
             }

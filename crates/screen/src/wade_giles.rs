@@ -63,6 +63,7 @@ fn table() -> &'static Table {
     T.get_or_init(|| {
         let mut pinyin = Vec::new();
         let mut wade_giles = Vec::new();
+        let mut longest = 0;
         for line in include_str!("../../../data/screening/wade_giles.tsv").lines() {
             if line.starts_with('#') {
                 continue;
@@ -91,6 +92,8 @@ fn table() -> &'static Table {
             for (slot, b) in letters.iter_mut().zip(wg.bytes()) {
                 *slot = b;
             }
+            // The longest syllable of either system bounds the splitting of a token.
+            longest = longest.max(py.len()).max(wg.len());
             wade_giles.push(pack(wg.as_bytes()));
             pinyin.push((pack(py.as_bytes()), letters, wg.len()));
         }
@@ -99,14 +102,6 @@ fn table() -> &'static Table {
         pinyin.dedup_by_key(|e| e.0);
         wade_giles.sort_unstable();
         wade_giles.dedup();
-        let longest = MAX_SYLLABLE_LEN.min(
-            pinyin
-                .iter()
-                .map(|e| e.2)
-                .chain(std::iter::once(6))
-                .max()
-                .unwrap_or(6),
-        );
         Table {
             pinyin,
             wade_giles,
