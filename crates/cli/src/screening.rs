@@ -769,9 +769,8 @@ fn run_batch(
                     .collect()
             });
             for part in parts {
-                let mut part = part?;
+                let part = part?;
                 w.write_all(&part.lines)?;
-                part.lines = Vec::new();
                 total.absorb(part);
             }
         }
