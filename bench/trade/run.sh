@@ -6,7 +6,9 @@
 # Steps, each its own process under /usr/bin/time -v (wall time and peak RSS):
 #   generate   the synthetic CSV (kept between runs of the same size)
 #   import     embargo: CSV -> Parquet store        | DuckDB: COPY read_csv -> Parquet
-#   exposure   embargo: DataFusion scan of DPRK rows + embargo_analysis::exposure
+#   exposure   embargo: the engine plan (TradeStore::dprk_trade) + embargo_analysis::exposure
+#   relief     embargo: the same plan + relief of the bundled China–Russia draft
+#   signals    embargo: the same plan + signals
 #   sql        the same aggregation as SQL, run directly by DataFusion
 #   duckdb     the same SQL run by DuckDB over the same Parquet files
 # `sql` and `duckdb` fail unless every (year, measure) value and row count equals embargo's.
@@ -51,6 +53,8 @@ step duckdb_import "$PY" "$HERE/duckdb_peer.py" import "$CSV" "$WORK/duckdb.parq
 log "duckdb_parquet_bytes $(stat -c %s "$WORK/duckdb.parquet")"
 rm -f "$WORK/duckdb.parquet"
 step exposure "$BIN" exposure "$WORK/data"
+step relief "$BIN" relief "$WORK/data"
+step signals "$BIN" signals "$WORK/data"
 step sql "$BIN" sql "$WORK/data"
 step duckdb_sql "$PY" "$HERE/duckdb_peer.py" exposure "$WORK/data"
 log "done; results in $OUT"

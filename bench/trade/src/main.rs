@@ -2,10 +2,13 @@
 //!
 //! generate ROWS FILE      write a synthetic Comtrade-Plus-shaped CSV (reporterDesc = SYNTHETIC)
 //! import FILE DATA_DIR    stream it into the Parquet store; prints rows/s
-//! exposure DATA_DIR       embargo's exposure of DPRK exports (DataFusion scan of the DPRK
-//!                         rows + `embargo_analysis::exposure`), summed by year and measure;
+//! exposure DATA_DIR       embargo's exposure of DPRK exports (the engine plan
+//!                         `TradeStore::dprk_trade` + `embargo_analysis::exposure`), summed by
+//!                         year and measure;
 //!                         writes DATA_DIR/embargo-exposure.csv (the reference for the peers)
 //!                         and DATA_DIR/exposure.sql (the same aggregation as SQL)
+//! relief DATA_DIR         embargo's relief of the bundled China–Russia draft on the store
+//! signals DATA_DIR        embargo's signals on the store
 //! sql DATA_DIR            that SQL run directly by DataFusion over the same Parquet files;
 //!                         fails unless every (year, measure) value and row count equals
 //!                         embargo's
@@ -19,6 +22,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use embargo_regime::{Direction, HsSpec, MeasureKind, Regime};
+use embargo_analysis::exposure::in_scope;
 use embargo_trade::store::TradeStore;
 use embargo_trade::LoadOptions;
 
@@ -217,11 +221,11 @@ fn run(args: &[String]) -> Result<(), Failure> {
         "exposure" => {
             let dir = Path::new(&arg(2)).to_path_buf();
             let regime = Regime::bundled()?;
-            let store = TradeStore::open(&dir);
+            let store = TradeStore::open(&dir).with_regime(&regime)?;
             let t = Instant::now();
-            let (recs, _) = store.dprk_records(false)?;
+            let (trade, _) = store.dprk_trade(false, &in_scope(&regime))?;
             let scan = t.elapsed().as_secs_f64();
-            let e = embargo_analysis::exposure::exposure(&regime, &recs, Direction::FromDprk);
+            let e = embargo_analysis::exposure::exposure(&regime, &trade, Direction::FromDprk);
             let total = t.elapsed().as_secs_f64();
             // Summed over counterparts and series (the synthetic data has one series).
             let mut ours = Groups::new();
@@ -229,12 +233,14 @@ fn run(args: &[String]) -> Result<(), Failure> {
                 let year: i32 = m.period.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
                 let g = ours.entry((year, m.measure.clone())).or_default();
                 g.0 += m.value_usd;
-                g.1 += m.rows as u64;
+                g.1 += m.rows;
             }
-            println!("embargo_dprk_rows {}", recs.len());
+            println!("embargo_dprk_rows {}", trade.source_rows());
+            println!("embargo_condensed_records {}", trade.records.len());
+            println!("embargo_outside_scope_groups {}", trade.outside.len());
             println!("embargo_goods_rows {}", e.goods_rows);
             println!("embargo_uncovered_rows {}", e.uncovered_rows);
-            println!("embargo_scan_seconds {scan:.2}");
+            println!("embargo_plan_seconds {scan:.2}");
             println!("embargo_exposure_seconds {:.2}", total - scan);
             println!("embargo_total_seconds {total:.2}");
             println!("embargo_groups {}", ours.len());
@@ -253,6 +259,28 @@ fn run(args: &[String]) -> Result<(), Failure> {
             std::fs::write(dir.join(REFERENCE), csv)?;
             std::fs::write(dir.join("exposure.sql"), exposure_sql(&regime, "trade"))?;
             println!("reference_written {}", dir.join(REFERENCE).display());
+        }
+        "relief" | "signals" => {
+            let dir = Path::new(&arg(2)).to_path_buf();
+            let regime = Regime::bundled()?;
+            let store = TradeStore::open(&dir).with_regime(&regime)?;
+            let t = Instant::now();
+            let (trade, _) = store.dprk_trade(false, &in_scope(&regime))?;
+            if arg(1) == "relief" {
+                let p = embargo_analysis::relief::Proposal::load("china-russia-2019")?;
+                let w = embargo_analysis::estimates::Workers::bundled()?;
+                let opts = embargo_analysis::relief::ReliefOptions {
+                    baseline: (2014, 2016),
+                    include_disputed: false,
+                };
+                let r = embargo_analysis::relief::relief(&regime, &trade.records, &p, &w, &opts);
+                println!("embargo_relief_seconds {:.2}", t.elapsed().as_secs_f64());
+                println!("embargo_relief_goods_central {:.6e}", r.goods_restored.central);
+            } else {
+                let s = embargo_analysis::signals::signals(&regime, &trade);
+                println!("embargo_signals_seconds {:.2}", t.elapsed().as_secs_f64());
+                println!("embargo_signals_post_ban {}", s.post_ban.len());
+            }
         }
         "sql" => {
             let dir = Path::new(&arg(2)).to_path_buf();
@@ -280,7 +308,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
             println!("datafusion_max_relative_difference {max_rel:.2e}");
         }
         _ => {
-            return Err("usage: embargo-bench-trade generate ROWS FILE | import FILE DATA_DIR | exposure DATA_DIR | sql DATA_DIR".into());
+            return Err("usage: embargo-bench-trade generate ROWS FILE | import FILE DATA_DIR | exposure DATA_DIR | relief DATA_DIR | signals DATA_DIR | sql DATA_DIR".into());
         }
     }
     Ok(())

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use embargo_regime::{Direction, Regime};
-use embargo_trade::{Level, Period, TradeRecord};
+use embargo_trade::{DprkTrade, HsField, Level, Period, TradeRecord};
 use serde::Serialize;
 
 use crate::coverage::{direction, drop_nested, row_coverage, RowCoverage};
@@ -15,6 +15,17 @@ use crate::coverage::{direction, drop_nested, row_coverage, RowCoverage};
 /// compiler attributes to the DPRK.
 pub fn counterpart(rec: &TradeRecord) -> &str {
     rec.dprk_counterpart()
+}
+
+/// Whether some goods measure names goods under `hs` (in either direction, at any date):
+/// the scope the engine condenses the DPRK's trade to (`TradeStore::dprk_trade`). Rows
+/// outside it are only counted.
+pub fn in_scope(regime: &Regime) -> impl Fn(&HsField) -> bool + '_ {
+    move |hs: &HsField| {
+        hs.codes().iter().any(|c| {
+            embargo_regime::HsCode::parse(c).is_ok_and(|code| regime.in_goods_scope(&code))
+        })
+    }
 }
 
 /// Value covered by one measure in one group.
@@ -27,7 +38,7 @@ pub struct MeasureExposure {
     pub citation: String,
     pub title: String,
     pub value_usd: f64,
-    pub rows: usize,
+    pub rows: u64,
     /// All rows matched at the measure's own HS precision.
     pub exact: bool,
     /// Some rows are published categories, not HS-level statistics.
@@ -63,8 +74,8 @@ pub struct Exposure {
     pub measures: Vec<MeasureExposure>,
     pub periods: Vec<PeriodExposure>,
     /// Goods rows (not totals) that no measure covers.
-    pub uncovered_rows: usize,
-    pub goods_rows: usize,
+    pub uncovered_rows: u64,
+    pub goods_rows: u64,
 }
 
 type GroupKey = (Period, String, String);
@@ -80,10 +91,29 @@ struct MeasureAcc<'r> {
 }
 
 /// Exposure of the DPRK's trade in `direction` (usually [`Direction::FromDprk`]).
-pub fn exposure(regime: &Regime, records: &[TradeRecord], dir: Direction) -> Exposure {
+pub fn exposure(regime: &Regime, trade: &DprkTrade, dir: Direction) -> Exposure {
     let mut by_group: BTreeMap<GroupKey, Vec<&TradeRecord>> = BTreeMap::new();
     let mut totals: BTreeMap<(Period, String), Vec<&TradeRecord>> = BTreeMap::new();
-    for r in records.iter().filter(|r| direction(r) == Some(dir)) {
+    // Rows outside every measure's scope: counted in their group, never covered.
+    let mut outside: BTreeMap<GroupKey, u64> = BTreeMap::new();
+    for o in &trade.outside {
+        let d = if o.is_dprk_export() {
+            Some(Direction::FromDprk)
+        } else if o.is_dprk_import() {
+            Some(Direction::ToDprk)
+        } else {
+            None
+        };
+        if d == Some(dir) {
+            *outside
+                .entry((o.period, o.dprk_counterpart().to_string(), o.series.clone()))
+                .or_default() += o.rows;
+        }
+    }
+    for key in outside.keys() {
+        by_group.entry(key.clone()).or_default();
+    }
+    for r in trade.records.iter().filter(|r| direction(r) == Some(dir)) {
         if r.level == Level::Total {
             totals
                 .entry((r.period, counterpart(r).to_string()))
@@ -103,7 +133,12 @@ pub fn exposure(regime: &Regime, records: &[TradeRecord], dir: Direction) -> Exp
     let mut periods = Vec::new();
     let (mut uncovered_rows, mut goods_rows) = (0, 0);
     for ((period, cp, series), rows) in &by_group {
-        goods_rows += rows.len();
+        let outside_rows = outside
+            .get(&(*period, cp.clone(), series.clone()))
+            .copied()
+            .unwrap_or(0);
+        goods_rows += rows.iter().map(|r| r.rows).sum::<u64>() + outside_rows;
+        uncovered_rows += outside_rows;
         // measure id -> rows it covers
         let mut per_measure: BTreeMap<String, MeasureAcc> = BTreeMap::new();
         let mut covered: Vec<&TradeRecord> = Vec::new();
@@ -114,7 +149,7 @@ pub fn exposure(regime: &Regime, records: &[TradeRecord], dir: Direction) -> Exp
                 .or_insert_with(|| row_coverage(regime, r))
                 .clone();
             if cov.is_empty() {
-                uncovered_rows += 1;
+                uncovered_rows += r.rows;
                 continue;
             }
             covered.push(r);
@@ -148,7 +183,7 @@ pub fn exposure(regime: &Regime, records: &[TradeRecord], dir: Direction) -> Exp
                 citation: acc.citation,
                 title: acc.title,
                 value_usd: value,
-                rows: kept.len(),
+                rows: kept.iter().map(|r| r.rows).sum(),
                 exact: acc.exact,
                 category_level: kept.iter().any(|r| r.level == Level::Category),
                 days_in_force: acc.days_in_force,
@@ -181,8 +216,8 @@ pub fn exposure(regime: &Regime, records: &[TradeRecord], dir: Direction) -> Exp
     }
 }
 
-/// The total to divide by: same series when there is one, else the first other series
-/// (reported in `total_series`, so the mix is visible).
+/// The total to divide by: same series when there is one, else the other series first in
+/// alphabetical order (reported in `total_series`, so the mix is visible).
 pub fn pick_total(
     totals: Option<&Vec<&TradeRecord>>,
     series: &str,
@@ -190,20 +225,18 @@ pub fn pick_total(
     let Some(ts) = totals else {
         return (None, None);
     };
-    let same: Vec<&&TradeRecord> = ts.iter().filter(|t| t.series == series).collect();
-    if let Some(t) = same.first() {
-        return (
-            Some(same.iter().map(|t| t.value_usd).sum()),
-            Some(t.series.clone()),
-        );
-    }
-    let Some(first) = ts.first() else {
-        return (None, None);
+    let chosen = if ts.iter().any(|t| t.series == series) {
+        series.to_string()
+    } else {
+        match ts.iter().map(|t| &t.series).min() {
+            Some(s) => s.clone(),
+            None => return (None, None),
+        }
     };
-    let other: f64 = ts
+    let sum: f64 = ts
         .iter()
-        .filter(|t| t.series == first.series)
+        .filter(|t| t.series == chosen)
         .map(|t| t.value_usd)
         .sum();
-    (Some(other), Some(first.series.clone()))
+    (Some(sum), Some(chosen))
 }

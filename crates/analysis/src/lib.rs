@@ -8,8 +8,11 @@
 //! - [`timeline`]: days from provocation to resolution (data/events);
 //! - [`report`]: all of it as HTML with SVG/PNG charts.
 //!
-//! Nothing here uses DataFusion: the numbers come from plain iteration over records, so
-//! the library and the command line give the same numbers whatever the store.
+//! The analyses read a [`embargo_trade::DprkTrade`]: the DPRK's rows as DataFusion condensed
+//! them (`TradeStore::dprk_trade`: scan, filter, sum rows with the same keys, count the
+//! rows no measure names), so they never hold a store's rows in memory. This crate builds
+//! without the engine; the same functions over every row as read are the reference that
+//! `tests/plans.rs` holds the plan to.
 
 pub mod coverage;
 pub mod data;

@@ -127,7 +127,7 @@ pub struct Estimate {
     pub counterpart: String,
     pub series: String,
     pub value_usd: f64,
-    pub rows: usize,
+    pub rows: u64,
     pub category_level: bool,
     pub exact: bool,
     /// Weakest status among the rows.
@@ -212,6 +212,7 @@ pub(crate) fn estimates_of(rows: &[(&TradeRecord, bool)]) -> Vec<Estimate> {
         }
         let kept = drop_nested(&annual);
         let mut sources: Vec<String> = kept.iter().map(|r| r.source.clone()).collect();
+        sources.sort();
         sources.dedup();
         let status = kept
             .iter()
@@ -224,7 +225,7 @@ pub(crate) fn estimates_of(rows: &[(&TradeRecord, bool)]) -> Vec<Estimate> {
             counterpart: cp,
             series,
             value_usd: kept.iter().map(|r| r.value_usd).sum(),
-            rows: kept.len(),
+            rows: kept.iter().map(|r| r.rows).sum(),
             category_level: kept.iter().any(|r| r.level == Level::Category),
             exact: rs.iter().all(|(_, e)| *e),
             status,

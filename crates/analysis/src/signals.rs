@@ -5,10 +5,12 @@
 
 use chrono::{Datelike, NaiveDate};
 use embargo_regime::{CapPeriod, Direction, ExceptionKind, Measure, MeasureKind, Regime, Unit};
-use embargo_trade::{Level, TradeRecord};
+use std::collections::BTreeMap;
+
+use embargo_trade::{DprkTrade, Level, TradeRecord};
 use serde::Serialize;
 
-use crate::coverage::{covered_by, direction, row_coverage};
+use crate::coverage::{covered_by, direction, drop_nested, row_coverage};
 use crate::exposure::counterpart;
 use crate::period::{bounds, overlap_days};
 use crate::relief::{estimates_of, Estimate};
@@ -25,13 +27,17 @@ pub struct PostBanFlow {
     pub counterpart: String,
     pub series: String,
     pub value_usd: f64,
+    /// Trade rows summed (nested published categories counted once).
+    pub rows: u64,
     /// Days of the period after the ban and wind-down.
     pub days_after: i64,
     pub days_in_period: i64,
     /// Exceptions or caps in force for this ban in the period (trade may be lawful under them).
     pub relaxed_by: Vec<String>,
     pub category_level: bool,
+    /// Weakest status among the rows.
     pub status: String,
+    /// Sources of the rows, `; `-separated.
     pub source: String,
 }
 
@@ -85,8 +91,9 @@ fn wind_down_end(regime: &Regime, m: &Measure) -> Option<NaiveDate> {
         .max()
 }
 
-/// All three kinds of signal on `records`.
-pub fn signals(regime: &Regime, records: &[TradeRecord]) -> Signals {
+/// All three kinds of signal on the DPRK's trade.
+pub fn signals(regime: &Regime, trade: &DprkTrade) -> Signals {
+    let records = &trade.records;
     let mut limits = Vec::new();
     let post_ban = post_ban(regime, records);
     let caps = caps(regime, records, &mut limits);
@@ -94,13 +101,14 @@ pub fn signals(regime: &Regime, records: &[TradeRecord]) -> Signals {
     if post_ban.is_empty() {
         limits.push("post-ban flows: no goods row falls after a ban in force; totals (TOTAL rows) cannot be attributed to banned categories".into());
     }
-    if records.iter().all(|r| r.level != Level::Hs) {
+    if trade.outside.is_empty() && records.iter().all(|r| r.level != Level::Hs) {
         limits.push("all rows are published categories or totals, not HS-level statistics: import UN Comtrade files (`embargo trade import`) for HS-level signals by reporter and month".into());
     }
-    if !records
+    let monthly_goods = records
         .iter()
         .any(|r| r.period.month.is_some() && r.level != Level::Total)
-    {
+        || trade.outside.iter().any(|o| o.period.month.is_some());
+    if !monthly_goods {
         limits.push("no monthly goods rows: a flow in a ban's year cannot be placed before or after the ban".into());
     }
     Signals {
@@ -111,8 +119,21 @@ pub fn signals(regime: &Regime, records: &[TradeRecord]) -> Signals {
     }
 }
 
-fn post_ban(regime: &Regime, records: &[TradeRecord]) -> Vec<PostBanFlow> {
-    let mut out = Vec::new();
+/// What one post-ban group shares: the ban, the period's days after it, its relaxers.
+struct PostBanGroup<'a> {
+    measure: &'a Measure,
+    wind: Option<NaiveDate>,
+    days_after: i64,
+    days_in_period: i64,
+    relaxed_by: Vec<String>,
+    rows: Vec<&'a TradeRecord>,
+}
+
+/// Flows in a banned category after the ban and its wind-down, summed per ban, period,
+/// counterpart and series.
+fn post_ban<'a>(regime: &'a Regime, records: &'a [TradeRecord]) -> Vec<PostBanFlow> {
+    type Key = (String, embargo_trade::Period, String, String);
+    let mut groups: BTreeMap<Key, PostBanGroup<'a>> = BTreeMap::new();
     for r in records.iter().filter(|r| r.level != Level::Total) {
         let Some((start, end)) = bounds(r.period) else {
             continue;
@@ -123,11 +144,9 @@ fn post_ban(regime: &Regime, records: &[TradeRecord]) -> Vec<PostBanFlow> {
                 continue;
             }
             let wind = wind_down_end(regime, m);
-            let after_from = wind.unwrap_or(m.effective_from);
-            let after_from = if wind.is_some() {
-                after_from.succ_opt().unwrap_or(after_from)
-            } else {
-                after_from
+            let after_from = match wind {
+                Some(w) => w.succ_opt().unwrap_or(w),
+                None => m.effective_from,
             };
             let days_after = overlap_days(
                 start,
@@ -138,44 +157,80 @@ fn post_ban(regime: &Regime, records: &[TradeRecord]) -> Vec<PostBanFlow> {
             if days_after <= 0 || r.value_usd <= 0.0 {
                 continue;
             }
-            let relaxed_by: Vec<String> = regime
-                .relaxing(&m.id)
-                .filter(|x| {
-                    matches!(
-                        x.kind,
-                        MeasureKind::Exception { .. } | MeasureKind::Cap { .. }
-                    )
+            let key = (
+                m.id.clone(),
+                r.period,
+                counterpart(r).to_string(),
+                r.series.clone(),
+            );
+            groups
+                .entry(key)
+                .or_insert_with(|| PostBanGroup {
+                    measure: m,
+                    wind,
+                    days_after,
+                    days_in_period: c.days_in_period,
+                    relaxed_by: relaxers_in(regime, m, start, end),
+                    rows: Vec::new(),
                 })
-                .filter(|x| {
-                    overlap_days(
-                        start,
-                        end,
-                        x.effective_from,
-                        x.effective_until.unwrap_or(NaiveDate::MAX),
-                    ) > 0
-                })
-                .map(|x| x.id.clone())
-                .collect();
-            out.push(PostBanFlow {
-                measure: m.id.clone(),
-                citation: m.short_citation(),
-                title: m.title.clone(),
-                ban_from: m.effective_from,
-                wind_down_until: wind,
-                period: r.period.to_string(),
-                counterpart: counterpart(r).to_string(),
-                series: r.series.clone(),
-                value_usd: r.value_usd,
-                days_after,
-                days_in_period: c.days_in_period,
-                relaxed_by,
-                category_level: r.level == Level::Category,
-                status: r.status.as_str().to_string(),
-                source: r.source.clone(),
-            });
+                .rows
+                .push(r);
         }
     }
-    out
+    groups
+        .into_iter()
+        .map(|((_, period, cp, series), g)| {
+            let kept = drop_nested(&g.rows);
+            let mut sources: Vec<&str> = kept.iter().map(|r| r.source.as_str()).collect();
+            sources.sort();
+            sources.dedup();
+            PostBanFlow {
+                measure: g.measure.id.clone(),
+                citation: g.measure.short_citation(),
+                title: g.measure.title.clone(),
+                ban_from: g.measure.effective_from,
+                wind_down_until: g.wind,
+                period: period.to_string(),
+                counterpart: cp,
+                series,
+                value_usd: kept.iter().map(|r| r.value_usd).sum(),
+                rows: kept.iter().map(|r| r.rows).sum(),
+                days_after: g.days_after,
+                days_in_period: g.days_in_period,
+                relaxed_by: g.relaxed_by,
+                category_level: kept.iter().any(|r| r.level == Level::Category),
+                status: kept
+                    .iter()
+                    .map(|r| r.status)
+                    .max()
+                    .map_or("confirmed", |s| s.as_str())
+                    .to_string(),
+                source: sources.join("; "),
+            }
+        })
+        .collect()
+}
+
+/// Exceptions or caps for `m` in force at some time in `[start, end]`.
+fn relaxers_in(regime: &Regime, m: &Measure, start: NaiveDate, end: NaiveDate) -> Vec<String> {
+    regime
+        .relaxing(&m.id)
+        .filter(|x| {
+            matches!(
+                x.kind,
+                MeasureKind::Exception { .. } | MeasureKind::Cap { .. }
+            )
+        })
+        .filter(|x| {
+            overlap_days(
+                start,
+                end,
+                x.effective_from,
+                x.effective_until.unwrap_or(NaiveDate::MAX),
+            ) > 0
+        })
+        .map(|x| x.id.clone())
+        .collect()
 }
 
 fn caps(regime: &Regime, records: &[TradeRecord], limits_out: &mut Vec<String>) -> Vec<CapUse> {

@@ -9,11 +9,11 @@ use embargo_analysis::report;
 use embargo_analysis::signals::signals;
 use embargo_analysis::timeline::{timeline, Events};
 use embargo_regime::{Direction, Regime};
-use embargo_trade::{load_path, LoadOptions, TradeRecord};
+use embargo_trade::{load_path, DprkTrade, LoadOptions, TradeRecord};
 
-fn hand() -> Vec<TradeRecord> {
+fn hand() -> DprkTrade {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hand.csv");
-    load_path(&path, &LoadOptions::default()).unwrap().records
+    DprkTrade::from_records(load_path(&path, &LoadOptions::default()).unwrap().records)
 }
 
 fn regime() -> Regime {
@@ -59,7 +59,7 @@ fn relief_on_hand_data() {
     let r = regime();
     let p = Proposal::load("china-russia-2019").unwrap();
     let w = Workers::bundled().unwrap();
-    let rel = relief(&r, &hand(), &p, &w, &ReliefOptions::default());
+    let rel = relief(&r, &hand().records, &p, &w, &ReliefOptions::default());
     let by = |c: &str| rel.lifts.iter().find(|l| l.citation == c).unwrap();
     // Baseline 2016: seafood 30m (HS 030749), textiles 50m (HS 6110), statues nothing.
     assert!(close(by("2371 OP9").restored.unwrap().central, 30e6));
@@ -85,7 +85,7 @@ fn relief_on_hand_data() {
     // With the disputed lift, coal (100m in 2016) is added.
     let with = relief(
         &r,
-        &hand(),
+        &hand().records,
         &p,
         &w,
         &ReliefOptions {
@@ -230,7 +230,7 @@ fn report_renders_every_chart() {
     );
     let inputs = report::Inputs {
         regime: &r,
-        records: &records,
+        trade: &DprkTrade::from_records(records),
         dataset: "bundled".into(),
         proposal: &p,
         workers: &w,
@@ -308,6 +308,7 @@ mod properties {
             series: "T".into(),
             status: Status::Confirmed,
             note: None,
+            rows: 1,
         }
     }
 
@@ -323,7 +324,7 @@ mod properties {
                 .map(|(ch, sub, y, v)| row(&format!("{ch:02}{sub:02}00"), *y, *v))
                 .collect();
             let r = shared_regime();
-            let e = exposure(r, &recs, Direction::FromDprk);
+            let e = exposure(r, &DprkTrade::from_records(recs.clone()), Direction::FromDprk);
             for p in &e.periods {
                 let year: i32 = p.period.parse().unwrap();
                 let in_year: Vec<&TradeRecord> = recs.iter().filter(|x| x.period.year == year).collect();

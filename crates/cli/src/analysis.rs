@@ -9,12 +9,13 @@ use clap::Subcommand;
 use embargo_analysis::estimates::{
     self, Range, Tourism, TourismOverrides, WorkerOverrides, Workers,
 };
+use embargo_analysis::exposure::in_scope;
 use embargo_analysis::relief::{relief, Proposal, ReliefOptions};
 use embargo_analysis::report;
 use embargo_analysis::signals::{fmt_usd, signals};
 use embargo_analysis::timeline::{timeline, Events};
-use embargo_trade::store::{Dataset, TradeStore};
-use embargo_trade::TradeRecord;
+use embargo_trade::store::TradeStore;
+use embargo_trade::DprkTrade;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -133,16 +134,16 @@ fn baseline(year: Option<i32>, years: Option<&str>) -> anyhow::Result<(i32, i32)
     Ok((a, b))
 }
 
-fn records(ctx: &Context, bundled: bool) -> anyhow::Result<(Vec<TradeRecord>, String)> {
-    let store = TradeStore::open(&ctx.data_dir());
-    let (recs, ds) = store.dprk_records(bundled)?;
-    let label = match ds {
-        Dataset::Store => format!("trade store ({})", store.dir().display()),
-        Dataset::Bundled => {
-            "bundled published figures (data/trade, from docs/regime-facts.md §C)".to_string()
-        }
-    };
-    Ok((recs, label))
+/// The DPRK's trade from the store (or the bundled figures), condensed by the engine to
+/// what the analyses read, and a sentence naming the data.
+fn trade(
+    ctx: &Context,
+    regime: &embargo_regime::Regime,
+    bundled: bool,
+) -> anyhow::Result<(DprkTrade, String)> {
+    let store = TradeStore::open(&ctx.data_dir()).with_regime(regime)?;
+    let (trade, read) = store.dprk_trade(bundled, &in_scope(regime))?;
+    Ok((trade, read.describe()))
 }
 
 fn range(r: &Range) -> String {
@@ -177,14 +178,14 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
             bundled,
         } => {
             let regime = ctx.regime()?;
-            let (recs, label) = records(ctx, bundled)?;
+            let (recs, label) = trade(ctx, &regime, bundled)?;
             let p = Proposal::load(&proposal)?;
             let w = Workers::bundled()?;
             let opts = ReliefOptions {
                 baseline: baseline(y, baseline_years.as_deref())?,
                 include_disputed,
             };
-            let rel = relief(&regime, &recs, &p, &w, &opts);
+            let rel = relief(&regime, &recs.records, &p, &w, &opts);
             if ctx.json {
                 return ctx.print_json(&json!({"data": label, "relief": rel}));
             }
@@ -291,7 +292,7 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
         Command::Estimate { what } => estimate(ctx, what),
         Command::Signals { bundled } => {
             let regime = ctx.regime()?;
-            let (recs, label) = records(ctx, bundled)?;
+            let (recs, label) = trade(ctx, &regime, bundled)?;
             let s = signals(&regime, &recs);
             if ctx.json {
                 return ctx.print_json(&json!({"data": label, "signals": s}));
@@ -448,14 +449,14 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
             );
             bar.set_message("loading regime and trade data");
             let regime = ctx.regime()?;
-            let (recs, label) = records(ctx, bundled)?;
+            let (recs, label) = trade(ctx, &regime, bundled)?;
             let p = Proposal::load(&proposal)?;
             let (w, t, e) = (Workers::bundled()?, Tourism::bundled()?, Events::bundled()?);
             bar.inc(1);
             bar.set_message("computing exposure, relief, signals, timeline");
             let inputs = report::Inputs {
                 regime: &regime,
-                records: &recs,
+                trade: &recs,
                 dataset: label.clone(),
                 proposal: &p,
                 workers: &w,

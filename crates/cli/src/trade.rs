@@ -228,21 +228,36 @@ fn import(
         ProgressStyle::with_template("{spinner} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
-    let mut out = Vec::new();
-    for f in &files {
-        let stem = name.clone().unwrap_or_else(|| {
-            f.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "import".into())
-        });
-        bar.set_message(format!("{} -> {stem}.parquet", f.display()));
-        let shown = f.display().to_string();
-        let (report, path) = store.import_path(&stem, f, &opts, &mut |n| {
-            bar.set_message(format!("{shown}: {n} rows written"));
+    let named: Vec<(String, PathBuf)> = files
+        .iter()
+        .map(|f| {
+            let stem = name.clone().unwrap_or_else(|| {
+                f.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "import".into())
+            });
+            (stem, f.clone())
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let mut last = (usize::MAX, 0u64);
+    let out = store.import_files(&named, &opts, &mut |i, n| {
+        if last.0 != i {
+            last = (i, 0);
+        }
+        if n - last.1 >= 262_144 || n < last.1 {
+            last.1 = n;
+            let secs = started.elapsed().as_secs_f64().max(1e-3);
+            bar.set_message(format!(
+                "[{}/{}] {}: {n} rows written ({:.0} rows/s)",
+                i + 1,
+                named.len(),
+                named[i].1.display(),
+                n as f64 / secs
+            ));
             bar.tick();
-        })?;
-        out.push((report, path));
-    }
+        }
+    })?;
     bar.finish_and_clear();
     if ctx.json {
         let v: Vec<_> = out
@@ -338,18 +353,20 @@ fn by_measure(
     csv: bool,
 ) -> anyhow::Result<()> {
     let regime = ctx.regime()?;
-    let (mut records, dataset) = store.dprk_records(bundled)?;
-    records.retain(|r| spec.keeps_dprk_record(r));
+    let (mut trade, read) =
+        store.dprk_trade(bundled, &embargo_analysis::exposure::in_scope(&regime))?;
+    spec.restrict(&mut trade);
+    let dataset = read.dataset;
     let dir = if spec.reads_supplies_to_dprk() {
         embargo_regime::Direction::ToDprk
     } else {
         embargo_regime::Direction::FromDprk
     };
-    let e = embargo_analysis::exposure::exposure(&regime, &records, dir);
+    let e = embargo_analysis::exposure::exposure(&regime, &trade, dir);
     let ms = &e.measures;
     if ctx.json {
         return ctx.print_json(
-            &json!({"dataset": dataset, "direction": dir, "measures": ms, "periods": e.periods}),
+            &json!({"dataset": dataset, "read": read, "direction": dir, "measures": ms, "periods": e.periods}),
         );
     }
     let headers = [
@@ -392,7 +409,7 @@ fn by_measure(
     if csv {
         return print_csv(&headers, &rows);
     }
-    println!("data: {}", dataset_note(dataset, store));
+    println!("data: {}", read.describe());
     println!(
         "side: {} (DPRK exports are read from partners' imports from KP)",
         match dir {
@@ -426,7 +443,7 @@ fn sql(ctx: &Context, store: &TradeStore, q: &str, bundled: bool, csv: bool) -> 
     if csv {
         return print_csv(&headers, &rows);
     }
-    println!("data: {}", dataset_note(res.dataset, store));
+    println!("data: {}", res.read.describe());
     print_table(&headers, &rows);
     Ok(())
 }

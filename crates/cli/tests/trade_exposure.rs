@@ -59,7 +59,8 @@ fn assert_same(cli: &Value, lib: &Value, at: &str) {
 
 fn library(records: &[TradeRecord], dir: Direction) -> (Value, Value) {
     let regime = Regime::bundled().unwrap();
-    let e = embargo_analysis::exposure::exposure(&regime, records, dir);
+    let trade = embargo_trade::DprkTrade::from_records(records.to_vec());
+    let e = embargo_analysis::exposure::exposure(&regime, &trade, dir);
     (
         serde_json::to_value(&e.measures).unwrap(),
         serde_json::to_value(&e.periods).unwrap(),

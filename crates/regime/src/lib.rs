@@ -19,6 +19,7 @@ mod load;
 mod model;
 mod nomenclature;
 mod query;
+mod relation;
 
 pub use check::{limit_period, Assessment, Condition, ConditionKind, Finding, Shipment, Verdict};
 pub use country::{Country, CountryError};
@@ -32,6 +33,9 @@ pub use load::paragraph_is_well_formed;
 pub use model::*;
 pub use nomenclature::Nomenclature;
 pub use query::{Change, RegimeDiff};
+pub use relation::CoverageRow;
+#[cfg(feature = "arrow")]
+pub use relation::{coverage_batch, coverage_schema};
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -293,6 +297,22 @@ impl Regime {
         }
         best.sort_by_key(|c| self.by_id.get(&c.measure.id).copied().unwrap_or(usize::MAX));
         best
+    }
+
+    /// Whether any goods measure (ban or cap), in either direction and at any date, names
+    /// goods under `hs` or goods that `hs` contains. Rows outside this scope can never be
+    /// covered, so analyses need only count them.
+    pub fn in_goods_scope(&self, hs: &HsCode) -> bool {
+        let found = |map: &HashMap<(Direction, u32), Vec<(usize, usize)>>, key: u32| {
+            [Direction::FromDprk, Direction::ToDprk]
+                .iter()
+                .any(|d| map.contains_key(&(*d, key)))
+        };
+        [2usize, 4, 6]
+            .iter()
+            .take_while(|n| **n <= hs.digits())
+            .any(|n| found(&self.hs_index.covered, hs.truncate(*n).key()))
+            || found(&self.hs_index.children, hs.key())
     }
 
     /// Measures that apply to a designated person, entity or vessel (asset freeze, travel

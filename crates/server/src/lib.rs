@@ -76,7 +76,7 @@ pub fn build(config: ServerConfig, regime: embargo_regime::Regime) -> Result<Bui
     let store = config.store_path();
     let keys = keys::KeyStore::open(&store)?;
     let (audit, writer) = audit::AuditLog::open(&store)?;
-    let reports = reports::Reports::bundled(&regime)?;
+    let reports = reports::Reports::load(&regime, &config.data_dir)?;
     let lists = screening::ListSet::load(&config.data_dir)?;
     let boot_id = format!(
         "{:x}",

@@ -1,6 +1,8 @@
-//! The analysis inputs the server answers from: the bundled trade figures, proposals,
-//! estimates and events, loaded once at start, and the report built from them once
-//! (building is pure and the inputs do not change while the server runs).
+//! The analysis inputs the server answers from: the DPRK's trade (the data directory's
+//! trade store through the engine plan, or the bundled figures when nothing was imported),
+//! proposals, estimates and events, loaded once at start, and the report built from them
+//! once — the same plan and the same figures as `embargo report` on that data directory.
+//! A store changed while the server runs is read at the next start.
 
 use embargo_analysis::estimates::{Tourism, Workers};
 use embargo_analysis::relief::{Proposal, ReliefOptions};
@@ -8,7 +10,7 @@ use embargo_analysis::report::{self, Report};
 use embargo_analysis::timeline::Events;
 use embargo_analysis::AnalysisError;
 use embargo_regime::Regime;
-use embargo_trade::TradeRecord;
+use embargo_trade::DprkTrade;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportsError {
@@ -18,11 +20,13 @@ pub enum ReportsError {
     Analysis(#[from] AnalysisError),
 }
 
-/// What the dataset label says in every answer built from these records.
+/// What the dataset label says in answers built from the bundled figures.
 pub const DATASET: &str = "bundled published figures (data/trade)";
 
 pub struct Reports {
-    pub records: Vec<TradeRecord>,
+    pub trade: DprkTrade,
+    /// Which data `trade` holds, in words (every analysis answer carries it).
+    pub dataset: String,
     /// Bundled proposals by name.
     pub proposals: Vec<(String, Proposal)>,
     pub workers: Workers,
@@ -33,7 +37,28 @@ pub struct Reports {
 
 impl Reports {
     pub fn bundled(regime: &Regime) -> Result<Reports, ReportsError> {
-        let records = embargo_trade::bundled::records()?;
+        let trade = DprkTrade::from_records(embargo_trade::bundled::records()?);
+        Reports::build(regime, trade, DATASET.to_string())
+    }
+
+    /// The data directory's trade store when it holds files, else the bundled figures.
+    #[cfg(feature = "trade-store")]
+    pub fn load(regime: &Regime, data_dir: &std::path::Path) -> Result<Reports, ReportsError> {
+        let store = embargo_trade::TradeStore::open(data_dir).with_regime(regime)?;
+        if store.files()?.is_empty() {
+            return Reports::bundled(regime);
+        }
+        let (trade, read) =
+            store.dprk_trade(false, &embargo_analysis::exposure::in_scope(regime))?;
+        Reports::build(regime, trade, read.describe())
+    }
+
+    #[cfg(not(feature = "trade-store"))]
+    pub fn load(regime: &Regime, _data_dir: &std::path::Path) -> Result<Reports, ReportsError> {
+        Reports::bundled(regime)
+    }
+
+    fn build(regime: &Regime, trade: DprkTrade, dataset: String) -> Result<Reports, ReportsError> {
         let proposals = embargo_analysis::data::PROPOSALS
             .iter()
             .map(|(name, text)| {
@@ -51,8 +76,8 @@ impl Reports {
                 .1;
             report::build(&report::Inputs {
                 regime,
-                records: &records,
-                dataset: DATASET.to_string(),
+                trade: &trade,
+                dataset: dataset.clone(),
                 proposal,
                 workers: &workers,
                 tourism: &tourism,
@@ -61,7 +86,8 @@ impl Reports {
             })
         };
         Ok(Reports {
-            records,
+            trade,
+            dataset,
             proposals,
             workers,
             tourism,

@@ -37,15 +37,13 @@ async fn timeline_is_the_library_timeline_and_keeps_the_published_bush_mean() {
 async fn exposure_relief_and_signals_match_the_library() {
     let s = TestServer::new();
     let regime = embargo_regime::Regime::bundled().unwrap();
-    let records = embargo_trade::bundled::records().unwrap();
+    let trade = embargo_trade::DprkTrade::from_records(embargo_trade::bundled::records().unwrap());
+    let records = &trade.records;
 
     let (st, e) = s.get("/api/v1/exposure").await;
     assert_eq!(st, StatusCode::OK);
-    let lib = embargo_analysis::exposure::exposure(
-        &regime,
-        &records,
-        embargo_regime::Direction::FromDprk,
-    );
+    let lib =
+        embargo_analysis::exposure::exposure(&regime, &trade, embargo_regime::Direction::FromDprk);
     assert_eq!(e["periods"], library(&lib.periods));
     assert_eq!(e["dataset"], "bundled published figures (data/trade)");
     let (st, err) = s.get("/api/v1/exposure?direction=sideways").await;
@@ -62,7 +60,7 @@ async fn exposure_relief_and_signals_match_the_library() {
         include_disputed: false,
     };
     let workers = embargo_analysis::estimates::Workers::bundled().unwrap();
-    let lib = embargo_analysis::relief::relief(&regime, &records, &proposal, &workers, &opts);
+    let lib = embargo_analysis::relief::relief(&regime, records, &proposal, &workers, &opts);
     assert_eq!(r["total"], library(&lib.total));
     assert_eq!(r["baseline"], serde_json::json!([2014, 2016]));
     let (st, err) = s.get("/api/v1/relief?proposal=../../etc/passwd").await;
@@ -72,7 +70,7 @@ async fn exposure_relief_and_signals_match_the_library() {
 
     let (st, sig) = s.get("/api/v1/signals").await;
     assert_eq!(st, StatusCode::OK);
-    let lib = embargo_analysis::signals::signals(&regime, &records);
+    let lib = embargo_analysis::signals::signals(&regime, &trade);
     assert_eq!(sig["post_ban"], library(&lib.post_ban));
 
     let (st, w) = s.get("/api/v1/estimates/workers?workers=50000").await;

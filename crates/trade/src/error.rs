@@ -32,6 +32,17 @@ pub enum TradeError {
         first_field: String,
         first_message: String,
     },
+    /// A file of an import failed; nothing of the import was added to the store.
+    #[error(
+        "{error} — import of {files} file(s) stopped at {file}; nothing was added to the store"
+    )]
+    ImportFailed {
+        file: String,
+        files: usize,
+        /// What went wrong in that file (kept in the message, not as a `source`, so that
+        /// it is printed once).
+        error: Box<TradeError>,
+    },
     #[error("invalid query: {0}")]
     Query(String),
     #[cfg(feature = "store")]

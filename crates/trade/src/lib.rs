@@ -6,7 +6,10 @@
 //! [`TradeRecord::is_dprk_export`] and the query layer's [`Side`] make that explicit.
 
 pub mod bundled;
+#[cfg(feature = "store")]
+pub mod condensed;
 pub mod country;
+pub mod dprk;
 pub mod error;
 pub mod hs;
 pub mod load;
@@ -14,9 +17,10 @@ pub mod record;
 #[cfg(feature = "store")]
 pub mod store;
 
+pub use dprk::{DprkTrade, OutsideScope};
 pub use error::{Location, TradeError};
 pub use hs::HsField;
 pub use load::{load_path, load_reader, stream_path, Format, LoadOptions, LoadReport, Skipped};
 pub use record::{Flow, Level, Period, Status, TradeRecord};
 #[cfg(feature = "store")]
-pub use store::{Grouping, QueryResult, QuerySpec, Side, TradeStore};
+pub use store::{DataRead, Dataset, FileRead, Grouping, QueryResult, QuerySpec, Side, TradeStore};

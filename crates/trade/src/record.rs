@@ -175,6 +175,18 @@ pub struct TradeRecord {
     pub series: String,
     pub status: Status,
     pub note: Option<String>,
+    /// How many source rows this record stands for: 1 for a row as read, more when the
+    /// engine summed rows with the same keys (see `DprkTrade`).
+    #[serde(default = "one_row", skip_serializing_if = "is_one_row")]
+    pub rows: u64,
+}
+
+fn one_row() -> u64 {
+    1
+}
+
+fn is_one_row(n: &u64) -> bool {
+    *n == 1
 }
 
 impl TradeRecord {

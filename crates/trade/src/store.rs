@@ -222,6 +222,7 @@ pub fn from_batches(batches: &[RecordBatch]) -> Result<Vec<TradeRecord>, TradeEr
                 series: ser.value(i).to_string(),
                 status: Status::parse(stat.value(i)).ok_or_else(|| row_err("status"))?,
                 note: opt_s(&note, i),
+                rows: 1,
             });
         }
     }
@@ -236,6 +237,7 @@ pub struct ParquetSink {
     target: PathBuf,
     writer: Option<ArrowWriter<std::fs::File>>,
     rows: u64,
+    committed: bool,
 }
 
 impl ParquetSink {
@@ -255,6 +257,7 @@ impl ParquetSink {
             target: target.to_path_buf(),
             writer: Some(writer),
             rows: 0,
+            committed: false,
         })
     }
 
@@ -269,22 +272,71 @@ impl ParquetSink {
         Ok(())
     }
 
-    /// Finishes the file and moves it into place. Returns the number of rows written.
-    pub fn commit(mut self) -> Result<u64, TradeError> {
+    /// Writes the file's footer; the file stays under its temporary name until
+    /// [`ParquetSink::commit`].
+    pub fn finish(&mut self) -> Result<(), TradeError> {
         if let Some(w) = self.writer.take() {
             w.close()?;
         }
+        Ok(())
+    }
+
+    /// Finishes the file and moves it into place. Returns the number of rows written.
+    pub fn commit(mut self) -> Result<u64, TradeError> {
+        self.finish()?;
         std::fs::rename(&self.tmp, &self.target).map_err(|e| TradeError::io(&self.target, e))?;
+        self.committed = true;
         Ok(self.rows)
     }
 }
 
 impl Drop for ParquetSink {
     fn drop(&mut self) {
-        if self.writer.is_some() {
+        if !self.committed {
             let _ = std::fs::remove_file(&self.tmp);
         }
     }
+}
+
+/// Parses `path` on this thread and writes Parquet on another; the sink comes back
+/// finished (footer written) but not committed.
+fn stream_into_sink(
+    path: &Path,
+    opts: &crate::load::LoadOptions,
+    mut sink: ParquetSink,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(crate::load::LoadReport, ParquetSink), TradeError> {
+    // Two chunks in flight at most: the parser runs ahead of the writer by one chunk.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<TradeRecord>>(2);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<ParquetSink, TradeError> {
+            for chunk in rx {
+                sink.write(&chunk)?;
+            }
+            sink.finish()?;
+            Ok(sink)
+        });
+        let mut written = 0u64;
+        let parsed = crate::load::stream_path(path, opts, BATCH_ROWS, &mut |chunk| {
+            written += chunk.len() as u64;
+            // A closed channel means the writer failed; its error is returned below.
+            if tx.send(chunk).is_err() {
+                return Err(TradeError::Query("the Parquet writer stopped".into()));
+            }
+            progress(written);
+            Ok(())
+        });
+        drop(tx);
+        let written = writer
+            .join()
+            .map_err(|_| TradeError::Query("the Parquet writer thread panicked".into()))?;
+        match (parsed, written) {
+            (Ok(report), Ok(sink)) => Ok((report, sink)),
+            // The writer's error is the cause when both failed.
+            (_, Err(e)) => Err(e),
+            (Err(e), Ok(_)) => Err(e),
+        }
+    })
 }
 
 /// Which rows a query read.
@@ -348,15 +400,30 @@ impl QuerySpec {
     /// series and its counterpart. The CLI and the server filter through this one rule, so
     /// the measures and the period totals they print come from the same rows.
     pub fn keeps_dprk_record(&self, r: &TradeRecord) -> bool {
-        self.from.is_none_or(|y| r.period.year >= y)
-            && self.to.is_none_or(|y| r.period.year <= y)
+        self.keeps(r.period.year, &r.series, r.dprk_counterpart())
+    }
+
+    /// [`QuerySpec::keeps_dprk_record`] for HS rows outside every measure's scope.
+    pub fn keeps_dprk_outside(&self, o: &crate::dprk::OutsideScope) -> bool {
+        self.keeps(o.period.year, &o.series, o.dprk_counterpart())
+    }
+
+    /// Restricts the DPRK's trade to the rows this query reads.
+    pub fn restrict(&self, trade: &mut crate::dprk::DprkTrade) {
+        trade.records.retain(|r| self.keeps_dprk_record(r));
+        trade.outside.retain(|o| self.keeps_dprk_outside(o));
+    }
+
+    fn keeps(&self, year: i32, series: &str, counterpart: &str) -> bool {
+        self.from.is_none_or(|y| year >= y)
+            && self.to.is_none_or(|y| year <= y)
             && self
                 .series
                 .as_deref()
-                .is_none_or(|s| r.series.eq_ignore_ascii_case(s))
+                .is_none_or(|s| series.eq_ignore_ascii_case(s))
             && self
                 .dprk_counterpart()
-                .is_none_or(|c| r.dprk_counterpart().eq_ignore_ascii_case(c))
+                .is_none_or(|c| counterpart.eq_ignore_ascii_case(c))
     }
 }
 
@@ -397,6 +464,8 @@ pub struct QueryResult {
 #[derive(Debug, Clone, Serialize)]
 pub struct SqlResult {
     pub dataset: Dataset,
+    /// The files the `trade` table held, with their row counts.
+    pub read: DataRead,
     pub columns: Vec<String>,
     pub rows: Vec<Vec<serde_json::Value>>,
 }
@@ -419,6 +488,50 @@ fn code_ok(s: &str) -> Result<String, TradeError> {
 /// The trade store under a data directory.
 pub struct TradeStore {
     dir: PathBuf,
+    /// `regime_coverage`, registered in every session (the bundled regime's unless
+    /// [`TradeStore::with_regime`] gave another).
+    coverage: Option<RecordBatch>,
+}
+
+/// One Parquet file a result read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileRead {
+    /// File name in the store (or the bundled file's path).
+    pub file: String,
+    pub rows: u64,
+}
+
+/// Which data a result read: every result carries one, so that a figure is never shown
+/// without the data behind it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DataRead {
+    pub dataset: Dataset,
+    pub files: Vec<FileRead>,
+    /// Rows in those files (all rows, not only those involving the DPRK).
+    pub rows: u64,
+}
+
+impl DataRead {
+    /// "store: comtrade-2017.parquet (1,204 rows), … — 2 files, 3,911 rows".
+    pub fn describe(&self) -> String {
+        let files: Vec<String> = self
+            .files
+            .iter()
+            .map(|f| format!("{} ({} rows)", f.file, f.rows))
+            .collect();
+        match self.dataset {
+            Dataset::Store => format!(
+                "imported trade files in the store: {} — {} rows in all",
+                files.join(", "),
+                self.rows
+            ),
+            Dataset::Bundled => format!(
+                "the published figures bundled with embargo: {} — {} rows",
+                files.join(", "),
+                self.rows
+            ),
+        }
+    }
 }
 
 impl TradeStore {
@@ -426,7 +539,49 @@ impl TradeStore {
     pub fn open(data_dir: &Path) -> TradeStore {
         TradeStore {
             dir: data_dir.join("trade"),
+            coverage: None,
         }
+    }
+
+    /// Registers `regime`'s goods coverage as `regime_coverage` in this store's sessions.
+    pub fn with_regime(
+        mut self,
+        regime: &embargo_regime::Regime,
+    ) -> Result<TradeStore, TradeError> {
+        self.coverage = Some(embargo_regime::coverage_batch(&regime.coverage_relation())?);
+        Ok(self)
+    }
+
+    fn coverage_batch(&self) -> Result<RecordBatch, TradeError> {
+        match &self.coverage {
+            Some(b) => Ok(b.clone()),
+            None => {
+                let regime = embargo_regime::Regime::bundled()
+                    .map_err(|e| TradeError::Query(format!("bundled regime: {e}")))?;
+                Ok(embargo_regime::coverage_batch(&regime.coverage_relation())?)
+            }
+        }
+    }
+
+    /// Files in the store with their row counts (from the Parquet footers).
+    pub fn inventory(&self) -> Result<Vec<FileRead>, TradeError> {
+        use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
+        let mut out = Vec::new();
+        for path in self.files()? {
+            let f = std::fs::File::open(&path).map_err(|e| TradeError::io(&path, e))?;
+            let rows = SerializedFileReader::new(f)?
+                .metadata()
+                .file_metadata()
+                .num_rows();
+            out.push(FileRead {
+                file: path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                rows: u64::try_from(rows).unwrap_or(0),
+            });
+        }
+        Ok(out)
     }
 
     pub fn dir(&self) -> &Path {
@@ -482,20 +637,63 @@ impl TradeStore {
         opts: &crate::load::LoadOptions,
         progress: &mut dyn FnMut(u64),
     ) -> Result<(crate::load::LoadReport, PathBuf), TradeError> {
-        let target = self.path_for(name);
-        let mut sink = ParquetSink::create(&target)?;
-        let mut written = 0u64;
-        let report = crate::load::stream_path(path, opts, BATCH_ROWS * 4, &mut |chunk| {
-            sink.write(&chunk)?;
-            written += chunk.len() as u64;
-            progress(written);
-            Ok(())
-        })?;
-        sink.commit()?;
-        Ok((report, target))
+        let mut done = self.import_files(
+            &[(name.to_string(), path.to_path_buf())],
+            opts,
+            &mut |_, n| progress(n),
+        )?;
+        done.pop()
+            .ok_or_else(|| TradeError::Query("internal: import of one file returned none".into()))
     }
 
-    fn runtime() -> Result<tokio::runtime::Runtime, TradeError> {
+    /// Imports several files all or nothing: each is parsed and written to a temporary
+    /// Parquet file beside the store; only when every file has been read completely are
+    /// they moved into place (one rename each). If any file fails, the temporary files
+    /// are removed, the store is as it was, and the error names the file. `progress` gets
+    /// the file's index and its rows written so far.
+    ///
+    /// Each file is read on two threads: one parses CSV or JSON into records (with every
+    /// field validated), the other encodes them as Arrow batches and Parquet pages.
+    pub fn import_files(
+        &self,
+        files: &[(String, PathBuf)],
+        opts: &crate::load::LoadOptions,
+        progress: &mut dyn FnMut(usize, u64),
+    ) -> Result<Vec<(crate::load::LoadReport, PathBuf)>, TradeError> {
+        let mut staged: Vec<(crate::load::LoadReport, ParquetSink)> = Vec::new();
+        for (i, (name, path)) in files.iter().enumerate() {
+            let target = self.path_for(name);
+            if staged.iter().any(|(_, s)| s.target == target) {
+                return Err(TradeError::Query(format!(
+                    "two files would be stored as {}; give them different names",
+                    target.display()
+                )));
+            }
+            let sink = ParquetSink::create(&target)?;
+            let outcome = stream_into_sink(path, opts, sink, &mut |n| progress(i, n));
+            match outcome {
+                Ok(done) => staged.push(done),
+                Err(e) => {
+                    // Dropping the staged sinks removes their temporary files.
+                    drop(staged);
+                    return Err(TradeError::ImportFailed {
+                        file: path.display().to_string(),
+                        files: files.len(),
+                        error: Box::new(e),
+                    });
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (report, sink) in staged {
+            let target = sink.target.clone();
+            sink.commit()?;
+            out.push((report, target));
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, TradeError> {
         tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -505,6 +703,15 @@ impl TradeStore {
     /// A DataFusion session with the table `trade` registered: the store when it has
     /// files (or when `bundled` is false), else the bundled rows.
     pub async fn session(&self, bundled: bool) -> Result<(SessionContext, Dataset), TradeError> {
+        let (ctx, read) = self.session_read(bundled).await?;
+        Ok((ctx, read.dataset))
+    }
+
+    /// [`TradeStore::session`], and which data its `trade` table holds.
+    pub async fn session_read(
+        &self,
+        bundled: bool,
+    ) -> Result<(SessionContext, DataRead), TradeError> {
         // Plain Utf8 columns (not the Utf8View that newer DataFusion reads from Parquet by
         // default), so that stored and bundled tables have one schema.
         let config = SessionConfig::new().set_bool(
@@ -512,24 +719,54 @@ impl TradeStore {
             false,
         );
         let ctx = SessionContext::new_with_config(config);
-        let files = self.files()?;
+        let coverage = self.coverage_batch()?;
+        ctx.register_table(
+            "regime_coverage",
+            Arc::new(MemTable::try_new(coverage.schema(), vec![vec![coverage]])?),
+        )?;
+        let files = self.inventory()?;
         if bundled || files.is_empty() {
-            let batch = to_batch(&crate::bundled::records()?)?;
+            let records = crate::bundled::records()?;
+            let read = DataRead {
+                dataset: Dataset::Bundled,
+                files: crate::bundled::FILES
+                    .iter()
+                    .map(|(name, text)| FileRead {
+                        file: name.to_string(),
+                        rows: text
+                            .lines()
+                            .skip(1)
+                            .filter(|l| !l.trim().is_empty())
+                            .count() as u64,
+                    })
+                    .collect(),
+                rows: records.len() as u64,
+            };
+            let batch = to_batch(&records)?;
             let table = MemTable::try_new(schema(), vec![vec![batch]])?;
             ctx.register_table("trade", Arc::new(table))?;
-            Ok((ctx, Dataset::Bundled))
+            Ok((ctx, read))
         } else {
             let dir = format!("{}/", self.dir.display());
             ctx.register_parquet("trade", &dir, ParquetReadOptions::default())
                 .await?;
-            Ok((ctx, Dataset::Store))
+            let rows = files.iter().map(|f| f.rows).sum();
+            Ok((
+                ctx,
+                DataRead {
+                    dataset: Dataset::Store,
+                    files,
+                    rows,
+                },
+            ))
         }
     }
 
     /// Runs SQL against `trade`.
     pub fn sql(&self, sql: &str, bundled: bool) -> Result<SqlResult, TradeError> {
         Self::runtime()?.block_on(async {
-            let (ctx, dataset) = self.session(bundled).await?;
+            let (ctx, read) = self.session_read(bundled).await?;
+            let dataset = read.dataset;
             let batches = ctx.sql(sql).await?.collect().await?;
             let mut columns = Vec::new();
             if let Some(b) = batches.first() {
@@ -576,6 +813,7 @@ impl TradeStore {
             }
             Ok(SqlResult {
                 dataset,
+                read,
                 columns,
                 rows,
             })

@@ -293,3 +293,35 @@ fn streaming_load_hands_out_chunks_and_imports_atomically() {
         .collect();
     assert_eq!(names, ["legacy.parquet"]);
 }
+
+#[test]
+fn an_import_of_several_files_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = TradeStore::open(dir.path());
+    let files: Vec<(String, PathBuf)> = ["comtrade-plus.csv", "plain.csv", "malformed.csv"]
+        .iter()
+        .map(|f| (f.trim_end_matches(".csv").to_string(), fixture(f)))
+        .collect();
+    let err = store
+        .import_files(&files, &LoadOptions::default(), &mut |_, _| {})
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("malformed.csv: line 3: field `primaryValue`"), "{msg}");
+    assert!(msg.contains("nothing was added to the store"), "{msg}");
+    // The two good files were read completely, yet nothing is in the store, and no
+    // temporary file is left behind.
+    assert!(store.files().unwrap().is_empty());
+    let left: Vec<_> = std::fs::read_dir(store.dir()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    // Without the bad file, both are stored, with their row counts.
+    let done = store
+        .import_files(&files[..2], &LoadOptions::default(), &mut |_, _| {})
+        .unwrap();
+    assert_eq!(done.len(), 2);
+    let inv = store.inventory().unwrap();
+    assert_eq!(
+        inv.iter().map(|f| (f.file.as_str(), f.rows)).collect::<Vec<_>>(),
+        [("comtrade-plus.parquet", 3), ("plain.parquet", 3)]
+    );
+}

@@ -29,7 +29,7 @@ pub const YEARS: std::ops::RangeInclusive<i32> = 2012..=2019;
 /// Everything the report is made from.
 pub struct Inputs<'a> {
     pub regime: &'a Regime,
-    pub records: &'a [TradeRecord],
+    pub trade: &'a embargo_trade::DprkTrade,
     /// "bundled published figures (data/trade)" or "trade store (<dir>)".
     pub dataset: String,
     pub proposal: &'a Proposal,
@@ -140,6 +140,7 @@ fn cp_name(cp: &str) -> &str {
 
 pub fn build(inp: &Inputs) -> Report {
     let exports: Vec<&TradeRecord> = inp
+        .trade
         .records
         .iter()
         .filter(|r| direction(r) == Some(Direction::FromDprk) && r.period.month.is_none())
@@ -210,6 +211,7 @@ pub fn build(inp: &Inputs) -> Report {
         });
     }
     let category_rows: Vec<String> = inp
+        .trade
         .records
         .iter()
         .filter(|r| r.level == Level::Category)
@@ -236,10 +238,10 @@ pub fn build(inp: &Inputs) -> Report {
             )
         })
         .collect();
-    let exposure = exposure(inp.regime, inp.records, Direction::FromDprk);
+    let exposure = exposure(inp.regime, inp.trade, Direction::FromDprk);
     let relief = relief(
         inp.regime,
-        inp.records,
+        &inp.trade.records,
         inp.proposal,
         inp.workers,
         &inp.relief,
@@ -247,7 +249,7 @@ pub fn build(inp: &Inputs) -> Report {
     let workers = estimates::workers(inp.workers, &Default::default());
     let tourism = estimates::tourism(inp.tourism, &Default::default());
     let timeline = timeline(inp.regime, inp.events);
-    let signals = signals(inp.regime, inp.records);
+    let signals = signals(inp.regime, inp.trade);
     let mut report = Report {
         dataset: inp.dataset.clone(),
         totals,

@@ -3,7 +3,6 @@
 
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
-use crate::reports::DATASET;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::header;
@@ -40,7 +39,7 @@ pub async fn charts(State(state): State<AppState>) -> Json<Value> {
             })
         })
         .collect();
-    Json(json!({ "dataset": DATASET, "charts": charts }))
+    Json(json!({ "dataset": state.reports.dataset, "charts": charts }))
 }
 
 /// One chart as SVG, drawn by the report module (the same file `embargo report` writes).
@@ -87,9 +86,9 @@ pub async fn exposure(
     ApiQuery(q): ApiQuery<ExposureQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let dir = direction("direction", q.direction.as_deref())?;
-    let e = embargo_analysis::exposure::exposure(&state.regime, &state.reports.records, dir);
+    let e = embargo_analysis::exposure::exposure(&state.regime, &state.reports.trade, dir);
     let mut v = encode("encoding exposure", &e)?;
-    v.0["dataset"] = json!(DATASET);
+    v.0["dataset"] = json!(state.reports.dataset);
     Ok(v)
 }
 
@@ -156,13 +155,13 @@ pub async fn relief(
     opts.include_disputed = q.include_disputed.unwrap_or(false);
     let r = embargo_analysis::relief::relief(
         &state.regime,
-        &state.reports.records,
+        &state.reports.trade.records,
         proposal,
         &state.reports.workers,
         &opts,
     );
     let mut v = encode("encoding relief", &r)?;
-    v.0["dataset"] = json!(DATASET);
+    v.0["dataset"] = json!(state.reports.dataset);
     Ok(v)
 }
 
@@ -172,9 +171,9 @@ pub async fn timeline(State(state): State<AppState>) -> Result<Json<Value>, ApiE
 }
 
 pub async fn signals(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let s = embargo_analysis::signals::signals(&state.regime, &state.reports.records);
+    let s = embargo_analysis::signals::signals(&state.regime, &state.reports.trade);
     let mut v = encode("encoding signals", &s)?;
-    v.0["dataset"] = json!(DATASET);
+    v.0["dataset"] = json!(state.reports.dataset);
     Ok(v)
 }
 

@@ -258,20 +258,22 @@ pub async fn query(
             let regime = state.regime.clone();
             let spec = req.spec.clone();
             let (e, dataset, dir) = blocking(&state, move || {
-                let (mut records, dataset) = store.dprk_records(bundled)?;
-                records.retain(|r| spec.keeps_dprk_record(r));
+                let (mut trade, read) =
+                    store.dprk_trade(bundled, &embargo_analysis::exposure::in_scope(&regime))?;
+                spec.restrict(&mut trade);
                 let dir = measure_direction(&spec);
                 Ok((
-                    embargo_analysis::exposure::exposure(&regime, &records, dir),
-                    dataset,
+                    embargo_analysis::exposure::exposure(&regime, &trade, dir),
+                    read,
                     dir,
                 ))
             })
             .await?;
             let (measures, paging) = page(&e.measures, req.offset, req.limit);
             Ok(Json(json!({
-                "dataset": dataset,
-                "dataset_note": dataset_note(dataset),
+                "dataset": dataset.dataset,
+                "dataset_note": dataset_note(dataset.dataset),
+                "read": dataset,
                 "by": "measure",
                 "direction": dir,
                 "paging": paging,

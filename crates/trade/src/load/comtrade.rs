@@ -115,6 +115,7 @@ fn record(
         series: "COMTRADE".into(),
         status: Status::Confirmed,
         note,
+        rows: 1,
     })
 }
 

@@ -106,5 +106,6 @@ pub(crate) fn row(row: &Row, _ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
         series: row.req("series")?.to_ascii_uppercase(),
         status,
         note: row.get("note").map(str::to_string),
+        rows: 1,
     })
 }

@@ -1,0 +1,301 @@
+//! The DPRK's trade condensed by the engine: the plan every analysis reads.
+//!
+//! Exposure, relief and signals only ever sum values, quantities and row counts over rows
+//! that share a period, counterpart, flow, series and HS field, and only for HS fields that
+//! some measure names. So the engine scans the store, keeps the rows that involve the
+//! DPRK, and sums rows with the same keys; HS rows outside every measure's scope are
+//! summed into one group per period, reporter, partner, flow and series. What comes back
+//! is bounded by the number of distinct keys, not by the number of rows: a 50M-row store
+//! condenses to a few hundred thousand records at most. Published category rows are read
+//! as they are (a category nested in another is dropped by value, not summed).
+//!
+//! The caller says which HS fields are in scope (the trade crate knows nothing of the
+//! regime); the plan is two passes: the distinct HS fields of the DPRK rows, then the
+//! condensing aggregation with the in-scope fields as a join table.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, Float64Array, Int32Array, Int64Array, StringArray,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::SessionContext;
+use futures::StreamExt;
+
+use crate::country::DPRK;
+use crate::dprk::{DprkTrade, OutsideScope};
+use crate::error::TradeError;
+use crate::hs::HsField;
+use crate::record::{Flow, Level, Period, Status, TradeRecord};
+use crate::store::{DataRead, TradeStore};
+
+/// `SELECT ... WHERE` filter of the rows that involve the DPRK on either side.
+fn dprk_filter() -> String {
+    format!("(partner = '{DPRK}' OR reporter = '{DPRK}')")
+}
+
+/// The condensing aggregation (rows other than categories), reading `trade` and the
+/// in-scope table `scope_hs(hs)`.
+pub fn condensed_sql() -> String {
+    let f = dprk_filter();
+    format!(
+        "WITH d AS ( \
+           SELECT t.year, t.month, t.reporter, t.partner, t.flow, t.series, t.level, \
+             t.value_usd, t.quantity, t.net_weight_kg, \
+             CASE WHEN t.level = 'hs' AND s.hs IS NULL THEN NULL ELSE t.hs END AS hs, \
+             CASE WHEN t.level = 'hs' AND s.hs IS NULL THEN NULL ELSE t.source END AS source, \
+             CASE WHEN t.level = 'hs' AND s.hs IS NULL THEN NULL ELSE t.status END AS status, \
+             CASE WHEN t.level = 'hs' AND s.hs IS NULL THEN NULL ELSE t.quantity_unit END AS quantity_unit \
+           FROM trade t LEFT JOIN scope_hs s ON t.hs = s.hs \
+           WHERE {f} AND t.level <> 'category') \
+         SELECT year, month, reporter, partner, flow, series, level, hs, source, status, quantity_unit, \
+           sum(value_usd) AS value_usd, \
+           CASE WHEN count(quantity) = count(*) THEN sum(quantity) END AS quantity, \
+           CASE WHEN count(net_weight_kg) = count(*) THEN sum(net_weight_kg) END AS net_weight_kg, \
+           count(*) AS n \
+         FROM d GROUP BY year, month, reporter, partner, flow, series, level, hs, source, status, quantity_unit"
+    )
+}
+
+/// Published category rows, as they are.
+fn category_sql() -> String {
+    format!(
+        "SELECT year, month, reporter, partner, flow, series, level, hs, source, status, quantity_unit, \
+           value_usd, quantity, net_weight_kg, CAST(1 AS BIGINT) AS n, category \
+         FROM trade WHERE {} AND level = 'category'",
+        dprk_filter()
+    )
+}
+
+/// Category rows read before the plan refuses: they are published compilations (a few
+/// thousand in every source we know); millions of them mean a mislabelled import.
+const MAX_CATEGORY_ROWS: usize = 1_000_000;
+
+struct Columns {
+    year: Int32Array,
+    month: Int32Array,
+    text: Vec<StringArray>,
+    value: Float64Array,
+    quantity: Float64Array,
+    weight: Float64Array,
+    n: Int64Array,
+    category: Option<StringArray>,
+}
+
+fn columns(b: &RecordBatch) -> Result<Columns, TradeError> {
+    let col = |name: &str, t: DataType| -> Result<ArrayRef, TradeError> {
+        let c = b
+            .column_by_name(name)
+            .ok_or_else(|| TradeError::Query(format!("condensed plan: no column `{name}`")))?;
+        Ok(if c.data_type() == &t {
+            c.clone()
+        } else {
+            cast(c, &t)?
+        })
+    };
+    fn down<T: Clone + 'static>(a: ArrayRef, name: &str) -> Result<T, TradeError> {
+        a.as_any()
+            .downcast_ref::<T>()
+            .cloned()
+            .ok_or_else(|| TradeError::Query(format!("condensed plan: column `{name}` type")))
+    }
+    let text = [
+        "reporter",
+        "partner",
+        "flow",
+        "series",
+        "level",
+        "hs",
+        "source",
+        "status",
+        "quantity_unit",
+    ]
+    .iter()
+    .map(|n| down::<StringArray>(col(n, DataType::Utf8)?, n))
+    .collect::<Result<Vec<_>, _>>()?;
+    Ok(Columns {
+        year: down(col("year", DataType::Int32)?, "year")?,
+        month: down(col("month", DataType::Int32)?, "month")?,
+        text,
+        value: down(col("value_usd", DataType::Float64)?, "value_usd")?,
+        quantity: down(col("quantity", DataType::Float64)?, "quantity")?,
+        weight: down(col("net_weight_kg", DataType::Float64)?, "net_weight_kg")?,
+        n: down(col("n", DataType::Int64)?, "n")?,
+        category: match b.column_by_name("category") {
+            Some(_) => Some(down(col("category", DataType::Utf8)?, "category")?),
+            None => None,
+        },
+    })
+}
+
+/// Turns one batch of the plan's output into records and outside-scope groups.
+fn absorb(b: &RecordBatch, out: &mut DprkTrade) -> Result<(), TradeError> {
+    let c = columns(b)?;
+    let bad = |i: usize, what: &str| TradeError::Query(format!("condensed row {i}: bad {what}"));
+    let opt_s = |a: &StringArray, i: usize| (!a.is_null(i)).then(|| a.value(i).to_string());
+    let opt_f = |a: &Float64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
+    let [rep, par, flow, series, level, hs, source, status, unit] = &c.text[..] else {
+        return Err(TradeError::Query("condensed plan: column count".into()));
+    };
+    for i in 0..b.num_rows() {
+        let period = Period {
+            year: c.year.value(i),
+            month: (!c.month.is_null(i))
+                .then(|| u8::try_from(c.month.value(i)).ok())
+                .flatten(),
+        };
+        let flow = Flow::parse(flow.value(i)).ok_or_else(|| bad(i, "flow"))?;
+        let rows = u64::try_from(c.n.value(i)).unwrap_or(0);
+        if hs.is_null(i) {
+            out.outside.push(OutsideScope {
+                reporter: rep.value(i).to_string(),
+                partner: par.value(i).to_string(),
+                flow,
+                period,
+                series: series.value(i).to_string(),
+                value_usd: c.value.value(i),
+                rows,
+            });
+            continue;
+        }
+        out.records.push(TradeRecord {
+            reporter: rep.value(i).to_string(),
+            partner: par.value(i).to_string(),
+            flow,
+            period,
+            hs: HsField::parse(hs.value(i)).map_err(|_| bad(i, "hs"))?,
+            hs_revision: None,
+            level: Level::parse(level.value(i)).ok_or_else(|| bad(i, "level"))?,
+            category: c.category.as_ref().and_then(|a| opt_s(a, i)),
+            value_usd: c.value.value(i),
+            quantity: opt_f(&c.quantity, i),
+            quantity_unit: opt_s(unit, i),
+            net_weight_kg: opt_f(&c.weight, i),
+            source: source.value(i).to_string(),
+            series: series.value(i).to_string(),
+            status: Status::parse(status.value(i)).ok_or_else(|| bad(i, "status"))?,
+            note: None,
+            rows,
+        });
+    }
+    Ok(())
+}
+
+async fn stream_into(
+    ctx: &SessionContext,
+    sql: &str,
+    out: &mut DprkTrade,
+    limit: Option<usize>,
+) -> Result<(), TradeError> {
+    let mut stream = ctx.sql(sql).await?.execute_stream().await?;
+    let start = out.records.len();
+    while let Some(batch) = stream.next().await {
+        absorb(&batch?, out)?;
+        if limit.is_some_and(|l| out.records.len() - start > l) {
+            return Err(TradeError::Query(format!(
+                "more than {} published category rows involve the DPRK; category rows are \
+                 published compilations — was an HS-level file imported as `category`?",
+                limit.unwrap_or(0)
+            )));
+        }
+    }
+    Ok(())
+}
+
+type RecordKey<'r> = (
+    Period,
+    &'r str,
+    &'r str,
+    Flow,
+    &'r str,
+    Level,
+    &'r str,
+    &'r str,
+    Status,
+    Option<&'r str>,
+);
+
+fn record_key(r: &TradeRecord) -> RecordKey<'_> {
+    (
+        r.period,
+        &r.reporter,
+        &r.partner,
+        r.flow,
+        &r.series,
+        r.level,
+        r.hs.as_str(),
+        &r.source,
+        r.status,
+        r.category.as_deref(),
+    )
+}
+
+impl TradeStore {
+    /// The DPRK's trade, condensed by the engine. `in_scope` says which HS fields some
+    /// measure names; the others are only counted.
+    pub fn dprk_trade(
+        &self,
+        bundled: bool,
+        in_scope: &dyn Fn(&HsField) -> bool,
+    ) -> Result<(DprkTrade, DataRead), TradeError> {
+        Self::runtime()?.block_on(async {
+            let (ctx, read) = self.session_read(bundled).await?;
+            // Pass 1: the distinct HS fields of the DPRK's HS rows (a few thousand).
+            let distinct = ctx
+                .sql(&format!(
+                    "SELECT DISTINCT hs FROM trade WHERE {} AND level = 'hs'",
+                    dprk_filter()
+                ))
+                .await?
+                .collect()
+                .await?;
+            let mut scope: Vec<String> = Vec::new();
+            for b in &distinct {
+                let col = cast(b.column(0), &DataType::Utf8)?;
+                let Some(a) = col.as_any().downcast_ref::<StringArray>() else {
+                    continue;
+                };
+                for i in 0..a.len() {
+                    if a.is_null(i) {
+                        continue;
+                    }
+                    if HsField::parse(a.value(i)).is_ok_and(|f| in_scope(&f)) {
+                        scope.push(a.value(i).to_string());
+                    }
+                }
+            }
+            let schema = Arc::new(Schema::new(vec![Field::new("hs", DataType::Utf8, false)]));
+            let batch = RecordBatch::try_new(
+                schema.clone(),
+                vec![Arc::new(StringArray::from(scope)) as ArrayRef],
+            )?;
+            ctx.register_table(
+                "scope_hs",
+                Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
+            )?;
+            // Pass 2: the condensing aggregation, streamed.
+            let mut out = DprkTrade::default();
+            stream_into(&ctx, &condensed_sql(), &mut out, None).await?;
+            stream_into(&ctx, &category_sql(), &mut out, Some(MAX_CATEGORY_ROWS)).await?;
+            // The engine's groups come back in any order; the analyses' answers must not.
+            out.records.sort_by(|a, b| {
+                record_key(a)
+                    .cmp(&record_key(b))
+                    .then(a.value_usd.total_cmp(&b.value_usd))
+            });
+            out.outside.sort_by(|a, b| {
+                (a.period, &a.reporter, &a.partner, a.flow, &a.series).cmp(&(
+                    b.period,
+                    &b.reporter,
+                    &b.partner,
+                    b.flow,
+                    &b.series,
+                ))
+            });
+            Ok((out, read))
+        })
+    }
+}

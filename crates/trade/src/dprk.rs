@@ -1,0 +1,66 @@
+//! The DPRK's trade as the analyses read it: records (condensed by the engine, or as read)
+//! and the HS rows outside every measure's scope, counted. The plan that fills it is in
+//! `condensed` (feature `store`); these types need no engine.
+
+use serde::Serialize;
+
+use crate::country::DPRK;
+use crate::record::{Flow, Period, TradeRecord};
+
+/// HS rows outside every measure's scope, summed per group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutsideScope {
+    pub reporter: String,
+    pub partner: String,
+    pub flow: Flow,
+    pub period: Period,
+    pub series: String,
+    pub value_usd: f64,
+    pub rows: u64,
+}
+
+impl OutsideScope {
+    /// The same direction rule as [`TradeRecord::is_dprk_export`].
+    pub fn is_dprk_export(&self) -> bool {
+        (self.partner == DPRK && matches!(self.flow, Flow::Import | Flow::ReImport))
+            || (self.reporter == DPRK && matches!(self.flow, Flow::Export | Flow::ReExport))
+    }
+    pub fn is_dprk_import(&self) -> bool {
+        (self.partner == DPRK && matches!(self.flow, Flow::Export | Flow::ReExport))
+            || (self.reporter == DPRK && matches!(self.flow, Flow::Import | Flow::ReImport))
+    }
+    pub fn dprk_counterpart(&self) -> &str {
+        if self.partner == DPRK {
+            &self.reporter
+        } else {
+            &self.partner
+        }
+    }
+}
+
+/// The DPRK's trade as the analyses read it.
+#[derive(Debug, Clone, Default)]
+pub struct DprkTrade {
+    /// In-scope HS rows (condensed: `rows` says how many rows each stands for), published
+    /// category rows, and totals (condensed).
+    pub records: Vec<TradeRecord>,
+    /// HS rows outside every measure's scope.
+    pub outside: Vec<OutsideScope>,
+}
+
+impl DprkTrade {
+    /// Every row, uncondensed: the input of the reference computations in tests, and of
+    /// callers that already hold records.
+    pub fn from_records(records: Vec<TradeRecord>) -> DprkTrade {
+        DprkTrade {
+            records,
+            outside: Vec::new(),
+        }
+    }
+
+    /// Source rows this input stands for.
+    pub fn source_rows(&self) -> u64 {
+        self.records.iter().map(|r| r.rows).sum::<u64>()
+            + self.outside.iter().map(|o| o.rows).sum::<u64>()
+    }
+}
