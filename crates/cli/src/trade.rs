@@ -33,7 +33,7 @@ enum By {
 #[derive(Subcommand)]
 enum TradeCommand {
     /// Import trade files into the store: UN Comtrade bulk CSV (legacy or current
-    /// columns), Comtrade API JSON, or embargo's plain CSV (docs/trade.md).
+    /// columns), Comtrade API JSON, CEPII BACI CSV, or embargo's plain CSV (docs/trade.md).
     Import {
         files: Vec<PathBuf>,
         /// Store name (default: the file name). Importing the same name again replaces it.
@@ -42,9 +42,13 @@ enum TradeCommand {
         /// Skip and report up to N malformed rows instead of failing on the first.
         #[arg(long, default_value_t = 0)]
         skip_bad: usize,
-        /// Source text written on each row (default: "UN Comtrade (<file>)").
+        /// Source text written on each row (default: "UN Comtrade (<file>)", for BACI
+        /// "CEPII BACI HS17 V202401b (<file>)").
         #[arg(long)]
         source: Option<String>,
+        /// BACI country file (country_codes_V*.csv); default: the one next to the data file.
+        #[arg(long)]
+        baci_countries: Option<PathBuf>,
     },
     /// Grouped totals. `--reporter KP` reads the mirror (partners' declarations).
     Query {
@@ -91,7 +95,15 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             name,
             skip_bad,
             source,
-        } => import(ctx, &store, files, name, skip_bad, source),
+            baci_countries,
+        } => {
+            let opts = LoadOptions {
+                max_bad_rows: skip_bad,
+                source,
+                baci_countries,
+            };
+            import(ctx, &store, files, name, &opts)
+        }
         TradeCommand::Query {
             reporter,
             partner,
@@ -210,8 +222,7 @@ fn import(
     store: &TradeStore,
     files: Vec<PathBuf>,
     name: Option<String>,
-    skip_bad: usize,
-    source: Option<String>,
+    opts: &LoadOptions,
 ) -> anyhow::Result<()> {
     if files.is_empty() {
         bail!("give at least one file to import");
@@ -219,10 +230,6 @@ fn import(
     if name.is_some() && files.len() > 1 {
         bail!("--name needs exactly one file");
     }
-    let opts = LoadOptions {
-        max_bad_rows: skip_bad,
-        source,
-    };
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg}")
@@ -237,7 +244,7 @@ fn import(
         });
         bar.set_message(format!("{} -> {stem}.parquet", f.display()));
         let shown = f.display().to_string();
-        let (report, path) = store.import_path(&stem, f, &opts, &mut |n| {
+        let (report, path) = store.import_path(&stem, f, opts, &mut |n| {
             bar.set_message(format!("{shown}: {n} rows written"));
             bar.tick();
         })?;
