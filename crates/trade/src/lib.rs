@@ -8,6 +8,7 @@
 pub mod bundled;
 pub mod country;
 pub mod error;
+pub mod fetch;
 pub mod hs;
 pub mod load;
 pub mod record;
