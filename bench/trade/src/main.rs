@@ -206,6 +206,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
             let opts = LoadOptions {
                 max_bad_rows: 0,
                 source: Some("SYNTHETIC benchmark data (not real trade)".into()),
+                ..Default::default()
             };
             let (report, path) =
                 store.import_path("synthetic", Path::new(&arg(2)), &opts, &mut |_| {})?;

@@ -1,6 +1,8 @@
-//! `embargo trade import | query | sql | files`: the trade store (Parquet under the data
-//! directory, queried with DataFusion). Without imported files, queries read the bundled
-//! published figures (data/trade) and say so.
+//! `embargo trade import | query | sql | files | fetch`: the trade store (Parquet under the
+//! data directory, queried with DataFusion). Without imported files, queries read the
+//! bundled published figures (data/trade) and say so.
+
+mod fetch;
 
 use std::path::PathBuf;
 
@@ -33,7 +35,7 @@ enum By {
 #[derive(Subcommand)]
 enum TradeCommand {
     /// Import trade files into the store: UN Comtrade bulk CSV (legacy or current
-    /// columns), Comtrade API JSON, or embargo's plain CSV (docs/trade.md).
+    /// columns), Comtrade API JSON, CEPII BACI CSV, or embargo's plain CSV (docs/trade.md).
     Import {
         files: Vec<PathBuf>,
         /// Store name (default: the file name). Importing the same name again replaces it.
@@ -42,9 +44,13 @@ enum TradeCommand {
         /// Skip and report up to N malformed rows instead of failing on the first.
         #[arg(long, default_value_t = 0)]
         skip_bad: usize,
-        /// Source text written on each row (default: "UN Comtrade (<file>)").
+        /// Source text written on each row (default: "UN Comtrade (<file>)", for BACI
+        /// "CEPII BACI HS17 V202401b (<file>)").
         #[arg(long)]
         source: Option<String>,
+        /// BACI country file (country_codes_V*.csv); default: the one next to the data file.
+        #[arg(long)]
+        baci_countries: Option<PathBuf>,
     },
     /// Grouped totals. `--reporter KP` reads the mirror (partners' declarations).
     Query {
@@ -81,6 +87,34 @@ enum TradeCommand {
     },
     /// Files in the store.
     Files,
+    /// Download rows from the UN Comtrade API (comtradeapi.un.org) into a JSON file that
+    /// `trade import` reads. Needs COMTRADE_API_KEY (never printed) and curl.
+    Fetch {
+        /// Reporter: ISO code (CN, CHN) or Comtrade numeric code (156).
+        #[arg(long)]
+        reporter: String,
+        /// Partner: ISO code (KP), Comtrade numeric code (408), or WLD for all partners.
+        #[arg(long)]
+        partner: String,
+        /// Years: 2017, 2016-2019 or 2016,2018 (one request per year).
+        #[arg(long)]
+        years: String,
+        /// Flow as the reporter declares it: M, X, RX, RM (repeatable; default M and X).
+        #[arg(long)]
+        flow: Vec<String>,
+        /// Commodities: AG6 (every HS6 code), AG4, AG2, TOTAL, or HS codes separated by commas.
+        #[arg(long, default_value = "AG6")]
+        cmd: String,
+        /// Output file (default: comtrade-<reporter>-<partner>-<years>.json).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print the requests as JSON and stop: no key needed, nothing is sent.
+        #[arg(long)]
+        dry_run: bool,
+        /// Another endpoint with the same interface (tests).
+        #[arg(long, hide = true)]
+        api_base: Option<String>,
+    },
 }
 
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
@@ -91,7 +125,15 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             name,
             skip_bad,
             source,
-        } => import(ctx, &store, files, name, skip_bad, source),
+            baci_countries,
+        } => {
+            let opts = LoadOptions {
+                max_bad_rows: skip_bad,
+                source,
+                baci_countries,
+            };
+            import(ctx, &store, files, name, &opts)
+        }
         TradeCommand::Query {
             reporter,
             partner,
@@ -136,6 +178,28 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             csv,
         } => sql(ctx, &store, &query, bundled, csv),
         TradeCommand::Files => files(ctx, &store),
+        TradeCommand::Fetch {
+            reporter,
+            partner,
+            years,
+            flow,
+            cmd,
+            out,
+            dry_run,
+            api_base,
+        } => fetch::run(
+            ctx,
+            fetch::FetchArgs {
+                reporter,
+                partner,
+                years,
+                flow,
+                cmd,
+                out,
+                dry_run,
+                api_base,
+            },
+        ),
     }
 }
 
@@ -210,8 +274,7 @@ fn import(
     store: &TradeStore,
     files: Vec<PathBuf>,
     name: Option<String>,
-    skip_bad: usize,
-    source: Option<String>,
+    opts: &LoadOptions,
 ) -> anyhow::Result<()> {
     if files.is_empty() {
         bail!("give at least one file to import");
@@ -219,10 +282,6 @@ fn import(
     if name.is_some() && files.len() > 1 {
         bail!("--name needs exactly one file");
     }
-    let opts = LoadOptions {
-        max_bad_rows: skip_bad,
-        source,
-    };
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg}")
@@ -241,7 +300,7 @@ fn import(
         .collect();
     let started = std::time::Instant::now();
     let mut last = (usize::MAX, 0u64);
-    let out = store.import_files(&named, &opts, &mut |i, n| {
+    let out = store.import_files(&named, opts, &mut |i, n| {
         if last.0 != i {
             last = (i, 0);
         }

@@ -11,6 +11,7 @@ pub mod condensed;
 pub mod country;
 pub mod dprk;
 pub mod error;
+pub mod fetch;
 pub mod hs;
 pub mod load;
 pub mod record;

@@ -114,7 +114,7 @@ fn malformed_rows_can_be_skipped_and_are_reported() {
         &fixture("malformed.csv"),
         &LoadOptions {
             max_bad_rows: 5,
-            source: None,
+            ..Default::default()
         },
     )
     .unwrap();
@@ -134,7 +134,7 @@ fn malformed_rows_can_be_skipped_and_are_reported() {
         &fixture("malformed.csv"),
         &LoadOptions {
             max_bad_rows: 1,
-            source: None,
+            ..Default::default()
         },
     )
     .unwrap_err();

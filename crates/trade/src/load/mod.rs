@@ -1,14 +1,15 @@
-//! Loaders: UN Comtrade bulk CSV (legacy and current column sets), Comtrade API JSON, and
-//! embargo's plain CSV (see docs/trade.md). Every loader goes through [`Row`] so that a bad
+//! Loaders: UN Comtrade bulk CSV (legacy and current column sets), Comtrade API JSON, CEPII
+//! BACI CSV, and embargo's plain CSV (see docs/trade.md). Every loader goes through [`Row`] so that a bad
 //! value is reported the same way everywhere: file, line (or JSON record) and field.
 
+mod baci;
 mod comtrade;
 mod json;
 mod plain;
 
 use std::collections::HashMap;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -29,6 +30,8 @@ pub enum Format {
     ComtradeJson,
     /// embargo's own CSV (docs/trade.md).
     PlainCsv,
+    /// CEPII BACI: `t,i,j,k,v,q` with numeric country codes (docs/trade.md).
+    BaciCsv,
 }
 
 impl Format {
@@ -38,6 +41,7 @@ impl Format {
             Format::ComtradePlusCsv => "comtrade-plus-csv",
             Format::ComtradeJson => "comtrade-json",
             Format::PlainCsv => "plain-csv",
+            Format::BaciCsv => "baci-csv",
         }
     }
 }
@@ -48,8 +52,12 @@ pub struct LoadOptions {
     /// How many malformed rows may be skipped (and reported) before the load fails.
     /// 0, the default, makes the first malformed row an error.
     pub max_bad_rows: usize,
-    /// Overrides the `source` written on Comtrade rows (default: `UN Comtrade (<file>)`).
+    /// Overrides the `source` written on Comtrade and BACI rows (default: `UN Comtrade
+    /// (<file>)`, `CEPII BACI HS17 V202401b (<file>)`).
     pub source: Option<String>,
+    /// The BACI country file (`country_codes_V*.csv`) resolving numeric country codes.
+    /// Default: the one next to the data file whose version matches, else the only one.
+    pub baci_countries: Option<PathBuf>,
 }
 
 /// A row that was not loaded, and why.
@@ -170,23 +178,28 @@ fn load_csv<R: Read>(
         Format::ComtradeLegacyCsv
     } else if cols.contains_key("value_usd") {
         Format::PlainCsv
+    } else if ["t", "k", "v"].iter().all(|c| cols.contains_key(*c)) {
+        Format::BaciCsv
     } else {
         return Err(TradeError::Format {
             file: name.to_string(),
             message:
-                "unknown CSV: expected a Comtrade header (`Trade Value (US$)` or `primaryValue`) \
-                      or embargo's plain header (`value_usd`, see docs/trade.md)"
+                "unknown CSV: expected a Comtrade header (`Trade Value (US$)` or `primaryValue`), \
+                      a CEPII BACI header (`t,i,j,k,v,q`) or embargo's plain header \
+                      (`value_usd`, see docs/trade.md)"
                     .into(),
         });
     };
     let mapper: RowMapper = match format {
         Format::ComtradePlusCsv => comtrade::plus_row,
         Format::ComtradeLegacyCsv => comtrade::legacy_row,
+        Format::BaciCsv => baci::row,
         _ => plain::row,
     };
     let required: &[&str] = match format {
         Format::ComtradePlusCsv => comtrade::PLUS_REQUIRED,
         Format::ComtradeLegacyCsv => comtrade::LEGACY_REQUIRED,
+        Format::BaciCsv => baci::REQUIRED,
         _ => PLAIN_REQUIRED,
     };
     if let Some(missing) = required.iter().find(|c| !cols.contains_key(**c)) {
@@ -195,7 +208,10 @@ fn load_csv<R: Read>(
             message: format!("{}: missing column `{missing}`", format.as_str()),
         });
     }
-    let ctx = Ctx::new(name, opts);
+    let ctx = match format {
+        Format::BaciCsv => baci::ctx(name, opts)?,
+        _ => Ctx::new(name, opts),
+    };
     let mut acc = Accumulator::new(name, format, opts, sink);
     let mut rec = csv::StringRecord::new();
     loop {
@@ -223,6 +239,8 @@ fn load_csv<R: Read>(
 /// Shared per-file settings the row mappers need.
 pub(crate) struct Ctx {
     pub(crate) source: String,
+    /// BACI's country table and HS edition (BACI files only).
+    pub(crate) baci: Option<baci::Baci>,
 }
 
 impl Ctx {
@@ -236,6 +254,7 @@ impl Ctx {
                 .source
                 .clone()
                 .unwrap_or_else(|| format!("UN Comtrade ({short})")),
+            baci: None,
         }
     }
 }
@@ -396,7 +415,7 @@ mod tests {
         #[test]
         fn loader_never_panics_on_plain_rows(cells in proptest::collection::vec("[A-Za-z0-9.,;-]{0,8}", 8)) {
             let csv = format!("reporter,partner,flow,year,hs,value_usd,source,series\n{}\n", cells.join(","));
-            let _ = load_reader("rows", csv.as_bytes(), &LoadOptions { max_bad_rows: 5, source: None });
+            let _ = load_reader("rows", csv.as_bytes(), &LoadOptions { max_bad_rows: 5, ..Default::default() });
         }
     }
 }

@@ -1,0 +1,572 @@
+//! CEPII BACI: bilateral trade flows at HS6, reconciled by CEPII from the declarations of
+//! exporters and importers in UN Comtrade. Files are `BACI_HS{rev}_Y{year}_V{version}.csv`
+//! with the header `t,i,j,k,v,q`: year, exporter, importer (numeric country codes), HS6
+//! product, value in thousands of USD, quantity in metric tonnes. The numeric codes are
+//! resolved with the release's `country_codes_V{version}.csv`, found next to the data file
+//! or given in [`LoadOptions::baci_countries`].
+//!
+//! Each row is one flow exporter → importer. It becomes one record seen from the
+//! importer's side (reporter = importer, partner = exporter, flow = import), the mirror
+//! convention the rest of embargo reads: DPRK exports (i = 408) are rows with partner `KP`.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::{parse_number, Ctx, FieldErr, LoadOptions, Row};
+use crate::country::normalise;
+use crate::error::{Location, TradeError};
+use crate::hs::HsField;
+use crate::record::{Flow, Level, Period, Status, TradeRecord};
+
+/// Columns a BACI file must have (`q` may be absent or blank).
+pub(crate) const REQUIRED: &[&str] = &["t", "i", "j", "k", "v"];
+
+/// What a BACI file name says: `BACI_HS17_Y2019_V202401b.csv` → HS `17`, year 2019,
+/// version `202401b`. Parts that are missing stay `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct FileName {
+    pub(crate) hs: Option<String>,
+    pub(crate) year: Option<i32>,
+    pub(crate) version: Option<String>,
+}
+
+impl FileName {
+    pub(crate) fn parse(name: &str) -> FileName {
+        let stem = Path::new(name)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut out = FileName::default();
+        let mut parts = stem.split('_');
+        if !parts.next().is_some_and(|p| p.eq_ignore_ascii_case("BACI")) {
+            return out;
+        }
+        for part in parts {
+            let (tag, rest) = part.split_at(part.find(|c: char| c.is_ascii_digit()).unwrap_or(0));
+            match tag.to_ascii_uppercase().as_str() {
+                "HS" if !rest.is_empty() => out.hs = Some(rest.to_string()),
+                "Y" => out.year = rest.parse().ok(),
+                "V" if !rest.is_empty() => out.version = Some(rest.to_string()),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Comtrade's name for the HS edition: HS92 → `H0` ... HS22 → `H6`.
+    pub(crate) fn hs_revision(&self) -> Option<&'static str> {
+        Some(match self.hs.as_deref()? {
+            "92" => "H0",
+            "96" => "H1",
+            "02" => "H2",
+            "07" => "H3",
+            "12" => "H4",
+            "17" => "H5",
+            "22" => "H6",
+            _ => return None,
+        })
+    }
+}
+
+/// One line of a country file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Entry {
+    /// ISO alpha-2 (or, when the file gives only an alpha-3 we cannot convert, that code).
+    iso: Option<String>,
+    name: String,
+}
+
+/// A release's country table: numeric code → ISO code.
+#[derive(Debug, Clone)]
+pub(crate) struct Countries {
+    /// The country file's name, for messages.
+    file: String,
+    codes: HashMap<u32, Entry>,
+}
+
+/// Column names of the two generations of country files.
+const CODE: &str = "country_code";
+const ISO2: &[&str] = &["country_iso2", "iso_2digit_alpha"];
+const ISO3: &[&str] = &["country_iso3", "iso_3digit_alpha"];
+const NAME: &[&str] = &[
+    "country_name",
+    "country_name_full",
+    "country_name_abbreviation",
+];
+
+impl Countries {
+    /// Reads a country file. Both column sets are accepted: `country_code, country_name,
+    /// country_iso2, country_iso3` (recent releases) and `country_code,
+    /// country_name_abbreviation, country_name_full, iso_2digit_alpha, iso_3digit_alpha`
+    /// (older ones). Names may be Latin-1 in older releases; they are only used in messages.
+    pub(crate) fn read<R: Read>(name: &str, reader: R) -> Result<Countries, TradeError> {
+        let format_err = |message: String| TradeError::Format {
+            file: name.to_string(),
+            message,
+        };
+        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+        let headers: Vec<String> = rdr
+            .byte_headers()
+            .map_err(|e| format_err(format!("cannot read the header: {e}")))?
+            .iter()
+            .map(|h| {
+                String::from_utf8_lossy(h)
+                    .trim()
+                    .trim_start_matches('\u{feff}')
+                    .to_ascii_lowercase()
+            })
+            .collect();
+        let find = |names: &[&str]| headers.iter().position(|h| names.contains(&h.as_str()));
+        let (code_col, iso2_col, iso3_col, name_col) =
+            (find(&[CODE]), find(ISO2), find(ISO3), find(NAME));
+        let Some(code_col) = code_col.filter(|_| iso2_col.is_some() || iso3_col.is_some()) else {
+            return Err(format_err(
+                "not a BACI country file: expected the columns `country_code` and \
+                 `country_iso2`/`country_iso3` (older releases: `iso_2digit_alpha`/`iso_3digit_alpha`)"
+                    .into(),
+            ));
+        };
+        let mut codes = HashMap::new();
+        let mut rec = csv::ByteRecord::new();
+        loop {
+            let line = rdr.position().line();
+            let field_err = |at: u64, field: &str, message: String| TradeError::Field {
+                file: name.to_string(),
+                at: Location::Line(at),
+                field: field.to_string(),
+                message,
+            };
+            match rdr.read_byte_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let at = e.position().map_or(line, |p| p.line());
+                    return Err(field_err(at, "(row)", e.to_string()));
+                }
+            }
+            let at = rec.position().map_or(line, |p| p.line());
+            let cell = |col: Option<usize>| {
+                col.and_then(|c| rec.get(c))
+                    .map(|b| String::from_utf8_lossy(b).trim().to_string())
+                    .unwrap_or_default()
+            };
+            let raw = cell(Some(code_col));
+            if raw.is_empty() && rec.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
+                continue; // a blank line
+            }
+            let code: u32 = raw.parse().map_err(|_| {
+                field_err(at, CODE, format!("`{raw}` is not a numeric country code"))
+            })?;
+            let iso2 = cell(iso2_col).to_ascii_uppercase();
+            let iso3 = cell(iso3_col).to_ascii_uppercase();
+            // Namibia's alpha-2 is `NA`: it is a code, not a missing value.
+            let iso = if iso2.len() == 2 && iso2.bytes().all(|b| b.is_ascii_alphabetic()) {
+                Some(iso2)
+            } else if iso3.len() == 3 && iso3.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                Some(normalise(&iso3))
+            } else {
+                None
+            };
+            let entry = Entry {
+                iso,
+                name: cell(name_col),
+            };
+            if let Some(prev) = codes.get(&code) {
+                if *prev != entry {
+                    return Err(field_err(
+                        at,
+                        CODE,
+                        format!("country code {code} appears twice with different entries"),
+                    ));
+                }
+            }
+            codes.insert(code, entry);
+        }
+        let file = Path::new(name)
+            .file_name()
+            .map_or_else(|| name.to_string(), |s| s.to_string_lossy().into_owned());
+        Ok(Countries { file, codes })
+    }
+
+    pub(crate) fn read_path(path: &Path) -> Result<Countries, TradeError> {
+        let file = std::fs::File::open(path).map_err(|e| TradeError::io(path, e))?;
+        Countries::read(&path.display().to_string(), std::io::BufReader::new(file))
+    }
+
+    /// The ISO code of a row's country column (`i` or `j`).
+    fn resolve(&self, row: &Row, col: &str) -> Result<String, FieldErr> {
+        let raw = row.req(col)?;
+        let code: u32 = raw.parse().map_err(|_| {
+            (
+                col.to_string(),
+                format!("`{raw}` is not a numeric country code"),
+            )
+        })?;
+        match self.codes.get(&code) {
+            Some(Entry { iso: Some(iso), .. }) => Ok(iso.clone()),
+            Some(Entry { iso: None, name }) => Err((
+                col.to_string(),
+                format!(
+                    "country code {code} ({name}) has no ISO code in {}",
+                    self.file
+                ),
+            )),
+            None => Err((
+                col.to_string(),
+                format!("country code {code} is not in {}", self.file),
+            )),
+        }
+    }
+}
+
+/// Per-file BACI settings carried in [`Ctx`].
+#[derive(Debug, Clone)]
+pub(crate) struct Baci {
+    countries: Countries,
+    hs_revision: Option<String>,
+}
+
+/// The country file for the data file `data`: the explicit option, else the
+/// `country_codes_V*.csv` in the same directory whose version matches the data file's,
+/// else the only one there.
+pub(crate) fn country_file(
+    data: &str,
+    version: Option<&str>,
+    opts: &LoadOptions,
+) -> Result<PathBuf, TradeError> {
+    if let Some(p) = &opts.baci_countries {
+        return Ok(p.clone());
+    }
+    let dir = match Path::new(data).parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut found: Vec<(PathBuf, String)> = std::fs::read_dir(&dir)
+        .map_err(|e| TradeError::io(&dir, e))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let lower = name.to_ascii_lowercase();
+            if !(lower.starts_with("country_codes_v") && lower.ends_with(".csv")) {
+                return None;
+            }
+            // The version as written, between `country_codes_V` and `.csv`.
+            let v = name.get("country_codes_v".len()..name.len() - ".csv".len())?;
+            Some((e.path(), v.to_string()))
+        })
+        .collect();
+    found.sort();
+    if let Some(v) = version {
+        if let Some((p, _)) = found.iter().find(|(_, fv)| fv.eq_ignore_ascii_case(v)) {
+            return Ok(p.clone());
+        }
+    }
+    match found.as_slice() {
+        [(p, _)] => Ok(p.clone()),
+        [] => Err(TradeError::Format {
+            file: data.to_string(),
+            message: format!(
+                "BACI file: no country_codes_V*.csv in {} to resolve the numeric country codes \
+                 (put the release's country file next to the data file, or name it with \
+                 --baci-countries)",
+                dir.display()
+            ),
+        }),
+        many => Err(TradeError::Format {
+            file: data.to_string(),
+            message: format!(
+                "BACI file: {} country files in {} and none matches version {}: {}; name one \
+                 with --baci-countries",
+                many.len(),
+                dir.display(),
+                version.unwrap_or("(none in the file name)"),
+                many.iter()
+                    .map(|(p, _)| p.file_name().unwrap_or_default().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }),
+    }
+}
+
+/// The per-file context for a BACI file: source text, HS edition, country table.
+pub(crate) fn ctx(name: &str, opts: &LoadOptions) -> Result<Ctx, TradeError> {
+    let meta = FileName::parse(name);
+    let countries = Countries::read_path(&country_file(name, meta.version.as_deref(), opts)?)?;
+    let short = Path::new(name)
+        .file_name()
+        .map_or_else(|| name.to_string(), |s| s.to_string_lossy().into_owned());
+    let mut label = String::from("CEPII BACI");
+    if let Some(hs) = &meta.hs {
+        label.push_str(&format!(" HS{hs}"));
+    }
+    if let Some(v) = &meta.version {
+        label.push_str(&format!(" V{v}"));
+    }
+    Ok(Ctx {
+        source: opts
+            .source
+            .clone()
+            .unwrap_or_else(|| format!("{label} ({short})")),
+        baci: Some(Baci {
+            countries,
+            hs_revision: meta.hs_revision().map(str::to_string),
+        }),
+    })
+}
+
+/// A decimal number times 1000 (thousands of USD → USD, tonnes → kg). Plain decimals are
+/// scaled by moving the decimal point in the text, so `0.123` becomes exactly 123.
+fn times_thousand(v: &str) -> Option<f64> {
+    let (int, frac) = v.split_once('.').unwrap_or((v, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
+        return parse_number(v)
+            .map(|n| n * 1000.0)
+            .filter(|n| n.is_finite());
+    }
+    let (head, tail) = frac.split_at(frac.len().min(3));
+    let mut s = String::with_capacity(v.len() + 4);
+    s.push_str(if int.is_empty() { "0" } else { int });
+    s.push_str(head);
+    for _ in head.len()..3 {
+        s.push('0');
+    }
+    if !tail.is_empty() {
+        s.push('.');
+        s.push_str(tail);
+    }
+    s.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+fn thousands(row: &Row, col: &str, unit: &str) -> Result<Option<f64>, FieldErr> {
+    match row.get(col) {
+        None => Ok(None),
+        Some(v)
+            if col == "q" && (v.eq_ignore_ascii_case("NA") || v.eq_ignore_ascii_case("NaN")) =>
+        {
+            Ok(None)
+        }
+        Some(v) => times_thousand(v).map(Some).ok_or_else(|| {
+            (
+                col.to_string(),
+                format!("`{v}` is not a non-negative number ({unit})"),
+            )
+        }),
+    }
+}
+
+/// The HS6 product code `k`, kept as text. A 5-digit code lost its leading zero (a file
+/// written with `k` as a number) and is padded back: `30749` → `030749`.
+fn product(row: &Row) -> Result<HsField, FieldErr> {
+    let raw = row.req("k")?;
+    let err = || {
+        (
+            "k".to_string(),
+            format!("`{raw}` is not an HS6 code (6 digits, or 5 when the leading zero was lost)"),
+        )
+    };
+    if !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(err());
+    }
+    let code = match raw.len() {
+        6 => HsField::parse(raw),
+        5 => HsField::parse(&format!("0{raw}")),
+        _ => return Err(err()),
+    };
+    code.map_err(|m| ("k".to_string(), m))
+}
+
+pub(crate) fn row(row: &Row, ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
+    let Some(baci) = ctx.baci.as_ref() else {
+        return Err(("(row)".into(), "no BACI country table loaded".into()));
+    };
+    let t = row.req("t")?;
+    let year: i32 = t
+        .parse()
+        .ok()
+        .filter(|y| (1900..=2100).contains(y))
+        .ok_or_else(|| ("t".to_string(), format!("`{t}` is not a year")))?;
+    let exporter = baci.countries.resolve(row, "i")?;
+    let importer = baci.countries.resolve(row, "j")?;
+    let hs = product(row)?;
+    let value_usd = thousands(row, "v", "thousands of USD")?
+        .ok_or_else(|| ("v".to_string(), "missing value".to_string()))?;
+    let net_weight_kg = thousands(row, "q", "metric tonnes")?;
+    Ok(TradeRecord {
+        reporter: importer,
+        partner: exporter,
+        flow: Flow::Import,
+        period: Period::year(year),
+        hs,
+        hs_revision: baci.hs_revision.clone(),
+        level: Level::Hs,
+        category: None,
+        value_usd,
+        quantity: None,
+        quantity_unit: None,
+        net_weight_kg,
+        source: ctx.source.clone(),
+        series: "BACI".into(),
+        status: Status::Derived,
+        note: None,
+        rows: 1,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn loader_never_panics_on_baci_rows(cells in proptest::collection::vec("[0-9NA. e-]{0,8}", 6)) {
+            let opts = LoadOptions {
+                max_bad_rows: 5,
+                baci_countries: Some(PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/fixtures/baci/country_codes_V202401b.csv"
+                ))),
+                ..Default::default()
+            };
+            let csv = format!("t,i,j,k,v,q\n{}\n", cells.join(","));
+            let _ = super::super::load_reader("BACI_HS17_Y2019_V202401b.csv", csv.as_bytes(), &opts);
+        }
+    }
+
+    #[test]
+    fn file_names() {
+        let f = FileName::parse("data/BACI_HS17_Y2019_V202401b.csv");
+        assert_eq!(f.hs.as_deref(), Some("17"));
+        assert_eq!(f.year, Some(2019));
+        assert_eq!(f.version.as_deref(), Some("202401b"));
+        assert_eq!(f.hs_revision(), Some("H5"));
+        assert_eq!(
+            FileName::parse("BACI_HS92_Y1995_V202001.csv").hs_revision(),
+            Some("H0")
+        );
+        assert_eq!(
+            FileName::parse("BACI_HS02_Y2010_V202301.csv").hs_revision(),
+            Some("H2")
+        );
+        assert_eq!(FileName::parse("trade.csv"), FileName::default());
+        assert_eq!(
+            FileName::parse("BACI_HS99_Y2019_V1.csv").hs_revision(),
+            None
+        );
+    }
+
+    #[test]
+    fn thousands_are_scaled_exactly() {
+        assert_eq!(times_thousand("1234.5"), Some(1_234_500.0));
+        assert_eq!(times_thousand("0.123"), Some(123.0));
+        assert_eq!(times_thousand(".5"), Some(500.0));
+        assert_eq!(times_thousand("7"), Some(7000.0));
+        assert_eq!(times_thousand("1.23456"), Some(1234.56));
+        assert_eq!(times_thousand("1.5e3"), Some(1_500_000.0));
+        assert_eq!(times_thousand("-1"), None);
+        assert_eq!(times_thousand("."), None);
+        assert_eq!(times_thousand("1.2.3"), None);
+        assert_eq!(times_thousand(&"9".repeat(400)), None);
+    }
+
+    const NEW: &str = "country_code,country_name,country_iso2,country_iso3\n\
+                       156,China,CN,CHN\n\
+                       408,Dem. People's Rep. of Korea,KP,PRK\n\
+                       516,Namibia,NA,NAM\n\
+                       490,\"Other Asia, nes\",,S19\n\
+                       999,Nowhere,N/A,N/A\n";
+
+    #[test]
+    fn country_file_recent_columns() {
+        let c = Countries::read("country_codes_V202401b.csv", NEW.as_bytes()).unwrap();
+        let iso = |n: u32| c.codes[&n].iso.clone();
+        assert_eq!(iso(156).as_deref(), Some("CN"));
+        assert_eq!(iso(408).as_deref(), Some("KP"));
+        assert_eq!(
+            iso(516).as_deref(),
+            Some("NA"),
+            "Namibia, not a missing value"
+        );
+        assert_eq!(iso(490).as_deref(), Some("S19"));
+        assert_eq!(iso(999), None);
+    }
+
+    #[test]
+    fn country_file_older_columns_and_latin1_names() {
+        let mut text = b"country_code,country_name_abbreviation,country_name_full,iso_2digit_alpha,iso_3digit_alpha\n\
+                         4,Afghanistan,Afghanistan,AF,AFG\n\
+                         384,C\xf4te d'Ivoire,C\xf4te d'Ivoire,CI,CIV\n\
+                         643,Russian Federation,Russian Federation,RU,RUS\n"
+            .to_vec();
+        text.extend_from_slice(b"\n");
+        let c = Countries::read("country_codes_V202001.csv", text.as_slice()).unwrap();
+        assert_eq!(c.codes[&4].iso.as_deref(), Some("AF"));
+        assert_eq!(c.codes[&384].iso.as_deref(), Some("CI"));
+        assert_eq!(c.codes[&643].iso.as_deref(), Some("RU"));
+        assert_eq!(c.codes.len(), 3);
+    }
+
+    #[test]
+    fn country_file_errors_name_line_and_field() {
+        let err = Countries::read(
+            "cc.csv",
+            "country_code,country_iso2\n156,CN\nabc,KP\n".as_bytes(),
+        )
+        .unwrap_err();
+        match err {
+            TradeError::Field { at, field, .. } => {
+                assert_eq!((at, field.as_str()), (Location::Line(3), "country_code"));
+            }
+            other => panic!("expected a field error, got {other}"),
+        }
+        let err = Countries::read("cc.csv", "code,name\n156,China\n".as_bytes()).unwrap_err();
+        assert!(matches!(err, TradeError::Format { .. }), "{err}");
+        let err = Countries::read(
+            "cc.csv",
+            "country_code,country_iso2\n156,CN\n156,KP\n".as_bytes(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("line 3"), "{err}");
+    }
+
+    #[test]
+    fn country_file_is_found_by_version_or_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("BACI_HS17_Y2019_V202401b.csv");
+        let data = data.to_str().unwrap();
+        let opts = LoadOptions::default();
+        assert!(matches!(
+            country_file(data, Some("202401b"), &opts),
+            Err(TradeError::Format { .. })
+        ));
+        std::fs::write(dir.path().join("country_codes_V202301.csv"), NEW).unwrap();
+        // The only one, although its version differs.
+        assert_eq!(
+            country_file(data, Some("202401b"), &opts).unwrap(),
+            dir.path().join("country_codes_V202301.csv")
+        );
+        std::fs::write(dir.path().join("country_codes_V202401b.csv"), NEW).unwrap();
+        assert_eq!(
+            country_file(data, Some("202401b"), &opts).unwrap(),
+            dir.path().join("country_codes_V202401b.csv")
+        );
+        // Two files, neither matching: ambiguous, named in the error.
+        let err = country_file(data, Some("202501"), &opts).unwrap_err();
+        assert!(
+            err.to_string().contains("country_codes_V202301.csv"),
+            "{err}"
+        );
+        // An explicit file wins.
+        let opts = LoadOptions {
+            baci_countries: Some(PathBuf::from("/elsewhere/cc.csv")),
+            ..Default::default()
+        };
+        assert_eq!(
+            country_file(data, Some("202401b"), &opts).unwrap(),
+            PathBuf::from("/elsewhere/cc.csv")
+        );
+    }
+}
