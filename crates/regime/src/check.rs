@@ -344,7 +344,7 @@ impl Regime {
                                 continue;
                             }
                             notes.push(format!(
-                                "{}: USD {} is over the threshold of USD {} for {} (the threshold is per item: a shipment of several cheaper items is not covered)",
+                                "{}: USD {} is over the threshold of USD {} for {} (the threshold is read as the value of one item: several items each worth less are not covered)",
                                 m.short_citation(),
                                 fmt_usd(v),
                                 fmt_usd(t),
