@@ -73,11 +73,20 @@ pub struct Signals {
     pub limits: Vec<String>,
 }
 
-fn wind_down_end(regime: &Regime, m: &Measure) -> Option<NaiveDate> {
+/// The last day of the wind-downs of ban `m` that reach some of the row's `codes` (a
+/// wind-down with an HS scope covers only those goods: 2371 OP8's iron, not its coal).
+fn wind_down_end(regime: &Regime, m: &Measure, codes: &[String]) -> Option<NaiveDate> {
+    let reaches = |hs: &[embargo_regime::HsEntry]| {
+        hs.is_empty()
+            || codes.iter().any(|c| {
+                embargo_regime::HsCode::parse(c)
+                    .is_ok_and(|code| hs.iter().any(|e| e.spec.matches(&code).is_some()))
+            })
+    };
     regime
         .relaxing(&m.id)
         .filter_map(|w| match &w.kind {
-            MeasureKind::WindDown { days, .. } => w
+            MeasureKind::WindDown { days, hs, .. } if reaches(hs) => w
                 .effective_from
                 .checked_add_days(chrono::Days::new(u64::from(*days))),
             _ => None,
@@ -122,7 +131,7 @@ fn post_ban(regime: &Regime, records: &[TradeRecord]) -> Vec<PostBanFlow> {
             if !matches!(m.kind, MeasureKind::GoodsBan { .. }) {
                 continue;
             }
-            let wind = wind_down_end(regime, m);
+            let wind = wind_down_end(regime, m, &r.hs.codes());
             let after_from = wind.unwrap_or(m.effective_from);
             let after_from = if wind.is_some() {
                 after_from.succ_opt().unwrap_or(after_from)
