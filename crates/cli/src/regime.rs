@@ -126,7 +126,13 @@ fn truncate(s: &str, n: usize) -> String {
 fn hs_summary(m: &Measure) -> String {
     m.hs_scope()
         .iter()
-        .map(|e| format!("{}{}", e.spec, if e.partial { "*" } else { "" }))
+        .map(|e| {
+            let over = e
+                .value_over_usd
+                .map(|v| format!(">${v}"))
+                .unwrap_or_default();
+            format!("{}{}{over}", e.spec, if e.partial { "*" } else { "" })
+        })
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -194,7 +200,7 @@ fn show(
         None => println!("{} measures\n", ms.len()),
     }
     print_measures(&ms);
-    println!("\nHS marked * is broader than the measure's goods (a match is conditional).");
+    println!("\nHS marked * is broader than the measure's goods (a match is conditional); >$N: only goods valued over N US dollars.");
     Ok(())
 }
 
