@@ -157,6 +157,8 @@ async function submitCheck(ev) {
   const a = r.json;
   put(out,
     h("div", { class: `verdict verdict-${a.verdict}`, id: "verdict" }, a.verdict.toUpperCase()),
+    a.rests_on_unconfirmed ? h("p", { class: "note", id: "doubt" },
+      "This verdict rests only on measures whose content or paragraph number is unconfirmed: check them against the resolution text.") : null,
     h("p", {}, `HS ${body.hs}, ${body.origin} → ${body.destination}${body.via ? " via " + body.via : ""}, ${body.date}`,
       a.directions.length ? ` (${a.directions.join(", ")})` : ""),
     a.citations.length ? h("h3", {}, "Citations") : null,

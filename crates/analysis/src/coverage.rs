@@ -16,7 +16,8 @@ pub struct RowCoverage<'a> {
     /// Every covered code of the row matched the measure at least as finely as the
     /// measure's own code (false for chapter 27 against heading 2701).
     pub exact: bool,
-    /// Some matching HS entry is broader than the goods the measure names.
+    /// Some matching HS entry is broader than the goods the measure names (or bounds them
+    /// by a value, which trade rows cannot settle).
     pub partial: bool,
     /// How many of the row's codes the measure covers, out of how many.
     pub codes_covered: usize,
@@ -78,10 +79,15 @@ pub fn row_coverage<'a>(regime: &'a Regime, rec: &TradeRecord) -> Vec<RowCoverag
                 match seen.iter_mut().find(|s| s.0.id == c.measure.id) {
                     Some(s) => {
                         s.1 |= c.exact;
-                        s.2 &= c.entry.partial;
+                        s.2 &= c.entry.narrower_goods();
                         s.3 = s.3.max(c.entry.confidence);
                     }
-                    None => seen.push((c.measure, c.exact, c.entry.partial, c.entry.confidence)),
+                    None => seen.push((
+                        c.measure,
+                        c.exact,
+                        c.entry.narrower_goods(),
+                        c.entry.confidence,
+                    )),
                 }
             }
         }

@@ -79,11 +79,20 @@ pub struct Signals {
     pub limits: Vec<String>,
 }
 
-fn wind_down_end(regime: &Regime, m: &Measure) -> Option<NaiveDate> {
+/// The last day of the wind-downs of ban `m` that reach some of the row's `codes` (a
+/// wind-down with an HS scope covers only those goods: 2371 OP8's iron, not its coal).
+fn wind_down_end(regime: &Regime, m: &Measure, codes: &[String]) -> Option<NaiveDate> {
+    let reaches = |hs: &[embargo_regime::HsEntry]| {
+        hs.is_empty()
+            || codes.iter().any(|c| {
+                embargo_regime::HsCode::parse(c)
+                    .is_ok_and(|code| hs.iter().any(|e| e.spec.matches(&code).is_some()))
+            })
+    };
     regime
         .relaxing(&m.id)
         .filter_map(|w| match &w.kind {
-            MeasureKind::WindDown { days, .. } => w
+            MeasureKind::WindDown { days, hs, .. } if reaches(hs) => w
                 .effective_from
                 .checked_add_days(chrono::Days::new(u64::from(*days))),
             _ => None,
@@ -132,7 +141,15 @@ struct PostBanGroup<'a> {
 /// Flows in a banned category after the ban and its wind-down, summed per ban, period,
 /// counterpart and series.
 fn post_ban<'a>(regime: &'a Regime, records: &'a [TradeRecord]) -> Vec<PostBanFlow> {
-    type Key = (String, embargo_trade::Period, String, String);
+    // The wind-down is in the key: it can cover some of a ban's goods and not others
+    // (iron ore but not coal under one paragraph).
+    type Key = (
+        String,
+        embargo_trade::Period,
+        String,
+        String,
+        Option<NaiveDate>,
+    );
     let mut groups: BTreeMap<Key, PostBanGroup<'a>> = BTreeMap::new();
     for r in records.iter().filter(|r| r.level != Level::Total) {
         let Some((start, end)) = bounds(r.period) else {
@@ -143,7 +160,7 @@ fn post_ban<'a>(regime: &'a Regime, records: &'a [TradeRecord]) -> Vec<PostBanFl
             if !matches!(m.kind, MeasureKind::GoodsBan { .. }) {
                 continue;
             }
-            let wind = wind_down_end(regime, m);
+            let wind = wind_down_end(regime, m, &r.hs.codes());
             let after_from = match wind {
                 Some(w) => w.succ_opt().unwrap_or(w),
                 None => m.effective_from,
@@ -162,6 +179,7 @@ fn post_ban<'a>(regime: &'a Regime, records: &'a [TradeRecord]) -> Vec<PostBanFl
                 r.period,
                 counterpart(r).to_string(),
                 r.series.clone(),
+                wind,
             );
             groups
                 .entry(key)
@@ -179,7 +197,7 @@ fn post_ban<'a>(regime: &'a Regime, records: &'a [TradeRecord]) -> Vec<PostBanFl
     }
     groups
         .into_iter()
-        .map(|((_, period, cp, series), g)| {
+        .map(|((_, period, cp, series, _), g)| {
             let kept = drop_nested(&g.rows);
             let mut sources: Vec<&str> = kept.iter().map(|r| r.source.as_str()).collect();
             sources.sort();

@@ -41,7 +41,8 @@ pub struct Args {
     /// Unit of --quantity: kg, t, bbl.
     #[arg(long)]
     unit: Option<String>,
-    /// Value in USD: compared with value caps.
+    /// Value in USD: compared with value caps, and with the value thresholds of luxury
+    /// items (2321: rugs and tapestries over USD 500; give the value of one item).
     #[arg(long)]
     value_usd: Option<f64>,
     /// CSV of shipments: columns hs, origin, destination, date; optional id, via, quantity, unit, value_usd.
@@ -77,7 +78,8 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     if ctx.json {
         return ctx.print_json(&json!({
             "shipment": {"hs": shipment.hs, "origin": shipment.origin, "destination": shipment.destination, "via": shipment.via, "date": shipment.date, "quantity": shipment.quantity, "value_usd": shipment.value_usd},
-            "verdict": a.verdict, "directions": a.directions, "citations": a.citations, "conditions": a.conditions,
+            "verdict": a.verdict, "confidence": a.confidence, "rests_on_unconfirmed": a.rests_on_unconfirmed,
+            "directions": a.directions, "citations": a.citations, "conditions": a.conditions,
             "findings": a.findings, "unscoped": a.unscoped, "notes": a.notes,
             "date_convention": "New York adoption dates; measures in force from the adoption day",
         }));
@@ -136,6 +138,35 @@ fn print_assessment(s: &Shipment, a: &Assessment) {
         s.hs, s.origin, s.destination, via, s.date
     );
     println!("verdict: {}", a.verdict.as_str().to_uppercase());
+    if let Some(confidence) = a.confidence {
+        let mut basis: Vec<&str> = Vec::new();
+        for f in a.findings.iter().filter(|f| f.outcome == a.verdict) {
+            if !basis.contains(&f.citation.as_str()) {
+                basis.push(&f.citation);
+            }
+        }
+        println!("rests on: {} ({confidence})", basis.join(", "));
+        if a.rests_on_unconfirmed {
+            let open: Vec<String> = a
+                .citations
+                .iter()
+                .filter(|c| basis.contains(&c.short().as_str()))
+                .filter(|c| c.confidence == embargo_regime::Confidence::Unconfirmed)
+                .map(|c| {
+                    format!(
+                        "{}: content {}, paragraph {}",
+                        c.short(),
+                        c.content_confidence,
+                        c.paragraph_confidence
+                    )
+                })
+                .collect();
+            println!(
+                "doubt: this verdict rests only on unconfirmed measures ({}); check them against the resolution text",
+                open.join("; ")
+            );
+        }
+    }
     if !a.citations.is_empty() {
         println!("\nmeasures:");
         for c in &a.citations {
@@ -360,6 +391,7 @@ fn write_row(
         }
         BatchFormat::Jsonl => {
             let v = json!({"line": line, "id": String::from_utf8_lossy(id), "hs": s.hs, "origin": s.origin, "destination": s.destination, "date": s.date, "verdict": a.verdict,
+                "confidence": a.confidence, "rests_on_unconfirmed": a.rests_on_unconfirmed,
                 "citations": &a.citations, "conditions": &a.conditions, "notes": &a.notes});
             let _ = serde_json::to_writer(&mut *out, &v);
             out.push(b'\n');
@@ -406,7 +438,7 @@ fn write_error(out: &mut Vec<u8>, format: BatchFormat, e: &RowError) {
         BatchFormat::Csv => {
             let _ = writeln!(
                 out,
-                "{},,,,,,error,,{}",
+                "{},,,,,,error,,{},",
                 e.line,
                 csv_field(&format!("{}: {}", e.field, e.message))
             );
@@ -594,10 +626,7 @@ fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Re
         ),
     };
     if format == BatchFormat::Csv {
-        writeln!(
-            sink,
-            "line,id,hs,origin,destination,date,verdict,citations,conditions"
-        )?;
+        writeln!(sink, "{}", embargo_regime::CSV_HEADER)?;
     }
 
     let (job_tx, job_rx) = mpsc::sync_channel::<Job>(threads * 2);

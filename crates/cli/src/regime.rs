@@ -31,8 +31,15 @@ enum RegimeCommand {
         kind: Option<String>,
     },
     /// What changed between two dates: measures added and removed.
-    Diff { from: String, to: String },
-    /// Check the regime files: schema, dates, overlaps, supersession links, HS codes.
+    Diff {
+        /// The earlier date, YYYY-MM-DD (New York).
+        from: String,
+        /// The later date, YYYY-MM-DD (New York).
+        to: String,
+    },
+    /// Check the regime files (schema, dates, overlaps, supersession links, HS codes) and
+    /// count, per resolution, the measures whose content and paragraph are confirmed,
+    /// partly confirmed or unconfirmed.
     Validate {
         /// Directory of regime files (default: --regime, else data/regimes/dprk, else the bundled files).
         #[arg(long)]
@@ -119,7 +126,13 @@ fn truncate(s: &str, n: usize) -> String {
 fn hs_summary(m: &Measure) -> String {
     m.hs_scope()
         .iter()
-        .map(|e| format!("{}{}", e.spec, if e.partial { "*" } else { "" }))
+        .map(|e| {
+            let over = e
+                .value_over_usd
+                .map(|v| format!(">${v}"))
+                .unwrap_or_default();
+            format!("{}{}{over}", e.spec, if e.partial { "*" } else { "" })
+        })
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -187,7 +200,7 @@ fn show(
         None => println!("{} measures\n", ms.len()),
     }
     print_measures(&ms);
-    println!("\nHS marked * is broader than the measure's goods (a match is conditional).");
+    println!("\nHS marked * is broader than the measure's goods (a match is conditional); >$N: only goods valued over N US dollars.");
     Ok(())
 }
 
@@ -232,6 +245,62 @@ fn diff(ctx: &Context, from: &str, to: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Measures per resolution by confidence (confirmed / partly / unconfirmed), content and
+/// paragraph number, and the paragraphs still open.
+fn print_confidence(rows: &[embargo_regime::ResolutionConfidence]) {
+    if rows.is_empty() {
+        return;
+    }
+    let ratio = |c: &embargo_regime::ConfidenceCounts| {
+        format!("{}/{}/{}", c.confirmed, c.partly, c.unconfirmed)
+    };
+    println!("Confidence per resolution (confirmed/partly/unconfirmed):");
+    println!(
+        "{:<6} {:>8}  {:<9} {:<9}  PARAGRAPHS NOT CONFIRMED",
+        "RES", "MEASURES", "CONTENT", "PARAGRAPH"
+    );
+    for r in rows {
+        let open = if r.open_paragraphs.is_empty() {
+            "-".to_string()
+        } else {
+            r.open_paragraphs
+                .iter()
+                .map(|c| c.strip_prefix(&format!("{} ", r.resolution)).unwrap_or(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        println!(
+            "{:<6} {:>8}  {:<9} {:<9}  {}",
+            r.resolution,
+            r.measures,
+            ratio(&r.content),
+            ratio(&r.paragraph),
+            open
+        );
+    }
+    let total = |f: fn(&embargo_regime::ResolutionConfidence) -> usize| -> usize {
+        rows.iter().map(f).sum()
+    };
+    println!(
+        "{:<6} {:>8}  {:<9} {:<9}",
+        "all",
+        total(|r| r.measures),
+        format!(
+            "{}/{}/{}",
+            total(|r| r.content.confirmed),
+            total(|r| r.content.partly),
+            total(|r| r.content.unconfirmed)
+        ),
+        format!(
+            "{}/{}/{}",
+            total(|r| r.paragraph.confirmed),
+            total(|r| r.paragraph.partly),
+            total(|r| r.paragraph.unconfirmed)
+        )
+    );
+    println!();
+}
+
 fn validate(ctx: &Context, dir: Option<PathBuf>, hs: Vec<PathBuf>) -> anyhow::Result<()> {
     let sources = match dir.or_else(|| ctx.regime_dir().cloned()) {
         Some(d) => embargo_regime::read_dir_sources(&d)?,
@@ -253,6 +322,11 @@ fn validate(ctx: &Context, dir: Option<PathBuf>, hs: Vec<PathBuf>) -> anyhow::Re
         }
         nomenclature = Some(n);
     }
+    // Confidence per resolution, when the files load: what is confirmed and what is open.
+    let summary = Regime::from_sources(sources.clone())
+        .ok()
+        .map(|r| r.confidence_summary())
+        .unwrap_or_default();
     let issues = Regime::validate_sources(sources, nomenclature.as_ref());
     let errors = issues
         .iter()
@@ -260,11 +334,12 @@ fn validate(ctx: &Context, dir: Option<PathBuf>, hs: Vec<PathBuf>) -> anyhow::Re
         .count();
     let warnings = issues.len() - errors;
     if ctx.json {
-        ctx.print_json(&json!({"files": files, "errors": errors, "warnings": warnings, "nomenclature": nomenclature.as_ref().map(|n| n.files.clone()), "issues": issues}))?;
+        ctx.print_json(&json!({"files": files, "errors": errors, "warnings": warnings, "nomenclature": nomenclature.as_ref().map(|n| n.files.clone()), "issues": issues, "confidence": summary}))?;
     } else {
         for i in &issues {
             println!("{i}");
         }
+        print_confidence(&summary);
         let checked = match &nomenclature {
             Some(n) => format!(
                 "; HS codes checked against {} codes from {}",

@@ -167,7 +167,12 @@ fn batch_classifies_counts_and_reports_bad_rows() {
         10,
         "header + one line per input row, bad rows included:\n{text}"
     );
+    assert_eq!(
+        lines[0],
+        "line,id,hs,origin,destination,date,verdict,citations,conditions,confidence"
+    );
     assert!(lines[1].starts_with("2,coal-2017,2701,KP,CN,2017-09-15,prohibited,"));
+    assert!(lines[1].ends_with(",confirmed"), "{}", lines[1]);
     assert!(lines[2].contains(",conditional,"));
     assert!(lines[4].starts_with("5,,,,,,error,,"), "{}", lines[4]);
     assert!(
@@ -311,4 +316,174 @@ fn regime_validate_names_file_and_line_of_a_broken_file() {
     assert!(!out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("9999.toml:18: error: hs.code:"), "{text}");
+}
+
+fn check_json(hs: &str, origin: &str, dest: &str, date: &str, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "check",
+        "--hs",
+        hs,
+        "--origin",
+        origin,
+        "--destination",
+        dest,
+        "--date",
+        date,
+    ];
+    args.extend_from_slice(extra);
+    run_json(&args)
+}
+
+#[test]
+fn coal_on_2017_08_20_is_prohibited_and_iron_ore_is_in_the_wind_down() {
+    let coal = check_json("2701", "KP", "CN", "2017-08-20", &[]);
+    assert_eq!(coal["verdict"], "prohibited", "{coal}");
+    assert!(coal["citations"]
+        .as_array()
+        .expect("citations")
+        .iter()
+        .any(|c| c["resolution"] == "2371" && c["paragraph"] == "8"));
+    assert_eq!(coal["confidence"], "confirmed");
+    assert_eq!(coal["rests_on_unconfirmed"], false);
+
+    let ore = check_json("2601", "KP", "CN", "2017-08-20", &[]);
+    assert_eq!(ore["verdict"], "conditional", "{ore}");
+    assert!(ore["conditions"]
+        .as_array()
+        .expect("conditions")
+        .iter()
+        .any(|c| c["kind"] == "wind_down"
+            && c["citation"] == "2371 OP8"
+            && c["text"].as_str().is_some_and(|t| t.contains("2017-09-04"))));
+}
+
+#[test]
+fn a_rug_needs_its_value() {
+    let none = check_json("5701", "CN", "KP", "2017-06-01", &[]);
+    assert_eq!(none["verdict"], "conditional");
+    assert!(none["conditions"]
+        .as_array()
+        .expect("conditions")
+        .iter()
+        .any(|c| c["kind"] == "value_threshold"
+            && c["text"].as_str().is_some_and(|t| t.contains("USD 500"))));
+    let cheap = check_json("5701", "CN", "KP", "2017-06-01", &["--value-usd", "400"]);
+    assert_eq!(cheap["verdict"], "permitted", "{cheap}");
+    assert_eq!(cheap["confidence"], serde_json::Value::Null);
+    let dear = check_json("5701", "CN", "KP", "2017-06-01", &["--value-usd", "900"]);
+    assert_eq!(dear["verdict"], "prohibited", "{dear}");
+    assert_eq!(dear["rests_on_unconfirmed"], true);
+    assert_eq!(dear["confidence"], "unconfirmed");
+
+    // The table says the same in words.
+    let out = run_ok(embargo().args([
+        "check",
+        "--hs",
+        "5701",
+        "--origin",
+        "CN",
+        "--destination",
+        "KP",
+        "--date",
+        "2017-06-01",
+        "--value-usd",
+        "900",
+    ]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("rests on: 2321 OP5 (unconfirmed)") && text.contains("doubt:"),
+        "{text}"
+    );
+}
+
+#[test]
+fn batch_csv_has_a_confidence_column() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let input = dir.path().join("in.csv");
+    std::fs::write(
+        &input,
+        "id,hs,origin,destination,date,value_usd\n\
+         coal,2701,KP,CN,2017-08-20,\n\
+         rug,5701,CN,KP,2017-06-01,\n\
+         rug-400,5701,CN,KP,2017-06-01,400\n\
+         rug-900,5701,CN,KP,2017-06-01,900\n\
+         small-arms,9302,RU,KP,2016-03-02,\n\
+         bad,27O1,KP,CN,2017-08-20,\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = run_ok(embargo().args(["check", "--batch"]).arg(&input));
+    let mut rdr = csv::Reader::from_reader(out.stdout.as_slice());
+    let header: Vec<String> = rdr
+        .headers()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header.last().map(String::as_str), Some("confidence"));
+    let rows: Vec<csv::StringRecord> = rdr
+        .records()
+        .map(|r| r.unwrap_or_else(|e| panic!("{e}")))
+        .collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    let (verdict, conf, cond) = (col("verdict"), col("confidence"), col("conditions"));
+    let got: Vec<(&str, &str)> = rows.iter().map(|r| (&r[verdict], &r[conf])).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("prohibited", "confirmed"),
+            ("conditional", "unconfirmed"),
+            ("permitted", ""),
+            ("prohibited", "unconfirmed"),
+            ("prohibited", "unconfirmed"),
+            ("error", ""),
+        ]
+    );
+    assert!(rows[1][cond].contains("USD 500"), "{:?}", &rows[1]);
+    assert!(rows.iter().all(|r| r.len() == header.len()));
+}
+
+#[test]
+fn fishing_rights_are_cited_as_2397_op6() {
+    let v = run_json(&["regime", "show", "--resolution", "2397"]);
+    let m = v["measures"]
+        .as_array()
+        .expect("measures")
+        .iter()
+        .find(|m| m["services"] == "selling or transferring fishing rights")
+        .cloned()
+        .expect("fishing rights measure");
+    assert_eq!(m["paragraph"], "6");
+    assert_eq!(m["paragraph_confidence"], "confirmed");
+}
+
+#[test]
+fn regime_validate_counts_confidence_per_resolution() {
+    let v = run_json(&["regime", "validate"]);
+    let rows = v["confidence"].as_array().expect("confidence");
+    assert_eq!(rows.len(), 10);
+    let r2270 = rows
+        .iter()
+        .find(|r| r["resolution"] == "2270")
+        .expect("2270");
+    let open: Vec<&str> = r2270["open_paragraphs"]
+        .as_array()
+        .expect("open")
+        .iter()
+        .filter_map(|x| x.as_str())
+        .collect();
+    assert!(
+        open.contains(&"2270 OP30") && !open.contains(&"2270 OP18"),
+        "{open:?}"
+    );
+    let out = run_ok(embargo().args(["regime", "validate"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Confidence per resolution") && text.contains("10 files: 0 error(s)"),
+        "{text}"
+    );
 }

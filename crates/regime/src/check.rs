@@ -58,6 +58,8 @@ pub enum ConditionKind {
     WindDown,
     /// The HS code and the measure's goods do not line up exactly.
     HsScope,
+    /// The goods are covered only above a value and the shipment gives none.
+    ValueThreshold,
 }
 
 /// What must hold for a `conditional` shipment to be lawful.
@@ -81,6 +83,8 @@ pub struct Finding {
     pub hs_match: HsMatch,
     pub partial: bool,
     pub outcome: Verdict,
+    /// The measure's citation confidence (the weaker of content and paragraph).
+    pub confidence: Confidence,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -94,6 +98,12 @@ pub struct Assessment {
     /// (national luxury lists, WMD item lists): the check cannot match them, so it names them.
     pub unscoped: Vec<Citation>,
     pub notes: Vec<String>,
+    /// For `prohibited` and `conditional`: the best citation confidence among the measures
+    /// the verdict rests on (the findings whose outcome is the verdict). None if permitted.
+    pub confidence: Option<Confidence>,
+    /// The verdict is `prohibited` or `conditional` and every measure it rests on has an
+    /// unconfirmed content or paragraph number.
+    pub rests_on_unconfirmed: bool,
 }
 
 impl Finding {
@@ -109,6 +119,7 @@ impl Finding {
             },
             partial: cov.entry.partial,
             outcome,
+            confidence: cov.measure.citation_confidence(),
         }
     }
 }
@@ -143,6 +154,15 @@ pub fn limit_period(l: &CapLimit, date: NaiveDate) -> (NaiveDate, NaiveDate) {
                 .unwrap_or(start);
             (start, end)
         }
+    }
+}
+
+/// A dollar amount: whole dollars with thousands separators, cents only when present.
+fn fmt_usd(a: f64) -> String {
+    if a.fract() == 0.0 {
+        fmt_amount(a)
+    } else {
+        format!("{a:.2}")
     }
 }
 
@@ -206,6 +226,49 @@ fn cap_status(limits: &[CapLimit], combine: CapCombine, s: &Shipment) -> (String
     (text, exceeded)
 }
 
+/// An HS narrowing (of an exception or a wind-down) fits the shipment: none is given,
+/// or one of its codes covers the shipment's code.
+fn hs_fits(hs: &[HsEntry], s: &Shipment) -> bool {
+    hs.is_empty()
+        || hs
+            .iter()
+            .any(|h| h.spec.matches(&s.hs) == Some(HsMatch::Covered))
+}
+
+/// The wind-down's condition text; on the days between the encoded and the disputed end
+/// it names the other reading.
+fn wind_down_text(r: &Measure, s: &Shipment) -> Option<String> {
+    let MeasureKind::WindDown {
+        days,
+        scope,
+        disputed_until,
+        dispute,
+        ..
+    } = &r.kind
+    else {
+        return None;
+    };
+    let until = r.effective_until?;
+    let other = disputed_until.filter(|alt| {
+        let (lo, hi) = if *alt < until {
+            (*alt, until)
+        } else {
+            (until, *alt)
+        };
+        s.date >= lo && s.date <= hi
+    });
+    let dispute = dispute.as_deref().unwrap_or("another reading");
+    Some(match other {
+        None => format!("{scope}: wind-down of {days} days, through {until}"),
+        Some(alt) if r.in_force_on(s.date) => format!(
+            "{scope}: wind-down of {days} days, through {until} as counted here; by another reading it ends {alt} ({dispute})"
+        ),
+        Some(alt) => format!(
+            "{scope}: the wind-down of {days} days ended {until} as counted here, so the ban applies; by another reading deliveries under prior contracts were allowed through {alt} ({dispute})"
+        ),
+    })
+}
+
 fn exception_applies(e: &Measure, ban: &Measure, s: &Shipment) -> bool {
     let MeasureKind::Exception {
         applies_to,
@@ -228,10 +291,7 @@ fn exception_applies(e: &Measure, ban: &Measure, s: &Shipment) -> bool {
             return false;
         }
     }
-    hs.is_empty()
-        || hs
-            .iter()
-            .any(|h| h.spec.matches(&s.hs) == Some(HsMatch::Covered))
+    hs_fits(hs, s)
 }
 
 impl Regime {
@@ -271,7 +331,28 @@ impl Regime {
                 let exact = cov.exact && !cov.entry.partial;
                 match &m.kind {
                     MeasureKind::GoodsBan { .. } => {
-                        let mut outcome = if exact {
+                        let threshold = cov.entry.value_over_usd;
+                        if let (Some(t), Some(v)) = (threshold, s.value_usd) {
+                            if v <= t {
+                                notes.push(format!(
+                                    "{} covers {} only when valued over USD {}; this shipment's value, USD {}, is not over it",
+                                    m.short_citation(),
+                                    goods_words(m, cov.entry),
+                                    fmt_usd(t),
+                                    fmt_usd(v)
+                                ));
+                                continue;
+                            }
+                            notes.push(format!(
+                                "{}: USD {} is over the threshold of USD {} for {} (the threshold is read as the value of one item: several items each worth less are not covered)",
+                                m.short_citation(),
+                                fmt_usd(v),
+                                fmt_usd(t),
+                                goods_words(m, cov.entry)
+                            ));
+                        }
+                        let value_missing = threshold.is_some() && s.value_usd.is_none();
+                        let mut outcome = if exact && !value_missing {
                             Verdict::Prohibited
                         } else {
                             Verdict::Conditional
@@ -280,11 +361,45 @@ impl Regime {
                         if !exact {
                             conditions.push(scope_condition(m, &cov, s));
                         }
+                        if let (Some(t), true) = (threshold, value_missing) {
+                            conditions.push(Condition {
+                                kind: ConditionKind::ValueThreshold,
+                                measure: m.id.clone(),
+                                citation: m.short_citation(),
+                                text: format!(
+                                    "prohibited if valued over USD {} ({}); give the value (value_usd) to settle it",
+                                    fmt_usd(t),
+                                    goods_words(m, cov.entry)
+                                ),
+                                confidence: cov.entry.confidence.min(m.citation_confidence()),
+                            });
+                        }
                         // What relaxes this ban for this shipment.
                         let mut relief: Vec<Condition> = Vec::new();
                         let mut exceeded: Option<String> = None;
                         for r in self.relaxing(&m.id) {
                             if !r.in_force_on(s.date) {
+                                // A wind-down that ended here but runs on by another
+                                // reading: named, without relaxing the ban.
+                                if let MeasureKind::WindDown {
+                                    hs,
+                                    disputed_until: Some(alt),
+                                    ..
+                                } = &r.kind
+                                {
+                                    let disputed_day = r
+                                        .effective_until
+                                        .is_some_and(|u| s.date > u && s.date <= *alt);
+                                    if disputed_day && hs_fits(hs, s) {
+                                        conditions.push(Condition {
+                                            kind: ConditionKind::WindDown,
+                                            measure: r.id.clone(),
+                                            citation: r.short_citation(),
+                                            text: wind_down_text(r, s).unwrap_or_default(),
+                                            confidence: r.citation_confidence(),
+                                        });
+                                    }
+                                }
                                 continue;
                             }
                             match &r.kind {
@@ -302,17 +417,12 @@ impl Regime {
                                     });
                                     cited.push(r);
                                 }
-                                MeasureKind::WindDown { days, scope, .. } => {
+                                MeasureKind::WindDown { hs, .. } if hs_fits(hs, s) => {
                                     relief.push(Condition {
                                         kind: ConditionKind::WindDown,
                                         measure: r.id.clone(),
                                         citation: r.short_citation(),
-                                        text: format!(
-                                            "{scope}: wind-down of {days} days, through {}",
-                                            r.effective_until
-                                                .map(|d| d.to_string())
-                                                .unwrap_or_default()
-                                        ),
+                                        text: wind_down_text(r, s).unwrap_or_default(),
                                         confidence: r.citation_confidence(),
                                     });
                                     cited.push(r);
@@ -408,6 +518,17 @@ impl Regime {
         }
         let mut seen = std::collections::HashSet::new();
         conditions.retain(|c| seen.insert((c.measure.clone(), c.kind as u8, c.text.clone())));
+        let mut seen_notes = std::collections::HashSet::new();
+        notes.retain(|n| seen_notes.insert(n.clone()));
+        let confidence = if verdict == Verdict::Permitted {
+            None
+        } else {
+            findings
+                .iter()
+                .filter(|f| f.outcome == verdict)
+                .map(|f| f.confidence)
+                .max()
+        };
         Assessment {
             verdict,
             directions,
@@ -416,8 +537,15 @@ impl Regime {
             findings,
             unscoped,
             notes,
+            confidence,
+            rests_on_unconfirmed: confidence == Some(Confidence::Unconfirmed),
         }
     }
+}
+
+/// The goods an HS entry stands for: its note, else the measure's title.
+fn goods_words<'a>(m: &'a Measure, e: &'a HsEntry) -> &'a str {
+    e.note.as_deref().unwrap_or(&m.title)
 }
 
 fn scope_condition(m: &Measure, cov: &crate::Coverage<'_>, s: &Shipment) -> Condition {

@@ -61,9 +61,11 @@ pub struct Segment {
     pub citations_text: String,
     /// "cap: ...; exception: ...": pre-rendered.
     pub conditions_text: String,
-    /// ",verdict,citations,conditions\n", CSV-escaped, for the batch writer.
+    /// ",verdict,citations,conditions,confidence\n", CSV-escaped, for the batch writer.
     pub csv_tail: String,
     pub has_cap: bool,
+    /// The goods are covered only above a value, and the segment was computed without one.
+    pub has_value_threshold: bool,
 }
 
 /// "2270 OP29; 2371 OP8": each paragraph once, in citation order.
@@ -89,17 +91,24 @@ pub fn conditions_text(a: &Assessment) -> String {
         .join(" | ")
 }
 
-/// ",verdict,citations,conditions\n": the part of a batch CSV row the assessment decides.
-/// The memoized segments and the rows that need the full check both render through here,
-/// so the two paths cannot drift apart.
+/// ",verdict,citations,conditions,confidence\n": the part of a batch CSV row the
+/// assessment decides. The memoized segments and the rows that need the full check both
+/// render through here, so the two paths cannot drift apart. `confidence` is
+/// [`Assessment::confidence`] (empty for `permitted`): `unconfirmed` marks a verdict that
+/// rests only on measures whose content or paragraph is unconfirmed.
 pub fn csv_tail(a: &Assessment) -> String {
     format!(
-        ",{},{},{}\n",
+        ",{},{},{},{}\n",
         a.verdict.as_str(),
         csv_field(&citations_text(a)),
-        csv_field(&conditions_text(a))
+        csv_field(&conditions_text(a)),
+        a.confidence.map(|c| c.to_string()).unwrap_or_default()
     )
 }
+
+/// The batch CSV header, matching [`csv_tail`].
+pub const CSV_HEADER: &str =
+    "line,id,hs,origin,destination,date,verdict,citations,conditions,confidence";
 
 /// Quote a CSV field when it needs it.
 pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
@@ -152,6 +161,20 @@ fn measure_breakpoints(m: &Measure, out: &mut Vec<NaiveDate>) {
     out.push(m.effective_from);
     if let Some(next) = m.effective_until.and_then(|u| u.succ_opt()) {
         out.push(next);
+    }
+    // The days between a wind-down's encoded and disputed ends carry the other reading.
+    if let (
+        MeasureKind::WindDown {
+            disputed_until: Some(alt),
+            ..
+        },
+        Some(until),
+    ) = (&m.kind, m.effective_until)
+    {
+        out.push(until.min(*alt));
+        if let Some(next) = until.max(*alt).succ_opt() {
+            out.push(next);
+        }
     }
     if let MeasureKind::Cap { limits, .. } = &m.kind {
         for l in limits {
@@ -310,12 +333,17 @@ impl<'r> CheckIndex<'r> {
         let id = self.segments.len() as u32;
         same_text.push(id);
         let has_cap = a.conditions.iter().any(|c| c.kind == ConditionKind::Cap);
+        let has_value_threshold = a
+            .conditions
+            .iter()
+            .any(|c| c.kind == ConditionKind::ValueThreshold);
         self.segments.push(Segment {
             assessment: a,
             citations_text,
             conditions_text,
             csv_tail,
             has_cap,
+            has_value_threshold,
         });
         id
     }
@@ -399,9 +427,11 @@ impl<'r> CheckIndex<'r> {
 }
 
 /// A segment answers a row unless the row's quantity or value meets a cap (a single
-/// shipment can exceed a cap) or its date lies past the horizon of enumerated cap periods.
+/// shipment can exceed a cap), its date lies past the horizon of enumerated cap periods,
+/// or its value settles a value threshold the segment left open.
 pub fn needs_full_check(seg: &Segment, s: &Shipment) -> bool {
-    seg.has_cap && (s.quantity.is_some() || s.value_usd.is_some() || s.date.year() > HORIZON_YEAR)
+    (seg.has_cap && (s.quantity.is_some() || s.value_usd.is_some() || s.date.year() > HORIZON_YEAR))
+        || (seg.has_value_threshold && s.value_usd.is_some())
 }
 
 /// Parse helpers for fast batch input (no allocation on the hot path).

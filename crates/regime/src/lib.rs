@@ -27,12 +27,12 @@ pub use error::{Issue, RegimeError, Severity};
 pub use hs::{HsCode, HsError, HsMatch, HsSpec};
 pub use index::{
     citations_text, conditions_text, csv_field, csv_tail, needs_full_check, parse_date_fast,
-    parse_hs_fast, CheckIndex, Segment,
+    parse_hs_fast, CheckIndex, Segment, CSV_HEADER,
 };
 pub use load::paragraph_is_well_formed;
 pub use model::*;
 pub use nomenclature::Nomenclature;
-pub use query::{Change, RegimeDiff};
+pub use query::{Change, ConfidenceCounts, RegimeDiff, ResolutionConfidence};
 pub use relation::CoverageRow;
 #[cfg(feature = "arrow")]
 pub use relation::{coverage_batch, coverage_schema};

@@ -62,6 +62,7 @@ struct RawHs {
     confidence: Confidence,
     #[serde(default)]
     partial: bool,
+    value_over_usd: Option<Spanned<f64>>,
     note: Option<String>,
 }
 
@@ -107,6 +108,8 @@ struct RawMeasure {
     condition: Option<String>,
     days: Option<u32>,
     scope: Option<String>,
+    disputed_until: Option<Spanned<toml::value::Datetime>>,
+    dispute: Option<String>,
     rule: Option<Spanned<String>>,
     deadline: Option<Spanned<toml::value::Datetime>>,
     services: Option<String>,
@@ -370,16 +373,27 @@ fn hs_entries(cx: &mut FileCtx, raw: &[Spanned<RawHs>]) -> Vec<HsEntry> {
         }
         if h.provenance == HsProvenance::Analyst && h.confidence == Confidence::Confirmed {
             cx.error(
-                span,
+                span.clone(),
                 "hs.confidence",
                 "an analyst mapping cannot be `confirmed`; only a code in a source text can",
             );
+        }
+        if let Some(v) = &h.value_over_usd {
+            let amount = *v.get_ref();
+            if !(amount.is_finite() && amount > 0.0) {
+                cx.error(
+                    v.span(),
+                    "hs.value_over_usd",
+                    format!("{amount} is not a positive amount"),
+                );
+            }
         }
         out.push(HsEntry {
             spec,
             provenance: h.provenance,
             confidence: h.confidence,
             partial: h.partial,
+            value_over_usd: h.value_over_usd.as_ref().map(|v| *v.get_ref()),
             note: h.note.clone(),
         });
     }
@@ -567,10 +581,34 @@ fn build_measure(
                 cx.error(kind_span.clone(), "effective_until", format!("a wind-down of {days} days from {effective_from} ends on {end}; leave effective_until out"));
             }
             effective_until = Some(end);
+            let disputed_until = match &m.disputed_until {
+                Some(d) => {
+                    let u = cx.date(d, "disputed_until")?;
+                    if u == end || u < effective_from {
+                        cx.error(
+                            d.span(),
+                            "disputed_until",
+                            format!("{u} must differ from the encoded last day {end} and not precede {effective_from}"),
+                        );
+                    }
+                    if m.dispute.is_none() {
+                        cx.error(
+                            d.span(),
+                            "dispute",
+                            "a disputed end needs `dispute`: who reads it so, and why",
+                        );
+                    }
+                    Some(u)
+                }
+                None => None,
+            };
             MeasureKind::WindDown {
                 applies_to: refs(&m.applies_to),
                 days,
                 scope,
+                hs: hs_entries(cx, &m.hs),
+                disputed_until,
+                dispute: m.dispute.clone(),
             }
         }
         "labour" => {
@@ -655,15 +693,44 @@ fn build_measure(
             format!("a {} measure cannot apply to other measures", kind.name()),
         );
     }
-    if !m.hs.is_empty()
-        && kind.name() != "goods_ban"
-        && kind.name() != "cap"
-        && kind.name() != "exception"
-    {
+    if !m.hs.is_empty() && !matches!(kind.name(), "goods_ban" | "cap" | "exception" | "wind_down") {
         cx.error(
             m.hs[0].span(),
             "hs",
             format!("a {} measure has no HS scope", kind.name()),
+        );
+    }
+    if kind.name() != "goods_ban" {
+        if let Some(v) =
+            m.hs.iter()
+                .find_map(|h| h.get_ref().value_over_usd.as_ref())
+        {
+            cx.error(
+                v.span(),
+                "hs.value_over_usd",
+                format!(
+                    "a value threshold bounds the goods of a ban; a {} measure cannot carry one",
+                    kind.name()
+                ),
+            );
+        }
+    }
+    if let Some(d) = m
+        .disputed_until
+        .as_ref()
+        .filter(|_| kind.name() != "wind_down")
+    {
+        cx.error(
+            d.span(),
+            "disputed_until",
+            format!("only a wind_down has a disputed end, not a {}", kind.name()),
+        );
+    }
+    if m.dispute.is_some() && m.disputed_until.is_none() {
+        cx.error(
+            id_span.clone(),
+            "dispute",
+            "`dispute` explains `disputed_until`, which is missing",
         );
     }
     let idx = out.measures.len();

@@ -72,7 +72,19 @@ pub struct HsEntry {
     /// The code is broader than the goods the measure names (e.g. 8703 for "luxury
     /// automobiles"): a match means "prohibited if the goods are of that kind".
     pub partial: bool,
+    /// The goods are covered only when valued over this many US dollars (2321's luxury
+    /// items: rugs and tapestries over USD 500). The check compares the shipment's
+    /// `value_usd` and answers `conditional`, naming the threshold, when it is missing.
+    pub value_over_usd: Option<f64>,
     pub note: Option<String>,
+}
+
+impl HsEntry {
+    /// Only some goods under the code are covered: the code is broader than the goods, or
+    /// a value threshold leaves the cheaper ones out.
+    pub fn narrower_goods(&self) -> bool {
+        self.partial || self.value_over_usd.is_some()
+    }
 }
 
 /// Kinds of designated targets, for asset-freeze, travel-ban and vessel measures.
@@ -215,11 +227,17 @@ pub enum MeasureKind {
         condition: String,
     },
     /// Contracts concluded before the measure may be performed for `days` after it takes
-    /// effect (through effective_from + days, inclusive).
+    /// effect (through effective_from + days, inclusive). `hs` narrows it to some goods of
+    /// the bans it applies to (2371 OP8: iron and iron ore, not coal); empty means all.
+    /// `disputed_until`: a source that counts the days differently ends the wind-down on
+    /// that day instead (`dispute` says who); the check names it on the days in between.
     WindDown {
         applies_to: Vec<String>,
         days: u32,
         scope: String,
+        hs: Vec<HsEntry>,
+        disputed_until: Option<NaiveDate>,
+        dispute: Option<String>,
     },
     Labour {
         rule: LabourRule,
@@ -339,12 +357,14 @@ impl Measure {
         }
     }
 
-    /// HS scope of goods measures (bans, caps, scoped exceptions); empty otherwise.
+    /// HS scope of goods measures (bans, caps, scoped exceptions and wind-downs); empty
+    /// otherwise.
     pub fn hs_scope(&self) -> &[HsEntry] {
         match &self.kind {
             MeasureKind::GoodsBan { hs, .. }
             | MeasureKind::Cap { hs, .. }
-            | MeasureKind::Exception { hs, .. } => hs,
+            | MeasureKind::Exception { hs, .. }
+            | MeasureKind::WindDown { hs, .. } => hs,
             _ => &[],
         }
     }

@@ -1,6 +1,6 @@
 //! What changed between two dates.
 
-use crate::model::Measure;
+use crate::model::{Confidence, Measure};
 use crate::Regime;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -48,5 +48,73 @@ impl Regime {
             removed,
             unchanged,
         }
+    }
+}
+
+/// How many measures carry each confidence tag.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ConfidenceCounts {
+    pub confirmed: usize,
+    pub partly: usize,
+    pub unconfirmed: usize,
+}
+
+impl ConfidenceCounts {
+    fn add(&mut self, c: Confidence) {
+        match c {
+            Confidence::Confirmed => self.confirmed += 1,
+            Confidence::Partly => self.partly += 1,
+            Confidence::Unconfirmed => self.unconfirmed += 1,
+        }
+    }
+}
+
+/// One resolution's measures by confidence: what the fact base confirms and what is open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResolutionConfidence {
+    pub resolution: String,
+    pub measures: usize,
+    /// Confidence in what the measures say.
+    pub content: ConfidenceCounts,
+    /// Confidence in their operative-paragraph numbers.
+    pub paragraph: ConfidenceCounts,
+    /// Citations ("2270 OP30") whose paragraph number is not confirmed, each once.
+    pub open_paragraphs: Vec<String>,
+    /// Measures whose content is not confirmed.
+    pub open_content: Vec<String>,
+}
+
+impl Regime {
+    /// Per resolution, in adoption order: measures by content and paragraph confidence,
+    /// and the paragraphs and measures still open.
+    pub fn confidence_summary(&self) -> Vec<ResolutionConfidence> {
+        self.resolutions()
+            .iter()
+            .map(|r| {
+                let mut row = ResolutionConfidence {
+                    resolution: r.number.clone(),
+                    measures: 0,
+                    content: ConfidenceCounts::default(),
+                    paragraph: ConfidenceCounts::default(),
+                    open_paragraphs: Vec::new(),
+                    open_content: Vec::new(),
+                };
+                for m in self.measures().iter().filter(|m| m.resolution == r.number) {
+                    row.measures += 1;
+                    row.content.add(m.confidence);
+                    row.paragraph.add(m.paragraph_confidence);
+                    let cite = m.short_citation();
+                    if m.paragraph_confidence != Confidence::Confirmed
+                        && !row.open_paragraphs.contains(&cite)
+                    {
+                        row.open_paragraphs.push(cite);
+                    }
+                    if m.confidence != Confidence::Confirmed {
+                        row.open_content.push(m.id.clone());
+                    }
+                }
+                row
+            })
+            .collect()
     }
 }

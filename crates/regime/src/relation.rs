@@ -35,6 +35,8 @@ pub struct CoverageRow {
     pub own_precision: bool,
     /// The entry itself is broader than the goods the measure names.
     pub partial: bool,
+    /// The goods are covered only when valued over this many US dollars (one item).
+    pub value_over_usd: Option<f64>,
     pub effective_from: NaiveDate,
     /// Last day in force; `None` while in force.
     pub effective_until: Option<NaiveDate>,
@@ -99,6 +101,7 @@ impl Regime {
                                 hs_digits: n as i64,
                                 own_precision: n == code.digits(),
                                 partial: e.partial,
+                                value_over_usd: e.value_over_usd,
                                 effective_from: m.effective_from,
                                 effective_until: m.effective_until,
                                 confidence: m.confidence,
@@ -123,7 +126,9 @@ impl Regime {
 mod arrow_table {
     use std::sync::Arc;
 
-    use arrow_array::builder::{BooleanBuilder, Date32Builder, Int64Builder, StringBuilder};
+    use arrow_array::builder::{
+        BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
+    };
     use arrow_array::{ArrayRef, RecordBatch};
     use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
     use chrono::NaiveDate;
@@ -151,6 +156,7 @@ mod arrow_table {
             Field::new("hs_digits", DataType::Int64, false),
             Field::new("own_precision", DataType::Boolean, false),
             Field::new("partial", DataType::Boolean, false),
+            Field::new("value_over_usd", DataType::Float64, true),
             Field::new("effective_from", DataType::Date32, false),
             Field::new("effective_until", DataType::Date32, true),
             text("confidence"),
@@ -166,6 +172,7 @@ mod arrow_table {
         let mut digits = Int64Builder::new();
         let (mut own, mut partial) = (BooleanBuilder::new(), BooleanBuilder::new());
         let (mut from, mut until) = (Date32Builder::new(), Date32Builder::new());
+        let mut over = Float64Builder::new();
         for r in rows {
             let provenance = serde_plain(&r.hs_provenance);
             let cells = [
@@ -189,6 +196,7 @@ mod arrow_table {
             digits.append_value(r.hs_digits);
             own.append_value(r.own_precision);
             partial.append_value(r.partial);
+            over.append_option(r.value_over_usd);
             from.append_value(days(r.effective_from));
             until.append_option(r.effective_until.map(days));
         }
@@ -201,6 +209,7 @@ mod arrow_table {
         columns.push(Arc::new(digits.finish()));
         columns.push(Arc::new(own.finish()));
         columns.push(Arc::new(partial.finish()));
+        columns.push(Arc::new(over.finish()));
         columns.push(Arc::new(from.finish()));
         columns.push(Arc::new(until.finish()));
         columns.extend(tail);

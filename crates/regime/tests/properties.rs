@@ -15,13 +15,14 @@ const CODES: &[&str] = &[
     "030749", "1603", "1604", "50", "6109", "6203", "63", "64", "72", "7208", "7403", "7108",
     "2614", "2615", "2601", "2607", "78", "84", "8471", "847130", "85", "8703", "870310", "8710",
     "88", "8802", "880212", "8803", "880330", "89", "8901", "93", "9301", "9703", "7113", "1001",
-    "0805", "12", "25", "44", "2204", "9506",
+    "0805", "12", "25", "44", "2204", "9506", "57", "5701", "5805", "6911", "691110", "6203",
 ];
 const COUNTRIES: &[&str] = &["KP", "CN", "RU", "US", "JP", "KR", "SL"];
 
 prop_compose! {
     fn shipment()(hs in 0..CODES.len(), o in 0..COUNTRIES.len(), dest in 0..COUNTRIES.len(), via in 0..(COUNTRIES.len() + 3),
-                   days in 0u64..6000, q in proptest::option::of(0.0f64..1e7), v in proptest::option::of(0.0f64..1e9)) -> Shipment {
+                   days in 0u64..6000, q in proptest::option::of(0.0f64..1e7),
+                   v in proptest::option::of(prop_oneof![0.0f64..1e3, 0.0f64..1e9])) -> Shipment {
         let base = chrono::NaiveDate::from_ymd_opt(2004, 1, 1).unwrap_or_default();
         Shipment {
             hs: HsCode::parse(CODES[hs]).unwrap_or_else(|e| panic!("{e}")),

@@ -95,6 +95,52 @@ fn analyst_mapping_cannot_claim_confirmed() {
 }
 
 #[test]
+fn value_thresholds_only_on_bans_and_positive() {
+    let ban = |v: &str| {
+        format!("{HEAD}\n[[measure]]\nid = \"9999-1-x\"\nparagraph = \"1\"\nkind = \"goods_ban\"\ndirection = \"to_dprk\"\ntitle = \"x\"\nconfidence = \"confirmed\"\nsources = [\"s\"]\n  [[measure.hs]]\n  code = \"5701\"\n  provenance = \"analyst\"\n  confidence = \"unconfirmed\"\n  value_over_usd = {v}\n")
+    };
+    assert!(with_file("ok.toml", &ban("500")).is_empty());
+    let errs = with_file("neg.toml", &ban("-5"));
+    assert_eq!(
+        errs.iter()
+            .map(|e| (e.line, e.field.as_str()))
+            .collect::<Vec<_>>(),
+        vec![(21, "hs.value_over_usd")],
+        "{errs:#?}"
+    );
+    let exception = format!("{HEAD}\n[[measure]]\nid = \"9999-1-x\"\nparagraph = \"1\"\nkind = \"exception\"\nexception = \"humanitarian\"\napplies_to = [\"2321-5-luxury\"]\ncondition = \"c\"\ntitle = \"x\"\nconfidence = \"confirmed\"\nsources = [\"s\"]\n  [[measure.hs]]\n  code = \"5701\"\n  provenance = \"analyst\"\n  confidence = \"unconfirmed\"\n  value_over_usd = 500\n");
+    assert!(with_file("exc.toml", &exception)
+        .iter()
+        .any(|e| e.field == "hs.value_over_usd" && e.message.contains("exception")));
+}
+
+#[test]
+fn a_disputed_wind_down_end_needs_its_dispute_and_a_different_day() {
+    let wd = |extra: &str| {
+        format!("{HEAD}\n[[measure]]\nid = \"9999-1-w\"\nparagraph = \"1\"\nkind = \"wind_down\"\napplies_to = [\"2375-16-textiles\"]\ndays = 30\nscope = \"s\"\ntitle = \"x\"\nconfidence = \"confirmed\"\nsources = [\"s\"]\n{extra}")
+    };
+    assert!(with_file(
+        "ok.toml",
+        &wd("disputed_until = 2020-02-01\ndispute = \"who counts how\"\n")
+    )
+    .is_empty());
+    assert!(
+        with_file("nodispute.toml", &wd("disputed_until = 2020-02-01\n"))
+            .iter()
+            .any(|e| e.field == "dispute")
+    );
+    assert!(with_file(
+        "same.toml",
+        &wd("disputed_until = 2020-01-31\ndispute = \"d\"\n")
+    )
+    .iter()
+    .any(|e| e.field == "disputed_until"));
+    assert!(with_file("orphan.toml", &wd("dispute = \"d\"\n"))
+        .iter()
+        .any(|e| e.field == "dispute"));
+}
+
+#[test]
 fn overlapping_caps_on_the_same_goods_are_errors() {
     // A second coal cap in force alongside 2321 OP26 without superseding it.
     let text = "[resolution]\nnumber = \"9998\"\nyear = 2017\nadopted = 2017-02-01\nsymbol = \"s\"\ntitle = \"t\"\nsources = [\"s\"]\n\n[[measure]]\nid = \"9998-1-cap\"\nparagraph = \"1\"\nkind = \"cap\"\ndirection = \"from_dprk\"\ntitle = \"x\"\nconfidence = \"confirmed\"\nsources = [\"s\"]\n  [[measure.hs]]\n  code = \"270112\"\n  provenance = \"analyst\"\n  confidence = \"unconfirmed\"\n  [[measure.limits]]\n  amount = 1\n  unit = \"usd\"\n  period = \"calendar_year\"\n  from = 2017-02-01\n";

@@ -306,7 +306,10 @@ fn an_import_of_several_files_is_all_or_nothing() {
         .import_files(&files, &LoadOptions::default(), &mut |_, _| {})
         .unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("malformed.csv: line 3: field `primaryValue`"), "{msg}");
+    assert!(
+        msg.contains("malformed.csv: line 3: field `primaryValue`"),
+        "{msg}"
+    );
     assert!(msg.contains("nothing was added to the store"), "{msg}");
     // The two good files were read completely, yet nothing is in the store, and no
     // temporary file is left behind.
@@ -321,7 +324,9 @@ fn an_import_of_several_files_is_all_or_nothing() {
     assert_eq!(done.len(), 2);
     let inv = store.inventory().unwrap();
     assert_eq!(
-        inv.iter().map(|f| (f.file.as_str(), f.rows)).collect::<Vec<_>>(),
+        inv.iter()
+            .map(|f| (f.file.as_str(), f.rows))
+            .collect::<Vec<_>>(),
         [("comtrade-plus.parquet", 3), ("plain.parquet", 3)]
     );
 }

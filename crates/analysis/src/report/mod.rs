@@ -518,7 +518,7 @@ fn chart_d(r: &Report) -> ChartOut {
             )
         })
         .collect();
-    let source = "adoption dates (New York) and triggers (KST) from data/regimes/dprk and data/events/dprk-events.toml, both from docs/regime-facts.md §A.0; published means: CSIS Korea Chair, 'The Absence of Consensus', 8 Feb 2016 (§C.5). 1695 dates are unconfirmed [U]. Lag from the first trigger; 2356 has no single trigger and is excluded.".to_string();
+    let source = "adoption dates (New York) and triggers (KST) from data/regimes/dprk and data/events/dprk-events.toml, both from docs/regime-facts.md §A.0; published means: CSIS Korea Chair, 'The Absence of Consensus', 8 Feb 2016 (§C.5). 1695: launches 5 Jul 2006 (KST), adopted 15 Jul 2006 (UN press release SC/8778; UN News, 15 Jul 2006). Lag from the first trigger; 2356 has no single trigger and is excluded.".to_string();
     let chart = Chart {
         title: "(d) Days from DPRK provocation to Security Council resolution".into(),
         source: source.clone(),
