@@ -3,6 +3,7 @@
 //! here they become messages for people (or JSON with `--json`).
 
 mod analysis;
+mod bounded;
 mod check;
 mod context;
 mod network;
