@@ -13,6 +13,9 @@ pub struct LineBound<R> {
     /// Bytes since the last line end.
     run: usize,
     line: u64,
+    /// After the error, the input ends: a caller that reads on (a CSV reader collecting
+    /// row errors) meets the end of the file instead of the same error forever.
+    failed: bool,
 }
 
 impl<R: Read> LineBound<R> {
@@ -22,12 +25,16 @@ impl<R: Read> LineBound<R> {
             limit,
             run: 0,
             line: 1,
+            failed: false,
         }
     }
 }
 
 impl<R: Read> Read for LineBound<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.failed {
+            return Ok(0);
+        }
         let n = self.inner.read(buf)?;
         for &b in buf.get(..n).unwrap_or(&[]) {
             if b == b'\n' {
@@ -36,6 +43,7 @@ impl<R: Read> Read for LineBound<R> {
             } else {
                 self.run += 1;
                 if self.run > self.limit {
+                    self.failed = true;
                     return Err(std::io::Error::new(
                         std::io::ErrorKind::InvalidData,
                         format!(
@@ -65,5 +73,7 @@ mod tests {
             err.to_string(),
             "line 1: longer than 1000 bytes without a line end"
         );
+        let mut rest = Vec::new();
+        assert_eq!(r.read_to_end(&mut rest).expect("the end"), 0);
     }
 }

@@ -277,3 +277,33 @@ fn a_closed_pipe_is_not_a_crash() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
     }
 }
+
+/// A single endless line (here 3 MB of one field) stops every CSV reader at 1 MiB.
+#[test]
+fn endless_lines_fail_fast() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let long = tmp.path().join("long.csv");
+    std::fs::write(&long, vec![b'A'; 3 << 20]).expect("write");
+    let list = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../screen/tests/fixtures/small_un.xml"
+    );
+    let cases: [&[&str]; 3] = [
+        &["network", "import", "--kind", "ownership"],
+        &["network", "import", "--kind", "vessels"],
+        &["screen", "--list", list, "--batch"],
+    ];
+    for args in cases {
+        let out = embargo(tmp.path())
+            .args(args)
+            .arg(&long)
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("line 1: longer than 1048576 bytes without a line end"),
+            "{args:?}: {err}"
+        );
+    }
+}
