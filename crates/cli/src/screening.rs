@@ -45,6 +45,7 @@ enum ListsCommand {
     /// dateGenerated; OFAC: at least one record, every record whole and ended by a line
     /// end), and may not lack more than --max-shrink of the active version's entries.
     Import {
+        /// The list file: the UN consolidated XML, or OFAC's sdn.csv.
         file: PathBuf,
         /// Which list the file is (default: .xml = un, .csv = ofac).
         #[arg(long, value_enum)]
