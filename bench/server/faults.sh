@@ -53,7 +53,8 @@ for round in $(seq 1 "$ROUNDS"); do
         curl -s -o /dev/null -H 'content-type: application/json' -d '{"name":"Yun Ho Jin"}' "$BASE/api/v1/screen" || break
       done ) &
     LOAD=$!
-    curl -s -o /dev/null -X PUT -H "x-api-key: $KEY" --data-binary "@$FILE" "$BASE/api/v1/lists/un" &
+    # allow_shrink: going from the full list back to the DPRK extract is a deliberate shrink.
+    curl -s -o /dev/null -X PUT -H "x-api-key: $KEY" --data-binary "@$FILE" "$BASE/api/v1/lists/un?allow_shrink=true" &
     IMPORT=$!
     # Kill points spread over the import (upload, parse, store write, index, swap).
     delay_ms=$(( (round * 97) % ${KILL_MAX_MS:-900} + 20 ))

@@ -10,8 +10,8 @@ use crate::regime::parse_date;
 use anyhow::{bail, Context as _};
 use clap::{Args as ClapArgs, ValueEnum};
 use embargo_regime::{
-    csv_field, parse_date_fast, Assessment, CheckIndex, Country, HsCode, Quantity, QuantityUnit,
-    Regime, Shipment, Verdict,
+    blocks, csv_field, parse_date_fast, Assessment, CheckIndex, Country, HsCode, Quantity,
+    QuantityUnit, Regime, Shipment, Verdict,
 };
 use serde_json::json;
 use std::io::{BufWriter, Read, Write};
@@ -267,6 +267,8 @@ impl Counts {
 
 struct RowError {
     line: u64,
+    /// The row's `id` column, as written (empty when there is none).
+    id: String,
     field: &'static str,
     message: String,
 }
@@ -438,26 +440,23 @@ fn write_error(out: &mut Vec<u8>, format: BatchFormat, e: &RowError) {
         BatchFormat::Csv => {
             let _ = writeln!(
                 out,
-                "{},,,,,,error,,{},",
+                "{},{},,,,,error,,{},",
                 e.line,
+                csv_field(&e.id),
                 csv_field(&format!("{}: {}", e.field, e.message))
             );
         }
         BatchFormat::Jsonl => {
             let _ = serde_json::to_writer(
                 &mut *out,
-                &json!({"line": e.line, "verdict": "error", "field": e.field, "error": e.message}),
+                &json!({"line": e.line, "id": e.id, "verdict": "error", "field": e.field, "error": e.message}),
             );
             out.push(b'\n');
         }
     }
 }
 
-struct Job {
-    seq: u64,
-    first_line: u64,
-    data: Vec<u8>,
-}
+type Job = blocks::Block;
 
 struct Done {
     seq: u64,
@@ -470,73 +469,41 @@ fn process_chunk(job: &Job, cols: &Columns, format: BatchFormat, index: &mut Che
     let mut out = Vec::with_capacity(job.data.len() * 3);
     let mut counts = Counts::default();
     let mut errors = Vec::new();
-    let mut handle = |line: u64, fields: &[&[u8]], out: &mut Vec<u8>| {
-        if fields.len() == 1 && fields[0].is_empty() {
-            return; // blank line
-        }
+    let mut handle = |line: u64, record: Result<&[&[u8]], blocks::RecordTooLong>| {
+        let (parsed, id) = match record {
+            Ok(fields) if fields.len() == 1 && fields[0].is_empty() => return, // blank line
+            Ok(fields) => (
+                parse_row(fields, cols),
+                cols.id.and_then(|i| fields.get(i).copied()).unwrap_or(b""),
+            ),
+            Err(too_long) => (Err((RECORD, too_long.to_string())), &b""[..]),
+        };
         counts.rows += 1;
-        match parse_row(fields, cols) {
-            Ok(s) => {
-                let id = cols.id.and_then(|i| fields.get(i).copied()).unwrap_or(b"");
-                match render(out, format, line, id, index, &s) {
-                    Verdict::Prohibited => counts.prohibited += 1,
-                    Verdict::Conditional => counts.conditional += 1,
-                    Verdict::Permitted => counts.permitted += 1,
-                }
-            }
+        match parsed {
+            Ok(s) => match render(&mut out, format, line, id, index, &s) {
+                Verdict::Prohibited => counts.prohibited += 1,
+                Verdict::Conditional => counts.conditional += 1,
+                Verdict::Permitted => counts.permitted += 1,
+            },
             Err((field, message)) => {
                 counts.errors += 1;
                 let e = RowError {
                     line,
+                    id: String::from_utf8_lossy(id).into_owned(),
                     field,
                     message,
                 };
-                write_error(out, format, &e);
+                write_error(&mut out, format, &e);
                 errors.push(e);
             }
         }
     };
-    if job.data.contains(&b'"') {
-        // Quoted fields: let the csv crate handle them.
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(job.data.as_slice());
-        let mut rec = csv::ByteRecord::new();
-        loop {
-            match rdr.read_byte_record(&mut rec) {
-                Ok(true) => {
-                    let line = job.first_line + rec.position().map(|p| p.line()).unwrap_or(1) - 1;
-                    let fields: Vec<&[u8]> = rec.iter().collect();
-                    handle(line, &fields, &mut out);
-                }
-                Ok(false) => break,
-                Err(e) => {
-                    counts.errors += 1;
-                    let line = job.first_line + e.position().map(|p| p.line()).unwrap_or(1) - 1;
-                    let re = RowError {
-                        line,
-                        field: "(record)",
-                        message: e.to_string(),
-                    };
-                    write_error(&mut out, format, &re);
-                    errors.push(re);
-                    break;
-                }
-            }
-        }
-    } else {
-        let mut fields: Vec<&[u8]> = Vec::with_capacity(12);
-        for (k, raw) in job.data.split(|b| *b == b'\n').enumerate() {
-            let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-            if raw.is_empty() {
-                continue;
-            }
-            fields.clear();
-            fields.extend(raw.split(|b| *b == b','));
-            handle(job.first_line + k as u64, &fields, &mut out);
-        }
-    }
+    blocks::for_each_record(
+        &job.data,
+        job.first_line,
+        blocks::MAX_RECORD_BYTES,
+        &mut handle,
+    );
     Done {
         seq: job.seq,
         out,
@@ -545,7 +512,11 @@ fn process_chunk(job: &Job, cols: &Columns, format: BatchFormat, index: &mut Che
     }
 }
 
-const CHUNK: usize = 4 << 20;
+/// The field name of errors about a whole record (too long to be a shipment row).
+const RECORD: &str = "(record)";
+
+/// The longest header line accepted.
+const MAX_HEADER: usize = 64 << 10;
 
 fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Result<()> {
     let file_name = path.display().to_string();
@@ -554,12 +525,18 @@ fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Re
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let started = std::time::Instant::now();
 
-    // Header: read up to the first newline.
-    let mut buf = Vec::with_capacity(CHUNK + 4096);
+    // Header: read up to the first newline (within MAX_HEADER bytes).
+    let mut buf = Vec::with_capacity(blocks::BLOCK_BYTES + 4096);
     let mut tmp = vec![0u8; 64 * 1024];
     let header_end = loop {
         if let Some(p) = buf.iter().position(|b| *b == b'\n') {
             break p;
+        }
+        if buf.len() > MAX_HEADER {
+            bail!(
+                "{file_name}:1: no line end within the first {MAX_HEADER} bytes: not a CSV \
+                 header (expected hs,origin,destination,date)"
+            );
         }
         let n = file
             .read(&mut tmp)
@@ -658,52 +635,24 @@ fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Re
             });
         }
         drop(done_tx);
-        // Reader: feed chunks cut at line ends, counting lines for error positions.
+        // Reader: feed blocks of whole records (cut outside quoted fields), counting
+        // lines for error positions.
         let read_progress = progress.clone();
+        let reader_file = file_name.clone();
         let reader = scope.spawn(move || -> anyhow::Result<u64> {
-            let mut seq = 0u64;
-            let mut line = 2u64;
-            let mut eof = false;
-            while !eof {
-                while buf.len() < CHUNK {
-                    // Read straight into the chunk's spare room (no second copy).
-                    let len = buf.len();
-                    buf.resize(len + (1 << 20), 0);
-                    let n = file.read(&mut buf[len..])?;
-                    buf.truncate(len + n);
-                    if n == 0 {
-                        eof = true;
-                        break;
-                    }
-                }
-                let cut = if eof {
-                    buf.len()
-                } else {
-                    buf.iter()
-                        .rposition(|b| *b == b'\n')
-                        .map_or(buf.len(), |p| p + 1)
-                };
-                let rest = buf.split_off(cut);
-                let data = std::mem::replace(&mut buf, rest);
-                if data.is_empty() {
-                    continue;
-                }
-                let lines = data.iter().filter(|b| **b == b'\n').count() as u64;
-                read_progress.inc(data.len() as u64);
-                if job_tx
-                    .send(Job {
-                        seq,
-                        first_line: line,
-                        data,
-                    })
-                    .is_err()
-                {
+            let mut blocks = blocks::BlockReader::new(file, buf, 2);
+            let mut sent = 0u64;
+            while let Some(block) = blocks
+                .next_block()
+                .map_err(|e| anyhow::anyhow!("{reader_file}: {e}"))?
+            {
+                read_progress.inc(block.data.len() as u64);
+                if job_tx.send(block).is_err() {
                     break;
                 }
-                line += lines;
-                seq += 1;
+                sent += 1;
             }
-            Ok(seq)
+            Ok(sent)
         });
         // Writer (this thread): put results back in order.
         let mut pending: std::collections::BTreeMap<u64, Done> = std::collections::BTreeMap::new();
@@ -714,7 +663,8 @@ fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Re
                 sink.write_all(&d.out)?;
                 totals.add(&d.counts);
                 for e in d.errors {
-                    if strict {
+                    // A record over the length limit is a broken file, not a bad row.
+                    if strict || e.field == RECORD {
                         bail!("{file_name}:{}: {}: {}", e.line, e.field, e.message);
                     }
                     if first_errors.len() < 20 {
@@ -730,7 +680,13 @@ fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Re
         Ok(())
     });
     progress.finish_and_clear();
-    result?;
+    if let Err(e) = result {
+        // Nothing half-written is left behind.
+        if let Some(tmp) = &tmp_path {
+            let _ = std::fs::remove_file(tmp);
+        }
+        return Err(e);
+    }
     sink.flush()?;
     drop(sink);
     if let (Some(tmp), Some(out)) = (tmp_path, &args.out) {
@@ -741,7 +697,7 @@ fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Re
     let summary = json!({
         "file": file_name, "rows": totals.rows, "prohibited": totals.prohibited, "conditional": totals.conditional,
         "permitted": totals.permitted, "errors": totals.errors, "seconds": secs, "rows_per_second": totals.rows as f64 / secs.max(1e-9),
-        "first_errors": first_errors.iter().map(|e| json!({"line": e.line, "field": e.field, "message": e.message})).collect::<Vec<_>>(),
+        "first_errors": first_errors.iter().map(|e| json!({"line": e.line, "id": e.id, "field": e.field, "message": e.message})).collect::<Vec<_>>(),
         "output": args.out.as_ref().map(|p| p.display().to_string()),
     });
     if ctx.json && args.out.is_some() {

@@ -3,6 +3,7 @@
 //! here they become messages for people (or JSON with `--json`).
 
 mod analysis;
+mod bounded;
 mod check;
 mod context;
 mod network;
@@ -61,7 +62,39 @@ enum Command {
     Analysis(analysis::Command),
 }
 
+/// Whether an error comes from writing to a closed pipe (`embargo ... | head -1`).
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// A reader that stops reading (`| head -1`) is not an error: like ripgrep and the
+/// traditional Unix tools, embargo then exits quietly with status 0. Errors returned from
+/// writes are caught in `main`; `println!` panics instead of returning its error, so a
+/// panic hook catches that one message (std's "failed printing to stdout" with EPIPE)
+/// and exits quietly too. Every other panic goes to the default hook.
+fn exit_quietly_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        // EPIPE is 32 on Linux, the BSDs and macOS.
+        if message.starts_with("failed printing to stdout") && message.contains("(os error 32)") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> std::process::ExitCode {
+    exit_quietly_on_broken_pipe();
     let cli = Cli::parse();
     let ctx = Context::new(cli.json, cli.data, cli.regime);
     let result = match cli.command {
@@ -79,6 +112,7 @@ fn main() -> std::process::ExitCode {
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             context::report_error(&err, ctx.json);
             std::process::ExitCode::FAILURE

@@ -198,10 +198,24 @@ fn import(ctx: &Context, file: &Path, kind: Option<FileKind>) -> anyhow::Result<
         Some(k) => k,
         None => guess_kind(file)?,
     };
+    // User files are read through a line-length bound: an endless line fails at 1 MiB.
+    let label = file.display().to_string();
+    let bounded = || -> anyhow::Result<_> {
+        let f = std::fs::File::open(file).with_context(|| format!("{label}: cannot open"))?;
+        Ok(crate::bounded::LineBound::new(
+            f,
+            crate::bounded::MAX_LINE_BYTES,
+        ))
+    };
     let (batch, kind_name): (ImportBatch, &str) = match kind {
-        FileKind::Ownership => (ownership_csv::read_path(file)?, "ownership"),
-        FileKind::Ftm => (ftm::read_path(file)?, "ftm"),
-        FileKind::Vessels => (vessel_csv::read_path(file)?, "vessels"),
+        FileKind::Ownership => (ownership_csv::read(bounded()?, &label)?, "ownership"),
+        FileKind::Ftm => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut bounded()?, &mut text)
+                .with_context(|| format!("{label}: cannot read"))?;
+            (ftm::read(&text, &label)?, "ftm")
+        }
+        FileKind::Vessels => (vessel_csv::read(bounded()?, &label)?, "vessels"),
         FileKind::Un => (embargo_network::lists::read_un_file(file)?, "list:un"),
         FileKind::Ofac => (embargo_network::lists::read_ofac_files(file)?, "list:ofac"),
     };

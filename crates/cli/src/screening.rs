@@ -41,11 +41,17 @@ pub struct ListsArgs {
 enum ListsCommand {
     /// Import a list file (UN consolidated XML, or OFAC sdn.csv with add/alt/sdn_comments beside it)
     /// as a new version and make it active. A malformed file changes nothing.
+    /// The file must be a whole publication (UN: closing </CONSOLIDATED_LIST> and its
+    /// dateGenerated; OFAC: at least one record, every record whole and ended by a line
+    /// end), and may not lack more than --max-shrink of the active version's entries.
     Import {
+        /// The list file: the UN consolidated XML, or OFAC's sdn.csv.
         file: PathBuf,
         /// Which list the file is (default: .xml = un, .csv = ofac).
         #[arg(long, value_enum)]
         source: Option<SourceArg>,
+        #[command(flatten)]
+        shrink: ShrinkArgs,
     },
     /// Versions, counts and dates of the imported lists.
     Status,
@@ -54,6 +60,8 @@ enum ListsCommand {
         /// Only this list (default: both).
         #[arg(long, value_enum)]
         source: Option<SourceArg>,
+        #[command(flatten)]
+        shrink: ShrinkArgs,
     },
     /// Write the active list(s), or a file, as FollowTheMoney JSON lines.
     Export {
@@ -66,6 +74,33 @@ enum ListsCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+}
+
+/// The guard against a new version much smaller than the active one.
+#[derive(ClapArgs)]
+struct ShrinkArgs {
+    /// Import even when the new version lacks more than --max-shrink of the active
+    /// version's entries (the publisher really removed them, or a filtered list is wanted).
+    #[arg(long)]
+    allow_shrink: bool,
+    /// Largest share (0 to 1) of the active version's entries the new version may lack.
+    #[arg(long, default_value_t = embargo_screen::DEFAULT_MAX_SHRINK)]
+    max_shrink: f64,
+}
+
+impl ShrinkArgs {
+    fn options(&self) -> anyhow::Result<embargo_screen::ImportOptions> {
+        if !(0.0..=1.0).contains(&self.max_shrink) {
+            bail!(
+                "--max-shrink {}: a share between 0 and 1 (0.2 = 20%)",
+                self.max_shrink
+            );
+        }
+        Ok(embargo_screen::ImportOptions {
+            max_shrink: self.max_shrink,
+            allow_shrink: self.allow_shrink,
+        })
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -206,8 +241,12 @@ fn write_atomically(
 pub fn run_lists(args: ListsArgs, ctx: &Context) -> anyhow::Result<()> {
     let store = ListStore::open(&ctx.data_dir());
     match args.command {
-        ListsCommand::Import { file, source } => {
-            let meta = store.import(&file, source.map(Source::from))?;
+        ListsCommand::Import {
+            file,
+            source,
+            shrink,
+        } => {
+            let meta = store.import_with(&file, source.map(Source::from), shrink.options()?)?;
             if ctx.json {
                 return ctx.print_json(&meta);
             }
@@ -265,7 +304,8 @@ pub fn run_lists(args: ListsArgs, ctx: &Context) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        ListsCommand::Fetch { source } => {
+        ListsCommand::Fetch { source, shrink } => {
+            let options = shrink.options()?;
             let sources = match source {
                 Some(s) => vec![Source::from(s)],
                 None => vec![Source::Un, Source::Ofac],
@@ -274,7 +314,7 @@ pub fn run_lists(args: ListsArgs, ctx: &Context) -> anyhow::Result<()> {
             for s in sources {
                 eprintln!("fetching the {s} list...");
                 let meta = store
-                    .fetch(s, None)
+                    .fetch_with(s, None, options)
                     .with_context(|| format!("fetching the {s} list"))?;
                 if !ctx.json {
                     println!(
@@ -508,10 +548,15 @@ struct BatchRow {
 }
 
 fn read_batch(path: &Path) -> anyhow::Result<Vec<BatchRow>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_path(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut rdr =
+        csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(crate::bounded::LineBound::new(
+                file,
+                crate::bounded::MAX_LINE_BYTES,
+            ));
     let headers = rdr
         .headers()
         .with_context(|| format!("{}: line 1: cannot read the header", path.display()))?
@@ -540,6 +585,10 @@ fn read_batch(path: &Path) -> anyhow::Result<Vec<BatchRow>> {
         let line = i + 2;
         let rec = match rec {
             Ok(r) => r,
+            // A read error (an endless line) ends the file; a record error is that row's.
+            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                bail!("{}: {e}", path.display())
+            }
             Err(e) => {
                 rows.push(BatchRow {
                     row,

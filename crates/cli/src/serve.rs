@@ -39,6 +39,10 @@ pub struct Args {
     /// Rows in one trade query answer at most (clients page with limit/offset).
     #[arg(long, default_value_t = Limits::default().max_query_rows)]
     max_query_rows: usize,
+    /// Refuse a list upload lacking more than this share (0 to 1) of the active version's
+    /// entries, unless the request says `?allow_shrink=true`.
+    #[arg(long, default_value_t = Limits::default().max_list_shrink)]
+    max_list_shrink: f64,
     /// Log format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Json)]
     log_format: LogFormat,
@@ -86,6 +90,12 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     } else {
         ReadAccess::Open
     };
+    if !(0.0..=1.0).contains(&args.max_list_shrink) {
+        bail!(
+            "--max-list-shrink {}: a share between 0 and 1 (0.2 = 20%)",
+            args.max_list_shrink
+        );
+    }
     config.limits = Limits {
         max_body_bytes: args.max_body_bytes,
         max_upload_bytes: args.max_upload_bytes,
@@ -93,6 +103,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         request_timeout: Duration::from_secs(args.timeout_secs.max(1)),
         max_in_flight: args.max_in_flight.max(1),
         max_query_rows: args.max_query_rows.max(1),
+        max_list_shrink: args.max_list_shrink,
         ..Limits::default()
     };
     embargo_server::run(config, regime)?;

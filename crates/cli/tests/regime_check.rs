@@ -174,7 +174,9 @@ fn batch_classifies_counts_and_reports_bad_rows() {
     assert!(lines[1].starts_with("2,coal-2017,2701,KP,CN,2017-09-15,prohibited,"));
     assert!(lines[1].ends_with(",confirmed"), "{}", lines[1]);
     assert!(lines[2].contains(",conditional,"));
-    assert!(lines[4].starts_with("5,,,,,,error,,"), "{}", lines[4]);
+    // A bad row keeps its id, so the caller can tell which shipment it was.
+    assert!(lines[4].starts_with("5,bad-hs,,,,,error,,"), "{}", lines[4]);
+    assert_eq!(errs[0]["id"], "bad-hs");
     assert!(
         lines[7].contains("big-coal")
             && lines[7].contains(",prohibited,")
@@ -219,6 +221,7 @@ fn batch_jsonl_and_strict_mode() {
     assert_eq!(rows[0]["verdict"], "prohibited");
     assert_eq!(rows[3]["verdict"], "error");
     assert_eq!(rows[3]["field"], "hs");
+    assert_eq!(rows[3]["id"], "bad-hs");
     // The same notes as the CSV conditions column (memoized and full-check rows alike).
     assert!(rows[8]["notes"][0]
         .as_str()

@@ -10,6 +10,7 @@
 //! Dates: adoption dates are New York dates (the Council's own), and a measure is in force
 //! from its adoption day. Trigger events are local (KST) dates, as the fact base gives them.
 
+pub mod blocks;
 mod check;
 mod country;
 mod error;

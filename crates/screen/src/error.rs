@@ -31,6 +31,21 @@ pub enum ListError {
     },
     #[error("{file}: {message}")]
     Format { file: PathBuf, message: String },
+    /// The file is not a whole publication: empty, cut mid-record, without the closing
+    /// root element or the publisher's date. `line` is where the reader noticed.
+    #[error("{file}:{line}: incomplete list file: {message}")]
+    Incomplete {
+        file: PathBuf,
+        line: usize,
+        message: String,
+    },
+    /// The file is larger than the reader accepts (a list file is a few MB).
+    #[error("{file}: {bytes} bytes or more, over the {limit}-byte limit for a list file")]
+    TooLarge {
+        file: PathBuf,
+        bytes: u64,
+        limit: u64,
+    },
 }
 
 impl ListError {
@@ -68,6 +83,24 @@ pub enum StoreError {
     UnknownSource { path: PathBuf },
     #[error("download of {url} failed: {message}")]
     Fetch { url: String, message: String },
+    /// The new version would drop more of the active version's entries than allowed.
+    #[error(
+        "{file}: refused: the new {list} list has {new_entities} entries and lacks {dropped} of \
+         the {active_entities} entries of the active version {active_version} ({:.1}%, more \
+         than the {:.1}% allowed); if the publisher really removed them, import again with \
+         --allow-shrink (HTTP: ?allow_shrink=true)",
+        *.dropped as f64 * 100.0 / (*.active_entities).max(1) as f64,
+        .max_share * 100.0
+    )]
+    Shrink {
+        file: PathBuf,
+        list: String,
+        active_version: String,
+        active_entities: usize,
+        new_entities: usize,
+        dropped: usize,
+        max_share: f64,
+    },
 }
 
 /// Errors of a screening query or batch file.
@@ -75,6 +108,15 @@ pub enum StoreError {
 pub enum QueryError {
     #[error("empty name: nothing to screen")]
     EmptyName,
+    /// A name over [`MAX_NAME_BYTES`](crate::matcher::MAX_NAME_BYTES) bytes or
+    /// [`MAX_NAME_TOKENS`](crate::matcher::MAX_NAME_TOKENS) words.
+    #[error("name of {bytes} bytes and {tokens} words: the limit is {max_bytes} bytes and {max_tokens} words (the longest listed name has 346 bytes and 52 words)")]
+    NameTooLong {
+        bytes: usize,
+        tokens: usize,
+        max_bytes: usize,
+        max_tokens: usize,
+    },
     #[error("--imo {0}: not a 7-digit IMO number with a valid check digit")]
     BadImo(String),
     #[error("--dob {0}: expected YYYY, YYYY-MM or YYYY-MM-DD")]

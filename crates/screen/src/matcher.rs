@@ -57,6 +57,35 @@ pub const DEFAULT_MATCH: f64 = 0.80;
 /// Default review threshold: catches more true matches at lower precision.
 pub const DEFAULT_REVIEW: f64 = 0.70;
 
+/// The longest query name screened, in bytes. The longest name or alias on either list
+/// (a UN alias of Hay'at Tahrir al-Sham with its Arabic script) has 346 bytes; matching
+/// cost grows with the words of the query, so a 100,000-word "name" would hold a core for
+/// seconds.
+pub const MAX_NAME_BYTES: usize = 1024;
+
+/// The most words (runs between spaces, hyphens, commas and dots) in a query name; the
+/// longest listed name has 52.
+pub const MAX_NAME_TOKENS: usize = 80;
+
+/// Refuse a query name over [`MAX_NAME_BYTES`] or [`MAX_NAME_TOKENS`], before any
+/// normalization work.
+pub fn check_name_size(name: &str) -> Result<(), QueryError> {
+    let bytes = name.len();
+    let tokens = name
+        .split(|c: char| c.is_whitespace() || matches!(c, '-' | ',' | '.'))
+        .filter(|t| !t.is_empty())
+        .count();
+    if bytes > MAX_NAME_BYTES || tokens > MAX_NAME_TOKENS {
+        return Err(QueryError::NameTooLong {
+            bytes,
+            tokens,
+            max_bytes: MAX_NAME_BYTES,
+            max_tokens: MAX_NAME_TOKENS,
+        });
+    }
+    Ok(())
+}
+
 impl Thresholds {
     pub fn decide(&self, score: f64) -> Decision {
         if score >= self.match_at {
@@ -302,6 +331,7 @@ impl Matcher {
 
     /// Screen one query against the index.
     pub fn screen(&self, query: &Query, thresholds: &Thresholds) -> Result<Screening, QueryError> {
+        check_name_size(&query.name)?;
         let qforms = forms(&query.name);
         let imo = match &query.imo {
             Some(raw) => {

@@ -69,13 +69,34 @@ fn strip_eof(bytes: &[u8]) -> &[u8] {
     b
 }
 
-/// Records of one CSV file with their line numbers; column count is checked.
+/// The longest record accepted: 64 KiB. OFAC caps a remarks field at 1,000 characters
+/// (the rest goes to `sdn_comments.csv`); the longest line of the 2024 `sdn.csv` is 1,132
+/// bytes. A longer record is a broken file, reported at once.
+pub const MAX_RECORD_BYTES: u64 = 64 << 10;
+
+/// Records of one CSV file with their line numbers; column count is checked, and the file
+/// must be whole: at least one record, every record closed by a line end (OFAC ends
+/// every line, the last one too, with CRLF), no field running over a line end (OFAC's
+/// fields never hold one; a quote left open by a cut swallows the lines after it).
 fn records(
     bytes: &[u8],
     path: &Path,
     columns: usize,
 ) -> Result<Vec<(usize, Vec<String>)>, ListError> {
     let body = strip_eof(bytes);
+    let incomplete = |line: usize, message: String| ListError::Incomplete {
+        file: path.to_path_buf(),
+        line,
+        message,
+    };
+    // Checked first: a record cut short usually lacks columns too, and "cut" is the news.
+    if !body.is_empty() && !body.ends_with(b"\n") {
+        let line = body.iter().filter(|&&b| b == b'\n').count() + 1;
+        return Err(incomplete(
+            line,
+            format!("the last record (line {line}) has no line end: the file is cut"),
+        ));
+    }
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -112,6 +133,26 @@ fn records(
                 if rec.len() == 1 && rec.get(0).is_some_and(|f| f.trim().is_empty()) {
                     continue;
                 }
+                let end = rdr.position().byte();
+                if end.saturating_sub(start) > MAX_RECORD_BYTES {
+                    return Err(ListError::Csv {
+                        file: path.to_path_buf(),
+                        line,
+                        message: format!(
+                            "record of {} bytes, over the {MAX_RECORD_BYTES}-byte limit",
+                            end.saturating_sub(start)
+                        ),
+                    });
+                }
+                if let Some(i) = rec.iter().position(|f| f.contains(['\n', '\r'])) {
+                    return Err(incomplete(
+                        line,
+                        format!(
+                            "field {} runs over a line end: a quote is left open (is the file cut?)",
+                            i + 1
+                        ),
+                    ));
+                }
                 if rec.len() != columns {
                     return Err(ListError::Csv {
                         file: path.to_path_buf(),
@@ -137,6 +178,12 @@ fn records(
             }
         }
     }
+    if out.is_empty() {
+        return Err(incomplete(
+            line_of(body.len() as u64),
+            "no records: a published OFAC file is never empty".into(),
+        ));
+    }
     Ok(out)
 }
 
@@ -147,10 +194,7 @@ fn ent_num(path: &Path, line: usize, raw: &str) -> Result<u64, ListError> {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, ListError> {
-    std::fs::read(path).map_err(|source| ListError::Io {
-        file: path.to_path_buf(),
-        source,
-    })
+    crate::read_bounded(path, crate::MAX_LIST_FILE_BYTES)
 }
 
 /// Read an OFAC file set.

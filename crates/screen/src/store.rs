@@ -12,6 +12,11 @@
 //! writes the version into a temporary directory, renames it into place, and only then
 //! replaces `active` through a temporary file and a rename, so readers see either the old
 //! or the new list, never a mix. Earlier versions are kept for audit.
+//!
+//! A file that is not a whole publication (empty, cut mid-record, without the UN closing
+//! element or publisher's date) is refused by the readers; a whole file that lacks more
+//! than [`DEFAULT_MAX_SHRINK`] of the active version's entries is refused here
+//! ([`StoreError::Shrink`]) unless [`ImportOptions::allow_shrink`] says it is wanted.
 
 use std::path::{Path, PathBuf};
 
@@ -33,6 +38,67 @@ pub const OFAC_URLS: [(&str, &str); 4] = [
         "https://www.treasury.gov/ofac/downloads/sdn_comments.csv",
     ),
 ];
+
+/// The share of the active version's entries a new version may lack before the import
+/// is refused (unless [`ImportOptions::allow_shrink`]): 20%. Real publications change by
+/// a few entries a week (additions and removals well under 1% of either list), and even
+/// the end of a whole sanctions regime removes only a slice of the combined lists; an
+/// empty download, a cut file or a filtered extract (the 484 DPRK records of the 14,965 in
+/// `sdn.csv`) lacks far more, and is exactly what the guard is for.
+pub const DEFAULT_MAX_SHRINK: f64 = 0.20;
+
+/// How an import treats a new version that is much smaller than the active one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ImportOptions {
+    /// Refuse when more than this share (0..=1) of the active entries is missing from the
+    /// new version.
+    pub max_shrink: f64,
+    /// Import anyway (the publisher really removed them, or a filtered list is wanted).
+    pub allow_shrink: bool,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            max_shrink: DEFAULT_MAX_SHRINK,
+            allow_shrink: false,
+        }
+    }
+}
+
+/// What a new version lacks against the active one (by list id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Shrinkage {
+    pub active_entities: usize,
+    pub new_entities: usize,
+    /// Active entries whose id is not in the new version.
+    pub dropped: usize,
+}
+
+impl Shrinkage {
+    pub fn between(active: &ListSnapshot, new: &ListSnapshot) -> Shrinkage {
+        let ids: std::collections::HashSet<&str> =
+            new.entities.iter().map(|e| e.id.as_str()).collect();
+        Shrinkage {
+            active_entities: active.entities.len(),
+            new_entities: new.entities.len(),
+            dropped: active
+                .entities
+                .iter()
+                .filter(|e| !ids.contains(e.id.as_str()))
+                .count(),
+        }
+    }
+
+    /// The share of the active entries that is missing.
+    pub fn share(&self) -> f64 {
+        if self.active_entities == 0 {
+            0.0
+        } else {
+            self.dropped as f64 / self.active_entities as f64
+        }
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ImportedFile {
@@ -128,8 +194,23 @@ impl ListStore {
         self.root.join(s.as_str())
     }
 
-    /// Parse `path` and make it the active version of its list.
+    /// Parse `path` and make it the active version of its list, with the default
+    /// [`ImportOptions`] (a new version lacking more than 20% of the active entries is
+    /// refused).
     pub fn import(&self, path: &Path, source: Option<Source>) -> Result<VersionMeta, StoreError> {
+        self.import_with(path, source, ImportOptions::default())
+    }
+
+    /// Parse `path` and make it the active version of its list. Refused, with nothing
+    /// written, when the file is not whole (see the readers) or when it lacks more than
+    /// `options.max_shrink` of the active version's entries and `options.allow_shrink`
+    /// is not set.
+    pub fn import_with(
+        &self,
+        path: &Path,
+        source: Option<Source>,
+        options: ImportOptions,
+    ) -> Result<VersionMeta, StoreError> {
         let source =
             source
                 .or_else(|| detect_source(path))
@@ -137,11 +218,14 @@ impl ListStore {
                     path: path.to_path_buf(),
                 })?;
         let (snapshot, files) = parse_file(path, source)?;
+        if let Some(shrink) = self.check_shrink(path, source, &snapshot, options)? {
+            return Err(shrink);
+        }
         let mut imported = Vec::new();
         let mut contents = Vec::new();
         let mut combined: u64 = 0;
         for f in &files {
-            let bytes = std::fs::read(f).map_err(io(f))?;
+            let bytes = crate::read_bounded(f, crate::MAX_LIST_FILE_BYTES)?;
             let h = fnv64(&bytes);
             combined ^= h.rotate_left(imported.len() as u32);
             let name = f
@@ -196,6 +280,37 @@ impl ListStore {
         std::fs::rename(&tmp, &dest).map_err(io(&dest))?;
         self.set_active(source, &version)?;
         Ok(meta)
+    }
+
+    /// The refusal for `snapshot` against the active version of `source`, if any.
+    fn check_shrink(
+        &self,
+        path: &Path,
+        source: Source,
+        snapshot: &ListSnapshot,
+        options: ImportOptions,
+    ) -> Result<Option<StoreError>, StoreError> {
+        if options.allow_shrink {
+            return Ok(None);
+        }
+        let (Some(active_version), Some(active)) =
+            (self.active_version(source)?, self.load_active(source)?)
+        else {
+            return Ok(None);
+        };
+        let s = Shrinkage::between(&active, snapshot);
+        if s.share() <= options.max_shrink {
+            return Ok(None);
+        }
+        Ok(Some(StoreError::Shrink {
+            file: path.to_path_buf(),
+            list: source.to_string(),
+            active_version,
+            active_entities: s.active_entities,
+            new_entities: s.new_entities,
+            dropped: s.dropped,
+            max_share: options.max_shrink,
+        }))
     }
 
     /// Point `active` at `version` atomically (temporary file, then rename).
@@ -293,6 +408,16 @@ impl ListStore {
         source: Source,
         urls: Option<&[(String, String)]>,
     ) -> Result<VersionMeta, StoreError> {
+        self.fetch_with(source, urls, ImportOptions::default())
+    }
+
+    /// [`fetch`](Self::fetch) with explicit import options.
+    pub fn fetch_with(
+        &self,
+        source: Source,
+        urls: Option<&[(String, String)]>,
+        options: ImportOptions,
+    ) -> Result<VersionMeta, StoreError> {
         let official: Vec<(String, String)> = match source {
             Source::Un => vec![("consolidated.xml".into(), UN_URL.into())],
             Source::Ofac => OFAC_URLS
@@ -316,6 +441,8 @@ impl ListStore {
                         "--location",
                         "--max-time",
                         "120",
+                        "--max-filesize",
+                        "134217728",
                         "--output",
                     ])
                     .arg(&target)
@@ -339,7 +466,7 @@ impl ListStore {
                     url: String::new(),
                     message: "no URL to fetch".into(),
                 })?;
-            self.import(&first, Some(source))
+            self.import_with(&first, Some(source), options)
         })();
         // The download directory is scratch space either way.
         let _ = std::fs::remove_dir_all(&dl);

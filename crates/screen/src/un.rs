@@ -16,12 +16,9 @@ use crate::model::{
     Name, NameKind, Schema, Source,
 };
 
-/// Read a consolidated list file.
+/// Read a consolidated list file (at most [`MAX_LIST_FILE_BYTES`](crate::MAX_LIST_FILE_BYTES)).
 pub fn read_file(path: &Path) -> Result<ListSnapshot, ListError> {
-    let bytes = std::fs::read(path).map_err(|source| ListError::Io {
-        file: path.to_path_buf(),
-        source,
-    })?;
+    let bytes = crate::read_bounded(path, crate::MAX_LIST_FILE_BYTES)?;
     parse(&bytes, path)
 }
 
@@ -148,6 +145,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ListSnapshot, ListError> {
     let mut child = Child::None;
     let mut generated: Option<String> = None;
     let mut saw_root = false;
+    let mut closed_root = false;
     let mut records: Vec<RawRecord> = Vec::new();
     let mut lines = LineCounter {
         bytes,
@@ -171,6 +169,13 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ListSnapshot, ListError> {
                 let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
                 let line = lines.at(pos);
                 if stack.is_empty() {
+                    if closed_root {
+                        return Err(ListError::Xml {
+                            file: path.to_path_buf(),
+                            line,
+                            message: format!("<{name}> after the closing </CONSOLIDATED_LIST>"),
+                        });
+                    }
                     if name != "CONSOLIDATED_LIST" {
                         return Err(ListError::Xml {
                             file: path.to_path_buf(),
@@ -255,6 +260,9 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ListSnapshot, ListError> {
                         })
                     }
                 }
+                if stack.is_empty() {
+                    closed_root = true;
+                }
                 let value = clean(&text);
                 text.clear();
                 if let Some(rec) = record.as_mut() {
@@ -301,6 +309,16 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ListSnapshot, ListError> {
                     }
                 }
             }
+            // `<CONSOLIDATED_LIST .../>`: a list without records (refused below).
+            Event::Empty(e) if stack.is_empty() && e.name().as_ref() == b"CONSOLIDATED_LIST" => {
+                saw_root = true;
+                closed_root = true;
+                for attr in e.attributes().flatten() {
+                    if attr.key.as_ref() == b"dateGenerated" {
+                        generated = Some(String::from_utf8_lossy(&attr.value).into_owned());
+                    }
+                }
+            }
             Event::Empty(_)
             | Event::Comment(_)
             | Event::Decl(_)
@@ -311,10 +329,10 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ListSnapshot, ListError> {
         buf.clear();
     }
     if !stack.is_empty() {
-        return Err(ListError::Xml {
+        return Err(ListError::Incomplete {
             file: path.to_path_buf(),
             line: line_at(bytes, bytes.len() as u64),
-            message: format!("file ends inside <{}>", stack.join("><")),
+            message: format!("the file ends inside <{}>: it is cut", stack.join("><")),
         });
     }
     if !saw_root {
@@ -322,6 +340,37 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ListSnapshot, ListError> {
             file: path.to_path_buf(),
             message: "no <CONSOLIDATED_LIST> element".into(),
         });
+    }
+    // A whole publication: the root element closed, the publisher's date on it, records.
+    let last_line = line_at(bytes, bytes.len() as u64);
+    let incomplete = |message: &str| ListError::Incomplete {
+        file: path.to_path_buf(),
+        line: last_line,
+        message: message.to_string(),
+    };
+    if !closed_root {
+        return Err(incomplete(
+            "no closing </CONSOLIDATED_LIST>: the file is cut",
+        ));
+    }
+    match generated.as_deref().map(str::trim) {
+        None | Some("") => {
+            return Err(incomplete(
+                "<CONSOLIDATED_LIST> has no dateGenerated attribute (the publisher's date)",
+            ))
+        }
+        Some(g) => {
+            if NaiveDate::parse_from_str(g.get(..10).unwrap_or(g), "%Y-%m-%d").is_err() {
+                return Err(incomplete(&format!(
+                    "dateGenerated {g:?} does not start with a YYYY-MM-DD date"
+                )));
+            }
+        }
+    }
+    if records.is_empty() {
+        return Err(incomplete(
+            "no INDIVIDUAL or ENTITY record: a published list is never empty",
+        ));
     }
     let mut entities = Vec::with_capacity(records.len());
     for raw in records {

@@ -166,7 +166,19 @@ fn store_import_switches_atomically_and_keeps_versions() {
     );
     let small =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small_un.xml");
-    let second = store.import(&small, None).expect("second import");
+    // 2 entries against 155: refused as a shrink unless forced.
+    let err = store.import(&small, None).expect_err("shrink refused");
+    assert!(
+        err.to_string().contains("lacks 155 of the 155 entries"),
+        "{err}"
+    );
+    let forced = embargo_screen::ImportOptions {
+        allow_shrink: true,
+        ..Default::default()
+    };
+    let second = store
+        .import_with(&small, None, forced)
+        .expect("second import");
     assert_ne!(first.version, second.version);
     let status = store.status().expect("status");
     let un_status = status.iter().find(|s| s.source == Source::Un).expect("un");

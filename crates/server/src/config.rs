@@ -30,6 +30,9 @@ pub struct Limits {
     pub max_query_rows: usize,
     /// Trade queries (DataFusion, on the blocking pool) running at once; more wait.
     pub max_trade_queries: usize,
+    /// A list upload lacking more than this share (0..=1) of the active version's
+    /// entries is refused with 409 `list_shrink` unless the request says `allow_shrink=true`.
+    pub max_list_shrink: f64,
 }
 
 impl Default for Limits {
@@ -42,6 +45,7 @@ impl Default for Limits {
             max_in_flight: 1024,
             max_query_rows: 10_000,
             max_trade_queries: 2,
+            max_list_shrink: embargo_screen::DEFAULT_MAX_SHRINK,
         }
     }
 }

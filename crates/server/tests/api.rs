@@ -81,6 +81,16 @@ async fn check_batch_answers_each_row_and_counts_bad_ones() {
     assert_eq!(rows[1]["error"]["field"], "hs");
     assert_eq!(rows[1]["error"]["code"], "invalid_field");
     assert_eq!(rows[3]["error"]["code"], "invalid_body");
+
+    // A numeric id is not a string: the row is an error, and keeps its id.
+    let mut numeric = shipment("2701", "KP", "CN", "2017-09-15");
+    numeric["id"] = json!(42);
+    let (st, r) = s
+        .post("/api/v1/check/batch", &json!({ "items": [numeric] }))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["results"][0]["id"], "42");
+    assert_eq!(r["results"][0]["error"]["code"], "invalid_body");
 }
 
 #[tokio::test]

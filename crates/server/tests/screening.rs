@@ -250,3 +250,108 @@ async fn refresh_swaps_atomically_under_concurrent_queries() {
         .await;
     assert_eq!(after["list_versions"]["un"], v_full.as_str());
 }
+
+/// Uploads that are not whole lists are refused with the file's own name (never the
+/// server's staging path), and a much smaller list needs `allow_shrink=true`.
+#[tokio::test]
+async fn list_uploads_must_be_whole_and_not_much_smaller() {
+    let Some(dprk) = un_dprk() else { return };
+    let Some(full) = embargo_fixtures::shared_file("data/un-sc-consolidated/consolidated.xml")
+    else {
+        return;
+    };
+    let Some(sdn) = embargo_fixtures::shared_file("data/ofac-sdn/sdn_dprk.csv") else {
+        return;
+    };
+    let sdn = std::fs::read(sdn).unwrap();
+    // Indexing the full list into the ownership graph takes seconds on a busy debug build.
+    let s = TestServer::with(|c| c.limits.request_timeout = std::time::Duration::from_secs(600));
+    let key = s.create_key("importer");
+    let put = |source: &'static str, query: &'static str, body: Vec<u8>| {
+        let key = key.clone();
+        let s = &s;
+        async move {
+            s.send_raw(
+                "PUT",
+                &format!("/api/v1/lists/{source}{query}"),
+                "application/octet-stream",
+                body,
+                Some(&key),
+            )
+            .await
+        }
+    };
+
+    // An "empty" OFAC file (a line end, OFAC's end byte) and a cut one.
+    for body in [b"\r\n".to_vec(), b"\x1a".to_vec(), sdn[..50_000].to_vec()] {
+        let (st, e) = put("ofac", "", body).await;
+        assert_eq!(error_code(st, &e), "invalid_list", "{e}");
+        let msg = e["error"]["message"].as_str().unwrap();
+        assert!(msg.starts_with("sdn.csv:"), "{msg}");
+        assert!(msg.contains("incomplete list file"), "{msg}");
+        assert!(!msg.contains("uploads"), "staging path leaked: {msg}");
+    }
+    // An empty UN list.
+    let empty = br#"<CONSOLIDATED_LIST dateGenerated="2026-02-27T00:00:09.554Z"><INDIVIDUALS/><ENTITIES/></CONSOLIDATED_LIST>"#;
+    let (st, e) = put("un", "", empty.to_vec()).await;
+    assert_eq!(error_code(st, &e), "invalid_list", "{e}");
+    let (_, l) = s.get("/api/v1/lists").await;
+    assert_eq!(l["lists"].as_array().map(Vec::len), Some(0), "{l}");
+
+    // The full UN list, then the DPRK extract: 155 of 1,003 entries.
+    let (st, r) = put("un", "", std::fs::read(full).unwrap()).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let version = r["active"][0]["version"].as_str().unwrap().to_string();
+    let (st, e) = put("un", "", dprk.clone()).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{e}");
+    assert_eq!(error_code(st, &e), "list_shrink");
+    let msg = e["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("consolidated.xml: refused: the new un list has 155 entries"),
+        "{msg}"
+    );
+    assert!(msg.contains("of the 1003 entries"), "{msg}");
+    let (_, l) = s.get("/api/v1/lists").await;
+    assert_eq!(l["lists"][0]["version"], version.as_str());
+    let (st, e) = put("un", "?allow_shrink=maybe", dprk.clone()).await;
+    assert_eq!(error_code(st, &e), "invalid_query", "{e}");
+    let (st, r) = put("un", "?allow_shrink=true", dprk).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["imported"]["entities"], 155);
+}
+
+/// A 120,000-word name under the body limit is refused before any matching.
+#[tokio::test]
+async fn huge_names_are_refused_at_once() {
+    let Some(xml) = un_dprk() else { return };
+    let s = TestServer::new();
+    let key = s.create_key("importer");
+    assert_eq!(import_un(&s, &key, xml).await.0, StatusCode::OK);
+    let name = vec!["KIM"; 120_000].join(" ");
+    let t = std::time::Instant::now();
+    let (st, e) = s.post("/api/v1/screen", &json!({ "name": name })).await;
+    assert_eq!(error_code(st, &e), "invalid_field", "{e}");
+    assert_eq!(e["error"]["field"], "name");
+    assert!(
+        e["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("name of 479999 bytes and 120000 words"),
+        "{e}"
+    );
+    assert!(t.elapsed().as_secs() < 2, "{:?}", t.elapsed());
+    // The longest listed names still screen.
+    let long = "AUTONOMOUS NONCOMMERCIAL ORGANIZATION FOR THE STUDY AND DEVELOPMENT OF \
+                INTERNATIONAL RELATIONS AND THE PROMOTION OF COOPERATION AND FRIENDSHIP";
+    let (st, r) = s.post("/api/v1/screen", &json!({ "name": long })).await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let (st, r) = s
+        .post(
+            "/api/v1/screen/batch",
+            &json!({"items": [{"name": name}, {"name": "YUN HO JIN"}]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["results"][0]["error"]["code"], "invalid_field");
+    assert_eq!(r["results"][1]["decision"], "match");
+}

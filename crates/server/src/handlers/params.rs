@@ -112,3 +112,14 @@ pub fn batch_len(len: usize, max: usize) -> Result<(), ApiError> {
     }
     Ok(())
 }
+
+/// A batch row's `id` as the caller sent it, for its result row, error rows included: a
+/// string as is, any other JSON value (`42`, `true`) as its JSON text; none when absent
+/// or null.
+pub fn batch_id(raw: &serde_json::Value) -> Option<String> {
+    match raw.get("id")? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}

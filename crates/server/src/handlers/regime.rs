@@ -214,7 +214,7 @@ pub async fn check_batch(
     let mut counts = BatchCounts::default();
     let mut results = Vec::with_capacity(batch.items.len());
     for (index, raw) in batch.items.into_iter().enumerate() {
-        let id = raw.get("id").and_then(|v| v.as_str()).map(str::to_string);
+        let id = params::batch_id(&raw);
         let parsed = serde_json::from_value::<ShipmentInput>(raw)
             .map_err(|e| {
                 ApiError::new(

@@ -4,7 +4,7 @@
 use crate::app::{Caller, RequestId};
 use crate::audit::{AuditHit, AuditRecord};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{read_upload, ApiJson, ApiPath};
+use crate::extract::{read_upload, ApiJson, ApiPath, ApiQuery};
 use crate::handlers::params;
 use crate::screening::ListSet;
 use crate::state::AppState;
@@ -212,6 +212,16 @@ pub async fn screen(
     .into_response())
 }
 
+/// Sets its flag when dropped: a blocking task polls the flag and stops working for a
+/// request whose future is gone.
+struct SetOnDrop(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// The answer to `POST /api/v1/screen` (schema `ScreenResult`).
 #[derive(Serialize)]
 struct ScreenAnswer<'a> {
@@ -259,12 +269,24 @@ pub async fn screen_batch(
     let versions = json!(lists.versions());
     let worker_state = state.clone();
     let worker_lists = lists.clone();
-    // Matching a thousand rows is CPU work: keep it off the async workers.
+    // Matching a thousand rows is CPU work: keep it off the async workers, in a
+    // screening slot like a single screening, and stop between rows once the request is
+    // gone (deadline passed or client disconnected: the handler's future was dropped).
+    let slot = state
+        .screen_slots
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|e| ApiError::internal("waiting for a screening slot", e))?;
+    let gone = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let _on_drop = SetOnDrop(gone.clone());
     let rows = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
         batch
             .items
             .into_iter()
             .enumerate()
+            .take_while(|_| !gone.load(std::sync::atomic::Ordering::Relaxed))
             .map(|(row, raw)| {
                 let parsed = serde_json::from_value::<ScreenInput>(raw.clone()).map_err(|e| {
                     ApiError::new(
@@ -306,7 +328,7 @@ pub async fn screen_batch(
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
     let mut out = Vec::with_capacity(rows.len());
     for (row, raw, result) in rows {
-        let id = raw.get("id").and_then(|v| v.as_str()).map(str::to_string);
+        let id = params::batch_id(&raw);
         let query = raw
             .get("name")
             .and_then(|v| v.as_str())
@@ -392,15 +414,30 @@ async fn reload(state: &AppState) -> Result<Arc<ListSet>, ApiError> {
     Ok(fresh)
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// Import even when the file lacks more than the allowed share of the active entries.
+    #[serde(default)]
+    allow_shrink: bool,
+}
+
 /// Import a list file (the request body: the UN consolidated XML, or OFAC's sdn.csv)
-/// and make it active. The old list answers queries until the new one is indexed.
+/// and make it active. The old list answers queries until the new one is indexed. A file
+/// that is not whole is refused (422 `invalid_list`), and so is one lacking more than
+/// `max_list_shrink` of the active entries (409 `list_shrink`) unless `allow_shrink=true`.
 pub async fn import(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     ApiPath(name): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
     body: axum::body::Body,
 ) -> Result<Json<Value>, ApiError> {
     let source = source(&name)?;
+    let options = embargo_screen::ImportOptions {
+        max_shrink: state.config.limits.max_list_shrink,
+        allow_shrink: q.allow_shrink,
+    };
     let bytes = read_upload(body, state.config.limits.max_upload_bytes).await?;
     if bytes.is_empty() {
         return Err(ApiError::bad_request(
@@ -424,7 +461,11 @@ pub async fn import(
         });
         std::fs::write(&file, &bytes)?;
         let store = embargo_screen::ListStore::open(&data_dir);
-        let result = store.import(&file, Some(source));
+        // Messages name the file as uploaded (`sdn.csv:125: ...`), not the staging path.
+        let staged = format!("{}{}", dir.display(), std::path::MAIN_SEPARATOR);
+        let result = store
+            .import_with(&file, Some(source), options)
+            .map_err(|e| (e.to_string().replace(&staged, ""), e));
         let _ = std::fs::remove_dir_all(&dir);
         // The designees become nodes of the ownership graph.
         let network = match (&result, store.load_active(source)) {
@@ -438,12 +479,13 @@ pub async fn import(
     .await
     .map_err(|e| ApiError::internal("importing the list", e))?
     .map_err(|e| ApiError::internal("staging the upload", e))?
-    .map_err(|e| match e {
-        embargo_screen::StoreError::List(err) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_list",
-            err.to_string(),
-        ),
+    .map_err(|(message, e)| match e {
+        embargo_screen::StoreError::List(_) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_list", message)
+        }
+        embargo_screen::StoreError::Shrink { .. } => {
+            ApiError::new(StatusCode::CONFLICT, "list_shrink", message)
+        }
         other => ApiError::internal("importing the list", other),
     })?;
     let fresh = reload(&state).await?;

@@ -372,9 +372,14 @@ impl Row<'_> {
     pub(crate) fn num(&self, name: &str) -> Result<Option<f64>, FieldErr> {
         match self.get(name) {
             None => Ok(None),
-            Some(v) => parse_number(v)
-                .map(Some)
-                .ok_or_else(|| (name.to_string(), format!("`{v}` is not a number"))),
+            Some(v) => parse_number(v).map(Some).ok_or_else(|| {
+                let why = match v.replace([',', '_'], "").parse::<f64>() {
+                    Ok(n) if n < 0.0 => "is negative (trade values and weights cannot be)",
+                    Ok(_) => "is not a finite number",
+                    Err(_) => "is not a number",
+                };
+                (name.to_string(), format!("`{v}` {why}"))
+            }),
         }
     }
 
@@ -404,6 +409,17 @@ mod tests {
         assert_eq!(parse_number("-3"), None);
         assert_eq!(parse_number("NaN"), None);
         assert_eq!(parse_number("12a"), None);
+    }
+
+    #[test]
+    fn a_negative_value_is_called_negative() {
+        let csv = "reporter,partner,flow,year,hs,value_usd,source,series,status\n\
+                   CN,KP,import,2017,2701,-100,test,GAC,confirmed\n";
+        let err = load_reader("neg.csv", csv.as_bytes(), &LoadOptions::default())
+            .map(|l| format!("{:?}", l.skipped))
+            .unwrap_or_else(|e| e.to_string());
+        assert!(err.contains("`-100` is negative"), "{err}");
+        assert!(!err.contains("is not a number"), "{err}");
     }
 
     proptest! {

@@ -1,0 +1,309 @@
+//! Nothing lost, nothing invented, run as a user would: list imports refuse empty, cut or
+//! much smaller files; the batch check never turns text inside a field into a shipment;
+//! readers are bounded; a closed pipe is not a crash.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn embargo(data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
+    c.env_remove("EMBARGO_REGIME")
+        .env("EMBARGO_DATA", data)
+        .env("NO_COLOR", "1");
+    c
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn active_ofac(data: &Path) -> serde_json::Value {
+    let status = embargo_fixtures::run_json(embargo(data).args(["lists", "status", "--json"]));
+    status
+        .as_array()
+        .expect("sources")
+        .iter()
+        .find(|s| s["source"] == "ofac")
+        .expect("ofac")["active"]
+        .clone()
+}
+
+#[test]
+fn lists_import_refuses_empty_cut_and_shrunken_files() {
+    let Some(snapshot) = embargo_fixtures::shared_file("data/ofac-sdn/2021-07-snapshot") else {
+        return;
+    };
+    let Some(sdn_dprk) = embargo_fixtures::shared_file("data/ofac-sdn/sdn_dprk.csv") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let full = tmp.path().join("full");
+    std::fs::create_dir_all(&full).expect("mkdir");
+    std::fs::copy(snapshot.join("sdn.csv"), full.join("sdn.csv")).expect("copy");
+    let first = embargo_fixtures::run_json(
+        embargo(&data)
+            .args(["lists", "import", "--json"])
+            .arg(full.join("sdn.csv")),
+    );
+    assert_eq!(first["entities"], 8976);
+    let version = first["version"].clone();
+
+    // `: > e.csv; embargo lists import e.csv --source ofac`
+    let empty = tmp.path().join("e.csv");
+    std::fs::write(&empty, b"").expect("write");
+    for extra in [&[][..], &["--allow-shrink"][..]] {
+        let out = embargo(&data)
+            .args(["lists", "import", "--source", "ofac"])
+            .arg(&empty)
+            .args(extra)
+            .output()
+            .expect("run");
+        assert!(!out.status.success());
+        let err = stderr(&out);
+        assert!(
+            err.contains("e.csv:1: incomplete list file: no records"),
+            "{err}"
+        );
+    }
+    assert_eq!(active_ofac(&data), version);
+
+    // `head -c 50000 sdn_dprk.csv`: cut in the middle of record 124.
+    let cut = tmp.path().join("cut.csv");
+    let bytes = std::fs::read(&sdn_dprk).expect("read");
+    std::fs::write(&cut, &bytes[..50_000]).expect("write");
+    let out = embargo(&data)
+        .args(["lists", "import", "--allow-shrink"])
+        .arg(&cut)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "cut.csv:124: incomplete list file: the last record (line 124) has no line end"
+        ),
+        "{err}"
+    );
+    assert_eq!(active_ofac(&data), version);
+
+    // A whole file with a twentieth of the entries: refused, named, counted...
+    let out = embargo(&data)
+        .args(["lists", "import"])
+        .arg(&sdn_dprk)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("refused: the new ofac list has 484 entries and lacks")
+            && err.contains("of the 8976 entries of the active version")
+            && err.contains("--allow-shrink"),
+        "{err}"
+    );
+    assert!(err.contains("sdn_dprk.csv"), "{err}");
+    assert_eq!(active_ofac(&data), version);
+    // ...and --json reports the refusal as one object.
+    let out = embargo(&data)
+        .args(["lists", "import", "--json"])
+        .arg(&sdn_dprk)
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stderr).expect("JSON error");
+    assert!(
+        v["error"].as_str().is_some_and(|e| e.contains("refused")),
+        "{v}"
+    );
+    // ...unless forced.
+    let forced = embargo_fixtures::run_json(
+        embargo(&data)
+            .args(["lists", "import", "--allow-shrink", "--json"])
+            .arg(&sdn_dprk),
+    );
+    assert_eq!(forced["entities"], 484);
+    assert_eq!(active_ofac(&data), forced["version"]);
+    let out = embargo(&data)
+        .args(["lists", "import", "--max-shrink", "1.5"])
+        .arg(&sdn_dprk)
+        .output()
+        .expect("run");
+    assert!(stderr(&out).contains("--max-shrink 1.5: a share between 0 and 1"));
+}
+
+#[test]
+fn lists_import_of_an_endless_file_fails_fast() {
+    if !Path::new("/dev/zero").exists() {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let t = std::time::Instant::now();
+    let out = embargo(tmp.path())
+        .args(["lists", "import", "/dev/zero", "--source", "ofac"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("over the 134217728-byte limit for a list file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
+}
+
+/// Records whose first field holds line ends that look like prohibited shipments; the
+/// file is larger than one block, so block boundaries fall inside quoted fields.
+#[test]
+fn batch_check_never_turns_field_text_into_a_row() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("shipments.csv");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&input).expect("create"));
+    writeln!(f, "id,hs,origin,destination,date").expect("write");
+    let note: String = (0..20)
+        .map(|i| format!("PHANTOM{i},2701,KP,CN,2017-09-15\n"))
+        .collect();
+    let rows = 9_000;
+    for i in 0..rows {
+        write!(f, "\"r{i} {note}\",0901,BR,CN,2019-01-01\r\n").expect("write");
+    }
+    drop(f);
+    assert!(std::fs::metadata(&input).expect("size").len() > 5 << 20);
+    let out_path = tmp.path().join("verdicts.csv");
+    let summary = embargo_fixtures::run_json(
+        embargo(tmp.path())
+            .args(["check", "--json", "--batch"])
+            .arg(&input)
+            .arg("--out")
+            .arg(&out_path),
+    );
+    assert_eq!(summary["rows"], rows);
+    assert_eq!(summary["permitted"], rows);
+    assert_eq!(summary["prohibited"], 0);
+    assert_eq!(summary["errors"], 0);
+    let verdicts = std::fs::read_to_string(&out_path).expect("output");
+    let mut rdr = csv::Reader::from_reader(verdicts.as_bytes());
+    let records: Vec<csv::StringRecord> = rdr.records().map(|r| r.expect("row")).collect();
+    assert_eq!(records.len(), rows);
+    // Line numbers are the lines the records start on: 21 lines per record after the header.
+    assert_eq!(&records[1][0], "23");
+    assert!(records[1][1].starts_with("r1 PHANTOM0,2701"));
+    assert!(records.iter().all(|r| &r[6] == "permitted"));
+}
+
+/// One field longer than the record limit, with no record end in sight: a clear error,
+/// no invented row, no half-written output.
+#[test]
+fn batch_check_bounds_record_length() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("long.csv");
+    let mut body = b"id,hs,origin,destination,date\n1,2701,KP,CN,2017-09-15\n\"".to_vec();
+    let phantom = b"\nPHANTOM,2701,KP,CN,2017-09-15\n";
+    while body.len() < 6 << 20 {
+        body.extend_from_slice(phantom);
+    }
+    body.extend_from_slice(b"\",0901,BR,CN,2019-01-01\n");
+    std::fs::write(&input, &body).expect("write");
+    let out_path = tmp.path().join("out.csv");
+    let out = embargo(tmp.path())
+        .args(["check", "--batch"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out_path)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("long.csv: line 3: no record end within")
+            && err.contains("inside a quoted field"),
+        "{err}"
+    );
+    assert!(!out_path.exists());
+    assert!(std::fs::read_dir(tmp.path()).expect("dir").all(|e| !e
+        .expect("entry")
+        .file_name()
+        .to_string_lossy()
+        .contains(".tmp")));
+
+    // A header without a line end in the first 64 KiB is not a header.
+    let header = tmp.path().join("header.csv");
+    std::fs::write(&header, vec![b'h'; 200_000]).expect("write");
+    let out = embargo(tmp.path())
+        .args(["check", "--batch"])
+        .arg(&header)
+        .output()
+        .expect("run");
+    assert!(stderr(&out).contains("header.csv:1: no line end within the first 65536 bytes"));
+}
+
+/// `embargo ... | head -1`: the reader went away; exit quietly with status 0.
+fn closed_pipe(cmd: &mut Command) -> std::process::Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Close the reading end before the command writes anything.
+    drop(child.stdout.take());
+    child.wait_with_output().expect("wait")
+}
+
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut cases: Vec<Vec<String>> = vec![
+        vec!["regime".into(), "list".into()],
+        vec!["lists".into(), "status".into()],
+        vec!["regime".into(), "list".into(), "--json".into()],
+        vec![
+            "trade".into(),
+            "sql".into(),
+            "SELECT * FROM trade".into(),
+            "--bundled".into(),
+        ],
+    ];
+    if let Some(un) = embargo_fixtures::shared_file("data/un-sc-consolidated/consolidated_dprk.xml")
+    {
+        cases.push(vec![
+            "lists".into(),
+            "import".into(),
+            un.display().to_string(),
+        ]);
+    }
+    for args in cases {
+        let out = closed_pipe(embargo(tmp.path()).args(&args));
+        let err = stderr(&out);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
+
+/// A single endless line (here 3 MB of one field) stops every CSV reader at 1 MiB.
+#[test]
+fn endless_lines_fail_fast() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let long = tmp.path().join("long.csv");
+    std::fs::write(&long, vec![b'A'; 3 << 20]).expect("write");
+    let list = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../screen/tests/fixtures/small_un.xml"
+    );
+    let cases: [&[&str]; 3] = [
+        &["network", "import", "--kind", "ownership"],
+        &["network", "import", "--kind", "vessels"],
+        &["screen", "--list", list, "--batch"],
+    ];
+    for args in cases {
+        let out = embargo(tmp.path())
+            .args(args)
+            .arg(&long)
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("line 1: longer than 1048576 bytes without a line end"),
+            "{args:?}: {err}"
+        );
+    }
+}
