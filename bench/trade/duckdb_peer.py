@@ -21,9 +21,14 @@ def main() -> None:
     if cmd == "import":
         csv_path, out = sys.argv[2], sys.argv[3]
         t = time.perf_counter()
+        # Codes are text in both shapes (leading zeros); BACI's product column is `k`.
+        types = (
+            "{'k': 'VARCHAR'}"
+            if "BACI_" in csv_path
+            else "{'cmdCode': 'VARCHAR', 'period': 'VARCHAR'}"
+        )
         con.execute(
-            f"COPY (SELECT * FROM read_csv('{csv_path}', header=true, "
-            "types={'cmdCode': 'VARCHAR', 'period': 'VARCHAR'})) "
+            f"COPY (SELECT * FROM read_csv('{csv_path}', header=true, types={types})) "
             f"TO '{out}' (FORMAT parquet)"
         )
         s = time.perf_counter() - t

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Trade benchmark: synthetic Comtrade-shaped data (SYNTHETIC, for speed only).
 # Usage: bench/trade/run.sh [ROWS]   (default 50000000)
+#        SHAPE=baci bench/trade/run.sh [ROWS]   (CEPII BACI's layout instead of Comtrade's)
 # Needs: cargo, python3 with venv + pip (installs duckdb into bench/trade/.venv), GNU time.
 #
 # Steps, each its own process under /usr/bin/time -v (wall time and peak RSS):
@@ -26,7 +27,7 @@ if [ ! -x "$HERE/.venv/bin/python" ]; then
 fi
 "$HERE/.venv/bin/python" -c "import duckdb" 2>/dev/null || "$HERE/.venv/bin/pip" install --quiet duckdb
 PY="$HERE/.venv/bin/python"
-OUT="$WORK/results-$ROWS.txt"
+OUT="$WORK/results-${SHAPE:-comtrade}-$ROWS.txt"
 : > "$OUT"
 log() { echo "$*" | tee -a "$OUT"; }
 
@@ -44,8 +45,16 @@ step() {
 log "machine $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(uname -r)"
 log "duckdb $("$PY" -c 'import duckdb; print(duckdb.__version__)')"
 log "rows $ROWS"
-CSV="$WORK/synthetic-comtrade-$ROWS.csv"
-[ -f "$CSV" ] || step generate "$BIN" generate "$ROWS" "$CSV"
+SHAPE="${SHAPE:-comtrade}"
+log "shape $SHAPE"
+if [ "$SHAPE" = baci ]; then
+  mkdir -p "$WORK/baci-$ROWS"
+  CSV="$WORK/baci-$ROWS/BACI_HS17_Y2019_V202401b.csv"
+  [ -f "$CSV" ] || step generate "$BIN" generate-baci "$ROWS" "$CSV"
+else
+  CSV="$WORK/synthetic-comtrade-$ROWS.csv"
+  [ -f "$CSV" ] || step generate "$BIN" generate "$ROWS" "$CSV"
+fi
 log "csv_bytes $(stat -c %s "$CSV")"
 rm -rf "$WORK/data" "$WORK/duckdb.parquet"
 step import "$BIN" import "$CSV" "$WORK/data"

@@ -1,6 +1,8 @@
 //! embargo trade benchmarks (SYNTHETIC data, for speed only).
 //!
 //! generate ROWS FILE      write a synthetic Comtrade-Plus-shaped CSV (reporterDesc = SYNTHETIC)
+//! generate-baci ROWS FILE the same in CEPII BACI's layout (numeric countries, k, v in
+//!                         thousands of USD), with country_codes_V202401b.csv beside it
 //! import FILE DATA_DIR    stream it into the Parquet store; prints rows/s
 //! exposure DATA_DIR       embargo's exposure of DPRK exports (the engine plan
 //!                         `TradeStore::dprk_trade` + `embargo_analysis::exposure`), summed by
@@ -70,6 +72,59 @@ fn generate(rows: u64, path: &str) -> std::io::Result<()> {
             w,
             "C,A,{year},52,{year},{rep},SYNTHETIC,{flow},{par},H4,{hs},kg,{kg},{kg},{value}"
         )?;
+    }
+    w.flush()
+}
+
+/// Numeric codes (BACI's) and ISO codes of the synthetic BACI countries; the DPRK (408)
+/// twice, so that about one row in five involves it, as in the Comtrade-shaped data.
+const BACI_COUNTRIES: &[(u32, &str, &str)] = &[
+    (156, "CN", "CHN"),
+    (643, "RU", "RUS"),
+    (699, "IN", "IND"),
+    (764, "TH", "THA"),
+    (702, "SG", "SGP"),
+    (458, "MY", "MYS"),
+    (704, "VN", "VNM"),
+    (360, "ID", "IDN"),
+    (76, "BR", "BRA"),
+    (484, "MX", "MEX"),
+    (276, "DE", "DEU"),
+    (251, "FR", "FRA"),
+    (842, "US", "USA"),
+    (392, "JP", "JPN"),
+    (410, "KR", "KOR"),
+    (408, "KP", "PRK"),
+    (408, "KP", "PRK"),
+];
+
+/// A synthetic file in CEPII BACI's layout (`t,i,j,k,v,q`, value in thousands of USD,
+/// quantity in tonnes), with its `country_codes_V*.csv` written beside it. One year's
+/// file in real BACI holds one year; this one spreads 2010–2019 over its rows.
+fn generate_baci(rows: u64, path: &str) -> std::io::Result<()> {
+    let dir = Path::new(path).parent().unwrap_or(Path::new("."));
+    let mut cc = String::from("country_code,country_name,country_iso2,country_iso3\n");
+    for (code, iso2, iso3) in BACI_COUNTRIES.iter().take(BACI_COUNTRIES.len() - 1) {
+        cc.push_str(&format!("{code},SYNTHETIC {iso3},{iso2},{iso3}\n"));
+    }
+    std::fs::write(dir.join("country_codes_V202401b.csv"), cc)?;
+    let f = std::fs::File::create(path)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    writeln!(w, "t,i,j,k,v,q")?;
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let n = BACI_COUNTRIES.len() as u64;
+    for _ in 0..rows {
+        let i = BACI_COUNTRIES[rng.below(n) as usize].0;
+        let mut j = BACI_COUNTRIES[rng.below(n) as usize].0;
+        if j == i {
+            j = 842;
+        }
+        let year = 2010 + rng.below(10);
+        let ch = 1 + rng.below(97);
+        let k = format!("{:02}{:02}{:02}", ch, 1 + rng.below(30), 10 * rng.below(10));
+        let v = rng.below(50_000_000) as f64 / 1000.0;
+        let q = rng.below(10_000_000) as f64 / 1000.0;
+        writeln!(w, "{year},{i},{j},{k},{v:.3},{q:.3}")?;
     }
     w.flush()
 }
@@ -200,6 +255,13 @@ fn run(args: &[String]) -> Result<(), Failure> {
             println!("generate_rows {rows}");
             println!("generate_seconds {:.2}", t.elapsed().as_secs_f64());
         }
+        "generate-baci" => {
+            let rows: u64 = arg(2).parse()?;
+            let t = Instant::now();
+            generate_baci(rows, &arg(3))?;
+            println!("generate_rows {rows}");
+            println!("generate_seconds {:.2}", t.elapsed().as_secs_f64());
+        }
         "import" => {
             let store = TradeStore::open(Path::new(&arg(3)));
             let t = Instant::now();
@@ -309,7 +371,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
             println!("datafusion_max_relative_difference {max_rel:.2e}");
         }
         _ => {
-            return Err("usage: embargo-bench-trade generate ROWS FILE | import FILE DATA_DIR | exposure DATA_DIR | relief DATA_DIR | signals DATA_DIR | sql DATA_DIR".into());
+            return Err("usage: embargo-bench-trade generate ROWS FILE | generate-baci ROWS FILE | import FILE DATA_DIR | exposure DATA_DIR | relief DATA_DIR | signals DATA_DIR | sql DATA_DIR".into());
         }
     }
     Ok(())

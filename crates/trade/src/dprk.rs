@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
-use crate::country::DPRK;
-use crate::record::{Flow, Period, TradeRecord};
+use crate::record::{
+    dprk_counterpart, reads_dprk_exports, reads_dprk_supplies, Flow, Period, TradeRecord,
+};
 
 /// HS rows outside every measure's scope, summed per group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -22,19 +23,13 @@ pub struct OutsideScope {
 impl OutsideScope {
     /// The same direction rule as [`TradeRecord::is_dprk_export`].
     pub fn is_dprk_export(&self) -> bool {
-        (self.partner == DPRK && matches!(self.flow, Flow::Import | Flow::ReImport))
-            || (self.reporter == DPRK && matches!(self.flow, Flow::Export | Flow::ReExport))
+        reads_dprk_exports(&self.reporter, &self.partner, self.flow)
     }
     pub fn is_dprk_import(&self) -> bool {
-        (self.partner == DPRK && matches!(self.flow, Flow::Export | Flow::ReExport))
-            || (self.reporter == DPRK && matches!(self.flow, Flow::Import | Flow::ReImport))
+        reads_dprk_supplies(&self.reporter, &self.partner, self.flow)
     }
     pub fn dprk_counterpart(&self) -> &str {
-        if self.partner == DPRK {
-            &self.reporter
-        } else {
-            &self.partner
-        }
+        dprk_counterpart(&self.reporter, &self.partner)
     }
 }
 

@@ -189,30 +189,46 @@ fn is_one_row(n: &u64) -> bool {
     *n == 1
 }
 
+/// True when a flow declared by `reporter` with `partner` reads the DPRK's exports: a
+/// partner's imports from it, or a DPRK-side estimate of its exports.
+pub fn reads_dprk_exports(reporter: &str, partner: &str, flow: Flow) -> bool {
+    use crate::country::DPRK;
+    let inbound = matches!(flow, Flow::Import | Flow::ReImport);
+    (partner == DPRK && inbound) || (reporter == DPRK && !inbound)
+}
+
+/// True when such a flow reads supplies to the DPRK.
+pub fn reads_dprk_supplies(reporter: &str, partner: &str, flow: Flow) -> bool {
+    use crate::country::DPRK;
+    let inbound = matches!(flow, Flow::Import | Flow::ReImport);
+    (partner == DPRK && !inbound) || (reporter == DPRK && inbound)
+}
+
+/// The DPRK's counterpart in a flow: the reporter for mirror rows, the partner for rows a
+/// compiler attributes to the DPRK.
+pub fn dprk_counterpart<'a>(reporter: &'a str, partner: &'a str) -> &'a str {
+    if partner == crate::country::DPRK {
+        reporter
+    } else {
+        partner
+    }
+}
+
 impl TradeRecord {
     /// True when the row reads the DPRK's exports (its partners' imports from it, or a
     /// DPRK-side estimate of exports).
     pub fn is_dprk_export(&self) -> bool {
-        use crate::country::DPRK;
-        (self.partner == DPRK && matches!(self.flow, Flow::Import | Flow::ReImport))
-            || (self.reporter == DPRK && matches!(self.flow, Flow::Export | Flow::ReExport))
+        reads_dprk_exports(&self.reporter, &self.partner, self.flow)
     }
 
     /// True when the row reads supplies to the DPRK.
     pub fn is_dprk_import(&self) -> bool {
-        use crate::country::DPRK;
-        (self.partner == DPRK && matches!(self.flow, Flow::Export | Flow::ReExport))
-            || (self.reporter == DPRK && matches!(self.flow, Flow::Import | Flow::ReImport))
+        reads_dprk_supplies(&self.reporter, &self.partner, self.flow)
     }
 
-    /// The DPRK's counterpart in the row: the reporter for mirror rows, the partner for
-    /// rows a compiler attributes to the DPRK.
+    /// The DPRK's counterpart in the row.
     pub fn dprk_counterpart(&self) -> &str {
-        if self.partner == crate::country::DPRK {
-            &self.reporter
-        } else {
-            &self.partner
-        }
+        dprk_counterpart(&self.reporter, &self.partner)
     }
 }
 

@@ -392,8 +392,13 @@ impl Row<'_> {
 /// Numbers as they appear in trade files: `1234.5`, `1,234.5`, `1.2e9`. Negative or
 /// non-finite values are refused (trade values and weights cannot be negative).
 fn parse_number(v: &str) -> Option<f64> {
-    let cleaned: String = v.chars().filter(|c| *c != ',' && *c != '_').collect();
-    let n: f64 = cleaned.parse().ok()?;
+    // Most cells have no separators: parse them without a copy.
+    let n: f64 = if v.contains([',', '_']) {
+        let cleaned: String = v.chars().filter(|c| *c != ',' && *c != '_').collect();
+        cleaned.parse().ok()?
+    } else {
+        v.parse().ok()?
+    };
     (n.is_finite() && n >= 0.0).then_some(n)
 }
 
