@@ -24,7 +24,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use embargo_regime::{Direction, HsSpec, MeasureKind, Regime};
-use embargo_analysis::exposure::in_scope;
+use embargo_analysis::exposure::scope_class;
 use embargo_trade::store::TradeStore;
 use embargo_trade::LoadOptions;
 
@@ -286,7 +286,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
             let regime = Regime::bundled()?;
             let store = TradeStore::open(&dir).with_regime(&regime)?;
             let t = Instant::now();
-            let (trade, _) = store.dprk_trade(false, &in_scope(&regime))?;
+            let (trade, _) = store.dprk_trade(false, &scope_class(&regime))?;
             let scan = t.elapsed().as_secs_f64();
             let e = embargo_analysis::exposure::exposure(&regime, &trade, Direction::FromDprk);
             let total = t.elapsed().as_secs_f64();
@@ -328,7 +328,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
             let regime = Regime::bundled()?;
             let store = TradeStore::open(&dir).with_regime(&regime)?;
             let t = Instant::now();
-            let (trade, _) = store.dprk_trade(false, &in_scope(&regime))?;
+            let (trade, _) = store.dprk_trade(false, &scope_class(&regime))?;
             if arg(1) == "relief" {
                 let p = embargo_analysis::relief::Proposal::load("china-russia-2019")?;
                 let w = embargo_analysis::estimates::Workers::bundled()?;

@@ -17,14 +17,36 @@ pub fn counterpart(rec: &TradeRecord) -> &str {
     rec.dprk_counterpart()
 }
 
-/// Whether some goods measure names goods under `hs` (in either direction, at any date):
-/// the scope the engine condenses the DPRK's trade to (`TradeStore::dprk_trade`). Rows
-/// outside it are only counted.
-pub fn in_scope(regime: &Regime) -> impl Fn(&HsField) -> bool + '_ {
+/// The class of an HS field for the engine plan (`TradeStore::dprk_trade`): `None` when
+/// no goods measure names its goods (such rows are only counted), else a key that is the
+/// same for two fields exactly when every measure entry names their codes in the same way
+/// (`Regime::hs_signature`, code by code). Every analysis here reads a row's HS field
+/// only through those entries, so the engine may add up rows of one class.
+pub fn scope_class(regime: &Regime) -> impl Fn(&HsField) -> Option<String> + '_ {
     move |hs: &HsField| {
-        hs.codes().iter().any(|c| {
-            embargo_regime::HsCode::parse(c).is_ok_and(|code| regime.in_goods_scope(&code))
-        })
+        let codes = hs.codes();
+        let mut key = format!("{}:", codes.len());
+        let mut named = false;
+        for c in &codes {
+            let sig = embargo_regime::HsCode::parse(c)
+                .map(|code| regime.hs_signature(&code))
+                .unwrap_or_default();
+            named |= sig.iter().any(|(mi, _, _)| {
+                regime.measures().get(*mi).is_some_and(|m| {
+                    matches!(
+                        m.kind,
+                        embargo_regime::MeasureKind::GoodsBan { .. }
+                            | embargo_regime::MeasureKind::Cap { .. }
+                    )
+                })
+            });
+            key.push('[');
+            for (mi, ei, how) in sig {
+                key.push_str(&format!("{mi}.{ei}.{how:?},"));
+            }
+            key.push(']');
+        }
+        named.then_some(key)
     }
 }
 

@@ -9,7 +9,7 @@ use clap::Subcommand;
 use embargo_analysis::estimates::{
     self, Range, Tourism, TourismOverrides, WorkerOverrides, Workers,
 };
-use embargo_analysis::exposure::in_scope;
+use embargo_analysis::exposure::scope_class;
 use embargo_analysis::relief::{relief, Proposal, ReliefOptions};
 use embargo_analysis::report;
 use embargo_analysis::signals::{fmt_usd, signals};
@@ -142,7 +142,7 @@ fn trade(
     bundled: bool,
 ) -> anyhow::Result<(DprkTrade, String)> {
     let store = TradeStore::open(&ctx.data_dir()).with_regime(regime)?;
-    let (trade, read) = store.dprk_trade(bundled, &in_scope(regime))?;
+    let (trade, read) = store.dprk_trade(bundled, &scope_class(regime))?;
     Ok((trade, read.describe()))
 }
 

@@ -413,7 +413,7 @@ fn by_measure(
 ) -> anyhow::Result<()> {
     let regime = ctx.regime()?;
     let (mut trade, read) =
-        store.dprk_trade(bundled, &embargo_analysis::exposure::in_scope(&regime))?;
+        store.dprk_trade(bundled, &embargo_analysis::exposure::scope_class(&regime))?;
     spec.restrict(&mut trade);
     let dataset = read.dataset;
     let dir = if spec.reads_supplies_to_dprk() {

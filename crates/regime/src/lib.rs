@@ -316,6 +316,26 @@ impl Regime {
             || found(&self.hs_index.children, hs.key())
     }
 
+    /// Every HS entry of every measure (bans, caps, exceptions, wind-downs) that names
+    /// `hs` or goods under it, and how: (measure index, entry index, match). Two codes with
+    /// the same signature get the same answer from every question about goods the regime
+    /// answers, on every date, so trade analyses may add their rows together.
+    pub fn hs_signature(&self, hs: &HsCode) -> Vec<(usize, usize, HsMatch)> {
+        let mut out = Vec::new();
+        for (mi, m) in self.measures.iter().enumerate() {
+            let entries = match &m.kind {
+                MeasureKind::WindDown { hs, .. } => hs.as_slice(),
+                _ => m.hs_scope(),
+            };
+            for (ei, e) in entries.iter().enumerate() {
+                if let Some(how) = e.spec.matches(hs) {
+                    out.push((mi, ei, how));
+                }
+            }
+        }
+        out
+    }
+
     /// Measures that apply to a designated person, entity or vessel (asset freeze, travel
     /// ban, port entry ban...), optionally only those in force on a date.
     pub fn designation_measures(

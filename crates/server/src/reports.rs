@@ -49,7 +49,7 @@ impl Reports {
             return Reports::bundled(regime);
         }
         let (trade, read) =
-            store.dprk_trade(false, &embargo_analysis::exposure::in_scope(regime))?;
+            store.dprk_trade(false, &embargo_analysis::exposure::scope_class(regime))?;
         Reports::build(regime, trade, read.describe())
     }
 

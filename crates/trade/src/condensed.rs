@@ -9,9 +9,11 @@
 //! condenses to a few hundred thousand records at most. Published category rows are read
 //! as they are (a category nested in another is dropped by value, not summed).
 //!
-//! The caller says which HS fields are in scope (the trade crate knows nothing of the
-//! regime); the plan is two passes: the distinct HS fields of the DPRK rows, then the
-//! condensing aggregation with the in-scope fields as a join table.
+//! The caller sorts HS fields into classes that every analysis treats alike (the trade
+//! crate knows nothing of the regime): fields no measure names are only counted, and the
+//! rows of one class are summed under one field of it. The plan is two passes: the
+//! distinct HS fields of the DPRK rows, then the condensing aggregation with the classes
+//! as a join table (`scope_hs(hs, rep)`).
 
 use std::sync::Arc;
 
@@ -45,7 +47,7 @@ pub fn condensed_sql() -> String {
         "WITH d AS ( \
            SELECT t.year, t.month, t.reporter, t.partner, t.flow, t.series, t.level, \
              t.value_usd, t.quantity, t.net_weight_kg, \
-             CASE WHEN t.level = 'hs' AND s.hs IS NULL THEN NULL ELSE t.hs END AS hs, \
+             CASE WHEN t.level <> 'hs' THEN t.hs ELSE s.rep END AS hs, \
              CASE WHEN t.level = 'hs' AND s.hs IS NULL THEN NULL ELSE t.source END AS source, \
              CASE WHEN t.level = 'hs' AND s.hs IS NULL THEN NULL ELSE t.status END AS status, \
              CASE WHEN t.level = 'hs' AND s.hs IS NULL THEN NULL ELSE t.quantity_unit END AS quantity_unit \
@@ -234,12 +236,13 @@ fn record_key(r: &TradeRecord) -> RecordKey<'_> {
 }
 
 impl TradeStore {
-    /// The DPRK's trade, condensed by the engine. `in_scope` says which HS fields some
-    /// measure names; the others are only counted.
+    /// The DPRK's trade, condensed by the engine. `class_of` puts HS fields in classes
+    /// that every analysis treats alike (`None`: no measure names the goods; such rows are
+    /// only counted); rows of one class come back under one field of it, summed.
     pub fn dprk_trade(
         &self,
         bundled: bool,
-        in_scope: &dyn Fn(&HsField) -> bool,
+        class_of: &dyn Fn(&HsField) -> Option<String>,
     ) -> Result<(DprkTrade, DataRead), TradeError> {
         Self::runtime()?.block_on(async {
             let (ctx, read) = self.session_read(bundled).await?;
@@ -252,7 +255,8 @@ impl TradeStore {
                 .await?
                 .collect()
                 .await?;
-            let mut scope: Vec<String> = Vec::new();
+            // Each class is represented by its smallest field.
+            let mut class: Vec<(String, String)> = Vec::new();
             for b in &distinct {
                 let col = cast(b.column(0), &DataType::Utf8)?;
                 let Some(a) = col.as_any().downcast_ref::<StringArray>() else {
@@ -262,15 +266,30 @@ impl TradeStore {
                     if a.is_null(i) {
                         continue;
                     }
-                    if HsField::parse(a.value(i)).is_ok_and(|f| in_scope(&f)) {
-                        scope.push(a.value(i).to_string());
+                    if let Some(c) = HsField::parse(a.value(i)).ok().and_then(|f| class_of(&f)) {
+                        class.push((a.value(i).to_string(), c));
                     }
                 }
             }
-            let schema = Arc::new(Schema::new(vec![Field::new("hs", DataType::Utf8, false)]));
+            let mut rep: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+            for (hs, c) in &class {
+                let e = rep.entry(c.as_str()).or_insert(hs.as_str());
+                if hs.as_str() < *e {
+                    *e = hs.as_str();
+                }
+            }
+            let reps: Vec<&str> = class.iter().map(|(_, c)| rep[c.as_str()]).collect();
+            let schema = Arc::new(Schema::new(vec![
+                Field::new("hs", DataType::Utf8, false),
+                Field::new("rep", DataType::Utf8, false),
+            ]));
             let batch = RecordBatch::try_new(
                 schema.clone(),
-                vec![Arc::new(StringArray::from(scope)) as ArrayRef],
+                vec![
+                    Arc::new(StringArray::from_iter_values(class.iter().map(|(h, _)| h)))
+                        as ArrayRef,
+                    Arc::new(StringArray::from(reps)) as ArrayRef,
+                ],
             )?;
             ctx.register_table(
                 "scope_hs",
