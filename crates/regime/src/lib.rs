@@ -300,22 +300,6 @@ impl Regime {
         best
     }
 
-    /// Whether any goods measure (ban or cap), in either direction and at any date, names
-    /// goods under `hs` or goods that `hs` contains. Rows outside this scope can never be
-    /// covered, so analyses need only count them.
-    pub fn in_goods_scope(&self, hs: &HsCode) -> bool {
-        let found = |map: &HashMap<(Direction, u32), Vec<(usize, usize)>>, key: u32| {
-            [Direction::FromDprk, Direction::ToDprk]
-                .iter()
-                .any(|d| map.contains_key(&(*d, key)))
-        };
-        [2usize, 4, 6]
-            .iter()
-            .take_while(|n| **n <= hs.digits())
-            .any(|n| found(&self.hs_index.covered, hs.truncate(*n).key()))
-            || found(&self.hs_index.children, hs.key())
-    }
-
     /// Every HS entry of every measure (bans, caps, exceptions, wind-downs) that names
     /// `hs` or goods under it, and how: (measure index, entry index, match). Two codes with
     /// the same signature get the same answer from every question about goods the regime
