@@ -48,8 +48,15 @@ impl Reports {
         if store.files()?.is_empty() {
             return Reports::bundled(regime);
         }
-        let (trade, read) =
-            store.dprk_trade(false, &embargo_analysis::exposure::scope_class(regime))?;
+        // The plan runs its own runtime; `build` may be called from inside the server's,
+        // where blocking on another is not allowed, so it runs on a thread of its own.
+        let (trade, read) = std::thread::scope(|s| {
+            s.spawn(|| store.dprk_trade(false, &embargo_analysis::exposure::scope_class(regime)))
+                .join()
+        })
+        .map_err(|_| {
+            embargo_trade::TradeError::Query("reading the trade store stopped unexpectedly".into())
+        })??;
         Reports::build(regime, trade, read.describe())
     }
 

@@ -116,3 +116,44 @@ async fn the_report_charts_are_served_as_svg() {
     assert_eq!(report["dataset"], "bundled published figures (data/trade)");
     assert_eq!(report["charts"].as_array().unwrap().len(), 5);
 }
+
+/// With files in the data directory's trade store, the analysis answers (and the web
+/// page's report) read them through the same engine plan as `embargo report`, and say so;
+/// the server is built from inside a runtime, as `embargo serve` builds it.
+#[tokio::test(flavor = "multi_thread")]
+async fn analysis_reads_the_imported_store_and_says_so() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../trade/tests/fixtures/comtrade-plus.csv");
+    let s = TestServer::with(|c| {
+        let store = embargo_trade::TradeStore::open(&c.data_dir);
+        store
+            .import_path(
+                "comtrade-plus",
+                &fixture,
+                &embargo_trade::LoadOptions::default(),
+                &mut |_| {},
+            )
+            .unwrap();
+    });
+    let (st, e) = s.get("/api/v1/exposure").await;
+    assert_eq!(st, StatusCode::OK, "{e}");
+    let dataset = e["dataset"].as_str().unwrap();
+    assert!(
+        dataset.contains("imported trade files in the store: comtrade-plus.parquet (3 rows)"),
+        "{dataset}"
+    );
+    let regime = embargo_regime::Regime::bundled().unwrap();
+    let rows = embargo_trade::load_path(&fixture, &embargo_trade::LoadOptions::default())
+        .unwrap()
+        .records;
+    let lib = embargo_analysis::exposure::exposure(
+        &regime,
+        &embargo_trade::DprkTrade::from_records(rows),
+        embargo_regime::Direction::FromDprk,
+    );
+    assert!(!lib.periods.is_empty());
+    assert_eq!(e["periods"], library(&lib.periods));
+    let (st, charts) = s.get("/api/v1/report/charts").await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(charts["dataset"].as_str(), Some(dataset));
+}
