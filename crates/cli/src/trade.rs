@@ -304,7 +304,7 @@ fn import(
         if last.0 != i {
             last = (i, 0);
         }
-        if n - last.1 >= 262_144 || n < last.1 {
+        if n - last.1 >= 262_144 {
             last.1 = n;
             let secs = started.elapsed().as_secs_f64().max(1e-3);
             bar.set_message(format!(

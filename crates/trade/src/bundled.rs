@@ -20,12 +20,21 @@ pub const FILES: &[(&str, &str)] = &[
 
 /// All bundled rows. Fails only if a bundled file is malformed (a test guards that).
 pub fn records() -> Result<Vec<TradeRecord>, TradeError> {
-    let mut out = Vec::new();
-    for (name, text) in FILES {
-        let report = load_reader(name, text.as_bytes(), &LoadOptions::default())?;
-        out.extend(report.records);
-    }
-    Ok(out)
+    Ok(records_by_file()?
+        .into_iter()
+        .flat_map(|(_, r)| r)
+        .collect())
+}
+
+/// The bundled rows, file by file (path as in [`FILES`]).
+pub fn records_by_file() -> Result<Vec<(&'static str, Vec<TradeRecord>)>, TradeError> {
+    FILES
+        .iter()
+        .map(|(name, text)| {
+            let report = load_reader(name, text.as_bytes(), &LoadOptions::default())?;
+            Ok((*name, report.records))
+        })
+        .collect()
 }
 
 #[cfg(test)]

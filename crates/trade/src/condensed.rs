@@ -35,7 +35,7 @@ use crate::record::{Flow, Level, Period, Status, TradeRecord};
 use crate::store::{DataRead, TradeStore};
 
 /// `SELECT ... WHERE` filter of the rows that involve the DPRK on either side.
-fn dprk_filter() -> String {
+pub(crate) fn dprk_filter() -> String {
     format!("(partner = '{DPRK}' OR reporter = '{DPRK}')")
 }
 

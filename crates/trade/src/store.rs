@@ -726,20 +726,18 @@ impl TradeStore {
         )?;
         let files = self.inventory()?;
         if bundled || files.is_empty() {
-            let records = crate::bundled::records()?;
+            let by_file = crate::bundled::records_by_file()?;
+            let files: Vec<FileRead> = by_file
+                .iter()
+                .map(|(name, rows)| FileRead {
+                    file: name.to_string(),
+                    rows: rows.len() as u64,
+                })
+                .collect();
+            let records: Vec<TradeRecord> = by_file.into_iter().flat_map(|(_, r)| r).collect();
             let read = DataRead {
                 dataset: Dataset::Bundled,
-                files: crate::bundled::FILES
-                    .iter()
-                    .map(|(name, text)| FileRead {
-                        file: name.to_string(),
-                        rows: text
-                            .lines()
-                            .skip(1)
-                            .filter(|l| !l.trim().is_empty())
-                            .count() as u64,
-                    })
-                    .collect(),
+                files,
                 rows: records.len() as u64,
             };
             let batch = to_batch(&records)?;
@@ -825,8 +823,10 @@ impl TradeStore {
     pub fn dprk_records(&self, bundled: bool) -> Result<(Vec<TradeRecord>, Dataset), TradeError> {
         Self::runtime()?.block_on(async {
             let (ctx, dataset) = self.session(bundled).await?;
-            let sql =
-                format!("SELECT * FROM trade WHERE partner = '{DPRK}' OR reporter = '{DPRK}'");
+            let sql = format!(
+                "SELECT * FROM trade WHERE {}",
+                crate::condensed::dprk_filter()
+            );
             let batches = ctx.sql(&sql).await?.collect().await?;
             Ok((from_batches(&batches)?, dataset))
         })
