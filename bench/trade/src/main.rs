@@ -286,7 +286,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
             let regime = Regime::bundled()?;
             let store = TradeStore::open(&dir).with_regime(&regime)?;
             let t = Instant::now();
-            let (trade, _) = store.dprk_trade(false, &scope_class(&regime))?;
+            let (trade, _) = store.dprk_trade(false, scope_class(&regime))?;
             let scan = t.elapsed().as_secs_f64();
             let e = embargo_analysis::exposure::exposure(&regime, &trade, Direction::FromDprk);
             let total = t.elapsed().as_secs_f64();
@@ -328,7 +328,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
             let regime = Regime::bundled()?;
             let store = TradeStore::open(&dir).with_regime(&regime)?;
             let t = Instant::now();
-            let (trade, _) = store.dprk_trade(false, &scope_class(&regime))?;
+            let (trade, _) = store.dprk_trade(false, scope_class(&regime))?;
             if arg(1) == "relief" {
                 let p = embargo_analysis::relief::Proposal::load("china-russia-2019")?;
                 let w = embargo_analysis::estimates::Workers::bundled()?;
@@ -370,8 +370,26 @@ fn run(args: &[String]) -> Result<(), Failure> {
             println!("datafusion_groups {} (equal to embargo's)", theirs.len());
             println!("datafusion_max_relative_difference {max_rel:.2e}");
         }
+        "time-sql" => {
+            // Any statement against the store's session (EXPLAIN ANALYZE included): for
+            // finding where a plan spends its time.
+            let dir = Path::new(&arg(2)).to_path_buf();
+            let regime = Regime::bundled()?;
+            let store = TradeStore::open(&dir).with_regime(&regime)?;
+            let t = Instant::now();
+            let res = store.sql(&arg(3), false)?;
+            println!("sql_seconds {:.2}", t.elapsed().as_secs_f64());
+            for row in res.rows.iter().take(200) {
+                for v in row {
+                    match v.as_str() {
+                        Some(s) => println!("{s}"),
+                        None => println!("{v}"),
+                    }
+                }
+            }
+        }
         _ => {
-            return Err("usage: embargo-bench-trade generate ROWS FILE | generate-baci ROWS FILE | import FILE DATA_DIR | exposure DATA_DIR | relief DATA_DIR | signals DATA_DIR | sql DATA_DIR".into());
+            return Err("usage: embargo-bench-trade generate ROWS FILE | generate-baci ROWS FILE | import FILE DATA_DIR | exposure DATA_DIR | relief DATA_DIR | signals DATA_DIR | sql DATA_DIR | time-sql DATA_DIR SQL".into());
         }
     }
     Ok(())

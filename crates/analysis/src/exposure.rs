@@ -22,8 +22,9 @@ pub fn counterpart(rec: &TradeRecord) -> &str {
 /// same for two fields exactly when every measure entry names their codes in the same way
 /// (`Regime::hs_signature`, code by code). Every analysis here reads a row's HS field
 /// only through those entries, so the engine may add up rows of one class.
-pub fn scope_class(regime: &Regime) -> impl Fn(&HsField) -> Option<String> + '_ {
-    move |hs: &HsField| {
+pub fn scope_class(regime: &Regime) -> embargo_trade::ClassOf {
+    let regime = std::sync::Arc::new(regime.clone());
+    std::sync::Arc::new(move |hs: &HsField| {
         let codes = hs.codes();
         let mut key = format!("{}:", codes.len());
         let mut named = false;
@@ -47,7 +48,7 @@ pub fn scope_class(regime: &Regime) -> impl Fn(&HsField) -> Option<String> + '_ 
             key.push(']');
         }
         named.then_some(key)
-    }
+    })
 }
 
 /// Value covered by one measure in one group.

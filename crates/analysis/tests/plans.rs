@@ -167,7 +167,7 @@ proptest! {
         let (a, b) = records.split_at(records.len() / 2);
         store.import("a", a).unwrap();
         store.import("b", b).unwrap();
-        let (plan, read) = store.dprk_trade(false, &scope_class(regime())).unwrap();
+        let (plan, read) = store.dprk_trade(false, scope_class(regime())).unwrap();
         prop_assert_eq!(read.rows, records.len() as u64);
         let dprk: Vec<TradeRecord> = records
             .iter()
@@ -206,7 +206,7 @@ fn plan_condenses_rows_and_counts_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let store = TradeStore::open(dir.path());
     store.import("x", &rows).unwrap();
-    let (plan, read) = store.dprk_trade(false, &scope_class(regime())).unwrap();
+    let (plan, read) = store.dprk_trade(false, scope_class(regime())).unwrap();
     assert_eq!(read.rows, 5);
     assert_eq!(plan.records.len(), 1);
     assert_eq!(plan.records[0].rows, 3);

@@ -142,7 +142,7 @@ fn trade(
     bundled: bool,
 ) -> anyhow::Result<(DprkTrade, String)> {
     let store = TradeStore::open(&ctx.data_dir()).with_regime(regime)?;
-    let (trade, read) = store.dprk_trade(bundled, &scope_class(regime))?;
+    let (trade, read) = store.dprk_trade(bundled, scope_class(regime))?;
     Ok((trade, read.describe()))
 }
 

@@ -37,6 +37,7 @@ enum TradeCommand {
     /// Import trade files into the store: UN Comtrade bulk CSV (legacy or current
     /// columns), Comtrade API JSON, CEPII BACI CSV, or embargo's plain CSV (docs/trade.md).
     Import {
+        /// Files to import, all or nothing (the format is detected from each file's header).
         files: Vec<PathBuf>,
         /// Store name (default: the file name). Importing the same name again replaces it.
         #[arg(long)]
@@ -413,7 +414,7 @@ fn by_measure(
 ) -> anyhow::Result<()> {
     let regime = ctx.regime()?;
     let (mut trade, read) =
-        store.dprk_trade(bundled, &embargo_analysis::exposure::scope_class(&regime))?;
+        store.dprk_trade(bundled, embargo_analysis::exposure::scope_class(&regime))?;
     spec.restrict(&mut trade);
     let dataset = read.dataset;
     let dir = if spec.reads_supplies_to_dprk() {

@@ -51,7 +51,7 @@ impl Reports {
         // The plan runs its own runtime; `build` may be called from inside the server's,
         // where blocking on another is not allowed, so it runs on a thread of its own.
         let (trade, read) = std::thread::scope(|s| {
-            s.spawn(|| store.dprk_trade(false, &embargo_analysis::exposure::scope_class(regime)))
+            s.spawn(|| store.dprk_trade(false, embargo_analysis::exposure::scope_class(regime)))
                 .join()
         })
         .map_err(|_| {

@@ -11,25 +11,25 @@
 //!
 //! The caller sorts HS fields into classes that every analysis treats alike (the trade
 //! crate knows nothing of the regime): fields no measure names are only counted, and the
-//! rows of one class are summed under one field of it. The plan is two passes: the
-//! distinct HS fields of the DPRK rows, then the condensing aggregation with the classes
-//! as a join table (`scope_hs(hs, rep)`).
+//! rows of one class are summed under one field of it. The plan is one scan: the engine
+//! function `trade_group` (module `groups`) gives each DPRK row the id of its group, and
+//! the engine sums by that id.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::{
     Array, ArrayRef, Float64Array, Int32Array, Int64Array, StringArray,
 };
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 
 use crate::country::DPRK;
-use crate::dprk::{DprkTrade, OutsideScope};
+use crate::dprk::{ClassOf, DprkTrade, OutsideScope};
 use crate::error::TradeError;
+use crate::groups::{GroupHs, GroupTable, TradeGroupUdf};
 use crate::hs::HsField;
 use crate::record::{Flow, Level, Period, Status, TradeRecord};
 use crate::store::{DataRead, TradeStore};
@@ -39,26 +39,20 @@ pub(crate) fn dprk_filter() -> String {
     format!("(partner = '{DPRK}' OR reporter = '{DPRK}')")
 }
 
-/// The condensing aggregation (rows other than categories), reading `trade` and the
-/// in-scope table `scope_hs(hs)`.
+/// The condensing aggregation (rows other than categories), grouped by
+/// [`groups::TRADE_GROUP`](crate::groups::TRADE_GROUP).
 pub fn condensed_sql() -> String {
-    let f = dprk_filter();
     format!(
-        "WITH d AS ( \
-           SELECT t.year, t.month, t.reporter, t.partner, t.flow, t.series, t.level, \
-             t.value_usd, t.quantity, t.net_weight_kg, \
-             CASE WHEN t.level <> 'hs' THEN t.hs ELSE s.rep END AS hs, \
-             CASE WHEN t.level = 'hs' AND s.hs IS NULL THEN NULL ELSE t.source END AS source, \
-             CASE WHEN t.level = 'hs' AND s.hs IS NULL THEN NULL ELSE t.status END AS status, \
-             CASE WHEN t.level = 'hs' AND s.hs IS NULL THEN NULL ELSE t.quantity_unit END AS quantity_unit \
-           FROM trade t LEFT JOIN scope_hs s ON t.hs = s.hs \
-           WHERE {f} AND t.level <> 'category') \
-         SELECT year, month, reporter, partner, flow, series, level, hs, source, status, quantity_unit, \
-           sum(value_usd) AS value_usd, \
+        "SELECT g, sum(value_usd) AS value_usd, \
            CASE WHEN count(quantity) = count(*) THEN sum(quantity) END AS quantity, \
            CASE WHEN count(net_weight_kg) = count(*) THEN sum(net_weight_kg) END AS net_weight_kg, \
            count(*) AS n \
-         FROM d GROUP BY year, month, reporter, partner, flow, series, level, hs, source, status, quantity_unit"
+         FROM (SELECT {}(year, month, reporter, partner, flow, series, level, hs, source, \
+                 status, quantity_unit) AS g, value_usd, quantity, net_weight_kg \
+               FROM trade WHERE {} AND level <> 'category') d \
+         GROUP BY g",
+        crate::groups::TRADE_GROUP,
+        dprk_filter()
     )
 }
 
@@ -235,69 +229,105 @@ fn record_key(r: &TradeRecord) -> RecordKey<'_> {
     )
 }
 
+/// Turns one batch of the condensing aggregation (`g`, sums, `n`) into records and
+/// outside-scope groups, reading each group's fields from the table.
+fn absorb_groups(
+    b: &RecordBatch,
+    table: &GroupTable,
+    out: &mut DprkTrade,
+) -> Result<(), TradeError> {
+    let col = |name: &str, t: DataType| -> Result<ArrayRef, TradeError> {
+        let c = b
+            .column_by_name(name)
+            .ok_or_else(|| TradeError::Query(format!("condensed plan: no column `{name}`")))?;
+        Ok(cast(c, &t)?)
+    };
+    let g = col("g", DataType::Int64)?;
+    let value = col("value_usd", DataType::Float64)?;
+    let quantity = col("quantity", DataType::Float64)?;
+    let weight = col("net_weight_kg", DataType::Float64)?;
+    let n = col("n", DataType::Int64)?;
+    let (Some(g), Some(value), Some(quantity), Some(weight), Some(n)) = (
+        g.as_any().downcast_ref::<Int64Array>(),
+        value.as_any().downcast_ref::<Float64Array>(),
+        quantity.as_any().downcast_ref::<Float64Array>(),
+        weight.as_any().downcast_ref::<Float64Array>(),
+        n.as_any().downcast_ref::<Int64Array>(),
+    ) else {
+        return Err(TradeError::Query("condensed plan: column types".into()));
+    };
+    let bad = |i: usize, what: &str| TradeError::Query(format!("condensed group {i}: bad {what}"));
+    let opt_f = |a: &Float64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
+    for i in 0..b.num_rows() {
+        let key = table.key(g.value(i)).ok_or_else(|| bad(i, "group id"))?;
+        let period = Period {
+            year: key.year,
+            month: key.month.and_then(|m| u8::try_from(m).ok()),
+        };
+        let flow = Flow::parse(&key.flow).ok_or_else(|| bad(i, "flow"))?;
+        let rows = u64::try_from(n.value(i)).unwrap_or(0);
+        let hs = match &key.hs {
+            GroupHs::Outside => {
+                out.outside.push(OutsideScope {
+                    reporter: key.reporter.clone(),
+                    partner: key.partner.clone(),
+                    flow,
+                    period,
+                    series: key.series.clone(),
+                    value_usd: value.value(i),
+                    rows,
+                });
+                continue;
+            }
+            GroupHs::Class(c) => table.class_field(*c).ok_or_else(|| bad(i, "class"))?,
+            GroupHs::Field(f) => f.as_str(),
+        };
+        out.records.push(TradeRecord {
+            reporter: key.reporter.clone(),
+            partner: key.partner.clone(),
+            flow,
+            period,
+            hs: HsField::parse(hs).map_err(|_| bad(i, "hs"))?,
+            hs_revision: None,
+            level: Level::parse(&key.level).ok_or_else(|| bad(i, "level"))?,
+            category: None,
+            value_usd: value.value(i),
+            quantity: opt_f(quantity, i),
+            quantity_unit: key.unit.clone(),
+            net_weight_kg: opt_f(weight, i),
+            source: key.source.clone().unwrap_or_default(),
+            series: key.series.clone(),
+            status: Status::parse(key.status.as_deref().unwrap_or(""))
+                .ok_or_else(|| bad(i, "status"))?,
+            note: None,
+            rows,
+        });
+    }
+    Ok(())
+}
+
 impl TradeStore {
-    /// The DPRK's trade, condensed by the engine. `class_of` puts HS fields in classes
-    /// that every analysis treats alike (`None`: no measure names the goods; such rows are
-    /// only counted); rows of one class come back under one field of it, summed.
+    /// The DPRK's trade, condensed by the engine in one scan. `class_of` puts HS fields in
+    /// classes that every analysis treats alike (`None`: no measure names the goods; such
+    /// rows are only counted); rows of one class come back under one field of it, summed.
     pub fn dprk_trade(
         &self,
         bundled: bool,
-        class_of: &dyn Fn(&HsField) -> Option<String>,
+        class_of: ClassOf,
     ) -> Result<(DprkTrade, DataRead), TradeError> {
         Self::runtime()?.block_on(async {
             let (ctx, read) = self.session_read(bundled).await?;
-            // Pass 1: the distinct HS fields of the DPRK's HS rows (a few thousand).
-            let distinct = ctx
-                .sql(&format!(
-                    "SELECT DISTINCT hs FROM trade WHERE {} AND level = 'hs'",
-                    dprk_filter()
-                ))
-                .await?
-                .collect()
-                .await?;
-            // Each class is represented by its smallest field.
-            let mut class: Vec<(String, String)> = Vec::new();
-            for b in &distinct {
-                let col = cast(b.column(0), &DataType::Utf8)?;
-                let Some(a) = col.as_any().downcast_ref::<StringArray>() else {
-                    continue;
-                };
-                for i in 0..a.len() {
-                    if a.is_null(i) {
-                        continue;
-                    }
-                    if let Some(c) = HsField::parse(a.value(i)).ok().and_then(|f| class_of(&f)) {
-                        class.push((a.value(i).to_string(), c));
-                    }
-                }
-            }
-            let mut rep: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
-            for (hs, c) in &class {
-                let e = rep.entry(c.as_str()).or_insert(hs.as_str());
-                if hs.as_str() < *e {
-                    *e = hs.as_str();
-                }
-            }
-            let reps: Vec<&str> = class.iter().map(|(_, c)| rep[c.as_str()]).collect();
-            let schema = Arc::new(Schema::new(vec![
-                Field::new("hs", DataType::Utf8, false),
-                Field::new("rep", DataType::Utf8, false),
-            ]));
-            let batch = RecordBatch::try_new(
-                schema.clone(),
-                vec![
-                    Arc::new(StringArray::from_iter_values(class.iter().map(|(h, _)| h)))
-                        as ArrayRef,
-                    Arc::new(StringArray::from(reps)) as ArrayRef,
-                ],
-            )?;
-            ctx.register_table(
-                "scope_hs",
-                Arc::new(MemTable::try_new(schema, vec![vec![batch]])?),
-            )?;
-            // Pass 2: the condensing aggregation, streamed.
+            let table = Arc::new(Mutex::new(GroupTable::new(class_of)));
+            ctx.register_udf(TradeGroupUdf::udf(table.clone()));
             let mut out = DprkTrade::default();
-            stream_into(&ctx, &condensed_sql(), &mut out, None).await?;
+            let mut stream = ctx.sql(&condensed_sql()).await?.execute_stream().await?;
+            while let Some(batch) = stream.next().await {
+                let batch = batch?;
+                let table = table
+                    .lock()
+                    .map_err(|_| TradeError::Query("the group table is poisoned".into()))?;
+                absorb_groups(&batch, &table, &mut out)?;
+            }
             stream_into(&ctx, &category_sql(), &mut out, Some(MAX_CATEGORY_ROWS)).await?;
             // The engine's groups come back in any order; the analyses' answers must not.
             out.records.sort_by(|a, b| {

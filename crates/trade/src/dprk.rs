@@ -2,11 +2,19 @@
 //! and the HS rows outside every measure's scope, counted. The plan that fills it is in
 //! `condensed` (feature `store`); these types need no engine.
 
+use std::sync::Arc;
+
 use serde::Serialize;
+
+use crate::hs::HsField;
 
 use crate::record::{
     dprk_counterpart, reads_dprk_exports, reads_dprk_supplies, Flow, Period, TradeRecord,
 };
+
+/// Puts an HS field in the class of fields that every analysis treats alike, or `None`
+/// when no measure names its goods. The engine plan calls it from its worker threads.
+pub type ClassOf = Arc<dyn Fn(&HsField) -> Option<String> + Send + Sync>;
 
 /// HS rows outside every measure's scope, summed per group.
 #[derive(Debug, Clone, PartialEq, Serialize)]

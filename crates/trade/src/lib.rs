@@ -12,13 +12,15 @@ pub mod country;
 pub mod dprk;
 pub mod error;
 pub mod fetch;
+#[cfg(feature = "store")]
+mod groups;
 pub mod hs;
 pub mod load;
 pub mod record;
 #[cfg(feature = "store")]
 pub mod store;
 
-pub use dprk::{DprkTrade, OutsideScope};
+pub use dprk::{ClassOf, DprkTrade, OutsideScope};
 pub use error::{Location, TradeError};
 pub use hs::HsField;
 pub use load::{load_path, load_reader, stream_path, Format, LoadOptions, LoadReport, Skipped};

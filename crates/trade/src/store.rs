@@ -272,6 +272,15 @@ impl ParquetSink {
         Ok(())
     }
 
+    /// Writes one batch of the store's schema.
+    pub fn write_batch(&mut self, batch: &RecordBatch) -> Result<(), TradeError> {
+        if let Some(w) = self.writer.as_mut() {
+            w.write(batch)?;
+        }
+        self.rows += batch.num_rows() as u64;
+        Ok(())
+    }
+
     /// Writes the file's footer; the file stays under its temporary name until
     /// [`ParquetSink::commit`].
     pub fn finish(&mut self) -> Result<(), TradeError> {
@@ -298,34 +307,37 @@ impl Drop for ParquetSink {
     }
 }
 
-/// Parses `path` on this thread and writes Parquet on another; the sink comes back
-/// finished (footer written) but not committed.
+/// Parses `path` on worker threads (one per core) and writes Parquet on another; the
+/// sink comes back finished (footer written) but not committed.
 fn stream_into_sink(
     path: &Path,
     opts: &crate::load::LoadOptions,
     mut sink: ParquetSink,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(crate::load::LoadReport, ParquetSink), TradeError> {
-    // Two chunks in flight at most: the parser runs ahead of the writer by one chunk.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<TradeRecord>>(2);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Two batches in flight at most: the parsers run ahead of the writer by one batch.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> Result<ParquetSink, TradeError> {
-            for chunk in rx {
-                sink.write(&chunk)?;
+            for batch in rx {
+                sink.write_batch(&batch)?;
             }
             sink.finish()?;
             Ok(sink)
         });
         let mut written = 0u64;
-        let parsed = crate::load::stream_path(path, opts, BATCH_ROWS, &mut |chunk| {
-            written += chunk.len() as u64;
-            // A closed channel means the writer failed; its error is returned below.
-            if tx.send(chunk).is_err() {
-                return Err(TradeError::Query("the Parquet writer stopped".into()));
-            }
-            progress(written);
-            Ok(())
-        });
+        let convert = |records: Vec<TradeRecord>| to_batch(&records);
+        let parsed =
+            crate::load::stream_path_parallel(path, opts, workers, &convert, &mut |batch, n| {
+                written += n;
+                // A closed channel means the writer failed; its error is returned below.
+                if tx.send(batch).is_err() {
+                    return Err(TradeError::Query("the Parquet writer stopped".into()));
+                }
+                progress(written);
+                Ok(())
+            });
         drop(tx);
         let written = writer
             .join()
@@ -714,7 +726,8 @@ impl TradeStore {
     ) -> Result<(SessionContext, DataRead), TradeError> {
         // Plain Utf8 columns (not the Utf8View that newer DataFusion reads from Parquet by
         // default), so that stored and bundled tables have one schema.
-        let config = SessionConfig::new().set_bool(
+        // `DATAFUSION_*` environment variables tune the engine (docs/trade.md).
+        let config = SessionConfig::from_env()?.set_bool(
             "datafusion.execution.parquet.schema_force_view_types",
             false,
         );

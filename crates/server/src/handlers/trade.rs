@@ -259,7 +259,7 @@ pub async fn query(
             let spec = req.spec.clone();
             let (e, dataset, dir) = blocking(&state, move || {
                 let (mut trade, read) =
-                    store.dprk_trade(bundled, &embargo_analysis::exposure::scope_class(&regime))?;
+                    store.dprk_trade(bundled, embargo_analysis::exposure::scope_class(&regime))?;
                 spec.restrict(&mut trade);
                 let dir = measure_direction(&spec);
                 Ok((

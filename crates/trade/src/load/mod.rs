@@ -5,6 +5,7 @@
 mod baci;
 mod comtrade;
 mod json;
+mod parallel;
 mod plain;
 
 use std::collections::HashMap;
@@ -16,6 +17,7 @@ use serde::Serialize;
 use crate::error::{Location, TradeError};
 use crate::record::TradeRecord;
 
+pub use parallel::stream_path_parallel;
 pub use plain::{PLAIN_COLUMNS, PLAIN_REQUIRED};
 
 /// The file formats we read.
@@ -90,7 +92,7 @@ pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<LoadReport, TradeErr
 }
 
 /// Loads from any reader; `name` is used in messages.
-pub fn load_reader<R: Read>(
+pub fn load_reader<R: Read + Send>(
     name: &str,
     reader: R,
     opts: &LoadOptions,
@@ -123,7 +125,16 @@ pub fn stream_path(
     )
 }
 
-fn load_impl<R: Read>(
+/// JSON starts with `{` or `[` (after white space and a byte-order mark).
+pub(crate) fn looks_like_json(head: &[u8]) -> bool {
+    let first = head
+        .iter()
+        .copied()
+        .find(|b| !(b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF));
+    matches!(first, Some(b'{') | Some(b'['))
+}
+
+fn load_impl<R: Read + Send>(
     name: &str,
     mut reader: R,
     opts: &LoadOptions,
@@ -142,31 +153,62 @@ fn load_impl<R: Read>(
         filled += n;
     }
     head.truncate(filled);
-    let body = std::io::Cursor::new(head.clone()).chain(reader);
-    let first = head
-        .iter()
-        .copied()
-        .find(|b| !(b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF));
-    if matches!(first, Some(b'{') | Some(b'[')) {
-        return json::load(name, body, opts, sink);
+    if looks_like_json(&head) {
+        return json::load(name, std::io::Cursor::new(head).chain(reader), opts, sink);
     }
-    load_csv(name, body, opts, sink)
+    // CSV: the block reader on one thread, so that a stream and a file (read by several
+    // threads) give the same rows, lines and errors.
+    let identity = |records: Vec<TradeRecord>| Ok(records);
+    let mut kept: Vec<TradeRecord> = Vec::new();
+    let mut report = match sink {
+        Some((chunk, f)) => parallel::csv_blocks(
+            name,
+            reader,
+            head,
+            opts,
+            1,
+            embargo_regime::blocks::BLOCK_BYTES,
+            &identity,
+            &mut |mut records, _| {
+                while records.len() > chunk {
+                    let rest = records.split_off(chunk);
+                    f(std::mem::replace(&mut records, rest))?;
+                }
+                f(records)
+            },
+        )?,
+        None => parallel::csv_blocks(
+            name,
+            reader,
+            head,
+            opts,
+            1,
+            embargo_regime::blocks::BLOCK_BYTES,
+            &identity,
+            &mut |records, _| {
+                kept.extend(records);
+                Ok(())
+            },
+        )?,
+    };
+    report.records = kept;
+    Ok(report)
 }
 
-fn load_csv<R: Read>(
+/// What a CSV header says: the format, where each column is, how rows map to records.
+pub(crate) struct CsvLayout {
+    pub(crate) format: Format,
+    pub(crate) cols: HashMap<String, usize>,
+    pub(crate) mapper: RowMapper,
+    pub(crate) ctx: Ctx,
+}
+
+/// Reads a CSV header: the format it names, and the columns that format needs.
+pub(crate) fn csv_layout(
     name: &str,
-    body: R,
+    headers: &csv::StringRecord,
     opts: &LoadOptions,
-    sink: Option<Sink<'_>>,
-) -> Result<LoadReport, TradeError> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(body);
-    let headers = rdr
-        .headers()
-        .map_err(|e| TradeError::Format {
-            file: name.to_string(),
-            message: format!("cannot read the header: {e}"),
-        })?
-        .clone();
+) -> Result<CsvLayout, TradeError> {
     let cols: HashMap<String, usize> = headers
         .iter()
         .enumerate()
@@ -212,28 +254,22 @@ fn load_csv<R: Read>(
         Format::BaciCsv => baci::ctx(name, opts)?,
         _ => Ctx::new(name, opts),
     };
-    let mut acc = Accumulator::new(name, format, opts, sink);
-    let mut rec = csv::StringRecord::new();
-    loop {
-        let line = rdr.position().line();
-        match rdr.read_record(&mut rec) {
-            Ok(false) => break,
-            Ok(true) => {
-                // The reader's position before the read is the line the record starts on.
-                let at = Location::Line(rec.position().map(|p| p.line()).unwrap_or(line));
-                let row = Row::Csv {
-                    rec: &rec,
-                    cols: &cols,
-                };
-                acc.push(at, mapper(&row, &ctx))?;
-            }
-            Err(e) => {
-                let at = Location::Line(e.position().map(|p| p.line()).unwrap_or(line));
-                acc.push(at, Err(("(row)".into(), e.to_string())))?;
-            }
-        }
-    }
-    acc.finish()
+    Ok(CsvLayout {
+        format,
+        cols,
+        mapper,
+        ctx,
+    })
+}
+
+fn csv_headers<R: Read>(
+    name: &str,
+    rdr: &mut csv::Reader<R>,
+) -> Result<csv::StringRecord, TradeError> {
+    rdr.headers().cloned().map_err(|e| TradeError::Format {
+        file: name.to_string(),
+        message: format!("cannot read the header: {e}"),
+    })
 }
 
 /// Shared per-file settings the row mappers need.
@@ -303,28 +339,32 @@ impl<'s> Accumulator<'s> {
                     }
                 }
             }
-            Err((field, message)) => {
-                if self.limit == 0 {
-                    return Err(TradeError::Field {
-                        file: self.report.file.clone(),
-                        at,
-                        field,
-                        message,
-                    });
-                }
-                self.report.skipped.push(Skipped { at, field, message });
-                if self.report.skipped.len() > self.limit {
-                    let first = &self.report.skipped[0];
-                    return Err(TradeError::TooManyBadRows {
-                        file: self.report.file.clone(),
-                        skipped: self.report.skipped.len(),
-                        limit: self.limit,
-                        first_at: first.at,
-                        first_field: first.field.clone(),
-                        first_message: first.message.clone(),
-                    });
-                }
-            }
+            Err((field, message)) => self.bad(at, field, message)?,
+        }
+        Ok(())
+    }
+
+    /// A malformed row: skipped and reported while the allowance lasts, else the error.
+    fn bad(&mut self, at: Location, field: String, message: String) -> Result<(), TradeError> {
+        if self.limit == 0 {
+            return Err(TradeError::Field {
+                file: self.report.file.clone(),
+                at,
+                field,
+                message,
+            });
+        }
+        self.report.skipped.push(Skipped { at, field, message });
+        if self.report.skipped.len() > self.limit {
+            let first = &self.report.skipped[0];
+            return Err(TradeError::TooManyBadRows {
+                file: self.report.file.clone(),
+                skipped: self.report.skipped.len(),
+                limit: self.limit,
+                first_at: first.at,
+                first_field: first.field.clone(),
+                first_message: first.message.clone(),
+            });
         }
         Ok(())
     }
@@ -341,11 +381,12 @@ impl<'s> Accumulator<'s> {
 
 /// A row from CSV or JSON, looked up by column name.
 pub(crate) enum Row<'a> {
-    Csv {
-        rec: &'a csv::StringRecord,
+    Json(&'a HashMap<String, String>),
+    /// Fields split by the parallel reader (UTF-8 checked once per record).
+    Fields {
+        fields: &'a [&'a str],
         cols: &'a HashMap<String, usize>,
     },
-    Json(&'a HashMap<String, String>),
 }
 
 type FieldErr = (String, String);
@@ -357,8 +398,8 @@ impl Row<'_> {
     /// The trimmed value, `None` when the column is absent or the cell is empty.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
         let v = match self {
-            Row::Csv { rec, cols } => cols.get(name).and_then(|i| rec.get(*i)),
             Row::Json(map) => map.get(name).map(String::as_str),
+            Row::Fields { fields, cols } => cols.get(name).and_then(|i| fields.get(*i)).copied(),
         }?;
         let v = v.trim();
         (!v.is_empty()).then_some(v)
