@@ -123,6 +123,10 @@ pub fn stream_path(
     )
 }
 
+/// Largest JSON trade file read (a Comtrade API answer of 250,000 rows is ~150 MB); the
+/// reader sees the end of the input there and reports a truncated file.
+pub const MAX_JSON_BYTES: u64 = 1 << 30;
+
 fn load_impl<R: Read>(
     name: &str,
     mut reader: R,
@@ -148,9 +152,17 @@ fn load_impl<R: Read>(
         .copied()
         .find(|b| !(b.is_ascii_whitespace() || *b == 0xEF || *b == 0xBB || *b == 0xBF));
     if matches!(first, Some(b'{') | Some(b'[')) {
-        return json::load(name, body, opts, sink);
+        // A Comtrade API answer is one line: bounded in total instead.
+        return json::load(name, body.take(MAX_JSON_BYTES), opts, sink);
     }
-    load_csv(name, body, opts, sink)
+    // An endless line (`/dev/zero`, a file that is not CSV) fails at the bound instead of
+    // growing the CSV reader's record buffer until memory runs out.
+    load_csv(
+        name,
+        crate::bounded::LineBound::new(body, crate::bounded::MAX_LINE_BYTES),
+        opts,
+        sink,
+    )
 }
 
 fn load_csv<R: Read>(
@@ -226,6 +238,14 @@ fn load_csv<R: Read>(
                     cols: &cols,
                 };
                 acc.push(at, mapper(&row, &ctx))?;
+            }
+            // The input itself failed (unreadable, an endless line): no row after it can
+            // be read, so it stops the file even where bad rows may be skipped.
+            Err(e) if e.is_io_error() => {
+                return Err(TradeError::Format {
+                    file: name.to_string(),
+                    message: e.to_string(),
+                });
             }
             Err(e) => {
                 let at = Location::Line(e.position().map(|p| p.line()).unwrap_or(line));
@@ -414,6 +434,28 @@ mod tests {
         assert_eq!(parse_number("-3"), None);
         assert_eq!(parse_number("NaN"), None);
         assert_eq!(parse_number("12a"), None);
+    }
+
+    #[test]
+    fn an_endless_line_fails_at_the_bound() {
+        let zeros = std::io::repeat(0).take(64 << 20);
+        let err = load_reader("zero.csv", zeros, &LoadOptions::default())
+            .expect_err("no line end in 64 MiB");
+        assert!(
+            err.to_string()
+                .contains("longer than 1048576 bytes without a line end"),
+            "{err}"
+        );
+        let mut text = String::from("typeCode,freqCode,refYear,refMonth,period,reporterISO,reporterDesc,flowCode,partnerISO,classificationCode,cmdCode,qtyUnitAbbr,qty,netWgt,primaryValue\n");
+        text.push_str("C,A,2016,52,2016,CHN,China,M,PRK,H4,270112,kg,4,4,400\n");
+        text.push_str(&"9".repeat(2 << 20));
+        let opts = LoadOptions {
+            max_bad_rows: 1000,
+            ..LoadOptions::default()
+        };
+        let err = load_reader("long.csv", text.as_bytes(), &opts)
+            .expect_err("an endless row is not a skippable bad row");
+        assert!(err.to_string().contains("line 3"), "{err}");
     }
 
     #[test]
