@@ -15,7 +15,8 @@
 #   --bin     the embargo binary (default: $CARGO_TARGET_DIR/debug/embargo, else target/debug)
 # Needs: curl, python3. Reads $EMBARGO_SHARED (default ../shared) for the real lists;
 # without them the list cases use the bundled test fixture.
-# Exit status: 1 when any case is data loss, panic or other.
+# Exit status: 1 when any case is data loss or a panic (CI fails on those); "other" cases
+# are printed for a person to judge (docs/faults.md says what each known one is).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -94,7 +95,9 @@ make_variants un "$small_un" xml
 [ -n "$ofac_csv" ] && make_variants ofac "$ofac_csv" csv
 make_variants trade "$trade_csv" csv
 make_variants tradejson "$in/trade.json" json
-make_variants ship "$ship_csv" csv
+# Only valid rows, so that an error row in the output comes from the cut, not the fixture.
+grep -v '^bad-' "$ship_csv" > "$in/ship_valid.csv"
+make_variants ship "$in/ship_valid.csv" csv
 make_variants own "$own_csv" csv
 printf 'name\nKIM JONG UN\n' > "$in/screen.csv"
 make_variants screen "$in/screen.csv" csv
@@ -144,6 +147,10 @@ classify_cli() { # group case dir rc stderr-file
     else
       record "$group" "$case" "data loss" "store unreadable after the command"
     fi
+  elif [ "$rc" = 0 ] && grep -Eq '(^|[^0-9])[1-9][0-9]* (skipped as errors|bad rows)' "$err"; then
+    # Batch commands answer a bad row with an error row and count it: that is the
+    # refusal, row by row.
+    record "$group" "$case" clean
   elif [ "$rc" = 0 ]; then
     record "$group" "$case" other "accepted (exit 0): $(head -c 200 "$work/out" | tr '\n\t' '  ')"
   elif [ -n "$dir" ] && [ "$(fingerprint "$dir")" != "$base_fp" ]; then
@@ -251,8 +258,8 @@ http_case() { # case expected-status -- curl args
   fi
   if grep -q "panicked" "$work/body" 2>/dev/null; then
     record "HTTP" "$case" panic "$(head -c 200 "$work/body")"
-  elif [ "$rc" != 0 ] && [ "$code" = 000 ]; then
-    record "HTTP" "$case" other "no answer (curl exit $rc)"
+  elif [ "$rc" != 0 ] && { [ -z "$code" ] || [ "$code" = 000 ]; }; then
+    record "HTTP" "$case" other "no answer read (curl exit $rc)"
   elif [ "$code" = 200 ] && [ "$expect" = 200 ]; then
     record "HTTP" "$case" clean
   elif [ "${code:0:1}" = 4 ] || [ "${code:0:1}" = 5 ]; then
@@ -301,7 +308,8 @@ http_case "unknown route" 404 -- "$url/api/v1/nothing"
 http_case "wrong method" 405 -- -X DELETE "$url/api/v1/check"
 for v in empty half seven sparse; do
   [ "$v" = sparse ] && [ $quick = 1 ] && continue
-  http_case "PUT UN list: $v" 422 -- -X PUT -H "x-api-key: $key" -H "content-type: application/xml" --data-binary @"$in/un.$v.xml" "$url/api/v1/lists/un"
+  # -T streams the file (--data-binary would load 3 GB into curl's memory first).
+  http_case "PUT UN list: $v" 422 -- -X PUT -H "x-api-key: $key" -H "content-type: application/xml" -T "$in/un.$v.xml" "$url/api/v1/lists/un"
 done
 [ -n "$ofac_csv" ] && for v in empty half ninetenths; do
   http_case "PUT OFAC list: $v" 422 -- -X PUT -H "x-api-key: $key" -H "content-type: text/csv" --data-binary @"$in/ofac.$v.csv" "$url/api/v1/lists/ofac"
@@ -337,8 +345,8 @@ for g, c in groups.items():
     print(f"{g:32} {n:>6} {c['clean']:>12} {c['data loss']:>10} {c['panic']:>6} {c['other']:>6}")
 n = sum(total.values())
 print(f"{'total':32} {n:>6} {total['clean']:>12} {total['data loss']:>10} {total['panic']:>6} {total['other']:>6}")
-bad = [r for r in rows if r[2] != "clean"]
-for g, case, outcome, detail in bad:
-    print(f"  {outcome}: {g} / {case}: {detail}")
-sys.exit(1 if bad else 0)
+for g, case, outcome, detail in rows:
+    if outcome != "clean":
+        print(f"  {outcome}: {g} / {case}: {detail}")
+sys.exit(1 if total["data loss"] or total["panic"] else 0)
 EOF
