@@ -215,7 +215,6 @@ for src in un ofac; do
   [ -n "$file" ] || continue
   for t in $list_points; do
     d="$work/kill"; rm -rf "$d"; cp -a "$base" "$d"
-    before=$(emb "$d" --json lists status 2>/dev/null | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))' 2>/dev/null | head -c 0; echo)
     "$bin" --data "$d" lists import --source "$src" --allow-shrink "$file" > /dev/null 2>&1 &
     pid=$!
     sleep "$t"; kill -9 "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
