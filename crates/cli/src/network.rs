@@ -11,7 +11,7 @@ use clap::{Args as ClapArgs, Subcommand, ValueEnum};
 use embargo_network::exposure::Issue;
 use embargo_network::import::{ftm, ownership_csv, vessel_csv, ImportBatch};
 use embargo_network::vessel::{vessel_profile, FlagRegistry, Imo, SignalRules, VesselProfile};
-use embargo_network::{EdgeKind, Exposure, ReachOptions, Status, Store};
+use embargo_network::{EdgeKind, Exposure, OnExisting, ReachOptions, Status, Store};
 
 use crate::context::Context;
 
@@ -29,23 +29,32 @@ enum FileKind {
     Ftm,
     /// Vessel CSV: the OFAC vessel extract, or registry/AIS history (imo, date, name, flag, source).
     Vessels,
-    /// UN Security Council consolidated list XML (read by embargo-screen).
+    /// UN consolidated list XML: refused here, lists go through `embargo lists import`.
     Un,
-    /// OFAC SDN CSV set: sdn.csv with add/alt/sdn_comments beside it (read by embargo-screen).
+    /// OFAC SDN CSV set: refused here, lists go through `embargo lists import`.
     Ofac,
 }
 
 #[derive(Subcommand)]
 enum NetworkCommand {
-    /// Import a file into the network store (one transaction: all rows or none).
-    /// Re-importing the same file replaces what it brought before.
+    /// Import a file into the network store (one transaction: all rows or none) under a
+    /// name. A name in use is refused unless --replace. Designees come from the active
+    /// screening lists (`embargo lists import`), which the store follows by itself.
     Import {
+        /// Ownership/control CSV, FtM JSON lines, or vessel CSV.
         file: PathBuf,
         /// File kind; guessed from the name and header when omitted.
         #[arg(long)]
         kind: Option<FileKind>,
+        /// Name of the import in the store (default: the file's path as given).
+        #[arg(long)]
+        name: Option<String>,
+        /// Replace the rows an earlier import under the same name brought.
+        #[arg(long)]
+        replace: bool,
     },
-    /// Counts of nodes, edges by kind, vessel records and the imported files.
+    /// Counts of nodes, edges by kind, vessel records, the named imports and the list
+    /// versions the graph follows.
     Status,
     /// OFAC 50% rule for one entity: blocked share, paths to designees, control, data issues.
     Exposure {
@@ -57,7 +66,9 @@ enum NetworkCommand {
     },
     /// Listed parties behind an entity (owners, controllers, vessel managers, list links).
     Reach {
+        /// An id (ofac:9345, un:KPe.001, imo:9020015, user:NAME), an IMO number, or an exact name.
         entity: String,
+        /// Date the records must be in force on (default: today, UTC).
         #[arg(long)]
         as_of: Option<String>,
         /// Hops followed over non-ownership relations.
@@ -87,9 +98,17 @@ pub struct VesselArgs {
     hop_days: i64,
 }
 
+/// The network store, its list part brought to the active list versions first (a list
+/// import or refresh since the last call is reflected before anything is read).
 fn store(ctx: &Context) -> anyhow::Result<Store> {
     let path = ctx.data_dir().join("network.sqlite");
-    Store::open(&path).with_context(|| format!("opening the network store {}", path.display()))
+    let mut store = Store::open(&path)
+        .with_context(|| format!("opening the network store {}", path.display()))?;
+    let lists = embargo_screen::ListStore::open(&ctx.data_dir());
+    store
+        .follow_lists(&lists)
+        .context("deriving the designees from the active lists")?;
+    Ok(store)
 }
 
 fn as_of(raw: Option<&str>) -> anyhow::Result<NaiveDate> {
@@ -102,7 +121,12 @@ fn as_of(raw: Option<&str>) -> anyhow::Result<NaiveDate> {
 
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
-        NetworkCommand::Import { file, kind } => import(ctx, &file, kind),
+        NetworkCommand::Import {
+            file,
+            kind,
+            name,
+            replace,
+        } => import(ctx, &file, kind, name, replace),
         NetworkCommand::Status => status(ctx),
         NetworkCommand::Exposure {
             entity,
@@ -193,13 +217,19 @@ fn guess_kind(file: &Path) -> anyhow::Result<FileKind> {
     }
 }
 
-fn import(ctx: &Context, file: &Path, kind: Option<FileKind>) -> anyhow::Result<()> {
+fn import(
+    ctx: &Context,
+    file: &Path,
+    kind: Option<FileKind>,
+    name: Option<String>,
+    replace: bool,
+) -> anyhow::Result<()> {
     let kind = match kind {
         Some(k) => k,
         None => guess_kind(file)?,
     };
     // User files are read through a line-length bound: an endless line fails at 1 MiB.
-    let label = file.display().to_string();
+    let label = name.unwrap_or_else(|| file.display().to_string());
     let bounded = || -> anyhow::Result<_> {
         let f = std::fs::File::open(file).with_context(|| format!("{label}: cannot open"))?;
         Ok(crate::bounded::LineBound::new(
@@ -216,11 +246,25 @@ fn import(ctx: &Context, file: &Path, kind: Option<FileKind>) -> anyhow::Result<
             (ftm::read(&text, &label)?, "ftm")
         }
         FileKind::Vessels => (vessel_csv::read(bounded()?, &label)?, "vessels"),
-        FileKind::Un => (embargo_network::lists::read_un_file(file)?, "list:un"),
-        FileKind::Ofac => (embargo_network::lists::read_ofac_files(file)?, "list:ofac"),
+        // A list file imported by hand would put designations in the graph that no
+        // active list backs; the store follows the active lists instead.
+        FileKind::Un | FileKind::Ofac => bail!(
+            "{}: a list file; import it with `embargo lists import` (the network store follows the active lists)",
+            file.display()
+        ),
     };
     let mut store = store(ctx)?;
-    let report = store.import(batch, kind_name)?;
+    let on_existing = if replace {
+        OnExisting::Replace
+    } else {
+        OnExisting::Refuse
+    };
+    let report = match store.import_with(batch, kind_name, on_existing, None) {
+        Err(e @ embargo_network::NetworkError::NameInUse { .. }) => {
+            bail!("{e} (pass --replace to replace it, or --name to import under another name)")
+        }
+        other => other?,
+    };
     if ctx.json {
         return ctx.print_json(&report);
     }
@@ -269,11 +313,24 @@ fn status(ctx: &Context) -> anyhow::Result<()> {
         println!("edges {k}: {n}");
     }
     println!("vessel records: {}", s.vessel_events);
-    println!("files:");
+    for (source, version) in &s.lists {
+        println!("follows list {source} version {version}");
+    }
+    println!("imports:");
     for b in &s.batches {
         println!(
-            "  #{} {} [{}] {} rows, {} edges, {} skipped, imported {}",
-            b.id, b.file, b.kind, b.rows, b.edges, b.skipped, b.imported_at
+            "  #{} {} [{}] {} rows, {} edges, {} skipped, imported {}{}",
+            b.id,
+            b.file,
+            b.kind,
+            b.rows,
+            b.edges,
+            b.skipped,
+            b.imported_at,
+            b.added_by
+                .as_deref()
+                .map(|k| format!(" by key {k}"))
+                .unwrap_or_default()
         );
     }
     Ok(())

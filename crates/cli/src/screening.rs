@@ -617,6 +617,18 @@ fn read_batch(path: &Path) -> anyhow::Result<Vec<BatchRow>> {
             },
             None => None,
         };
+        // No listed name has a line break; one inside the field means a quote left open
+        // swallowed the rows after it, which must not be screened as one name.
+        if get(Some(c_name)).is_some_and(|n| n.contains(['\n', '\r'])) {
+            rows.push(BatchRow {
+                row,
+                id: get(c_id).map(str::to_string),
+                query: Err(format!(
+                    "line {line}: field name: contains a line break (a quote left open swallows the rows after it)"
+                )),
+            });
+            continue;
+        }
         let q = build_query(
             get(Some(c_name)),
             schema,

@@ -80,9 +80,12 @@ enum TradeCommand {
     },
     /// Run SQL over the table `trade` (columns as in docs/trade.md).
     Sql {
+        /// The SQL statement (DataFusion dialect), e.g. "SELECT count(*) FROM trade".
         query: String,
+        /// Query the bundled published figures instead of the store.
         #[arg(long)]
         bundled: bool,
+        /// CSV on stdout instead of a table.
         #[arg(long)]
         csv: bool,
     },

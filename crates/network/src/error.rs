@@ -66,6 +66,12 @@ pub enum NetworkError {
     /// A list file embargo-screen's reader rejected.
     #[error("list file {file}: {message}")]
     List { file: String, message: String },
+    /// An import under a name in use, without asking to replace it.
+    #[error("import name `{name}`: {reason}")]
+    NameInUse { name: String, reason: &'static str },
+    /// The screening list store the graph follows could not be read.
+    #[error("reading the active lists: {0}")]
+    Lists(String),
     #[error("flag registry data {file}: {message}")]
     Registry { file: String, message: String },
 }

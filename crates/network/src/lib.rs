@@ -24,4 +24,4 @@ pub use exposure::{blocked_set, exposure, Decision, Exposure, ExposureOptions, S
 pub use graph::Graph;
 pub use model::{Designation, Edge, EdgeKind, Node, NodeKind, Period};
 pub use reach::{blocked_holdings, reach, GraphHit, Reach, ReachOptions};
-pub use store::Store;
+pub use store::{ListFollow, OnExisting, Store};

@@ -100,6 +100,18 @@ pub fn batch_from_snapshot(snap: &ListSnapshot, label: &str) -> ImportBatch {
         }
     }
 
+    // Names a UN comment can cite: at least two words and 12 characters, of one entry.
+    let citable: HashMap<&str, &String> = by_name
+        .iter()
+        .filter(|(name, ids)| name.split(' ').count() >= 2 && name.len() >= 12 && ids.len() == 1)
+        .filter_map(|(name, ids)| Some((name.as_str(), ids.first()?)))
+        .collect();
+    let citable_words = citable
+        .keys()
+        .map(|n| n.split(' ').count())
+        .max()
+        .unwrap_or(0);
+
     let mut by_address: HashMap<String, Vec<String>> = HashMap::new();
     let mut by_identifier: HashMap<(String, String), Vec<String>> = HashMap::new();
     for e in &snap.entities {
@@ -194,16 +206,28 @@ pub fn batch_from_snapshot(snap: &ListSnapshot, label: &str) -> ImportBatch {
                     }
                 }
             } else {
-                let text = format!(" {} ", normalize_name(remarks));
-                for (name, ids) in &by_name {
-                    if name.split(' ').count() < 2 || name.len() < 12 || ids.len() != 1 {
-                        continue;
-                    }
-                    if let Some(other) = ids.first() {
-                        if *other != id && text.contains(&format!(" {name} ")) {
+                // Every run of whole words of the comment, up to the longest citable name,
+                // looked up (a normalized text has single spaces, so a run is a slice).
+                let text = normalize_name(remarks);
+                let bounds: Vec<(usize, usize)> = text
+                    .split(' ')
+                    .scan(0usize, |at, w| {
+                        let b = (*at, *at + w.len());
+                        *at += w.len() + 1;
+                        Some(b)
+                    })
+                    .collect();
+                let mut named: Vec<&String> = Vec::new();
+                for (i, &(start, _)) in bounds.iter().enumerate() {
+                    for &(_, end) in bounds.iter().skip(i + 1).take(citable_words - 1) {
+                        let Some(other) = text.get(start..end).and_then(|g| citable.get(g)) else {
+                            continue;
+                        };
+                        if **other != id && !named.contains(other) {
+                            named.push(other);
                             link(
                                 &mut batch,
-                                other.clone(),
+                                (*other).clone(),
                                 EdgeKind::LinkedTo,
                                 format!("UN list comments of {} name this entry", e.id),
                             );

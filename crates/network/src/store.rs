@@ -1,8 +1,15 @@
 //! The embedded store: one SQLite file (`network.sqlite` in embargo's data directory).
 //!
 //! Every import is one transaction: a file that fails validation writes nothing, and a
-//! crash mid-import leaves the previous state (SQLite's journal). Re-importing a file with
-//! the same label replaces the rows it brought last time, so imports are repeatable.
+//! crash mid-import leaves the previous state (SQLite's journal). Every import carries a
+//! name (its label); a second import under a name in use is refused unless the caller asks
+//! to replace it, so two uploads never overwrite each other unnoticed.
+//!
+//! The list part of the graph (designees, their designations, the relations the lists
+//! state) is not imported by hand: [`Store::follow_lists`] derives it from the active
+//! versions in embargo-screen's list store, and records which version it derived from.
+//! Every reader calls it first, so the graph answers with the lists screening answers
+//! with, whoever changed them and however.
 //! Upstream walks (owners of owners ...) run as recursive CTEs; the 50% rule itself runs
 //! in memory on the subgraph they return (see `exposure`).
 
@@ -11,6 +18,8 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
+
+use embargo_screen::{ListStore, Source};
 
 use crate::error::{NetworkError, Result};
 use crate::graph::{normalize_name, Graph};
@@ -41,7 +50,42 @@ CREATE TABLE IF NOT EXISTS vessel_events(
   imo TEXT NOT NULL, date TEXT, name TEXT, flag TEXT, kind TEXT NOT NULL, source TEXT NOT NULL,
   origin TEXT NOT NULL, batch INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS vessel_events_imo ON vessel_events(imo);
+CREATE TABLE IF NOT EXISTS list_versions(
+  source TEXT PRIMARY KEY, version TEXT NOT NULL, batch INTEGER NOT NULL);
 ";
+
+/// Designations the graph shows: for a list the store follows, only those of the batch
+/// derived from its active version (a user file's copy, e.g. the OFAC vessel extract,
+/// cannot outlive a delisting); for other lists, what the files brought.
+const LIVE_DESIGNATIONS: &str = "designations d WHERE NOT EXISTS (SELECT 1 FROM list_versions v WHERE v.source = d.list AND v.batch <> d.batch)";
+
+/// The batch name of the list part derived from one list.
+fn list_label(source: Source) -> String {
+    format!("list:{}", source.as_str())
+}
+
+/// How an import treats a name already in use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnExisting {
+    /// Refuse with [`NetworkError::NameInUse`].
+    #[default]
+    Refuse,
+    /// Replace the rows the earlier import of that name brought (it stays in `batches`
+    /// with `replaced_at`, for audit).
+    Replace,
+}
+
+/// What [`Store::follow_lists`] changed for one list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ListFollow {
+    pub source: String,
+    /// The version the graph was derived from before (none: never, or no list).
+    pub from_version: Option<String>,
+    /// The active version it is derived from now (none: no active list).
+    pub to_version: Option<String>,
+    pub nodes: u64,
+    pub edges: u64,
+}
 
 pub struct Store {
     conn: Connection,
@@ -56,6 +100,8 @@ pub struct StoreStatus {
     pub edges_by_kind: Vec<(String, u64)>,
     pub vessel_events: u64,
     pub batches: Vec<BatchInfo>,
+    /// List versions the graph's list part is derived from.
+    pub lists: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -67,6 +113,8 @@ pub struct BatchInfo {
     pub rows: i64,
     pub edges: i64,
     pub skipped: i64,
+    /// The API key that uploaded it (server uploads), if any.
+    pub added_by: Option<String>,
 }
 
 impl Store {
@@ -96,12 +144,34 @@ impl Store {
     }
 
     fn init(conn: Connection, label: String) -> Result<Store> {
+        // A reader may find the list part stale while another process derives it again
+        // (seconds for the full lists): it waits for that writer instead of failing.
+        conn.busy_timeout(std::time::Duration::from_secs(120))
+            .map_err(|source| NetworkError::Store {
+                path: label.clone(),
+                source,
+            })?;
         let s = Store { conn, label };
         s.conn
             .execute_batch(&format!(
                 "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;{SCHEMA}"
             ))
             .map_err(|e| s.err(e))?;
+        // Stores written before uploads recorded their key lack the column.
+        let has_added_by: bool = s
+            .conn
+            .query_row(
+                "SELECT count(*) FROM pragma_table_info('batches') WHERE name = 'added_by'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n > 0)
+            .map_err(|e| s.err(e))?;
+        if !has_added_by {
+            s.conn
+                .execute_batch("ALTER TABLE batches ADD COLUMN added_by TEXT")
+                .map_err(|e| s.err(e))?;
+        }
         Ok(s)
     }
 
@@ -112,27 +182,149 @@ impl Store {
         }
     }
 
-    /// Stores a user file's batch in one transaction, replacing rows an earlier import of
-    /// the same file brought. Names that match exactly one designated list entry are linked
-    /// to it (reported); names matching several are left as user entities (reported).
+    /// Stores a user file's batch in one transaction under its name (`batch.file`); a name
+    /// already in use is refused ([`NetworkError::NameInUse`]). Names that match exactly
+    /// one designated list entry are linked to it (reported); names matching several are
+    /// left as user entities (reported).
     pub fn import(&mut self, batch: ImportBatch, kind: &str) -> Result<ImportReport> {
+        self.import_with(batch, kind, OnExisting::Refuse, None)
+    }
+
+    /// [`Store::import`] with the treatment of a name in use and the uploader's key.
+    pub fn import_with(
+        &mut self,
+        batch: ImportBatch,
+        kind: &str,
+        on_existing: OnExisting,
+        added_by: Option<&str>,
+    ) -> Result<ImportReport> {
+        if is_list_label(&batch.file) {
+            return Err(NetworkError::NameInUse {
+                name: batch.file.clone(),
+                reason: "names starting with `list:` belong to the lists the store follows",
+            });
+        }
         let label = self.label.clone();
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|source| NetworkError::Store {
-                path: label.clone(),
-                source,
-            })?;
-        let report = write_batch(&tx, batch, kind).map_err(|source| NetworkError::Store {
+        let store_err = |source| NetworkError::Store {
             path: label.clone(),
             source,
-        })?;
-        tx.commit().map_err(|source| NetworkError::Store {
-            path: label,
-            source,
-        })?;
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(store_err)?;
+        let old = active_batches(&tx, "file = ?1", &batch.file).map_err(store_err)?;
+        if !old.is_empty() && on_existing == OnExisting::Refuse {
+            return Err(NetworkError::NameInUse {
+                name: batch.file.clone(),
+                reason: "an import with this name is in the store",
+            });
+        }
+        retire_batches(&tx, &old).map_err(store_err)?;
+        let (_, report) = write_batch(&tx, batch, kind, added_by, false).map_err(store_err)?;
+        tx.commit().map_err(store_err)?;
         Ok(report)
+    }
+
+    /// Derives the list part of the graph from the active versions in `lists`, for each
+    /// list whose active version differs from the one the graph was derived from (a
+    /// version check per list otherwise). Rows of earlier list imports (of any version,
+    /// or list files imported by hand) are retired with it, so the designations the graph
+    /// shows are exactly those of the active lists. Readers call this before answering.
+    pub fn follow_lists(&mut self, lists: &ListStore) -> Result<Vec<ListFollow>> {
+        let mut out = Vec::new();
+        for source in [Source::Un, Source::Ofac] {
+            let active = lists
+                .active_version(source)
+                .map_err(|e| NetworkError::Lists(e.to_string()))?;
+            if let Some(f) = self.follow_one(lists, source, active)? {
+                out.push(f);
+            }
+        }
+        Ok(out)
+    }
+
+    fn follow_one(
+        &mut self,
+        lists: &ListStore,
+        source: Source,
+        active: Option<String>,
+    ) -> Result<Option<ListFollow>> {
+        let stored = self.followed_version(source)?;
+        if stored == active {
+            return Ok(None);
+        }
+        // Read the snapshot before taking the write lock; the version it carries is
+        // checked again under the lock (another process may have followed meanwhile).
+        let snapshot = match &active {
+            Some(_) => lists
+                .load_active(source)
+                .map_err(|e| NetworkError::Lists(e.to_string()))?,
+            None => None,
+        };
+        let label = self.label.clone();
+        let store_err = |source| NetworkError::Store {
+            path: label.clone(),
+            source,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(store_err)?;
+        let stored: Option<String> = tx
+            .query_row(
+                "SELECT version FROM list_versions WHERE source = ?1",
+                [source.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(store_err)?;
+        // A swap between reading the version and the snapshot leaves a label that no
+        // longer matches the active one, so the next call derives again: it converges.
+        let version = snapshot.as_ref().and(active);
+        if stored == version {
+            return Ok(None);
+        }
+        let kind = list_label(source);
+        let old = active_batches(&tx, "kind = ?1", &kind).map_err(store_err)?;
+        retire_batches(&tx, &old).map_err(store_err)?;
+        tx.execute(
+            "DELETE FROM list_versions WHERE source = ?1",
+            [source.as_str()],
+        )
+        .map_err(store_err)?;
+        let mut follow = ListFollow {
+            source: source.as_str().to_string(),
+            from_version: stored,
+            to_version: version.clone(),
+            nodes: 0,
+            edges: 0,
+        };
+        if let (Some(snap), Some(version)) = (&snapshot, &version) {
+            let batch = crate::lists::batch_from_snapshot(snap, &kind);
+            let (batch_id, report) =
+                write_batch(&tx, batch, &kind, None, true).map_err(store_err)?;
+            tx.execute(
+                "INSERT INTO list_versions(source, version, batch) VALUES (?1, ?2, ?3)",
+                params![source.as_str(), version, batch_id],
+            )
+            .map_err(store_err)?;
+            follow.nodes = report.nodes_added;
+            follow.edges = report.edges_added;
+        }
+        tx.commit().map_err(store_err)?;
+        Ok(Some(follow))
+    }
+
+    fn followed_version(&self, source: Source) -> Result<Option<String>> {
+        self.conn
+            .query_row(
+                "SELECT version FROM list_versions WHERE source = ?1",
+                [source.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
     }
 
     /// Loads the whole graph into memory.
@@ -276,7 +468,9 @@ impl Store {
                 .map_err(|e| self.err(e))
         };
         let nodes = count("SELECT count(*) FROM nodes")?;
-        let designated_nodes = count("SELECT count(DISTINCT node_id) FROM designations")?;
+        let designated_nodes = count(&format!(
+            "SELECT count(DISTINCT node_id) FROM {LIVE_DESIGNATIONS}"
+        ))?;
         let vessel_events = count("SELECT count(*) FROM vessel_events")?;
         let mut stmt = self
             .conn
@@ -291,7 +485,7 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let mut stmt = self
             .conn
-            .prepare("SELECT id, file, kind, imported_at, rows, edges, skipped FROM batches WHERE replaced_at IS NULL ORDER BY id")
+            .prepare("SELECT id, file, kind, imported_at, rows, edges, skipped, added_by FROM batches WHERE replaced_at IS NULL ORDER BY id")
             .map_err(|e| self.err(e))?;
         let batches = stmt
             .query_map([], |r| {
@@ -303,12 +497,23 @@ impl Store {
                     rows: r.get(4)?,
                     edges: r.get(5)?,
                     skipped: r.get(6)?,
+                    added_by: r.get(7)?,
                 })
             })
             .map_err(|e| self.err(e))?
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| self.err(e))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT source, version FROM list_versions ORDER BY source")
+            .map_err(|e| self.err(e))?;
+        let lists = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
         Ok(StoreStatus {
+            lists,
             nodes,
             designated_nodes,
             edges_by_kind,
@@ -334,9 +539,9 @@ impl Store {
         }
         let mut designations: HashMap<String, Vec<Designation>> = HashMap::new();
         {
-            let mut stmt = self.conn.prepare(
-                "SELECT node_id, list, reference, programs, listed_on FROM designations",
-            )?;
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT node_id, list, reference, programs, listed_on FROM {LIVE_DESIGNATIONS}"
+            ))?;
             let rows = stmt.query_map([], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
@@ -440,21 +645,27 @@ impl Store {
     }
 }
 
-fn write_batch(
+fn is_list_label(name: &str) -> bool {
+    name.starts_with("list:")
+}
+
+/// Ids of the batches in force that match `filter` (one `?1` parameter).
+fn active_batches(
     tx: &rusqlite::Transaction<'_>,
-    batch: ImportBatch,
-    kind: &str,
-) -> rusqlite::Result<ImportReport> {
+    filter: &str,
+    value: &str,
+) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = tx.prepare(&format!(
+        "SELECT id FROM batches WHERE {filter} AND replaced_at IS NULL"
+    ))?;
+    let rows = stmt.query_map([value], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// Removes the rows the batches brought; the batches stay, marked replaced (audit).
+fn retire_batches(tx: &rusqlite::Transaction<'_>, ids: &[i64]) -> rusqlite::Result<()> {
     let now = chrono::Utc::now().to_rfc3339();
-    // Replace what an earlier import of the same file brought.
-    let old: Vec<i64> = {
-        let mut stmt = tx.prepare(
-            "SELECT id FROM batches WHERE file = ?1 AND kind = ?2 AND replaced_at IS NULL",
-        )?;
-        let rows = stmt.query_map(params![batch.file, kind], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<_>>()?
-    };
-    for id in &old {
+    for id in ids {
         tx.execute("DELETE FROM edges WHERE batch = ?1", [id])?;
         tx.execute("DELETE FROM vessel_events WHERE batch = ?1", [id])?;
         tx.execute("DELETE FROM designations WHERE batch = ?1", [id])?;
@@ -463,9 +674,22 @@ fn write_batch(
             params![id, now],
         )?;
     }
+    Ok(())
+}
+
+/// Writes one batch. `from_list`: the batch is a list's part, whose designations take
+/// precedence over a user file's copy of the same designation.
+fn write_batch(
+    tx: &rusqlite::Transaction<'_>,
+    batch: ImportBatch,
+    kind: &str,
+    added_by: Option<&str>,
+    from_list: bool,
+) -> rusqlite::Result<(i64, ImportReport)> {
+    let now = chrono::Utc::now().to_rfc3339();
     tx.execute(
-        "INSERT INTO batches(file, kind, imported_at, rows, nodes, edges, events, skipped) VALUES (?1, ?2, ?3, ?4, 0, 0, 0, ?5)",
-        params![batch.file, kind, now, batch.rows as i64, batch.skipped.len() as i64],
+        "INSERT INTO batches(file, kind, imported_at, rows, nodes, edges, events, skipped, added_by) VALUES (?1, ?2, ?3, ?4, 0, 0, 0, ?5, ?6)",
+        params![batch.file, kind, now, batch.rows as i64, batch.skipped.len() as i64, added_by],
     )?;
     let batch_id = tx.last_insert_rowid();
 
@@ -521,9 +745,10 @@ fn write_batch(
             tx.prepare("UPDATE nodes SET kind = ?2 WHERE id = ?1 AND kind = 'unknown'")?;
         let mut add_name =
             tx.prepare("INSERT OR IGNORE INTO names(node_id, name, norm) VALUES (?1, ?2, ?3)")?;
-        let mut add_designation = tx.prepare(
-            "INSERT OR REPLACE INTO designations(node_id, list, reference, programs, listed_on, batch) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
+        let mut add_designation = tx.prepare(&format!(
+            "INSERT OR {} INTO designations(node_id, list, reference, programs, listed_on, batch) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            if from_list { "REPLACE" } else { "IGNORE" }
+        ))?;
         for node in &batch.nodes {
             let id = map(&node.id);
             let existing: Option<String> = exists.query_row([&id], |r| r.get(0)).optional()?;
@@ -604,5 +829,5 @@ fn write_batch(
             report.vessel_events_added as i64
         ],
     )?;
-    Ok(report)
+    Ok((batch_id, report))
 }

@@ -168,12 +168,20 @@ fn a_bad_file_writes_nothing_and_reimport_replaces() {
         vec![("ownership".to_string(), 1)]
     );
 
-    // Same label again: the earlier rows are replaced, not duplicated.
+    // Same name again: refused, unless replacing; then the earlier rows are replaced, not
+    // duplicated.
     let again = "owner,owned,share_pct,relation,start,end,source\nA,B,20,ownership,,,s\nA,C,5,ownership,,,s\n";
+    let refused = store.import(
+        ownership_csv::read(again.as_bytes(), "f.csv").unwrap(),
+        "ownership",
+    );
+    assert!(matches!(refused, Err(NetworkError::NameInUse { .. })));
     store
-        .import(
+        .import_with(
             ownership_csv::read(again.as_bytes(), "f.csv").unwrap(),
             "ownership",
+            embargo_network::OnExisting::Replace,
+            None,
         )
         .unwrap();
     let s = store.status().unwrap();
@@ -279,4 +287,53 @@ fn reach_decisions_by_relation() {
     // ownership).
     let komid = g.ix("ofac:9345").unwrap();
     assert!(embargo_network::blocked_holdings(&g, komid, day(2024, 1, 1), 10).is_empty());
+}
+
+/// UN comments naming another entry: the word-run lookup links exactly the pairs a plain
+/// search of every citable name in every comment finds (on the real consolidated list).
+#[test]
+fn un_comment_links_match_a_plain_search() {
+    use std::collections::{BTreeSet, HashMap};
+    let xml = embargo_fixtures::shared_or_skip!("data/un-sc-consolidated/consolidated.xml");
+    let snap = embargo_screen::un::read_file(&xml).unwrap();
+    let mut by_name: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for e in &snap.entities {
+        for n in &e.names {
+            by_name
+                .entry(embargo_network::graph::normalize_name(&n.value))
+                .or_default()
+                .insert(lists::entry_id(e));
+        }
+    }
+    let mut expected = BTreeSet::new();
+    for e in &snap.entities {
+        let Some(remarks) = &e.remarks else { continue };
+        let id = lists::entry_id(e);
+        let text = format!(" {} ", embargo_network::graph::normalize_name(remarks));
+        for (name, ids) in &by_name {
+            if name.split(' ').count() < 2 || name.len() < 12 || ids.len() != 1 {
+                continue;
+            }
+            let other = ids.iter().next().unwrap();
+            if *other != id && text.contains(&format!(" {name} ")) {
+                expected.insert((other.clone(), id.clone()));
+            }
+        }
+    }
+    let batch = lists::batch_from_snapshot(&snap, "list:un");
+    let found: BTreeSet<(String, String)> = batch
+        .edges
+        .iter()
+        .filter(|e| e.kind == EdgeKind::LinkedTo && e.source.starts_with("UN list comments"))
+        .map(|e| (e.from.clone(), e.to.clone()))
+        .collect();
+    let edges = batch
+        .edges
+        .iter()
+        .filter(|e| e.source.starts_with("UN list comments"))
+        .count();
+    assert!(!expected.is_empty());
+    assert_eq!(found, expected);
+    // One edge per pair.
+    assert_eq!(edges, found.len());
 }

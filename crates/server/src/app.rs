@@ -178,8 +178,12 @@ pub fn routes() -> Vec<Route> {
         route(M::POST, "/api/v1/network/ownership", Write, post(network::upload), "uploadOwnership", "network",
             "Upload ownership/control records (CSV), FtM JSON lines or vessel records into the network store.",
             vec![query("kind", false, "ownership (default), ftm or vessels"),
-                 query("name", false, "label recorded for the upload")],
+                 query("name", false, "name of the upload (default: the kind); a name in use is refused (409 upload_exists)"),
+                 query("replace", false, "true: replace the upload of that name")],
             Some(UPLOAD), "OwnershipImport"),
+        route(M::GET, "/api/v1/network/uploads", Read, get(network::uploads), "listUploads", "network",
+            "The named uploads in the network store and the list versions its designees come from.",
+            vec![], None, "NetworkUploads"),
         route(M::GET, "/api/v1/network/exposure/{entity}", Read, get(network::exposure), "networkExposure", "network",
             "Ownership by blocked persons through chains (OFAC 50% rule), paths with shares and sources, control flagged separately.",
             vec![path_param("entity", "id (ofac:9345, un:KPe.001, imo:9020015) or exact name"),
@@ -307,10 +311,17 @@ fn presented_key(req: &Request) -> Option<&str> {
     if let Some(v) = req.headers().get(API_KEY_HEADER) {
         return v.to_str().ok();
     }
+    // An Authorization header that is not `Bearer <token>` is a key presented wrong, not
+    // an anonymous call: it is refused like an unknown key (the empty token matches none).
     req.headers()
         .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim)
+                .unwrap_or("")
+        })
 }
 
 /// Resolve the presented key, if any. A key that is presented but wrong is refused
@@ -371,13 +382,26 @@ async fn observe(State(state): State<AppState>, mut req: Request, next: Next) ->
         .unwrap_or_else(|| state.new_request_id());
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
+    if let Err(e) = head_within_limits(&req) {
+        let mut resp = e.into_response();
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+        state.metrics.observe_request(
+            method.as_str(),
+            "unmatched",
+            resp.status().as_u16(),
+            start.elapsed(),
+        );
+        return resp;
+    }
     // The route template, not the raw path: bounded label cardinality in metrics.
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
-    let mut resp = next.run(req).await;
+    let mut resp = json_errors(next.run(req).await);
     let elapsed = start.elapsed();
     let status = resp.status().as_u16();
     state
@@ -395,6 +419,78 @@ async fn observe(State(state): State<AppState>, mut req: Request, next: Next) ->
         "request"
     );
     resp
+}
+
+/// Longest request target (path and query) answered; longer input belongs in a body.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Most header bytes (names and values) a request may carry.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// Request heads over the server's own bounds get a JSON 414 or 431. hyper has bounds
+/// of its own, higher (64 KiB URIs, ~400 KiB heads, 100 headers); what it refuses is
+/// rewritten to JSON by [`crate::wire`].
+fn head_within_limits(req: &Request) -> Result<(), ApiError> {
+    let uri = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if uri > MAX_URI_BYTES {
+        return Err(ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!(
+                "the request URI is {uri} bytes, over {MAX_URI_BYTES}; send long input in a POST body"
+            ),
+        ));
+    }
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len())
+        .sum();
+    if headers > MAX_HEADER_BYTES {
+        return Err(ApiError::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "headers_too_large",
+            format!("the request headers are {headers} bytes, over {MAX_HEADER_BYTES}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Every error answer is JSON in the one error shape: an error some layer answers in
+/// another form (a body limit's plain text, an empty body) is replaced by that shape, its
+/// status kept.
+fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return resp;
+    }
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is too large"),
+        StatusCode::URI_TOO_LONG => ("uri_too_long", "the request URI is too long"),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => {
+            ("headers_too_large", "the request headers are too large")
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ("unsupported_media_type", "unsupported content-type")
+        }
+        s if s.is_server_error() => ("internal", "internal error"),
+        _ => ("bad_request", "the request was refused"),
+    };
+    let mut out = ApiError::new(status, code, message).into_response();
+    // Headers the layer set (retry-after, allow, ...) stay; the body's own do not.
+    for (name, value) in resp.headers() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
 }
 
 async fn limit_error(err: tower::BoxError) -> ApiError {

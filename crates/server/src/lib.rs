@@ -21,6 +21,7 @@ pub mod reports;
 pub mod screening;
 pub mod state;
 pub mod store;
+pub mod wire;
 
 pub use config::{Limits, ReadAccess, ServerConfig};
 pub use error::ApiError;
@@ -123,7 +124,9 @@ pub async fn serve(
     let local = listener.local_addr()?;
     tracing::info!(addr = %local, "embargo server listening");
     let router = built.router.clone();
-    axum::serve(listener, router)
+    // Answers hyper writes itself (414, 431, 400 for requests it cannot parse) are
+    // rewritten into the JSON error shape on the way out.
+    axum::serve(wire::JsonErrorListener(listener), router)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("shutting down: flushing the audit log");

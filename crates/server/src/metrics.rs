@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -50,9 +51,31 @@ struct Series {
 #[derive(Default)]
 pub struct Metrics {
     series: Mutex<Series>,
+    /// Names matched (single screenings and batch rows); counted per row outside the
+    /// mutex, from the blocking pool.
+    screened: AtomicU64,
+    /// Batch rows not matched because the request was gone (client closed the
+    /// connection, or the deadline passed).
+    abandoned: AtomicU64,
 }
 
 impl Metrics {
+    pub fn count_screened(&self, n: u64) {
+        self.screened.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn count_abandoned(&self, n: u64) {
+        self.abandoned.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// (names matched, batch rows abandoned) so far.
+    pub fn screening_work(&self) -> (u64, u64) {
+        (
+            self.screened.load(Ordering::Relaxed),
+            self.abandoned.load(Ordering::Relaxed),
+        )
+    }
+
     pub fn observe_request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
         if let Ok(mut s) = self.series.lock() {
             *s.requests
@@ -94,6 +117,13 @@ impl Metrics {
             return String::new();
         };
         let mut out = String::new();
+        let (screened, abandoned) = self.screening_work();
+        out.push_str("# HELP embargo_screened_names_total Names matched against the lists.\n");
+        out.push_str("# TYPE embargo_screened_names_total counter\n");
+        let _ = writeln!(out, "embargo_screened_names_total {screened}");
+        out.push_str("# HELP embargo_screen_rows_abandoned_total Batch rows not matched because the request was gone.\n");
+        out.push_str("# TYPE embargo_screen_rows_abandoned_total counter\n");
+        let _ = writeln!(out, "embargo_screen_rows_abandoned_total {abandoned}");
         out.push_str(
             "# HELP embargo_http_requests_total HTTP requests by method, route and status.\n",
         );

@@ -91,3 +91,156 @@ async fn exposure_follows_chains_to_the_designee() {
         "{e}"
     );
 }
+
+const SMALL_UN: &str = include_str!("../../screen/tests/fixtures/small_un.xml");
+
+/// The graph's designees follow the active lists, whether swapped in by a PUT or by
+/// `embargo lists import` on the same data directory and a refresh; uploads are named and
+/// a second upload under a name in use is refused unless replacing.
+#[tokio::test]
+async fn designees_follow_the_lists_and_uploads_are_named() {
+    let s = TestServer::new();
+    let key = s.create_key("analyst");
+    let (st, r) = s
+        .send_raw(
+            "PUT",
+            "/api/v1/lists/un",
+            "application/xml",
+            SMALL_UN.into(),
+            Some(&key),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    assert_eq!(r["network"]["indexed"], true, "{r}");
+    let own = "owner,owned,share_pct,relation,start,end,source\nun:KPe.901,Child Co,60,ownership,2015-01-01,,Test register (fictional)\n";
+    let (st, r) = s
+        .send_raw(
+            "POST",
+            "/api/v1/network/ownership?name=register-a",
+            "text/csv",
+            own.into(),
+            Some(&key),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{r}");
+    let (_, x) = s
+        .get("/api/v1/network/exposure/Child%20Co?as_of=2020-01-01")
+        .await;
+    assert_eq!(x["status"], "blocked", "{x}");
+
+    // Same name again: refused, the first upload stands.
+    let other = "owner,owned,share_pct,relation,start,end,source\nSomeone,Child Co,10,ownership,2015-01-01,,Other register (fictional)\n";
+    let (st, e) = s
+        .send_raw(
+            "POST",
+            "/api/v1/network/ownership?name=register-a",
+            "text/csv",
+            other.into(),
+            Some(&key),
+        )
+        .await;
+    assert_eq!(error_code(st, &e), "upload_exists", "{e}");
+    let (_, x) = s
+        .get("/api/v1/network/exposure/Child%20Co?as_of=2020-01-01")
+        .await;
+    assert_eq!(x["status"], "blocked", "{x}");
+    // Under another name, both stand; replace=true replaces explicitly.
+    let (st, _) = s
+        .send_raw(
+            "POST",
+            "/api/v1/network/ownership?name=register-b",
+            "text/csv",
+            other.into(),
+            Some(&key),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = s
+        .send_raw(
+            "POST",
+            "/api/v1/network/ownership?name=register-b&replace=true",
+            "text/csv",
+            other.into(),
+            Some(&key),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, u) = s.get("/api/v1/network/uploads").await;
+    assert_eq!(st, StatusCode::OK, "{u}");
+    let names: Vec<&str> = u["uploads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["register-a", "register-b"], "{u}");
+    assert!(u["uploads"][0]["added_by"].is_string(), "{u}");
+
+    // A new list version made active outside the server (as `embargo lists import` does),
+    // then a refresh: KPe.901 is gone, KPe.902 is listed.
+    let v2 = s.dir.path().join("v2.xml");
+    std::fs::write(
+        &v2,
+        SMALL_UN
+            .replace("KPe.901", "KPe.902")
+            .replace("NEW SHIPPING CO", "OTHER TRADING CO"),
+    )
+    .unwrap();
+    let force = embargo_screen::ImportOptions {
+        allow_shrink: true,
+        ..Default::default()
+    };
+    embargo_screen::ListStore::open(s.dir.path())
+        .import_with(&v2, Some(embargo_screen::Source::Un), force)
+        .unwrap();
+    let (st, _) = s
+        .post_with("/api/v1/lists/refresh", &serde_json::json!({}), Some(&key))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (_, x) = s
+        .get("/api/v1/network/exposure/Child%20Co?as_of=2020-01-01")
+        .await;
+    assert_eq!(x["status"], "not_blocked", "{x}");
+    let (st, x) = s.get("/api/v1/network/exposure/un:KPe.902").await;
+    assert_eq!(st, StatusCode::OK, "{x}");
+    assert_eq!(x["status"], "designated", "{x}");
+    let (_, u) = s.get("/api/v1/network/uploads").await;
+    assert!(u["lists"]["un"].is_string(), "{u}");
+}
+
+/// Error messages name the upload as the client sent it, never a path on the server.
+#[tokio::test]
+async fn upload_errors_never_show_server_paths() {
+    let s = TestServer::new();
+    let key = s.create_key("analyst");
+    let data_dir = s.dir.path().display().to_string();
+    let truncated = &SMALL_UN[..SMALL_UN.len() / 2];
+    let bad_csv = "owner,owned,share_pct,relation,start,end,source\nA,B,x,ownership,,,s\n";
+    let cases: [(&str, &str, &str, &str); 5] = [
+        ("PUT", "/api/v1/lists/un", "application/xml", truncated),
+        ("PUT", "/api/v1/lists/un", "application/xml", "<x"),
+        ("PUT", "/api/v1/lists/ofac", "text/csv", "1,\"unclosed\n"),
+        (
+            "POST",
+            "/api/v1/network/ownership?name=n",
+            "text/csv",
+            bad_csv,
+        ),
+        (
+            "POST",
+            "/api/v1/network/ownership?kind=ftm&name=m",
+            "application/json",
+            "{nope",
+        ),
+    ];
+    for (method, uri, ctype, body) in cases {
+        let (st, e) = s
+            .send_raw(method, uri, ctype, body.as_bytes().to_vec(), Some(&key))
+            .await;
+        assert!(st.is_client_error(), "{uri}: {st} {e}");
+        let msg = e["error"]["message"].as_str().unwrap_or_default();
+        assert!(!msg.is_empty(), "{uri}: {e}");
+        assert!(!msg.contains(&data_dir), "{uri}: server path in {msg}");
+        assert!(!msg.contains("/tmp"), "{uri}: server path in {msg}");
+    }
+}

@@ -546,12 +546,45 @@ impl DataRead {
     }
 }
 
+/// The writer's process id of a temp file named by [`ParquetSink::create`].
+fn temp_file_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (_, pid) = rest.rsplit_once('.')?;
+    pid.parse().ok()
+}
+
 impl TradeStore {
-    /// The store in `<data_dir>/trade`.
+    /// The store in `<data_dir>/trade`. Temp files that a killed import left behind
+    /// (their process is gone) are removed.
     pub fn open(data_dir: &Path) -> TradeStore {
-        TradeStore {
+        let store = TradeStore {
             dir: data_dir.join("trade"),
             coverage: None,
+        };
+        store.remove_orphan_temp_files();
+        store
+    }
+
+    /// Removes `.<name>.<pid>.tmp` files whose writer is no longer running. A file of a
+    /// running import (this process or another) is left alone. Where processes cannot be
+    /// looked up (no `/proc`), nothing is removed.
+    fn remove_orphan_temp_files(&self) {
+        let proc = Path::new("/proc");
+        if !proc.join("self").exists() {
+            return;
+        }
+        let Ok(rd) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        for entry in rd.filter_map(Result::ok) {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let Some(pid) = temp_file_pid(name) else {
+                continue;
+            };
+            if !proc.join(pid.to_string()).exists() {
+                let _ = std::fs::remove_file(entry.path());
+            }
         }
     }
 

@@ -330,3 +330,25 @@ fn an_import_of_several_files_is_all_or_nothing() {
         [("comtrade-plus.parquet", 3), ("plain.parquet", 3)]
     );
 }
+
+/// A killed import leaves `.<name>.<pid>.tmp`; the next open of the store removes it when
+/// its process is gone, and leaves the file of a running import alone.
+#[test]
+fn temp_files_of_dead_imports_are_removed_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let trade = dir.path().join("trade");
+    std::fs::create_dir_all(&trade).unwrap();
+    // Above Linux's highest possible pid (2^22).
+    let dead = trade.join(".killed.parquet.4194305.tmp");
+    let alive = trade.join(format!(".running.parquet.{}.tmp", std::process::id()));
+    let other = trade.join("notes.tmp");
+    for p in [&dead, &alive, &other] {
+        std::fs::write(p, b"partial").unwrap();
+    }
+    let _ = TradeStore::open(dir.path());
+    if std::path::Path::new("/proc/self").exists() {
+        assert!(!dead.exists(), "the dead import's temp file is still there");
+    }
+    assert!(alive.exists());
+    assert!(other.exists());
+}

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use embargo_network::import::{ftm, ownership_csv, vessel_csv, ImportBatch};
-use embargo_network::{EdgeKind, ExposureOptions, NetworkError, Store};
+use embargo_network::{EdgeKind, ExposureOptions, ListFollow, NetworkError, OnExisting, Store};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -25,6 +25,11 @@ fn network_error(context: &str, e: NetworkError) -> ApiError {
         NetworkError::AmbiguousEntity { .. } => {
             ApiError::new(StatusCode::CONFLICT, "ambiguous_entity", e.to_string())
         }
+        NetworkError::NameInUse { .. } => ApiError::new(
+            StatusCode::CONFLICT,
+            "upload_exists",
+            format!("{e} (replace=true replaces it)"),
+        ),
         NetworkError::InvalidRows { .. }
         | NetworkError::InvalidFile { .. }
         | NetworkError::InvalidImo { .. }
@@ -52,8 +57,24 @@ async fn blocking<T: Send + 'static>(
 pub struct UploadQuery {
     /// `ownership` (CSV, default), `ftm` (FollowTheMoney JSON lines) or `vessels` (CSV).
     kind: Option<String>,
-    /// Name recorded for the upload in the store's import table.
+    /// Name of the upload in the store (default: the kind). A name in use is refused.
     name: Option<String>,
+    /// Replace the rows an earlier upload under the same name brought.
+    #[serde(default)]
+    replace: bool,
+}
+
+/// The network store with its list part brought to the active list versions (so a list
+/// import, by the server or by `embargo lists import` on the same data directory, shows
+/// before anything is read).
+fn open_following(data_dir: &Path) -> Result<(Store, Vec<ListFollow>), ApiError> {
+    let mut store = Store::open(&store_path(data_dir))
+        .map_err(|e| network_error("opening the network store", e))?;
+    let lists = embargo_screen::ListStore::open(data_dir);
+    let follow = store
+        .follow_lists(&lists)
+        .map_err(|e| network_error("deriving the designees from the active lists", e))?;
+    Ok((store, follow))
 }
 
 /// Upload an ownership/control file (or FtM JSON lines, or vessel records). The store
@@ -78,12 +99,21 @@ pub async fn upload(
             "the request body is empty: send the file",
         ));
     }
-    let label = format!(
-        "upload:{}:{}",
-        q.name.as_deref().unwrap_or(&kind),
-        caller.key_id.as_deref().unwrap_or("-")
-    );
-    let path = store_path(&state.config.data_dir);
+    let name = q.name.unwrap_or_else(|| kind.clone());
+    if name.trim().is_empty() || name.len() > 200 || name.chars().any(char::is_control) {
+        return Err(ApiError::invalid_field(
+            "name",
+            "name: 1 to 200 characters, no control characters",
+        ));
+    }
+    let label = format!("upload:{name}");
+    let on_existing = if q.replace {
+        OnExisting::Replace
+    } else {
+        OnExisting::Refuse
+    };
+    let added_by = caller.key_id.clone();
+    let data_dir = state.config.data_dir.clone();
     let report = blocking("importing ownership", move || {
         let batch: ImportBatch = match kind.as_str() {
             "ownership" => ownership_csv::read(bytes.as_ref(), &label),
@@ -100,10 +130,9 @@ pub async fn upload(
             }
         }
         .map_err(|e| network_error("reading the upload", e))?;
-        let mut store =
-            Store::open(&path).map_err(|e| network_error("opening the network store", e))?;
+        let (mut store, _) = open_following(&data_dir)?;
         store
-            .import(batch, &kind)
+            .import_with(batch, &kind, on_existing, added_by.as_deref())
             .map_err(|e| network_error("importing into the network store", e))
     })
     .await?;
@@ -127,16 +156,9 @@ pub async fn exposure(
         Some(d) => params::date("as_of", d)?,
         None => chrono::Utc::now().date_naive(),
     };
-    let path = store_path(&state.config.data_dir);
+    let data_dir = state.config.data_dir.clone();
     let exposure = blocking("computing exposure", move || {
-        if !path.exists() {
-            return Err(ApiError::not_found(
-                "unknown_entity",
-                "the network store is empty: upload ownership data or import a list first",
-            ));
-        }
-        let store =
-            Store::open(&path).map_err(|e| network_error("opening the network store", e))?;
+        let (store, _) = open_following(&data_dir)?;
         let id = store
             .resolve(&entity)
             .map_err(|e| network_error("resolving the entity", e))?;
@@ -158,17 +180,49 @@ pub async fn exposure(
         .map_err(|e| ApiError::internal("encoding exposure", e))
 }
 
-/// Feed a freshly imported list into the network store, so designees are nodes that
-/// ownership uploads can point at. Screening does not depend on the graph, so a failure
-/// here does not undo the list import; it is reported in the import's answer and logged.
-pub fn index_list(data_dir: &Path, snapshot: &embargo_screen::ListSnapshot) -> Value {
-    let label = format!("list:{}", snapshot.source.as_str());
-    let batch = embargo_network::lists::batch_from_snapshot(snapshot, &label);
-    let result = Store::open(&store_path(data_dir)).and_then(|mut s| s.import(batch, &label));
-    match result {
-        Ok(r) => json!({ "indexed": true, "report": r }),
+/// The uploads in the store (name, kind, rows, who uploaded) and the list versions the
+/// graph follows.
+pub async fn uploads(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let data_dir = state.config.data_dir.clone();
+    let status = blocking("listing uploads", move || {
+        let (store, _) = open_following(&data_dir)?;
+        store
+            .status()
+            .map_err(|e| network_error("reading the network store", e))
+    })
+    .await?;
+    let uploads: Vec<Value> = status
+        .batches
+        .iter()
+        .filter_map(|b| {
+            let name = b.file.strip_prefix("upload:")?;
+            Some(json!({
+                "name": name,
+                "kind": b.kind,
+                "imported_at": b.imported_at,
+                "rows": b.rows,
+                "edges": b.edges,
+                "skipped": b.skipped,
+                "added_by": b.added_by,
+            }))
+        })
+        .collect();
+    let lists: serde_json::Map<String, Value> = status
+        .lists
+        .into_iter()
+        .map(|(source, version)| (source, Value::String(version)))
+        .collect();
+    Ok(Json(json!({ "uploads": uploads, "lists": lists })))
+}
+
+/// Bring the network store's list part to the freshly activated lists, for the import's
+/// answer. Readers follow the lists by themselves, so a failure here changes nothing
+/// lasting; it is reported in the answer and logged.
+pub fn follow_lists(data_dir: &Path) -> Value {
+    match open_following(data_dir) {
+        Ok((_, follow)) => json!({ "indexed": true, "follow": follow }),
         Err(e) => {
-            tracing::warn!(error = %e, "list not added to the network store");
+            tracing::warn!(error = %e, "network store not brought to the new list");
             json!({ "indexed": false, "error": e.to_string() })
         }
     }

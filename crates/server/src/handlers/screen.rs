@@ -172,6 +172,7 @@ pub async fn screen(
             tokio::task::spawn_blocking(move || {
                 let _slot = slot;
                 let result = run(&worker_state, &worker_lists, &input);
+                worker_state.metrics.count_screened(1);
                 (input, result)
             })
             .await
@@ -282,7 +283,8 @@ pub async fn screen_batch(
     let _on_drop = SetOnDrop(gone.clone());
     let rows = tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        batch
+        let total = batch.items.len();
+        let rows = batch
             .items
             .into_iter()
             .enumerate()
@@ -298,9 +300,20 @@ pub async fn screen_batch(
                 let result = parsed.and_then(|input| {
                     run(&worker_state, &worker_lists, &input).map(|s| (input, s))
                 });
+                worker_state.metrics.count_screened(1);
                 (row, raw, result)
             })
-            .collect::<Vec<_>>()
+            .collect::<Vec<_>>();
+        let abandoned = total - rows.len();
+        if abandoned > 0 {
+            worker_state.metrics.count_abandoned(abandoned as u64);
+            tracing::info!(
+                abandoned,
+                total,
+                "screening batch stopped: the request is gone"
+            );
+        }
+        rows
     })
     .await
     .map_err(|e| ApiError::internal("screening a batch", e))?;
@@ -467,12 +480,10 @@ pub async fn import(
             .import_with(&file, Some(source), options)
             .map_err(|e| (e.to_string().replace(&staged, ""), e));
         let _ = std::fs::remove_dir_all(&dir);
-        // The designees become nodes of the ownership graph.
-        let network = match (&result, store.load_active(source)) {
-            (Ok(_), Ok(Some(snapshot))) => {
-                crate::handlers::network::index_list(&data_dir, &snapshot)
-            }
-            _ => Value::Null,
+        // The ownership graph's designees follow the new list.
+        let network = match &result {
+            Ok(_) => crate::handlers::network::follow_lists(&data_dir),
+            Err(_) => Value::Null,
         };
         Ok::<_, std::io::Error>(result.map(|meta| (meta, network)))
     })

@@ -125,6 +125,10 @@ pub fn stream_path(
     )
 }
 
+/// Largest JSON trade file read (a Comtrade API answer of 250,000 rows is ~150 MB); the
+/// reader sees the end of the input there and reports a truncated file.
+pub const MAX_JSON_BYTES: u64 = 1 << 30;
+
 /// JSON starts with `{` or `[` (after white space and a byte-order mark).
 pub(crate) fn looks_like_json(head: &[u8]) -> bool {
     let first = head
@@ -154,7 +158,9 @@ fn load_impl<R: Read + Send>(
     }
     head.truncate(filled);
     if looks_like_json(&head) {
-        return json::load(name, std::io::Cursor::new(head).chain(reader), opts, sink);
+        // A Comtrade API answer is one line: bounded in total instead.
+        let body = std::io::Cursor::new(head).chain(reader).take(MAX_JSON_BYTES);
+        return json::load(name, body, opts, sink);
     }
     // CSV: the block reader on one thread, so that a stream and a file (read by several
     // threads) give the same rows, lines and errors.
@@ -455,6 +461,28 @@ mod tests {
         assert_eq!(parse_number("-3"), None);
         assert_eq!(parse_number("NaN"), None);
         assert_eq!(parse_number("12a"), None);
+    }
+
+    #[test]
+    fn an_endless_line_fails_at_the_bound() {
+        let zeros = std::io::repeat(0).take(64 << 20);
+        let err = load_reader("zero.csv", zeros, &LoadOptions::default())
+            .expect_err("no line end in 64 MiB");
+        assert!(
+            err.to_string()
+                .contains("over the 1048576-byte limit"),
+            "{err}"
+        );
+        let mut text = String::from("typeCode,freqCode,refYear,refMonth,period,reporterISO,reporterDesc,flowCode,partnerISO,classificationCode,cmdCode,qtyUnitAbbr,qty,netWgt,primaryValue\n");
+        text.push_str("C,A,2016,52,2016,CHN,China,M,PRK,H4,270112,kg,4,4,400\n");
+        text.push_str(&"9".repeat(2 << 20));
+        let opts = LoadOptions {
+            max_bad_rows: 1000,
+            ..LoadOptions::default()
+        };
+        let err = load_reader("long.csv", text.as_bytes(), &opts)
+            .expect_err("an endless row is not a skippable bad row");
+        assert!(err.to_string().contains("line 3"), "{err}");
     }
 
     #[test]
