@@ -23,6 +23,9 @@ pub enum TokenClass {
     Form,
     /// Honorific or title (MR, SHAIKH, PRESIDENT).
     Title,
+    /// A word naming a country (KOREA, DPRK, MYANMA; `name_countries`): it weighs like a
+    /// legal form and says whose the institution is.
+    Country,
     Number,
     /// An East Slavic patronymic in its place (SERGEY VIKTOROVICH LAVROV, LAVROV, SERGEY
     /// VIKTOROVICH): a name token that identifies less than a given name or a surname,
@@ -150,13 +153,16 @@ impl Stopwords {
     }
 }
 
-fn is_han(c: char) -> bool {
-    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x2A6DF)
-}
+use crate::institutions::is_han;
 
 /// Latin renderings of a name. Plain Latin input gives one form; Hangul gives its MR and RR
 /// forms; Han gives pinyin. The first form is the primary one.
 pub fn latin_forms(name: &str) -> Vec<String> {
+    if name.is_ascii() {
+        return vec![name.to_string()];
+    }
+    let shown = crate::display::displayed(name);
+    let name: &str = &shown;
     let has_hangul = name.chars().any(korean::is_hangul_syllable);
     let has_han = name.chars().any(is_han);
     if !has_hangul && !has_han {
@@ -166,6 +172,19 @@ pub fn latin_forms(name: &str) -> Vec<String> {
         return vec![any_ascii::any_ascii(name)];
     }
     let mut forms = Vec::new();
+    // An organisation name read through its institutional words (KOREA KWANGSON BANK,
+    // CHOSON KWANGSON UNHAENG). In Hangul these replace the syllable-by-syllable reading,
+    // which is a personal name's; Han characters keep their pinyin form too (a Chinese
+    // company writes its proper name in pinyin).
+    if let Some((meaning, sound)) = crate::institutions::readings(name) {
+        forms.push(meaning);
+        if !forms.contains(&sound) {
+            forms.push(sound);
+        }
+        if has_hangul {
+            return forms;
+        }
+    }
     for system in [System::McCuneReischauer, System::Revised] {
         let mut out = String::new();
         for word in name.split(|c: char| c.is_whitespace() || c == '·' || c == '・') {
@@ -217,12 +236,9 @@ fn word_to_latin(word: &str) -> String {
 /// Upper-case ASCII tokens of a Latin string, with multi-word legal forms abbreviated and
 /// English number words written as digits.
 pub fn tokens(latin: &str) -> Vec<Token> {
-    patronymics(
-        particles(number_words(
-            LegalPhrases::bundled().abbreviate(word_tokens(latin)),
-        )),
-        latin.contains(','),
-    )
+    let words = LegalPhrases::bundled().abbreviate(word_tokens(latin));
+    let words = crate::name_countries::NameCountries::bundled().mark(words);
+    patronymics(particles(number_words(words)), latin.contains(','))
 }
 
 /// Russian, Ukrainian and Belarusian patronymic endings (-ovich, -evich, -ovych, -ovna ...),
