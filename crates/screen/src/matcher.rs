@@ -188,6 +188,8 @@ pub struct Hit {
 pub struct Screening {
     pub query: String,
     pub decision: Decision,
+    /// Written `matches`, as in the batch lines and the HTTP answers.
+    #[serde(rename = "matches")]
     pub hits: Vec<Hit>,
 }
 

@@ -238,7 +238,37 @@ fn word_to_latin(word: &str) -> String {
 pub fn tokens(latin: &str) -> Vec<Token> {
     let words = LegalPhrases::bundled().abbreviate(word_tokens(latin));
     let words = crate::name_countries::NameCountries::bundled().mark(words);
-    patronymics(particles(number_words(words)), latin.contains(','))
+    own_acronym(patronymics(
+        particles(number_words(words)),
+        latin.contains(','),
+    ))
+}
+
+/// A last token that spells the initials of the tokens before it (KOREA KWANGSON BANKING
+/// CORPORATION (KKBC), FOREIGN TRADE BANK (FTB); OF, THE and AND skipped) is the name's own
+/// short form, written after it: it weighs like a legal form, so a short form of the name
+/// (KWANGSON BANK) is not held back by it. Three letters or more: two-letter tokens are
+/// mostly initials or Korean syllables.
+fn own_acronym(mut tokens: Vec<Token>) -> Vec<Token> {
+    let Some((last, before)) = tokens.split_last() else {
+        return tokens;
+    };
+    let n = last.text.len();
+    if last.class != TokenClass::Name || !(3..=8).contains(&n) {
+        return tokens;
+    }
+    let initials: String = before
+        .iter()
+        .filter(|t| !matches!(t.text.as_str(), "OF" | "THE" | "AND"))
+        .filter_map(|t| t.text.chars().next())
+        .take(n)
+        .collect();
+    if initials == last.text {
+        if let Some(t) = tokens.last_mut() {
+            t.class = TokenClass::Form;
+        }
+    }
+    tokens
 }
 
 /// Russian, Ukrainian and Belarusian patronymic endings (-ovich, -evich, -ovych, -ovna ...),
@@ -726,6 +756,13 @@ mod tests {
         assert_eq!(texts("Partners V L.P."), vec!["PARTNERS", "V", "LP"]);
         assert_eq!(tokens("YUSONG SHIPPING CO.")[1].class, TokenClass::Form);
         assert_eq!(tokens("SAM 5")[1].class, TokenClass::Number);
+        // A name's own acronym after it weighs like a legal form.
+        let kkbc = tokens("KOREA KWANGSON BANKING CORPORATION (KKBC)");
+        assert_eq!(kkbc.last().map(|t| t.class), Some(TokenClass::Form));
+        let gbae = tokens("GENERAL BUREAU OF ATOMIC ENERGY (GBAE)");
+        assert_eq!(gbae.last().map(|t| t.class), Some(TokenClass::Form));
+        assert_eq!(tokens("KIM JONG UN")[2].class, TokenClass::Name);
+        assert_eq!(tokens("KKBC")[0].class, TokenClass::Name);
     }
 
     #[test]
