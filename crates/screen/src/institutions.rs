@@ -224,12 +224,8 @@ pub fn readings(name: &str) -> Option<(String, String)> {
         sound.push_str(w);
         sound.push(' ');
     }
-    (words > 0).then(|| {
-        (
-            any_ascii::any_ascii(meaning.trim()),
-            any_ascii::any_ascii(sound.trim()),
-        )
-    })
+    let latin = |s: &str| any_ascii::any_ascii(s.trim()).to_uppercase();
+    (words > 0).then(|| (latin(&meaning), latin(&sound)))
 }
 
 #[cfg(test)]
@@ -259,8 +255,8 @@ mod tests {
         assert_eq!(
             readings("조선광선은행"),
             Some((
-                "KOREA kwangson BANK".to_string(),
-                "Choson kwangson unhaeng".to_string()
+                "KOREA KWANGSON BANK".to_string(),
+                "CHOSON KWANGSON UNHAENG".to_string()
             ))
         );
         assert_eq!(
@@ -269,7 +265,7 @@ mod tests {
         );
         assert_eq!(
             readings("華信船務(香港)有限公司").map(|r| r.0),
-            Some("huaxin SHIPPING HONG KONG CO LTD".to_string())
+            Some("HUAXIN SHIPPING HONG KONG CO LTD".to_string())
         );
         // Personal names and names without institutional words are left to the name rules.
         assert_eq!(readings("김정은"), None);

@@ -9,12 +9,15 @@ use std::sync::OnceLock;
 
 use crate::normalize::{fold, Token, TokenClass};
 
-/// A set of countries as bits, one per ISO code the table uses (at most 64).
-pub type CountryMask = u64;
+/// A set of countries as bits, one per ISO code the table uses (at most 32: a unit test
+/// holds the bundled table to it).
+pub type CountryMask = u32;
 
 pub struct NameCountries {
     /// (phrase words, canonical word), longest phrase first.
     phrases: Vec<(Vec<String>, String)>,
+    /// First words of the phrases: most tokens start none, and one hash lookup settles them.
+    first_words: std::collections::HashSet<String>,
     /// Canonical word → its countries.
     masks: HashMap<String, CountryMask>,
     /// ISO code of each bit.
@@ -35,6 +38,7 @@ impl NameCountries {
     pub fn parse(text: &str) -> NameCountries {
         let mut table = NameCountries {
             phrases: Vec::new(),
+            first_words: std::collections::HashSet::new(),
             masks: HashMap::new(),
             codes: Vec::new(),
         };
@@ -55,6 +59,11 @@ impl NameCountries {
             table.phrases.push((words, canonical.to_string()));
         }
         table.phrases.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
+        table.first_words = table
+            .phrases
+            .iter()
+            .filter_map(|(words, _)| words.first().cloned())
+            .collect();
         table
     }
 
@@ -66,7 +75,7 @@ impl NameCountries {
                 self.codes.len() - 1
             }
         };
-        1u64.checked_shl(k as u32).unwrap_or(0)
+        1u32.checked_shl(k as u32).unwrap_or(0)
     }
 
     pub fn len(&self) -> usize {
@@ -87,7 +96,7 @@ impl NameCountries {
         self.codes
             .iter()
             .position(|c| c == iso)
-            .and_then(|k| 1u64.checked_shl(k as u32))
+            .and_then(|k| 1u32.checked_shl(k as u32))
             .unwrap_or(0)
     }
 
@@ -96,16 +105,24 @@ impl NameCountries {
         self.codes
             .iter()
             .enumerate()
-            .filter(|(k, _)| mask & 1u64.checked_shl(*k as u32).unwrap_or(0) != 0)
+            .filter(|(k, _)| mask & 1u32.checked_shl(*k as u32).unwrap_or(0) != 0)
             .map(|(_, c)| c.as_str())
             .collect()
     }
 
     /// Country phrases become one `Country` token with the canonical word.
     pub fn mark(&self, tokens: Vec<Token>) -> Vec<Token> {
+        if !tokens.iter().any(|t| self.first_words.contains(&t.text)) {
+            return tokens;
+        }
         let mut out = Vec::with_capacity(tokens.len());
         let mut i = 0;
         while let Some(t) = tokens.get(i) {
+            if !self.first_words.contains(&t.text) {
+                out.push(t.clone());
+                i += 1;
+                continue;
+            }
             let hit = self.phrases.iter().find(|(words, _)| {
                 tokens
                     .get(i..i + words.len())
@@ -151,6 +168,7 @@ mod tests {
             .lines()
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
         assert_eq!(NameCountries::bundled().len(), lines.count());
+        assert!(NameCountries::bundled().codes.len() <= 32);
     }
 
     #[test]

@@ -28,11 +28,11 @@ pub struct Piece {
     pub surname: u128,
     /// Formal given names this token can stand for (BEN: BENJAMIN, BENEDICT), usually none.
     nick: &'static [u32],
-    /// The countries a `Country` token names (0 for every other token).
-    country: crate::name_countries::CountryMask,
     pub class: TokenClass,
     /// No A/E/I/O/U and at least two letters: written without vowels.
     pub vowelless: bool,
+    /// The countries a `Country` token names (0 for every other token).
+    country: crate::name_countries::CountryMask,
     /// Letter counts of `text` / of `fold`, for cheap bounds.
     letters: Letters,
     fold_letters: Letters,
