@@ -63,13 +63,13 @@ fn korean_cases_on_the_2024_sdn_without_addresses() {
     assert_floors(
         &by_kind,
         &[
-            ("hangul_org", 0.95, 1.0),
+            ("hangul_org", 1.0, 1.0),
             ("han_org", 1.0, 0.66),
             ("short_form", 1.0, 1.0),
-            ("look_alike", 0.33, 1.0),
+            ("look_alike", 0.5, 1.0),
             ("korean_person", 1.0, 1.0),
             ("invisible", 1.0, 1.0),
-            ("all", 0.94, 0.96),
+            ("all", 0.98, 0.96),
         ],
     );
 }
