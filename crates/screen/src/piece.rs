@@ -294,15 +294,21 @@ pub fn similarity(a: &Piece, b: &Piece, p: &CompareParams) -> (f64, TokenRelatio
         // different name element (정 JEONG vs 종 JONG), not a spelling variant.
         return (0.0, TokenRelation::Fuzzy);
     }
-    // Two words for one country (KOREA, CHOSON) are one designation in two spellings.
-    if a.same_fold(b)
-        || a.surname & b.surname != 0
-        || a.country & b.country != 0
-        || a.readings.same(&b.readings)
-    {
+    if a.same_fold(b) || a.surname & b.surname != 0 || a.readings.same(&b.readings) {
         return (p.romanization_sim, TokenRelation::Romanization);
     }
-    if abjad_equal(a, b) || u_for_eo(a, b) || u_for_eo(b, a) {
+    // Two words for one country (KOREA, CHOSON) are one designation in two spellings.
+    if a.class == TokenClass::Country && b.class == TokenClass::Country {
+        let same = a.country & b.country != 0;
+        return (if same { p.romanization_sim } else { 0.0 }, TokenRelation::Romanization);
+    }
+    if abjad_equal(a, b) {
+        return (0.88, TokenRelation::Romanization);
+    }
+    // Only one letter longer, and syllable-length (the cheap tests first: the index compares
+    // thousands of vocabulary pieces per query token).
+    let (la, lb) = (a.text.len(), b.text.len());
+    if la.abs_diff(lb) == 1 && la.max(lb) <= SYLLABLE_LEN && (u_for_eo(a, b) || u_for_eo(b, a)) {
         return (0.88, TokenRelation::Romanization);
     }
     if nickname::meet(a.nick, b.nick) {
