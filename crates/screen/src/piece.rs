@@ -300,7 +300,10 @@ pub fn similarity(a: &Piece, b: &Piece, p: &CompareParams) -> (f64, TokenRelatio
     // Two words for one country (KOREA, CHOSON) are one designation in two spellings.
     if a.class == TokenClass::Country && b.class == TokenClass::Country {
         let same = a.country & b.country != 0;
-        return (if same { p.romanization_sim } else { 0.0 }, TokenRelation::Romanization);
+        return (
+            if same { p.romanization_sim } else { 0.0 },
+            TokenRelation::Romanization,
+        );
     }
     if abjad_equal(a, b) {
         return (0.88, TokenRelation::Romanization);
