@@ -182,6 +182,15 @@ enum EvalCommand {
     },
     /// Cross-script pairs (watchman cross_script_pairs.csv: Query,Expected Match,Min Score,...).
     CrossScript { file: PathBuf },
+    /// Whole screenings against the active lists (or `--list` files): precision and recall
+    /// per kind of case (data/screening/eval/korean_institutions.csv).
+    Screening {
+        /// Cases file: kind,query,schema,country,expect,source.
+        file: PathBuf,
+        /// List files to screen against instead of the active lists (UN .xml, OFAC sdn.csv).
+        #[arg(long = "list")]
+        lists: Vec<PathBuf>,
+    },
     /// One person's aliases, one per line (nomenklatura putin_names.txt): each against the first Latin one.
     Aliases {
         file: PathBuf,
@@ -378,8 +387,13 @@ pub fn run_lists(args: ListsArgs, ctx: &Context) -> anyhow::Result<()> {
 
 /// Load the matcher from `--list` files or the store's active lists.
 fn load_matcher(args: &ScreenArgs, ctx: &Context) -> anyhow::Result<Matcher> {
+    matcher_from(&args.lists, ctx)
+}
+
+/// The matcher over `lists` files, or over the store's active lists when none is given.
+fn matcher_from(lists: &[PathBuf], ctx: &Context) -> anyhow::Result<Matcher> {
     let mut entities = Vec::new();
-    if args.lists.is_empty() {
+    if lists.is_empty() {
         let store = ListStore::open(&ctx.data_dir());
         entities = store.active_entities()?;
         if entities.is_empty() {
@@ -389,7 +403,7 @@ fn load_matcher(args: &ScreenArgs, ctx: &Context) -> anyhow::Result<Matcher> {
             );
         }
     } else {
-        for f in &args.lists {
+        for f in lists {
             let s = embargo_screen::store::detect_source(f).with_context(|| {
                 format!(
                     "{}: cannot tell the list from the extension (.xml/.csv)",
@@ -664,9 +678,19 @@ struct BatchMatch<'a> {
     score: f64,
     decision: embargo_screen::Decision,
     programs: &'a [String],
+    // Absent fields are left out as in `embargo_screen::Hit`, so a batch line's matches and
+    // the single query's carry the same fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
     listed_on: Option<chrono::NaiveDate>,
     explanation: &'a embargo_screen::matcher::Explanation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    imo: Option<&'a str>,
+    #[serde(skip_serializing_if = "no_regime")]
     regime: &'a Option<regime_link::RegimeContext>,
+}
+
+fn no_regime(r: &&Option<regime_link::RegimeContext>) -> bool {
+    r.is_none()
 }
 
 /// One line of `screen --batch` output, serialized straight from the screening (no
@@ -708,6 +732,7 @@ fn batch_line<'a>(row: &'a BatchRow, result: &'a Result<Screening, String>) -> B
                     programs: &h.programs,
                     listed_on: h.listed_on,
                     explanation: &h.explanation,
+                    imo: h.imo.as_deref(),
                     regime: &h.regime,
                 })
                 .collect(),
@@ -892,6 +917,7 @@ pub fn run_eval(args: EvalArgs, ctx: &Context) -> anyhow::Result<()> {
         } => eval_names(&file, threshold, reference, ctx),
         EvalCommand::CrossScript { file } => eval_cross_script(&file, ctx),
         EvalCommand::Aliases { file, reference } => eval_aliases(&file, reference, ctx),
+        EvalCommand::Screening { file, lists } => eval_screening(&file, &lists, ctx),
     }
 }
 
@@ -1131,5 +1157,53 @@ fn eval_aliases(file: &Path, reference: Option<String>, ctx: &Context) -> anyhow
         rows.len(),
         rows.len()
     );
+    Ok(())
+}
+
+fn eval_screening(file: &Path, lists: &[PathBuf], ctx: &Context) -> anyhow::Result<()> {
+    use embargo_screen::eval_screening::{
+        metrics_by_kind, read_screening_cases, run_screening_cases,
+    };
+    let cases = read_screening_cases(file)?;
+    let matcher = matcher_from(lists, ctx)?;
+    let outcomes = run_screening_cases(&matcher, &cases, &Thresholds::default());
+    let by_kind = metrics_by_kind(&outcomes);
+    if ctx.json {
+        return ctx.print_json(
+            &json!({"cases": outcomes.len(), "by_kind": by_kind, "outcomes": outcomes}),
+        );
+    }
+    for o in outcomes.iter().filter(|o| !o.correct) {
+        let top = o
+            .top
+            .as_ref()
+            .map_or("-".to_string(), |(id, s)| format!("{id} {s:.3}"));
+        let want = if o.expect.is_empty() {
+            "-".to_string()
+        } else {
+            o.expect.join("|")
+        };
+        println!(
+            "  wrong  line {:<4} {:<14} {:?}: {:?}, top {top}; expected {want}",
+            o.line, o.kind, o.query, o.decision
+        );
+    }
+    let rate = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.3}"));
+    println!(
+        "{:<14} {:>5} {:>9} {:>7} {:>4} {:>4} {:>4} {:>4}",
+        "kind", "cases", "precision", "recall", "tp", "fp", "fn", "tn"
+    );
+    for (kind, m) in &by_kind {
+        println!(
+            "{kind:<14} {:>5} {:>9} {:>7} {:>4} {:>4} {:>4} {:>4}",
+            m.cases,
+            rate(m.precision),
+            rate(m.recall),
+            m.tp,
+            m.fp,
+            m.fn_,
+            m.tn
+        );
+    }
     Ok(())
 }

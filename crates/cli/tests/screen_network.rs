@@ -66,10 +66,10 @@ fn eval_names_reports_the_documented_figures() {
     assert_eq!(r["cases"], 826);
     let at = &r["ours"]["at_threshold"];
     let counts = ["tp", "fp", "fn_", "tn"].map(|k| at[k].as_u64().unwrap_or(0));
-    assert_eq!(counts, [333, 52, 92, 349], "{at}");
+    assert_eq!(counts, [321, 33, 104, 368], "{at}");
     let f1 = |v: &serde_json::Value| v["f1"].as_f64().unwrap_or(0.0);
-    assert!((f1(at) - 0.8222).abs() < 1e-3, "{at}");
-    assert!((f1(&r["ours"]["best"]) - 0.8382).abs() < 1e-3);
+    assert!((f1(at) - 0.8241).abs() < 1e-3, "{at}");
+    assert!((f1(&r["ours"]["best"]) - 0.8388).abs() < 1e-3);
     // Beside logic-v2 on the pairs its frozen run scored.
     let reference = &r["reference"];
     assert_eq!(reference["joined_cases"], 815);

@@ -259,7 +259,7 @@ pub fn token_weight(t: &Token, rarity: f64, p: &CompareParams) -> f64 {
 /// Weight of a token of a class with a rarity.
 pub fn class_weight(class: TokenClass, rarity: f64, p: &CompareParams) -> f64 {
     match class {
-        TokenClass::Form => p.form_weight,
+        TokenClass::Form | TokenClass::Country => p.form_weight,
         TokenClass::Title => p.title_weight,
         TokenClass::Number => 1.0,
         TokenClass::Name => 0.4 + 0.6 * rarity.clamp(0.0, 1.0),

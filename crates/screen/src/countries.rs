@@ -68,6 +68,27 @@ pub fn entity_countries(e: &Entity) -> Vec<String> {
     out
 }
 
+/// ISO codes of the country programmes an entry is designated under
+/// (`data/screening/program_countries.tsv`).
+pub fn program_countries(e: &Entity) -> Vec<&'static str> {
+    static T: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    let table = T.get_or_init(|| {
+        include_str!("../../../data/screening/program_countries.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(p, c)| (p.trim(), c.trim()))
+            .collect()
+    });
+    let mut out: Vec<&'static str> = Vec::new();
+    for code in e.programs.iter().filter_map(|p| table.get(p.as_str())) {
+        if !out.contains(code) {
+            out.push(code);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

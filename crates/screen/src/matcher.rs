@@ -14,6 +14,7 @@ use crate::index::{with_scratch, QueryForm, TokenIndex};
 use crate::model::{
     imo_checksum_ok, normalize_imo, Entity, IdentifierKind, NameKind, Schema, SchemaFamily, Source,
 };
+use crate::name_countries::{name_mask, CountryMask, NameCountries};
 use crate::normalize::{forms, NameForm};
 
 /// Decision for a query, from the best hit's score and the thresholds.
@@ -187,6 +188,8 @@ pub struct Hit {
 pub struct Screening {
     pub query: String,
     pub decision: Decision,
+    /// Written `matches`, as in the batch lines and the HTTP answers.
+    #[serde(rename = "matches")]
     pub hits: Vec<Hit>,
 }
 
@@ -242,6 +245,53 @@ fn note(
             contribution,
             detail: detail(),
         });
+    }
+}
+
+/// Subtracted when the listed name names a country the query is not about (MYANMA FOREIGN
+/// TRADE BANK for a Foreign Trade Bank in the DPRK): an institution of another country that
+/// shares the generic words is another institution, so even a name score of 1 falls to
+/// `review` (0.75), never `match`.
+pub const NAME_COUNTRY_PENALTY: f64 = 0.25;
+
+/// Countries named inside the listed name and the query name (`name_countries`).
+#[derive(Debug, Clone, Copy)]
+struct NamedCountries {
+    listed: CountryMask,
+    query: CountryMask,
+}
+
+impl NamedCountries {
+    /// The query's countries and the listed ones when they exclude each other and one of
+    /// them comes from a name. The query's country is `--country` when given, else the one its
+    /// name names. The listed one is the one its name names (narrowed by the entry's countries
+    /// when the word is ambiguous), else (when the query's name names one) the entry's
+    /// countries. An entry's countries are its own (addresses, nationality, flag), else its
+    /// country programme (`countries::program_countries`).
+    fn conflict(&self, q: &Query, e: &Entity) -> Option<(CountryMask, CountryMask)> {
+        let table = NameCountries::bundled();
+        // A country the tables do not know (`countries::code`) decides nothing; a known one
+        // that no name word names (FR) excludes every country a listed name names.
+        let asked = match q.country.as_deref() {
+            Some(c) => table.code_mask(&countries::code(c)?),
+            None if self.query != 0 => self.query,
+            None => return None,
+        };
+        let own = countries::entity_countries(e);
+        let codes: Vec<&str> = if own.is_empty() {
+            countries::program_countries(e)
+        } else {
+            own.iter().map(String::as_str).collect()
+        };
+        let entry = codes.iter().fold(0, |m, c| m | table.code_mask(c));
+        // An ambiguous word (KOREA: either Korea) is narrowed by the entry's own countries.
+        let listed = match (self.listed, entry) {
+            (0, _) if self.query == 0 => 0,
+            (0, entry) => entry,
+            (name, entry) if name & entry != 0 => name & entry,
+            (name, _) => name,
+        };
+        (listed != 0 && asked & listed == 0).then_some((asked, listed))
     }
 }
 
@@ -448,7 +498,8 @@ impl Matcher {
             if family.is_some_and(|f| entity.schema.family() != f) {
                 continue;
             }
-            let score = self.adjust(entity, b.score, query, imo.as_deref(), None);
+            let named = self.name_countries(b, &qforms);
+            let score = self.adjust(entity, b.score, query, imo.as_deref(), named, None);
             if score < thresholds.review_at * 0.75 && b.name != usize::MAX {
                 continue;
             }
@@ -536,7 +587,8 @@ impl Matcher {
             ),
         };
         let mut features = Vec::new();
-        self.adjust(entity, b.score, query, imo, Some(&mut features));
+        let named = self.name_countries(b, qforms);
+        self.adjust(entity, b.score, query, imo, named, Some(&mut features));
         Hit {
             id: entity.id.clone(),
             source: entity.source,
@@ -560,6 +612,17 @@ impl Matcher {
         }
     }
 
+    /// The countries named by the listed name of a best hit and by the query form it matched.
+    fn name_countries(&self, b: &Best, qforms: &[NameForm]) -> NamedCountries {
+        NamedCountries {
+            listed: self
+                .names
+                .get(b.name)
+                .map_or(0, |n| name_mask(&n.form.tokens)),
+            query: qforms.get(b.form).map_or(0, |f| name_mask(&f.tokens)),
+        }
+    }
+
     /// Move the name score by identifiers, birth date and country; returns the final score
     /// (0..=1); the features with their contributions go to `features` when given.
     fn adjust(
@@ -568,6 +631,7 @@ impl Matcher {
         name_score: f64,
         q: &Query,
         imo: Option<&str>,
+        named: NamedCountries,
         mut features: Option<&mut Vec<Feature>>,
     ) -> f64 {
         let mut score = name_score;
@@ -649,6 +713,7 @@ impl Matcher {
                 note(&mut features, "birth_date", c, || detail);
             }
         }
+        let mut country_missed = false;
         if let Some(country) = &q.country {
             let listed = countries::entity_countries(e);
             if !listed.is_empty() {
@@ -656,17 +721,39 @@ impl Matcher {
                 let hit = qc
                     .as_deref()
                     .is_some_and(|qc| listed.iter().any(|l| l == qc));
+                // A person's listed countries are often incomplete (a second nationality, a
+                // new address); an organisation's are its seat and offices, so a bank of the
+                // Republic of Korea is not the DPRK bank of the same name.
+                let miss = if e.schema.family() == SchemaFamily::Person {
+                    -0.08
+                } else {
+                    -NAME_COUNTRY_PENALTY
+                };
                 let (c, detail) = if hit {
                     (0.03, format!("country {country} matches"))
                 } else {
                     (
-                        -0.08,
+                        miss,
                         format!("country {country} not among {}", listed.join(", ")),
                     )
                 };
                 score += c;
+                country_missed = !hit;
                 note(&mut features, "country", c, || detail);
             }
+        }
+        // One penalty for one wrong country: the entry's seat or the name's word.
+        let named_conflict = named.conflict(q, e).filter(|_| !country_missed);
+        if let Some((asked, listed)) = named_conflict {
+            let table = NameCountries::bundled();
+            score -= NAME_COUNTRY_PENALTY;
+            note(&mut features, "name_country", -NAME_COUNTRY_PENALTY, || {
+                format!(
+                    "the listed name is of {}, the query of {}",
+                    table.codes(listed).join("/"),
+                    table.codes(asked).join("/")
+                )
+            });
         }
         // Query schema narrower than the entry's (company vs organization) changes nothing;
         // different families were filtered out before.

@@ -92,10 +92,15 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     ranked.truncate(m.max_candidates);
-    let mut best: Vec<(u32, f64, String)> = Vec::new();
+    // (entity, score, matched name, its country mask, the query form's country mask)
+    let mut best: Vec<(u32, f64, String, NamedCountries)> = Vec::new();
     for (ni, _) in ranked {
         let n = &m.names[ni];
         for (qf, w) in qforms.iter().zip(&qw) {
+            let named = NamedCountries {
+                listed: name_mask(&n.form.tokens),
+                query: name_mask(&qf.tokens),
+            };
             let s = compare(
                 qf,
                 w,
@@ -106,17 +111,17 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
             .score
                 * kind_factor(n.kind);
             match best.iter_mut().find(|b| b.0 == n.entity) {
-                Some(b) if s > b.1 => *b = (n.entity, s, n.form.latin.clone()),
+                Some(b) if s > b.1 => *b = (n.entity, s, n.form.latin.clone(), named),
                 Some(_) => {}
-                None => best.push((n.entity, s, n.form.latin.clone())),
+                None => best.push((n.entity, s, n.form.latin.clone(), named)),
             }
         }
     }
     let mut hits: Vec<(f64, &Entity, String)> = best
         .into_iter()
-        .map(|(e, s, name)| {
+        .map(|(e, s, name, named)| {
             let entity = &m.entities[e as usize];
-            (m.adjust(entity, s, query, None, None), entity, name)
+            (m.adjust(entity, s, query, None, named, None), entity, name)
         })
         .filter(|(s, _, _)| *s >= th.review_at * 0.75)
         .collect();

@@ -23,6 +23,9 @@ pub enum TokenClass {
     Form,
     /// Honorific or title (MR, SHAIKH, PRESIDENT).
     Title,
+    /// A word naming a country (KOREA, DPRK, MYANMA; `name_countries`): it weighs like a
+    /// legal form and says whose the institution is.
+    Country,
     Number,
     /// An East Slavic patronymic in its place (SERGEY VIKTOROVICH LAVROV, LAVROV, SERGEY
     /// VIKTOROVICH): a name token that identifies less than a given name or a surname,
@@ -150,13 +153,16 @@ impl Stopwords {
     }
 }
 
-fn is_han(c: char) -> bool {
-    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF | 0x20000..=0x2A6DF)
-}
+use crate::institutions::is_han;
 
 /// Latin renderings of a name. Plain Latin input gives one form; Hangul gives its MR and RR
 /// forms; Han gives pinyin. The first form is the primary one.
 pub fn latin_forms(name: &str) -> Vec<String> {
+    if name.is_ascii() {
+        return vec![name.to_string()];
+    }
+    let shown = crate::display::displayed(name);
+    let name: &str = &shown;
     let has_hangul = name.chars().any(korean::is_hangul_syllable);
     let has_han = name.chars().any(is_han);
     if !has_hangul && !has_han {
@@ -166,6 +172,19 @@ pub fn latin_forms(name: &str) -> Vec<String> {
         return vec![any_ascii::any_ascii(name)];
     }
     let mut forms = Vec::new();
+    // An organisation name read through its institutional words (KOREA KWANGSON BANK,
+    // CHOSON KWANGSON UNHAENG). In Hangul these replace the syllable-by-syllable reading,
+    // which is a personal name's; Han characters keep their pinyin form too (a Chinese
+    // company writes its proper name in pinyin).
+    if let Some((meaning, sound)) = crate::institutions::readings(name) {
+        forms.push(meaning);
+        if !forms.contains(&sound) {
+            forms.push(sound);
+        }
+        if has_hangul {
+            return forms;
+        }
+    }
     for system in [System::McCuneReischauer, System::Revised] {
         let mut out = String::new();
         for word in name.split(|c: char| c.is_whitespace() || c == '·' || c == '・') {
@@ -217,12 +236,39 @@ fn word_to_latin(word: &str) -> String {
 /// Upper-case ASCII tokens of a Latin string, with multi-word legal forms abbreviated and
 /// English number words written as digits.
 pub fn tokens(latin: &str) -> Vec<Token> {
-    patronymics(
-        particles(number_words(
-            LegalPhrases::bundled().abbreviate(word_tokens(latin)),
-        )),
+    let words = LegalPhrases::bundled().abbreviate(word_tokens(latin));
+    let words = crate::name_countries::NameCountries::bundled().mark(words);
+    own_acronym(patronymics(
+        particles(number_words(words)),
         latin.contains(','),
-    )
+    ))
+}
+
+/// A last token that spells the initials of the tokens before it (KOREA KWANGSON BANKING
+/// CORPORATION (KKBC), FOREIGN TRADE BANK (FTB); OF, THE and AND skipped) is the name's own
+/// short form, written after it: it weighs like a legal form, so a short form of the name
+/// (KWANGSON BANK) is not held back by it. Three letters or more: two-letter tokens are
+/// mostly initials or Korean syllables.
+fn own_acronym(mut tokens: Vec<Token>) -> Vec<Token> {
+    let Some((last, before)) = tokens.split_last() else {
+        return tokens;
+    };
+    let n = last.text.len();
+    if last.class != TokenClass::Name || !(3..=8).contains(&n) {
+        return tokens;
+    }
+    let initials: String = before
+        .iter()
+        .filter(|t| !matches!(t.text.as_str(), "OF" | "THE" | "AND"))
+        .filter_map(|t| t.text.chars().next())
+        .take(n)
+        .collect();
+    if initials == last.text {
+        if let Some(t) = tokens.last_mut() {
+            t.class = TokenClass::Form;
+        }
+    }
+    tokens
 }
 
 /// Russian, Ukrainian and Belarusian patronymic endings (-ovich, -evich, -ovych, -ovna ...),
@@ -710,6 +756,13 @@ mod tests {
         assert_eq!(texts("Partners V L.P."), vec!["PARTNERS", "V", "LP"]);
         assert_eq!(tokens("YUSONG SHIPPING CO.")[1].class, TokenClass::Form);
         assert_eq!(tokens("SAM 5")[1].class, TokenClass::Number);
+        // A name's own acronym after it weighs like a legal form.
+        let kkbc = tokens("KOREA KWANGSON BANKING CORPORATION (KKBC)");
+        assert_eq!(kkbc.last().map(|t| t.class), Some(TokenClass::Form));
+        let gbae = tokens("GENERAL BUREAU OF ATOMIC ENERGY (GBAE)");
+        assert_eq!(gbae.last().map(|t| t.class), Some(TokenClass::Form));
+        assert_eq!(tokens("KIM JONG UN")[2].class, TokenClass::Name);
+        assert_eq!(tokens("KKBC")[0].class, TokenClass::Name);
     }
 
     #[test]

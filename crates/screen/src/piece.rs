@@ -31,6 +31,8 @@ pub struct Piece {
     pub class: TokenClass,
     /// No A/E/I/O/U and at least two letters: written without vowels.
     pub vowelless: bool,
+    /// The countries a `Country` token names (0 for every other token).
+    country: crate::name_countries::CountryMask,
     /// Letter counts of `text` / of `fold`, for cheap bounds.
     letters: Letters,
     fold_letters: Letters,
@@ -132,6 +134,11 @@ impl Piece {
             letters: letter_counts(text.as_bytes()),
             fold_letters: letter_counts(fold_key.as_bytes()),
             readings: Readings::of(text, hash),
+            country: if class == TokenClass::Country {
+                crate::name_countries::NameCountries::bundled().mask(text)
+            } else {
+                0
+            },
             nick: if class == TokenClass::Name {
                 nickname::formal_names(text)
             } else {
@@ -164,6 +171,23 @@ impl Piece {
         s.push_str(&b.text);
         Piece::new(&s, TokenClass::Name)
     }
+}
+
+/// The popular spelling of the Korean vowel ㅓ as U against its Revised Romanization EO
+/// (SUNG = SEONG 성, JUNG = JEONG 정, HYUN = HYEON 현, SUK = SEOK 석): Korean passports and
+/// company names wrote it so for decades, and the fold cannot merge U with O without merging
+/// 송 SONG with 숭 SUNG. Syllable-length tokens only, one vowel changed.
+pub fn u_for_eo(u: &Piece, eo: &Piece) -> bool {
+    let (a, b) = (u.text.as_bytes(), eo.text.as_bytes());
+    if b.len() != a.len() + 1 || b.len() > SYLLABLE_LEN {
+        return false;
+    }
+    let Some(k) = a.iter().position(|&c| c == b'U') else {
+        return false;
+    };
+    a.get(..k) == b.get(..k)
+        && b.get(k..k + 2) == Some(b"EO".as_slice())
+        && a.get(k + 1..) == b.get(k + 2..)
 }
 
 /// Vowel-less spelling equal to a vocalized one by consonants (MHMD = MOHAMMED).
@@ -241,6 +265,18 @@ fn joined_typo(joined: &Piece, single: &Piece, p: &CompareParams) -> f64 {
     }
 }
 
+/// The Jaro–Winkler/edit blend at which a fuzzy pair's similarity reaches `floor`. The
+/// similarity rises from `base` at a blend of `floor` to 1 at a blend of 1, and a pair counts
+/// only when the similarity itself reaches the floor: no fuzzy pair below 0.70 (0.82 for short
+/// tokens) carries a name, so BYEONG ~ CHONG (blend 0.72) is another syllable, not a
+/// spelling of it.
+fn blend_needed(floor: f64, base: f64) -> f64 {
+    if base >= floor || base >= 1.0 {
+        return floor;
+    }
+    floor + (floor - base) / (1.0 - base) * (1.0 - floor)
+}
+
 /// Longest romanized syllable (CHEONG): the length up to which fold keys are compared fuzzily.
 const SYLLABLE_LEN: usize = 6;
 
@@ -261,7 +297,21 @@ pub fn similarity(a: &Piece, b: &Piece, p: &CompareParams) -> (f64, TokenRelatio
     if a.same_fold(b) || a.surname & b.surname != 0 || a.readings.same(&b.readings) {
         return (p.romanization_sim, TokenRelation::Romanization);
     }
+    // Two words for one country (KOREA, CHOSON) are one designation in two spellings.
+    if a.class == TokenClass::Country && b.class == TokenClass::Country {
+        let same = a.country & b.country != 0;
+        return (
+            if same { p.romanization_sim } else { 0.0 },
+            TokenRelation::Romanization,
+        );
+    }
     if abjad_equal(a, b) {
+        return (0.88, TokenRelation::Romanization);
+    }
+    // Only one letter longer, and syllable-length (the cheap tests first: the index compares
+    // thousands of vocabulary pieces per query token).
+    let (la, lb) = (a.text.len(), b.text.len());
+    if la.abs_diff(lb) == 1 && la.max(lb) <= SYLLABLE_LEN && (u_for_eo(a, b) || u_for_eo(b, a)) {
         return (0.88, TokenRelation::Romanization);
     }
     if nickname::meet(a.nick, b.nick) {
@@ -276,6 +326,7 @@ pub fn similarity(a: &Piece, b: &Piece, p: &CompareParams) -> (f64, TokenRelatio
     }
     let short = a.text.len().min(b.text.len()) < p.min_fuzzy_len;
     let floor = if short { p.short_floor } else { p.fuzzy_floor };
+    let need = blend_needed(floor, p.fuzzy_base);
     let (x, y) = (a.text.as_bytes(), b.text.as_bytes());
     let (fx, fy) = (a.fold.as_bytes(), b.fold.as_bytes());
     let longest = x.len().max(y.len()).max(1) as f64;
@@ -295,7 +346,7 @@ pub fn similarity(a: &Piece, b: &Piece, p: &CompareParams) -> (f64, TokenRelatio
     } else {
         (jw_t, lev_t)
     };
-    if 0.5 * jw_t.max(jw_f) + 0.5 * (1.0 - lev_t.min(lev_f)) + 1e-12 < floor {
+    if 0.5 * jw_t.max(jw_f) + 0.5 * (1.0 - lev_t.min(lev_f)) + 1e-12 < need {
         return (0.0, TokenRelation::Fuzzy);
     }
     let jw = if folded {
@@ -303,7 +354,7 @@ pub fn similarity(a: &Piece, b: &Piece, p: &CompareParams) -> (f64, TokenRelatio
     } else {
         jaro_winkler(x, y)
     };
-    if 0.5 * jw + 0.5 * (1.0 - lev_t.min(lev_f)) + 1e-12 < floor {
+    if 0.5 * jw + 0.5 * (1.0 - lev_t.min(lev_f)) + 1e-12 < need {
         return (0.0, TokenRelation::Fuzzy);
     }
     // Edit similarity guards against Jaro–Winkler's generosity with shared prefixes
@@ -317,11 +368,11 @@ pub fn similarity(a: &Piece, b: &Piece, p: &CompareParams) -> (f64, TokenRelatio
     let blend = 0.5 * jw + 0.5 * lev;
     // Korean syllables and other short tokens differ meaningfully by one letter (JONG/YONG):
     // they need a higher floor.
-    if blend < floor {
+    if blend + 1e-12 < need {
         return (0.0, TokenRelation::Fuzzy);
     }
     let sim = p.fuzzy_base + (1.0 - p.fuzzy_base) * (blend - floor) / (1.0 - floor);
-    (sim.min(0.95), TokenRelation::Fuzzy)
+    (sim.max(floor).min(0.95), TokenRelation::Fuzzy)
 }
 
 #[cfg(test)]

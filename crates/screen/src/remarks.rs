@@ -154,6 +154,33 @@ fn push_id(e: &mut Entity, kind: IdentifierKind, label: &str, rest: &str) {
     }
 }
 
+/// A bank's SWIFT/BIC code (`SWIFT/BIC FTBDKPPY`) with the country it names: letters 5–6
+/// of a BIC are the ISO 3166-1 code of the bank's country (ISO 9362). The remarks often give
+/// no address, and the country keeps a bank of another country apart from a namesake.
+fn push_bic(e: &mut Entity, rest: &str) {
+    let (value, _) = number_and_country(rest);
+    let valid = matches!(value.len(), 8 | 11) && value.bytes().all(|b| b.is_ascii_alphanumeric());
+    let country = value
+        .get(4..6)
+        .filter(|c| c.bytes().all(|b| b.is_ascii_uppercase()));
+    let (true, Some(country)) = (valid, country) else {
+        return;
+    };
+    if !e
+        .identifiers
+        .iter()
+        .any(|i| i.label == "SWIFT/BIC" && i.value == value)
+    {
+        e.identifiers.push(Identifier {
+            kind: IdentifierKind::Other,
+            country: Some(country.to_string()),
+            value,
+            label: "SWIFT/BIC".to_string(),
+            note: None,
+        });
+    }
+}
+
 /// Parse remarks into the entity's structured fields.
 pub fn apply(e: &mut Entity, text: &str) {
     for seg in segments(text) {
@@ -219,6 +246,8 @@ pub fn apply(e: &mut Entity, text: &str) {
             .or_else(|| s.strip_prefix("Identification Number "))
         {
             push_id(e, IdentifierKind::NationalId, "National ID No.", rest);
+        } else if let Some(rest) = s.strip_prefix("SWIFT/BIC ") {
+            push_bic(e, rest);
         } else if let Some(rest) = s.strip_prefix("Tax ID No. ") {
             push_id(e, IdentifierKind::Tax, "Tax ID No.", rest);
         } else if let Some(rest) = s
@@ -233,6 +262,30 @@ pub fn apply(e: &mut Entity, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bic_gives_the_bank_country() {
+        let bank = || {
+            Entity::new(
+                "1".into(),
+                crate::model::Source::Ofac,
+                crate::model::Schema::Organization,
+            )
+        };
+        let mut e = bank();
+        apply(
+            &mut e,
+            "SWIFT/BIC BRBKKPP1; Secondary sanctions risk: see 510.201.",
+        );
+        let bic = e
+            .identifiers
+            .first()
+            .map(|i| (i.value.as_str(), i.country.as_deref()));
+        assert_eq!(bic, Some(("BRBKKPP1", Some("KP"))));
+        let mut odd = bank();
+        apply(&mut odd, "SWIFT/BIC 12345.");
+        assert!(odd.identifiers.is_empty());
+    }
 
     #[test]
     fn segments_keep_apostrophes_in_names() {

@@ -355,3 +355,66 @@ async fn huge_names_are_refused_at_once() {
     assert_eq!(r["results"][0]["error"]["code"], "invalid_field");
     assert_eq!(r["results"][1]["decision"], "match");
 }
+
+/// The HTTP answer (which the web page shows) carries the decision and top entry the library
+/// gives for the same query, Hangul, look-alikes and invisible characters included.
+#[tokio::test]
+async fn the_api_decides_as_the_library_does() {
+    let Some(xml) = un_dprk() else { return };
+    let Some(path) = embargo_fixtures::shared_file("data/un-sc-consolidated/consolidated_dprk.xml")
+    else {
+        return;
+    };
+    let matcher = embargo_screen::Matcher::new(
+        embargo_screen::un::read_file(&path)
+            .expect("UN file")
+            .entities,
+    );
+    let mut s = TestServer::new();
+    let key = s.create_key("compliance");
+    assert_eq!(import_un(&s, &key, xml).await.0, StatusCode::OK);
+    let queries = [
+        ("조선광선은행", Some("organization"), None),
+        ("Kwangson Bank", Some("organization"), None),
+        ("Foreign Trade Bank", Some("organization"), Some("KP")),
+        ("Korea Development Bank", Some("organization"), Some("KR")),
+        ("리병철", Some("person"), None),
+        ("\u{202E}NU GNOJ MIK", None, None),
+        (
+            "KOREA\u{200B}MINING\u{200B}DEVELOPMENT\u{200B}TRADING\u{200B}CORPORATION",
+            None,
+            None,
+        ),
+    ];
+    let mut decisions = Vec::new();
+    for (name, schema, country) in queries {
+        let query = embargo_screen::Query {
+            name: name.to_string(),
+            schema: schema.and_then(embargo_screen::Schema::parse),
+            country: country.map(str::to_string),
+            ..Default::default()
+        };
+        let lib = matcher
+            .screen(&query, &embargo_screen::Thresholds::default())
+            .expect("screening");
+        let (st, r) = s
+            .post(
+                "/api/v1/screen",
+                &json!({"name": name, "schema": schema, "country": country}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        let lib_json = serde_json::to_value(&lib).expect("screening as JSON");
+        assert_eq!(r["decision"], lib_json["decision"], "{name}");
+        assert_eq!(
+            r["matches"][0]["id"], lib_json["matches"][0]["id"],
+            "{name}"
+        );
+        decisions.push(r["decision"].as_str().unwrap_or("").to_string());
+    }
+    assert_eq!(
+        decisions,
+        ["match", "match", "match", "no_match", "match", "no_match", "match"]
+    );
+    s.finish();
+}
