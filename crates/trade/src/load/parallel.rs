@@ -22,7 +22,6 @@ use crate::record::TradeRecord;
 
 /// One block, parsed and converted.
 struct Parsed<T> {
-    seq: u64,
     rows_read: u64,
     loaded: u64,
     out: Option<T>,
@@ -113,7 +112,7 @@ pub(crate) fn csv_blocks<R: Read + Send, T: Send>(
     let stop = AtomicBool::new(false);
     let mut acc = Accumulator::new(&name, layout.format, opts, None);
     std::thread::scope(|scope| -> Result<(), TradeError> {
-        let (tx, rx) = mpsc::sync_channel::<Result<Parsed<T>, TradeError>>(threads.max(1) * 2);
+        let (tx, rx) = mpsc::sync_channel::<Sequenced<T>>(threads.max(1) * 2);
         for _ in 0..threads.max(1) {
             let tx = tx.clone();
             let (queue, stop, layout, name) = (&queue, &stop, &layout, &name);
@@ -126,12 +125,13 @@ pub(crate) fn csv_blocks<R: Read + Send, T: Send>(
                         },
                         Err(_) => Err(TradeError::Query("the block reader is poisoned".into())),
                     };
+                    // A reader error comes after every block handed out before it.
                     let parsed = match next {
-                        Ok(Some(block)) => parse_block(&block, layout, convert),
+                        Ok(Some(block)) => (block.seq, parse_block(name, &block, layout, convert)),
                         Ok(None) => break,
-                        Err(e) => Err(e),
+                        Err(e) => (u64::MAX, Err(e)),
                     };
-                    let failed = parsed.is_err();
+                    let failed = parsed.1.is_err();
                     if tx.send(parsed).is_err() || failed {
                         break;
                     }
@@ -147,18 +147,22 @@ pub(crate) fn csv_blocks<R: Read + Send, T: Send>(
     acc.finish()
 }
 
-/// Takes parsed blocks back in file order and hands them on.
+/// A block's place in the file, and what became of it.
+type Sequenced<T> = (u64, Result<Parsed<T>, TradeError>);
+
+/// Takes parsed blocks back in file order and hands them on; the first failure in file
+/// order is the one reported, as with one thread.
 fn collect<T>(
-    rx: mpsc::Receiver<Result<Parsed<T>, TradeError>>,
+    rx: mpsc::Receiver<Sequenced<T>>,
     acc: &mut Accumulator<'_>,
     sink: &mut dyn FnMut(T, u64) -> Result<(), TradeError>,
 ) -> Result<(), TradeError> {
-    let mut waiting: BTreeMap<u64, Parsed<T>> = BTreeMap::new();
+    let mut waiting: BTreeMap<u64, Result<Parsed<T>, TradeError>> = BTreeMap::new();
     let mut next = 0u64;
-    for parsed in rx {
-        let parsed = parsed?;
-        waiting.insert(parsed.seq, parsed);
+    for (seq, parsed) in rx {
+        waiting.insert(seq, parsed);
         while let Some(p) = waiting.remove(&next) {
+            let p = p?;
             acc.report.rows_read += p.rows_read;
             for (at, field, message) in p.bad {
                 acc.bad(at, field, message)?;
@@ -170,10 +174,18 @@ fn collect<T>(
             next += 1;
         }
     }
-    Ok(())
+    // Left over: a reader error after the last block, or a block that never came back.
+    match waiting.pop_first() {
+        None => Ok(()),
+        Some((_, Err(e))) => Err(e),
+        Some((seq, Ok(_))) => Err(TradeError::Query(format!(
+            "block {next} of the file was not read (block {seq} was); nothing was imported"
+        ))),
+    }
 }
 
 fn parse_block<T>(
+    name: &str,
     block: &Block,
     layout: &CsvLayout,
     convert: &(dyn Fn(Vec<TradeRecord>) -> Result<T, TradeError> + Sync),
@@ -181,6 +193,7 @@ fn parse_block<T>(
     let mut records = Vec::new();
     let mut bad = Vec::new();
     let mut rows_read = 0u64;
+    let mut too_long = None;
     for_each_record(
         &block.data,
         block.first_line,
@@ -191,7 +204,8 @@ fn parse_block<T>(
             let fields = match fields {
                 Ok(f) => f,
                 Err(e) => {
-                    bad.push((at, "(row)".to_string(), e.to_string()));
+                    // Not a row to skip: a file with such a record is not a trade file.
+                    too_long.get_or_insert((line, e));
                     return;
                 }
             };
@@ -215,6 +229,12 @@ fn parse_block<T>(
             }
         },
     );
+    if let Some((line, e)) = too_long {
+        return Err(TradeError::Format {
+            file: name.to_string(),
+            message: format!("line {line}: {e}"),
+        });
+    }
     let loaded = records.len() as u64;
     let out = if records.is_empty() {
         None
@@ -222,7 +242,6 @@ fn parse_block<T>(
         Some(convert(records)?)
     };
     Ok(Parsed {
-        seq: block.seq,
         rows_read,
         loaded,
         out,
