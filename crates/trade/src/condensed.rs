@@ -15,7 +15,7 @@
 //! function `trade_group` (module `groups`) gives each DPRK row the id of its group, and
 //! the engine sums by that id.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use datafusion::arrow::array::{
     Array, ArrayRef, Float64Array, Int32Array, Int64Array, StringArray,
@@ -317,14 +317,14 @@ impl TradeStore {
     ) -> Result<(DprkTrade, DataRead), TradeError> {
         Self::runtime()?.block_on(async {
             let (ctx, read) = self.session_read(bundled).await?;
-            let table = Arc::new(Mutex::new(GroupTable::new(class_of)));
+            let table = Arc::new(RwLock::new(GroupTable::new(class_of)));
             ctx.register_udf(TradeGroupUdf::udf(table.clone()));
             let mut out = DprkTrade::default();
             let mut stream = ctx.sql(&condensed_sql()).await?.execute_stream().await?;
             while let Some(batch) = stream.next().await {
                 let batch = batch?;
                 let table = table
-                    .lock()
+                    .read()
                     .map_err(|_| TradeError::Query("the group table is poisoned".into()))?;
                 absorb_groups(&batch, &table, &mut out)?;
             }

@@ -7,12 +7,14 @@
 //! class (HS rows; the caller's [`ClassOf`] decides) or kept as it is (totals). HS rows
 //! that no measure names share one group per period, reporter, partner, flow and series:
 //! they are only counted. The id is a hash of the group's fields with fixed seeds, so it
-//! is the same in every process; the table keeps the fields behind each id and refuses a
-//! second group under an id it has seen (a hash collision is an error, never a merge).
+//! is the same in every process; the table keeps the fields behind each id and a second
+//! hash of them with other seeds, and a row whose id is known under another second hash
+//! stops the plan (a collision is an error, never a merge; a row that matched both 64-bit
+//! hashes of another group unnoticed would need a 128-bit collision).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use datafusion::arrow::array::{Array, ArrayRef, Int32Array, Int64Builder, StringArray};
 use datafusion::arrow::compute::cast;
@@ -145,13 +147,19 @@ impl RowKey<'_> {
 /// The groups and classes seen so far.
 pub(crate) struct GroupTable {
     class_of: ClassOf,
-    /// HS field as written → its class (`None`: no measure names it).
-    class_by_field: HashMap<String, Option<usize>>,
+    /// HS field as written → its class (`None`: no measure names it), keyed by the
+    /// field's bytes packed in an integer ([`packed`]) so that a lookup compares no text.
+    class_by_field: HashMap<u128, Option<usize>, ahash::RandomState>,
+    /// Fields too long to pack (lists of codes).
+    class_by_long_field: HashMap<String, Option<usize>, ahash::RandomState>,
     class_by_key: HashMap<String, usize>,
     /// The smallest field seen of each class: the one its rows come back under.
     class_rep: Vec<String>,
-    groups: HashMap<u64, GroupKey>,
+    /// id → (check, fields). The check is a second hash of the fields with other seeds:
+    /// a row whose id is known but whose check differs is a collision.
+    groups: HashMap<u64, (u64, GroupKey), ahash::RandomState>,
     seeds: ahash::RandomState,
+    check_seeds: ahash::RandomState,
 }
 
 impl std::fmt::Debug for GroupTable {
@@ -167,22 +175,46 @@ impl GroupTable {
     pub(crate) fn new(class_of: ClassOf) -> GroupTable {
         GroupTable {
             class_of,
-            class_by_field: HashMap::new(),
+            class_by_field: HashMap::with_hasher(ahash::RandomState::new()),
+            class_by_long_field: HashMap::with_hasher(ahash::RandomState::new()),
             class_by_key: HashMap::new(),
             class_rep: Vec::new(),
-            groups: HashMap::new(),
+            groups: HashMap::with_hasher(ahash::RandomState::new()),
             seeds: ahash::RandomState::with_seeds(
                 0x243F_6A88_85A3_08D3,
                 0x1319_8A2E_0370_7344,
                 0xA409_3822_299F_31D0,
                 0x082E_FA98_EC4E_6C89,
             ),
+            check_seeds: ahash::RandomState::with_seeds(
+                0x4528_21E6_38D0_1377,
+                0xBE54_66CF_34E9_0C6C,
+                0xC0AC_29B7_C97C_50DD,
+                0x3F84_D5B5_B547_0917,
+            ),
+        }
+    }
+
+    /// The class of a field seen before (`Some(None)`: seen, named by no measure).
+    fn known_class(&self, field: &str) -> Option<Option<usize>> {
+        match packed(field) {
+            Some(k) => self.class_by_field.get(&k).copied(),
+            None => self.class_by_long_field.get(field).copied(),
+        }
+    }
+
+    /// Whether group `id` is known with this check, unknown, or known with another.
+    fn lookup(&self, id: u64, check: u64) -> Result<bool, String> {
+        match self.groups.get(&id) {
+            None => Ok(false),
+            Some((c, _)) if *c == check => Ok(true),
+            Some((_, k)) => Err(collision(id, k)),
         }
     }
 
     fn class(&mut self, field: &str) -> Option<usize> {
-        if let Some(c) = self.class_by_field.get(field) {
-            return *c;
+        if let Some(c) = self.known_class(field) {
+            return c;
         }
         let class = HsField::parse(field)
             .ok()
@@ -197,19 +229,21 @@ impl GroupTable {
                 }
                 c
             });
-        self.class_by_field.insert(field.to_string(), class);
+        match packed(field) {
+            Some(k) => self.class_by_field.insert(k, class),
+            None => self.class_by_long_field.insert(field.to_string(), class),
+        };
         class
     }
 
+    /// Registers the group of `row` (or finds it) and returns its id.
     fn group(&mut self, row: RowKey<'_>) -> Result<u64, String> {
-        let id = row.id(&self.seeds);
+        let (id, check) = (row.id(&self.seeds), row.id(&self.check_seeds));
         match self.groups.get(&id) {
-            Some(k) if row.is(k) => Ok(id),
-            Some(k) => Err(format!(
-                "two trade groups share the id {id} ({k:?} and another); nothing was summed"
-            )),
+            Some((c, k)) if *c == check && row.is(k) => Ok(id),
+            Some((_, k)) => Err(collision(id, k)),
             None => {
-                self.groups.insert(id, row.to_key());
+                self.groups.insert(id, (check, row.to_key()));
                 Ok(id)
             }
         }
@@ -217,7 +251,7 @@ impl GroupTable {
 
     /// The fields of group `id`.
     pub(crate) fn key(&self, id: i64) -> Option<&GroupKey> {
-        self.groups.get(&(id as u64))
+        self.groups.get(&(id as u64)).map(|(_, k)| k)
     }
 
     /// The field the rows of class `c` come back under.
@@ -226,10 +260,28 @@ impl GroupTable {
     }
 }
 
-/// `trade_group(...)`, reading and filling a shared [`GroupTable`].
+/// A field of up to 15 bytes as one integer: its bytes, then its length in the last
+/// byte (so that two different fields never pack alike).
+fn packed(field: &str) -> Option<u128> {
+    let b = field.as_bytes();
+    if b.len() > 15 {
+        return None;
+    }
+    let mut k = [0u8; 16];
+    k[..b.len()].copy_from_slice(b);
+    k[15] = b.len() as u8;
+    Some(u128::from_le_bytes(k))
+}
+
+fn collision(id: u64, k: &GroupKey) -> String {
+    format!("two trade groups share the id {id} ({k:?} and another); nothing was summed")
+}
+
+/// `trade_group(...)`, reading and filling a shared [`GroupTable`]. Partitions read the
+/// table at once; only new classes and new groups take it for writing.
 #[derive(Debug)]
 pub(crate) struct TradeGroupUdf {
-    table: Arc<Mutex<GroupTable>>,
+    table: Arc<RwLock<GroupTable>>,
     signature: Signature,
 }
 
@@ -246,7 +298,7 @@ impl Hash for TradeGroupUdf {
 }
 
 impl TradeGroupUdf {
-    pub(crate) fn udf(table: Arc<Mutex<GroupTable>>) -> ScalarUDF {
+    pub(crate) fn udf(table: Arc<RwLock<GroupTable>>) -> ScalarUDF {
         ScalarUDF::from(TradeGroupUdf {
             table,
             signature: Signature::any(11, Volatility::Immutable),
@@ -299,24 +351,43 @@ impl ScalarUDFImpl for TradeGroupUdf {
                 "{TRADE_GROUP} takes 11 arguments"
             )));
         };
-        let mut table = self
-            .table
-            .lock()
-            .map_err(|_| DataFusionError::Execution(format!("{TRADE_GROUP}: table poisoned")))?;
-        let mut out = Int64Builder::with_capacity(year.len());
-        for i in 0..year.len() {
-            let lvl = opt(level, i).unwrap_or("");
-            let hs_ref = if lvl.is_empty() || lvl == "hs" {
-                match opt(hs, i).and_then(|f| table.class(f)) {
-                    Some(c) => HsRef::Class(c),
-                    None => HsRef::Outside,
+        let poisoned = || DataFusionError::Execution(format!("{TRADE_GROUP}: table poisoned"));
+        let n = year.len();
+        let hs_level: Vec<bool> = (0..n)
+            .map(|i| matches!(opt(level, i), None | Some("") | Some("hs")))
+            .collect();
+        let is_hs = |i: usize| hs_level[i];
+        // Classes: fields seen before under the read lock, new ones under the write lock.
+        let mut class: Vec<Option<Option<usize>>> = vec![None; n];
+        {
+            let t = self.table.read().map_err(|_| poisoned())?;
+            for (i, c) in class.iter_mut().enumerate() {
+                if is_hs(i) {
+                    *c = match opt(hs, i) {
+                        Some(f) => t.known_class(f),
+                        None => Some(None),
+                    };
                 }
-            } else {
-                HsRef::Field(opt(hs, i).unwrap_or(""))
+            }
+        }
+        if (0..n).any(|i| is_hs(i) && class[i].is_none()) {
+            let mut t = self.table.write().map_err(|_| poisoned())?;
+            for (i, c) in class.iter_mut().enumerate() {
+                if is_hs(i) && c.is_none() {
+                    *c = Some(opt(hs, i).and_then(|f| t.class(f)));
+                }
+            }
+        }
+        let row = |i: usize| -> RowKey<'_> {
+            let lvl = opt(level, i).unwrap_or("");
+            let hs_ref = match class[i] {
+                Some(Some(c)) => HsRef::Class(c),
+                Some(None) => HsRef::Outside,
+                None => HsRef::Field(opt(hs, i).unwrap_or("")),
             };
             // Rows that are only counted keep only what the count is reported by.
             let outside = matches!(hs_ref, HsRef::Outside);
-            let row = RowKey {
+            RowKey {
                 year: year.value(i),
                 month: (!month.is_null(i)).then(|| month.value(i)),
                 reporter: opt(reporter, i).unwrap_or(""),
@@ -328,8 +399,36 @@ impl ScalarUDFImpl for TradeGroupUdf {
                 source: if outside { None } else { opt(source, i) },
                 status: if outside { None } else { opt(status, i) },
                 unit: if outside { None } else { opt(unit, i) },
-            };
-            let id = table.group(row).map_err(DataFusionError::Execution)?;
+            }
+        };
+        // Ids need no lock; known groups are confirmed under the read lock.
+        let (seeds, check_seeds) = {
+            let t = self.table.read().map_err(|_| poisoned())?;
+            (t.seeds.clone(), t.check_seeds.clone())
+        };
+        let ids: Vec<(u64, u64)> = (0..n)
+            .map(|i| {
+                let r = row(i);
+                (r.id(&seeds), r.id(&check_seeds))
+            })
+            .collect();
+        let mut new = Vec::new();
+        {
+            let t = self.table.read().map_err(|_| poisoned())?;
+            for (i, (id, check)) in ids.iter().enumerate() {
+                if !t.lookup(*id, *check).map_err(DataFusionError::Execution)? {
+                    new.push(i);
+                }
+            }
+        }
+        if !new.is_empty() {
+            let mut t = self.table.write().map_err(|_| poisoned())?;
+            for i in new {
+                t.group(row(i)).map_err(DataFusionError::Execution)?;
+            }
+        }
+        let mut out = Int64Builder::with_capacity(n);
+        for (id, _) in ids {
             out.append_value(id as i64);
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
@@ -378,13 +477,28 @@ mod tests {
     }
 
     #[test]
+    fn packed_fields_differ_when_the_fields_do() {
+        assert_ne!(packed("27"), packed("27\0"));
+        assert_ne!(packed("2701"), packed("270"));
+        assert_eq!(
+            packed("0123456789abcde").map(|k| (k >> 120) as u8),
+            Some(15)
+        );
+        assert_eq!(packed("0123456789abcdef"), None);
+        let mut t = GroupTable::new(Arc::new(chapter_27));
+        let long = "2701;2702;2703;2704";
+        assert_eq!(t.class(long), t.class("2701"));
+        assert_eq!(t.known_class(long), Some(Some(0)));
+    }
+
+    #[test]
     fn a_hash_collision_is_an_error_not_a_merge() {
         let mut t = GroupTable::new(Arc::new(chapter_27));
         let id = t.group(row(HsRef::Outside, None)).unwrap();
         // Put another key under the id this row hashes to.
         let mut other = row(HsRef::Field("TOTAL"), None).to_key();
         other.year = 1999;
-        t.groups.insert(id, other);
+        t.groups.insert(id, (0, other));
         let err = t.group(row(HsRef::Outside, None)).unwrap_err();
         assert!(err.contains("share the id"), "{err}");
     }
