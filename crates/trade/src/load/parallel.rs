@@ -88,11 +88,9 @@ pub(crate) fn csv_blocks<R: Read + Send, T: Send>(
     let name = name.to_string();
     let mut blocks = BlockReader::new(reader, head, 1).with_sizes(block_bytes, MAX_RECORD_BYTES);
     let Some(first) = blocks.next_block().map_err(|e| block_error(&name, e))? else {
-        // No header at all: the same answer as an unknown header.
-        csv_layout(&name, &csv::StringRecord::new(), opts)?;
         return Err(TradeError::Format {
             file: name,
-            message: "the file is empty".into(),
+            message: "the file is empty (no header, no rows)".into(),
         });
     };
     // The header is the first record of the first block.
