@@ -77,6 +77,7 @@ pub fn build(config: ServerConfig, regime: embargo_regime::Regime) -> Result<Bui
     let store = config.store_path();
     let keys = keys::KeyStore::open(&store)?;
     let (audit, writer) = audit::AuditLog::open(&store)?;
+    let reports_stamp = reports::stamp(&config.data_dir);
     let reports = reports::Reports::load(&regime, &config.data_dir)?;
     let lists = screening::ListSet::load(&config.data_dir)?;
     let boot_id = format!(
@@ -94,7 +95,8 @@ pub fn build(config: ServerConfig, regime: embargo_regime::Regime) -> Result<Bui
         keys,
         audit,
         metrics: metrics::Metrics::default(),
-        reports,
+        reports: ArcSwap::from_pointee(reports),
+        reports_stamp: tokio::sync::Mutex::new(reports_stamp),
         lists: ArcSwap::from_pointee(lists),
         import_lock: tokio::sync::Mutex::new(()),
         screen_slots,

@@ -2,7 +2,9 @@
 //! trade store through the engine plan, or the bundled figures when nothing was imported),
 //! proposals, estimates and events, loaded once at start, and the report built from them
 //! once — the same plan and the same figures as `embargo report` on that data directory.
-//! A store changed while the server runs is read at the next start.
+//! Every analysis answer first compares the store's files (names, sizes, times) with those
+//! the figures were built from, and rebuilds them when an import changed the store
+//! ([`current`]), so the server never answers from a store it no longer has.
 
 use embargo_analysis::estimates::{Tourism, Workers};
 use embargo_analysis::relief::{Proposal, ReliefOptions};
@@ -113,4 +115,55 @@ impl Reports {
     pub fn proposal_names(&self) -> Vec<&str> {
         self.proposals.iter().map(|(n, _)| n.as_str()).collect()
     }
+}
+
+/// What identifies the store's content: its Parquet files with size and modification
+/// time. Empty when nothing was imported (or the server has no trade store).
+pub type StoreStamp = Vec<(String, u64, std::time::SystemTime)>;
+
+/// The stamp of `data_dir`'s trade store now.
+#[cfg(feature = "trade-store")]
+pub fn stamp(data_dir: &std::path::Path) -> StoreStamp {
+    let store = embargo_trade::TradeStore::open(data_dir);
+    let mut out: StoreStamp = store
+        .files()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| {
+            let m = std::fs::metadata(&p).ok()?;
+            Some((p.display().to_string(), m.len(), m.modified().ok()?))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[cfg(not(feature = "trade-store"))]
+pub fn stamp(_data_dir: &std::path::Path) -> StoreStamp {
+    Vec::new()
+}
+
+/// The figures for the store as it is now: the ones built at start or at the last
+/// change, or new ones when the store's files changed since (built on the blocking pool;
+/// one rebuild at a time, and requests during it wait for it).
+pub async fn current(
+    state: &crate::state::AppState,
+) -> Result<std::sync::Arc<Reports>, crate::error::ApiError> {
+    let now = stamp(&state.config.data_dir);
+    if *state.reports_stamp.lock().await == now {
+        return Ok(state.reports.load_full());
+    }
+    let mut seen = state.reports_stamp.lock().await;
+    if *seen == now {
+        return Ok(state.reports.load_full());
+    }
+    let regime = state.regime.clone();
+    let dir = state.config.data_dir.clone();
+    let rebuilt = tokio::task::spawn_blocking(move || Reports::load(&regime, &dir))
+        .await
+        .map_err(|e| crate::error::ApiError::internal("rebuilding the trade figures", e))?
+        .map_err(|e| crate::error::ApiError::internal("rebuilding the trade figures", e))?;
+    state.reports.store(std::sync::Arc::new(rebuilt));
+    *seen = now;
+    Ok(state.reports.load_full())
 }

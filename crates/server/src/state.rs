@@ -20,8 +20,11 @@ pub struct Shared {
     pub keys: KeyStore,
     pub audit: AuditLog,
     pub metrics: Metrics,
-    /// Bundled trade figures and the report built from them.
-    pub reports: Reports,
+    /// The trade figures and the report built from them (read through
+    /// [`crate::reports::current`], which rebuilds them when the store changed).
+    pub reports: ArcSwap<Reports>,
+    /// The store's files the figures were built from; also serializes rebuilds.
+    pub reports_stamp: tokio::sync::Mutex<crate::reports::StoreStamp>,
     /// The active screening lists. A refresh builds a complete new [`ListSet`] and
     /// stores it in one pointer swap: a query loads the pointer once and keeps that
     /// snapshot to the end, so it sees the old lists or the new ones, never a mix.

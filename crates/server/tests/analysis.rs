@@ -157,3 +157,50 @@ async fn analysis_reads_the_imported_store_and_says_so() {
     assert_eq!(st, StatusCode::OK);
     assert_eq!(charts["dataset"].as_str(), Some(dataset));
 }
+
+/// An import while the server runs (the CLI writing into the same data directory) is read
+/// at the next analysis answer: the server never answers from a store it no longer has,
+/// and removing the files brings the published figures back.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_import_while_serving_is_read_at_the_next_answer() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../trade/tests/fixtures/comtrade-plus.csv");
+    let s = TestServer::new();
+    let (st, e) = s.get("/api/v1/exposure").await;
+    assert_eq!(st, StatusCode::OK, "{e}");
+    assert_eq!(e["dataset"], "bundled published figures (data/trade)");
+    let store = embargo_trade::TradeStore::open(s.dir.path());
+    let (_, stored) = store
+        .import_path(
+            "comtrade-plus",
+            &fixture,
+            &embargo_trade::LoadOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+    for path in [
+        "/api/v1/exposure",
+        "/api/v1/signals",
+        "/api/v1/report/charts",
+    ] {
+        let (st, v) = s.get(path).await;
+        assert_eq!(st, StatusCode::OK, "{path}: {v}");
+        let dataset = v["dataset"].as_str().unwrap_or_default();
+        assert!(
+            dataset.contains("comtrade-plus.parquet (3 rows)"),
+            "{path}: {dataset}"
+        );
+    }
+    let (_, report) = s.get("/api/v1/report").await;
+    assert!(
+        report["dataset"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("comtrade-plus.parquet"),
+        "{}",
+        report["dataset"]
+    );
+    std::fs::remove_file(stored).unwrap();
+    let (_, e) = s.get("/api/v1/exposure").await;
+    assert_eq!(e["dataset"], "bundled published figures (data/trade)");
+}

@@ -21,12 +21,13 @@ fn encode<T: serde::Serialize>(what: &str, v: &T) -> Result<Json<Value>, ApiErro
 }
 
 pub async fn report(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    encode("encoding the report", &state.reports.report)
+    let reports = crate::reports::current(&state).await?;
+    encode("encoding the report", &reports.report)
 }
 
-pub async fn charts(State(state): State<AppState>) -> Json<Value> {
-    let charts: Vec<Value> = state
-        .reports
+pub async fn charts(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let reports = crate::reports::current(&state).await?;
+    let charts: Vec<Value> = reports
         .report
         .charts
         .iter()
@@ -39,7 +40,9 @@ pub async fn charts(State(state): State<AppState>) -> Json<Value> {
             })
         })
         .collect();
-    Json(json!({ "dataset": state.reports.dataset, "charts": charts }))
+    Ok(Json(
+        json!({ "dataset": reports.dataset, "charts": charts }),
+    ))
 }
 
 /// One chart as SVG, drawn by the report module (the same file `embargo report` writes).
@@ -48,8 +51,8 @@ pub async fn chart(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let id = id.trim_end_matches(".svg");
-    let chart = state
-        .reports
+    let reports = crate::reports::current(&state).await?;
+    let chart = reports
         .report
         .charts
         .iter()
@@ -85,10 +88,11 @@ pub async fn exposure(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ExposureQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let reports = crate::reports::current(&state).await?;
     let dir = direction("direction", q.direction.as_deref())?;
-    let e = embargo_analysis::exposure::exposure(&state.regime, &state.reports.trade, dir);
+    let e = embargo_analysis::exposure::exposure(&state.regime, &reports.trade, dir);
     let mut v = encode("encoding exposure", &e)?;
-    v.0["dataset"] = json!(state.reports.dataset);
+    v.0["dataset"] = json!(reports.dataset);
     Ok(v)
 }
 
@@ -137,13 +141,14 @@ pub async fn relief(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<ReliefQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let reports = crate::reports::current(&state).await?;
     let name = q.proposal.as_deref().unwrap_or("china-russia-2019");
-    let proposal = state.reports.proposal(name).ok_or_else(|| {
+    let proposal = reports.proposal(name).ok_or_else(|| {
         ApiError::not_found(
             "unknown_proposal",
             format!(
                 "no bundled proposal {name:?}: one of {}",
-                state.reports.proposal_names().join(", ")
+                reports.proposal_names().join(", ")
             ),
         )
         .with_field("proposal")
@@ -155,25 +160,27 @@ pub async fn relief(
     opts.include_disputed = q.include_disputed.unwrap_or(false);
     let r = embargo_analysis::relief::relief(
         &state.regime,
-        &state.reports.trade.records,
+        &reports.trade.records,
         proposal,
-        &state.reports.workers,
+        &reports.workers,
         &opts,
     );
     let mut v = encode("encoding relief", &r)?;
-    v.0["dataset"] = json!(state.reports.dataset);
+    v.0["dataset"] = json!(reports.dataset);
     Ok(v)
 }
 
 pub async fn timeline(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let t = embargo_analysis::timeline::timeline(&state.regime, &state.reports.events);
+    let reports = crate::reports::current(&state).await?;
+    let t = embargo_analysis::timeline::timeline(&state.regime, &reports.events);
     encode("encoding the timeline", &t)
 }
 
 pub async fn signals(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let s = embargo_analysis::signals::signals(&state.regime, &state.reports.trade);
+    let reports = crate::reports::current(&state).await?;
+    let s = embargo_analysis::signals::signals(&state.regime, &reports.trade);
     let mut v = encode("encoding signals", &s)?;
-    v.0["dataset"] = json!(state.reports.dataset);
+    v.0["dataset"] = json!(reports.dataset);
     Ok(v)
 }
 
@@ -199,6 +206,7 @@ pub async fn workers(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<WorkersQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let reports = crate::reports::current(&state).await?;
     let o = WorkerOverrides {
         workers: non_negative("workers", q.workers)?,
         wage_low: non_negative("wage_low", q.wage_low)?,
@@ -214,7 +222,7 @@ pub async fn workers(
     }
     encode(
         "encoding the estimate",
-        &estimates::workers(&state.reports.workers, &o),
+        &estimates::workers(&reports.workers, &o),
     )
 }
 
@@ -230,6 +238,7 @@ pub async fn tourism(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<TourismQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    let reports = crate::reports::current(&state).await?;
     let o = TourismOverrides {
         year: q.year,
         tourists: non_negative("tourists", q.tourists)?,
@@ -237,7 +246,7 @@ pub async fn tourism(
     };
     encode(
         "encoding the estimate",
-        &estimates::tourism(&state.reports.tourism, &o),
+        &estimates::tourism(&reports.tourism, &o),
     )
 }
 
