@@ -93,32 +93,7 @@ enum TradeCommand {
     Files,
     /// Download rows from the UN Comtrade API (comtradeapi.un.org) into a JSON file that
     /// `trade import` reads. Needs COMTRADE_API_KEY (never printed) and curl.
-    Fetch {
-        /// Reporter: ISO code (CN, CHN) or Comtrade numeric code (156).
-        #[arg(long)]
-        reporter: String,
-        /// Partner: ISO code (KP), Comtrade numeric code (408), or WLD for all partners.
-        #[arg(long)]
-        partner: String,
-        /// Years: 2017, 2016-2019 or 2016,2018 (one request per year).
-        #[arg(long)]
-        years: String,
-        /// Flow as the reporter declares it: M, X, RX, RM (repeatable; default M and X).
-        #[arg(long)]
-        flow: Vec<String>,
-        /// Commodities: AG6 (every HS6 code), AG4, AG2, TOTAL, or HS codes separated by commas.
-        #[arg(long, default_value = "AG6")]
-        cmd: String,
-        /// Output file (default: comtrade-<reporter>-<partner>-<years>.json).
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Print the requests as JSON and stop: no key needed, nothing is sent.
-        #[arg(long)]
-        dry_run: bool,
-        /// Another endpoint with the same interface (tests).
-        #[arg(long, hide = true)]
-        api_base: Option<String>,
-    },
+    Fetch(fetch::FetchArgs),
 }
 
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
@@ -182,28 +157,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             csv,
         } => sql(ctx, &store, &query, bundled, csv),
         TradeCommand::Files => files(ctx, &store),
-        TradeCommand::Fetch {
-            reporter,
-            partner,
-            years,
-            flow,
-            cmd,
-            out,
-            dry_run,
-            api_base,
-        } => fetch::run(
-            ctx,
-            fetch::FetchArgs {
-                reporter,
-                partner,
-                years,
-                flow,
-                cmd,
-                out,
-                dry_run,
-                api_base,
-            },
-        ),
+        TradeCommand::Fetch(args) => fetch::run(ctx, args),
     }
 }
 

@@ -150,9 +150,6 @@ pub async fn current(
     state: &crate::state::AppState,
 ) -> Result<std::sync::Arc<Reports>, crate::error::ApiError> {
     let now = stamp(&state.config.data_dir);
-    if *state.reports_stamp.lock().await == now {
-        return Ok(state.reports.load_full());
-    }
     let mut seen = state.reports_stamp.lock().await;
     if *seen == now {
         return Ok(state.reports.load_full());

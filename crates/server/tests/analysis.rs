@@ -117,6 +117,20 @@ async fn the_report_charts_are_served_as_svg() {
     assert_eq!(report["charts"].as_array().unwrap().len(), 5);
 }
 
+/// Imports `fixture` into the trade store of `data_dir`, as `embargo trade import`
+/// would; returns the stored file.
+fn import_fixture(data_dir: &std::path::Path, fixture: &std::path::Path) -> std::path::PathBuf {
+    embargo_trade::TradeStore::open(data_dir)
+        .import_path(
+            "comtrade-plus",
+            fixture,
+            &embargo_trade::LoadOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap()
+        .1
+}
+
 /// With files in the data directory's trade store, the analysis answers (and the web
 /// page's report) read them through the same engine plan as `embargo report`, and say so;
 /// the server is built from inside a runtime, as `embargo serve` builds it.
@@ -125,15 +139,7 @@ async fn analysis_reads_the_imported_store_and_says_so() {
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../trade/tests/fixtures/comtrade-plus.csv");
     let s = TestServer::with(|c| {
-        let store = embargo_trade::TradeStore::open(&c.data_dir);
-        store
-            .import_path(
-                "comtrade-plus",
-                &fixture,
-                &embargo_trade::LoadOptions::default(),
-                &mut |_| {},
-            )
-            .unwrap();
+        import_fixture(&c.data_dir, &fixture);
     });
     let (st, e) = s.get("/api/v1/exposure").await;
     assert_eq!(st, StatusCode::OK, "{e}");
@@ -169,15 +175,7 @@ async fn an_import_while_serving_is_read_at_the_next_answer() {
     let (st, e) = s.get("/api/v1/exposure").await;
     assert_eq!(st, StatusCode::OK, "{e}");
     assert_eq!(e["dataset"], "bundled published figures (data/trade)");
-    let store = embargo_trade::TradeStore::open(s.dir.path());
-    let (_, stored) = store
-        .import_path(
-            "comtrade-plus",
-            &fixture,
-            &embargo_trade::LoadOptions::default(),
-            &mut |_| {},
-        )
-        .unwrap();
+    let stored = import_fixture(s.dir.path(), &fixture);
     for path in [
         "/api/v1/exposure",
         "/api/v1/signals",

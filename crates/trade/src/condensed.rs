@@ -81,23 +81,23 @@ struct Columns {
     category: Option<StringArray>,
 }
 
-fn columns(b: &RecordBatch) -> Result<Columns, TradeError> {
-    let col = |name: &str, t: DataType| -> Result<ArrayRef, TradeError> {
-        let c = b
-            .column_by_name(name)
-            .ok_or_else(|| TradeError::Query(format!("condensed plan: no column `{name}`")))?;
-        Ok(if c.data_type() == &t {
-            c.clone()
-        } else {
-            cast(c, &t)?
-        })
+/// Column `name` of the plan's output as `T` (cast to `t` when the engine chose another type).
+fn column<T: Clone + 'static>(b: &RecordBatch, name: &str, t: DataType) -> Result<T, TradeError> {
+    let c = b
+        .column_by_name(name)
+        .ok_or_else(|| TradeError::Query(format!("condensed plan: no column `{name}`")))?;
+    let c: ArrayRef = if c.data_type() == &t {
+        c.clone()
+    } else {
+        cast(c, &t)?
     };
-    fn down<T: Clone + 'static>(a: ArrayRef, name: &str) -> Result<T, TradeError> {
-        a.as_any()
-            .downcast_ref::<T>()
-            .cloned()
-            .ok_or_else(|| TradeError::Query(format!("condensed plan: column `{name}` type")))
-    }
+    c.as_any()
+        .downcast_ref::<T>()
+        .cloned()
+        .ok_or_else(|| TradeError::Query(format!("condensed plan: column `{name}` type")))
+}
+
+fn columns(b: &RecordBatch) -> Result<Columns, TradeError> {
     let text = [
         "reporter",
         "partner",
@@ -110,18 +110,18 @@ fn columns(b: &RecordBatch) -> Result<Columns, TradeError> {
         "quantity_unit",
     ]
     .iter()
-    .map(|n| down::<StringArray>(col(n, DataType::Utf8)?, n))
+    .map(|n| column::<StringArray>(b, n, DataType::Utf8))
     .collect::<Result<Vec<_>, _>>()?;
     Ok(Columns {
-        year: down(col("year", DataType::Int32)?, "year")?,
-        month: down(col("month", DataType::Int32)?, "month")?,
+        year: column(b, "year", DataType::Int32)?,
+        month: column(b, "month", DataType::Int32)?,
         text,
-        value: down(col("value_usd", DataType::Float64)?, "value_usd")?,
-        quantity: down(col("quantity", DataType::Float64)?, "quantity")?,
-        weight: down(col("net_weight_kg", DataType::Float64)?, "net_weight_kg")?,
-        n: down(col("n", DataType::Int64)?, "n")?,
+        value: column(b, "value_usd", DataType::Float64)?,
+        quantity: column(b, "quantity", DataType::Float64)?,
+        weight: column(b, "net_weight_kg", DataType::Float64)?,
+        n: column(b, "n", DataType::Int64)?,
         category: match b.column_by_name("category") {
-            Some(_) => Some(down(col("category", DataType::Utf8)?, "category")?),
+            Some(_) => Some(column(b, "category", DataType::Utf8)?),
             None => None,
         },
     })
@@ -236,26 +236,11 @@ fn absorb_groups(
     table: &GroupTable,
     out: &mut DprkTrade,
 ) -> Result<(), TradeError> {
-    let col = |name: &str, t: DataType| -> Result<ArrayRef, TradeError> {
-        let c = b
-            .column_by_name(name)
-            .ok_or_else(|| TradeError::Query(format!("condensed plan: no column `{name}`")))?;
-        Ok(cast(c, &t)?)
-    };
-    let g = col("g", DataType::Int64)?;
-    let value = col("value_usd", DataType::Float64)?;
-    let quantity = col("quantity", DataType::Float64)?;
-    let weight = col("net_weight_kg", DataType::Float64)?;
-    let n = col("n", DataType::Int64)?;
-    let (Some(g), Some(value), Some(quantity), Some(weight), Some(n)) = (
-        g.as_any().downcast_ref::<Int64Array>(),
-        value.as_any().downcast_ref::<Float64Array>(),
-        quantity.as_any().downcast_ref::<Float64Array>(),
-        weight.as_any().downcast_ref::<Float64Array>(),
-        n.as_any().downcast_ref::<Int64Array>(),
-    ) else {
-        return Err(TradeError::Query("condensed plan: column types".into()));
-    };
+    let g: Int64Array = column(b, "g", DataType::Int64)?;
+    let value: Float64Array = column(b, "value_usd", DataType::Float64)?;
+    let quantity: Float64Array = column(b, "quantity", DataType::Float64)?;
+    let weight: Float64Array = column(b, "net_weight_kg", DataType::Float64)?;
+    let n: Int64Array = column(b, "n", DataType::Int64)?;
     let bad = |i: usize, what: &str| TradeError::Query(format!("condensed group {i}: bad {what}"));
     let opt_f = |a: &Float64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
     for i in 0..b.num_rows() {
@@ -292,9 +277,9 @@ fn absorb_groups(
             level: Level::parse(&key.level).ok_or_else(|| bad(i, "level"))?,
             category: None,
             value_usd: value.value(i),
-            quantity: opt_f(quantity, i),
+            quantity: opt_f(&quantity, i),
             quantity_unit: key.unit.clone(),
-            net_weight_kg: opt_f(weight, i),
+            net_weight_kg: opt_f(&weight, i),
             source: key.source.clone().unwrap_or_default(),
             series: key.series.clone(),
             status: Status::parse(key.status.as_deref().unwrap_or(""))

@@ -158,9 +158,22 @@ pub(crate) struct GroupTable {
     /// id → (check, fields). The check is a second hash of the fields with other seeds:
     /// a row whose id is known but whose check differs is a collision.
     groups: HashMap<u64, (u64, GroupKey), ahash::RandomState>,
-    seeds: ahash::RandomState,
-    check_seeds: ahash::RandomState,
 }
+
+/// The seeds of a group's id, and of its check: fixed, so that ids are the same in every
+/// process.
+const ID_SEEDS: ahash::RandomState = ahash::RandomState::with_seeds(
+    0x243F_6A88_85A3_08D3,
+    0x1319_8A2E_0370_7344,
+    0xA409_3822_299F_31D0,
+    0x082E_FA98_EC4E_6C89,
+);
+const CHECK_SEEDS: ahash::RandomState = ahash::RandomState::with_seeds(
+    0x4528_21E6_38D0_1377,
+    0xBE54_66CF_34E9_0C6C,
+    0xC0AC_29B7_C97C_50DD,
+    0x3F84_D5B5_B547_0917,
+);
 
 impl std::fmt::Debug for GroupTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -180,18 +193,6 @@ impl GroupTable {
             class_by_key: HashMap::new(),
             class_rep: Vec::new(),
             groups: HashMap::with_hasher(ahash::RandomState::new()),
-            seeds: ahash::RandomState::with_seeds(
-                0x243F_6A88_85A3_08D3,
-                0x1319_8A2E_0370_7344,
-                0xA409_3822_299F_31D0,
-                0x082E_FA98_EC4E_6C89,
-            ),
-            check_seeds: ahash::RandomState::with_seeds(
-                0x4528_21E6_38D0_1377,
-                0xBE54_66CF_34E9_0C6C,
-                0xC0AC_29B7_C97C_50DD,
-                0x3F84_D5B5_B547_0917,
-            ),
         }
     }
 
@@ -238,7 +239,7 @@ impl GroupTable {
 
     /// Registers the group of `row` (or finds it) and returns its id.
     fn group(&mut self, row: RowKey<'_>) -> Result<u64, String> {
-        let (id, check) = (row.id(&self.seeds), row.id(&self.check_seeds));
+        let (id, check) = (row.id(&ID_SEEDS), row.id(&CHECK_SEEDS));
         match self.groups.get(&id) {
             Some((c, k)) if *c == check && row.is(k) => Ok(id),
             Some((_, k)) => Err(collision(id, k)),
@@ -310,20 +311,13 @@ fn opt(a: &StringArray, i: usize) -> Option<&str> {
     (!a.is_null(i)).then(|| a.value(i))
 }
 
-fn text(a: &ArrayRef) -> DfResult<StringArray> {
-    let c = cast(a, &DataType::Utf8)?;
-    c.as_any()
-        .downcast_ref::<StringArray>()
+/// An argument as `T`, cast to `t` (the store's columns may come as other types).
+fn typed<T: Clone + 'static>(a: &ArrayRef, t: &DataType) -> DfResult<T> {
+    cast(a, t)?
+        .as_any()
+        .downcast_ref::<T>()
         .cloned()
-        .ok_or_else(|| DataFusionError::Execution(format!("{TRADE_GROUP}: text expected")))
-}
-
-fn int(a: &ArrayRef) -> DfResult<Int32Array> {
-    let c = cast(a, &DataType::Int32)?;
-    c.as_any()
-        .downcast_ref::<Int32Array>()
-        .cloned()
-        .ok_or_else(|| DataFusionError::Execution(format!("{TRADE_GROUP}: integer expected")))
+        .ok_or_else(|| DataFusionError::Execution(format!("{TRADE_GROUP}: {t} expected")))
 }
 
 impl ScalarUDFImpl for TradeGroupUdf {
@@ -338,18 +332,19 @@ impl ScalarUDFImpl for TradeGroupUdf {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        let arity = || DataFusionError::Execution(format!("{TRADE_GROUP} takes 11 arguments"));
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let [year, month, rest @ ..] = &arrays[..] else {
-            return Err(DataFusionError::Execution(format!(
-                "{TRADE_GROUP} takes 11 arguments"
-            )));
+            return Err(arity());
         };
-        let (year, month) = (int(year)?, int(month)?);
-        let t = rest.iter().map(text).collect::<DfResult<Vec<_>>>()?;
+        let year: Int32Array = typed(year, &DataType::Int32)?;
+        let month: Int32Array = typed(month, &DataType::Int32)?;
+        let t = rest
+            .iter()
+            .map(|a| typed::<StringArray>(a, &DataType::Utf8))
+            .collect::<DfResult<Vec<_>>>()?;
         let [reporter, partner, flow, series, level, hs, source, status, unit] = &t[..] else {
-            return Err(DataFusionError::Execution(format!(
-                "{TRADE_GROUP} takes 11 arguments"
-            )));
+            return Err(arity());
         };
         let poisoned = || DataFusionError::Execution(format!("{TRADE_GROUP}: table poisoned"));
         let n = year.len();
@@ -402,14 +397,10 @@ impl ScalarUDFImpl for TradeGroupUdf {
             }
         };
         // Ids need no lock; known groups are confirmed under the read lock.
-        let (seeds, check_seeds) = {
-            let t = self.table.read().map_err(|_| poisoned())?;
-            (t.seeds.clone(), t.check_seeds.clone())
-        };
         let ids: Vec<(u64, u64)> = (0..n)
             .map(|i| {
                 let r = row(i);
-                (r.id(&seeds), r.id(&check_seeds))
+                (r.id(&ID_SEEDS), r.id(&CHECK_SEEDS))
             })
             .collect();
         let mut new = Vec::new();

@@ -18,14 +18,31 @@ use serde_json::json;
 
 use crate::context::Context;
 
+#[derive(clap::Args)]
 pub struct FetchArgs {
+    /// Reporter: ISO code (CN, CHN) or Comtrade numeric code (156).
+    #[arg(long)]
     pub reporter: String,
+    /// Partner: ISO code (KP), Comtrade numeric code (408), or WLD for all partners.
+    #[arg(long)]
     pub partner: String,
+    /// Years: 2017, 2016-2019 or 2016,2018 (one request per year).
+    #[arg(long)]
     pub years: String,
+    /// Flow as the reporter declares it: M, X, RX, RM (repeatable; default M and X).
+    #[arg(long)]
     pub flow: Vec<String>,
+    /// Commodities: AG6 (every HS6 code), AG4, AG2, TOTAL, or HS codes separated by commas.
+    #[arg(long, default_value = "AG6")]
     pub cmd: String,
+    /// Output file (default: comtrade-<reporter>-<partner>-<years>.json).
+    #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Print the requests as JSON and stop: no key needed, nothing is sent.
+    #[arg(long)]
     pub dry_run: bool,
+    /// Another endpoint with the same interface (tests).
+    #[arg(long, hide = true)]
     pub api_base: Option<String>,
 }
 

@@ -138,67 +138,89 @@ pub(crate) fn looks_like_json(head: &[u8]) -> bool {
     matches!(first, Some(b'{') | Some(b'['))
 }
 
-fn load_impl<R: Read + Send>(
+/// The first bytes of `reader` (64 KiB at most): enough to tell JSON from CSV; the
+/// readers go on from there without reading them twice.
+fn read_head<R: Read>(name: &str, reader: &mut R) -> Result<Vec<u8>, TradeError> {
+    let mut head = vec![0u8; 64 << 10];
+    let mut filled = 0;
+    while filled < head.len() {
+        match reader.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(TradeError::io(name, e)),
+        }
+    }
+    head.truncate(filled);
+    Ok(head)
+}
+
+/// Reads a trade file from `reader`, JSON or CSV by its first bytes: CSV through the
+/// block reader with `threads` workers, which hand their rows to `convert`; `sink`
+/// receives what they made, in file order, with its row count.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn load_stream<R: Read + Send, T: Send>(
     name: &str,
     mut reader: R,
     opts: &LoadOptions,
-    sink: Option<Sink<'_>>,
+    threads: usize,
+    block_bytes: usize,
+    convert: &(dyn Fn(Vec<TradeRecord>) -> Result<T, TradeError> + Sync),
+    sink: &mut dyn FnMut(T, u64) -> Result<(), TradeError>,
 ) -> Result<LoadReport, TradeError> {
-    // Peek at the start to tell JSON from CSV without reading the whole file twice.
-    let mut head = vec![0u8; 4096];
-    let mut filled = 0;
-    while filled < head.len() {
-        let n = reader
-            .read(&mut head[filled..])
-            .map_err(|e| TradeError::io(name, e))?;
-        if n == 0 {
-            break;
-        }
-        filled += n;
-    }
-    head.truncate(filled);
+    let head = read_head(name, &mut reader)?;
     if looks_like_json(&head) {
         // A Comtrade API answer is one line: bounded in total instead.
         let body = std::io::Cursor::new(head)
             .chain(reader)
             .take(MAX_JSON_BYTES);
-        return json::load(name, body, opts, sink);
+        let mut forward = |chunk: Vec<TradeRecord>| {
+            let n = chunk.len() as u64;
+            sink(convert(chunk)?, n)
+        };
+        return json::load(name, body, opts, Some((1 << 16, &mut forward)));
     }
-    // CSV: the block reader on one thread, so that a stream and a file (read by several
-    // threads) give the same rows, lines and errors.
-    let identity = |records: Vec<TradeRecord>| Ok(records);
+    parallel::csv_blocks(
+        name,
+        reader,
+        head,
+        opts,
+        threads,
+        block_bytes,
+        convert,
+        sink,
+    )
+}
+
+/// One thread: records kept in the report, or handed to `sink` in chunks of its size.
+fn load_impl<R: Read + Send>(
+    name: &str,
+    reader: R,
+    opts: &LoadOptions,
+    mut sink: Option<Sink<'_>>,
+) -> Result<LoadReport, TradeError> {
     let mut kept: Vec<TradeRecord> = Vec::new();
-    let mut report = match sink {
-        Some((chunk, f)) => parallel::csv_blocks(
-            name,
-            reader,
-            head,
-            opts,
-            1,
-            embargo_regime::blocks::BLOCK_BYTES,
-            &identity,
-            &mut |mut records, _| {
-                while records.len() > chunk {
-                    let rest = records.split_off(chunk);
+    let mut report = load_stream(
+        name,
+        reader,
+        opts,
+        1,
+        embargo_regime::blocks::BLOCK_BYTES,
+        &|records| Ok(records),
+        &mut |mut records: Vec<TradeRecord>, _| match sink.as_mut() {
+            Some((chunk, f)) => {
+                while records.len() > *chunk {
+                    let rest = records.split_off(*chunk);
                     f(std::mem::replace(&mut records, rest))?;
                 }
                 f(records)
-            },
-        )?,
-        None => parallel::csv_blocks(
-            name,
-            reader,
-            head,
-            opts,
-            1,
-            embargo_regime::blocks::BLOCK_BYTES,
-            &identity,
-            &mut |records, _| {
+            }
+            None => {
                 kept.extend(records);
                 Ok(())
-            },
-        )?,
-    };
+            }
+        },
+    )?;
     report.records = kept;
     Ok(report)
 }

@@ -5,8 +5,8 @@
 //! their order, a malformed row is reported and counted exactly as the one-thread loader
 //! does (file, line, field; the same allowance), and the sink sees rows in order.
 //!
-//! With one thread this is also the loader of every CSV read from a stream. JSON files
-//! (API responses, small) go through the JSON loader.
+//! With one thread this is also the loader of every CSV read from a stream
+//! (`load::load_stream` tells JSON, which has a loader of its own, from CSV).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -51,26 +51,9 @@ fn stream_blocks<T: Send>(
     convert: &(dyn Fn(Vec<TradeRecord>) -> Result<T, TradeError> + Sync),
     sink: &mut dyn FnMut(T, u64) -> Result<(), TradeError>,
 ) -> Result<LoadReport, TradeError> {
+    let file = std::fs::File::open(path).map_err(|e| TradeError::io(path, e))?;
     let name = path.display().to_string();
-    let mut file = std::fs::File::open(path).map_err(|e| TradeError::io(path, e))?;
-    let mut head = vec![0u8; 64 << 10];
-    let mut filled = 0;
-    while filled < head.len() {
-        match file.read(&mut head[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(TradeError::io(path, e)),
-        }
-    }
-    head.truncate(filled);
-    if super::looks_like_json(&head) {
-        return super::stream_path(path, opts, 1 << 16, &mut |chunk| {
-            let n = chunk.len() as u64;
-            sink(convert(chunk)?, n)
-        });
-    }
-    csv_blocks(&name, file, head, opts, threads, block_bytes, convert, sink)
+    super::load_stream(&name, file, opts, threads, block_bytes, convert, sink)
 }
 
 /// Reads CSV from `reader`, whose first bytes (`head`) were already read, in blocks.
