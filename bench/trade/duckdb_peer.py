@@ -1,7 +1,8 @@
 """DuckDB peer for the trade benchmark (docs/bench-trade.md).
 
 import: CSV -> Parquet with DuckDB's COPY (the same synthetic CSV embargo imports).
-exposure: the same SQL as DataFusion (written by the Rust driver to DATA_DIR/exposure.sql)
+exposure: the same SQL as DataFusion (written by the Rust driver to DATA_DIR/exposure.sql;
+exposure-layout: DATA_DIR/exposure-layout.sql, which also filters on the store's `dprk` column)
 over the Parquet files embargo wrote, then compared with embargo's own result
 (DATA_DIR/embargo-exposure.csv): every (year, measure) must have the same row count and the
 same value (relative difference at most 1e-9, for summation order); otherwise it exits
@@ -36,15 +37,17 @@ def main() -> None:
         print(f"duckdb_import_rows {n}")
         print(f"duckdb_import_seconds {s:.2f}")
         print(f"duckdb_import_rows_per_second {n / s:.0f}")
-    elif cmd == "exposure":
+    elif cmd in ("exposure", "exposure-layout"):
         data_dir = sys.argv[2]
-        sql = open(f"{data_dir}/exposure.sql").read()
+        layout = cmd == "exposure-layout"
+        name = "duckdb_sql_layout" if layout else "duckdb_sql"
+        sql = open(f"{data_dir}/{'exposure-layout' if layout else 'exposure'}.sql").read()
         con.execute(
             f"CREATE VIEW trade AS SELECT * FROM read_parquet('{data_dir}/trade/*.parquet')"
         )
         t = time.perf_counter()
         rows = con.execute(sql).fetchall()
-        print(f"duckdb_sql_seconds {time.perf_counter() - t:.2f}")
+        print(f"{name}_seconds {time.perf_counter() - t:.2f}")
         print(f"duckdb_total_value {sum(r[2] for r in rows):.6e}")
         ours = {}
         with open(f"{data_dir}/embargo-exposure.csv") as f:
@@ -68,7 +71,7 @@ def main() -> None:
         print(f"duckdb_groups {len(rows)} (equal to embargo's)")
         print(f"duckdb_max_relative_difference {max_rel:.2e}")
     else:
-        sys.exit("usage: duckdb_peer.py import CSV OUT.parquet | exposure DATA_DIR")
+        sys.exit("usage: duckdb_peer.py import CSV OUT.parquet | exposure DATA_DIR | exposure-layout DATA_DIR")
 
 
 if __name__ == "__main__":

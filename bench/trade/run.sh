@@ -11,7 +11,8 @@
 #   relief     embargo: the same plan + relief of the bundled China–Russia draft
 #   signals    embargo: the same plan + signals
 #   sql        the same aggregation as SQL, run directly by DataFusion
-#   duckdb     the same SQL run by DuckDB over the same Parquet files
+#   sql_layout the same SQL with the store's `dprk` filter (skips other row groups)
+#   duckdb     the same SQL (both forms) run by DuckDB over the same Parquet files
 # `sql` and `duckdb` fail unless every (year, measure) value and row count equals embargo's.
 # Output: $WORK/results-ROWS.txt (name value lines, time -v summaries, uptime before steps).
 set -euo pipefail
@@ -65,5 +66,7 @@ step exposure "$BIN" exposure "$WORK/data"
 step relief "$BIN" relief "$WORK/data"
 step signals "$BIN" signals "$WORK/data"
 step sql "$BIN" sql "$WORK/data"
+step sql_layout "$BIN" sql-layout "$WORK/data"
 step duckdb_sql "$PY" "$HERE/duckdb_peer.py" exposure "$WORK/data"
+step duckdb_sql_layout "$PY" "$HERE/duckdb_peer.py" exposure-layout "$WORK/data"
 log "done; results in $OUT"

@@ -149,6 +149,8 @@ pub(crate) struct GroupTable {
     class_of: ClassOf,
     /// HS field as written → its class (`None`: no measure names it), keyed by the
     /// field's bytes packed in an integer ([`packed`]) so that a lookup compares no text.
+    /// Classes of 2-, 4- and 6-digit codes (nearly every row), indexed by the code.
+    class_by_code: CodeClasses,
     class_by_field: HashMap<u128, Option<usize>, ahash::RandomState>,
     /// Fields too long to pack (lists of codes).
     class_by_long_field: HashMap<String, Option<usize>, ahash::RandomState>,
@@ -188,6 +190,7 @@ impl GroupTable {
     pub(crate) fn new(class_of: ClassOf) -> GroupTable {
         GroupTable {
             class_of,
+            class_by_code: CodeClasses::default(),
             class_by_field: HashMap::with_hasher(ahash::RandomState::new()),
             class_by_long_field: HashMap::with_hasher(ahash::RandomState::new()),
             class_by_key: HashMap::new(),
@@ -198,6 +201,9 @@ impl GroupTable {
 
     /// The class of a field seen before (`Some(None)`: seen, named by no measure).
     fn known_class(&self, field: &str) -> Option<Option<usize>> {
+        if let Some(i) = code_index(field) {
+            return self.class_by_code.get(i);
+        }
         match packed(field) {
             Some(k) => self.class_by_field.get(&k).copied(),
             None => self.class_by_long_field.get(field).copied(),
@@ -230,6 +236,10 @@ impl GroupTable {
                 }
                 c
             });
+        if let Some(i) = code_index(field) {
+            self.class_by_code.set(i, class);
+            return class;
+        }
         match packed(field) {
             Some(k) => self.class_by_field.insert(k, class),
             None => self.class_by_long_field.insert(field.to_string(), class),
@@ -258,6 +268,58 @@ impl GroupTable {
     /// The field the rows of class `c` come back under.
     pub(crate) fn class_field(&self, c: usize) -> Option<&str> {
         self.class_rep.get(c).map(String::as_str)
+    }
+}
+
+/// Slots for every 2-, 4- and 6-digit code: 100 + 10,000 + 1,000,000.
+const CODE_SLOTS: usize = 1_010_100;
+
+/// The slot of a 2-, 4- or 6-digit code; `None` for any other field.
+fn code_index(field: &str) -> Option<usize> {
+    let b = field.as_bytes();
+    let base = match b.len() {
+        2 => 0,
+        4 => 100,
+        6 => 10_100,
+        _ => return None,
+    };
+    let mut n = 0usize;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + usize::from(c - b'0');
+    }
+    Some(base + n)
+}
+
+/// Classes of codes by slot, looked up without hashing: 0 is "not seen", 1 "seen, named
+/// by no measure", `c + 2` class `c`. Allocated (4 MB) at the first code.
+#[derive(Default)]
+struct CodeClasses(Vec<u32>);
+
+impl CodeClasses {
+    fn get(&self, slot: usize) -> Option<Option<usize>> {
+        match self.0.get(slot).copied().unwrap_or(0) {
+            0 => None,
+            1 => Some(None),
+            c => Some(Some(c as usize - 2)),
+        }
+    }
+
+    fn set(&mut self, slot: usize, class: Option<usize>) {
+        if self.0.is_empty() {
+            self.0 = vec![0; CODE_SLOTS];
+        }
+        // More classes than fit in a slot cannot occur (a class is a measure entry), but
+        // such a class would only go unremembered, never be confused with another.
+        let v = match class {
+            None => Some(1),
+            Some(c) => u32::try_from(c).ok().and_then(|c| c.checked_add(2)),
+        };
+        if let (Some(v), Some(x)) = (v, self.0.get_mut(slot)) {
+            *x = v;
+        }
     }
 }
 
@@ -480,6 +542,25 @@ mod tests {
         let long = "2701;2702;2703;2704";
         assert_eq!(t.class(long), t.class("2701"));
         assert_eq!(t.known_class(long), Some(Some(0)));
+    }
+
+    #[test]
+    fn codes_take_slots_by_length_and_digits() {
+        assert_eq!(code_index("27"), Some(27));
+        assert_eq!(code_index("0027"), Some(127));
+        assert_eq!(code_index("000027"), Some(10_127));
+        assert_eq!(code_index("999999"), Some(CODE_SLOTS - 1));
+        assert_eq!(code_index("270"), None);
+        assert_eq!(code_index("27a1"), None);
+        assert_eq!(code_index("TOTAL"), None);
+        let mut t = GroupTable::new(Arc::new(chapter_27));
+        assert_eq!(t.known_class("2701"), None);
+        let c = t.class("2701");
+        assert!(c.is_some());
+        assert_eq!(t.known_class("2701"), Some(c));
+        assert_eq!(t.class("9401"), None);
+        assert_eq!(t.known_class("9401"), Some(None));
+        assert_eq!(t.known_class("940100"), None);
     }
 
     #[test]

@@ -4,15 +4,22 @@
 //! atomically (temp file in the same directory, then rename). Queries run as SQL over a
 //! table `trade` that is either the store (when it holds files) or the bundled rows, so
 //! the same plans run on both (and could later run on Ballista).
+//!
+//! Layout: every row carries `dprk` (the reporter or the partner is the DPRK), and the
+//! writer puts those rows in row groups of their own. The analyses read only DPRK trade,
+//! so their filter on `dprk` lets the engine skip every other row group from its
+//! statistics without decoding it: a BACI dump, where the DPRK is a sliver of the rows,
+//! costs the analyses little more than the DPRK's rows themselves.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, Float64Array, Float64Builder, Int32Array, Int32Builder, StringArray,
-    StringBuilder,
+    Array, ArrayRef, BooleanArray, BooleanBuilder, Float64Array, Float64Builder, Int32Array,
+    Int32Builder, StringArray, StringBuilder,
 };
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::compute::kernels::boolean::not;
+use datafusion::arrow::compute::{cast, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
@@ -50,8 +57,16 @@ pub fn schema() -> SchemaRef {
         s("series", false),
         s("status", false),
         s("note", true),
+        // Nullable: files written before the column existed read it as null.
+        Field::new(DPRK_COLUMN, DataType::Boolean, true),
     ]))
 }
+
+/// The column that says whether a row involves the DPRK on either side.
+pub const DPRK_COLUMN: &str = "dprk";
+
+/// Rows of DPRK trade held back before they are written as row groups of their own.
+const DPRK_GROUP_ROWS: usize = 1 << 20;
 
 /// Converts records to one Arrow batch.
 pub fn to_batch(records: &[TradeRecord]) -> Result<RecordBatch, TradeError> {
@@ -64,7 +79,9 @@ pub fn to_batch(records: &[TradeRecord]) -> Result<RecordBatch, TradeError> {
     let mut value = Float64Builder::with_capacity(n);
     let mut qty = Float64Builder::with_capacity(n);
     let mut wgt = Float64Builder::with_capacity(n);
+    let mut dprk = BooleanBuilder::with_capacity(n);
     for r in records {
+        dprk.append_value(r.reporter == DPRK || r.partner == DPRK);
         let cells: [Option<&str>; 11] = [
             Some(&r.reporter),
             Some(&r.partner),
@@ -131,6 +148,7 @@ pub fn to_batch(records: &[TradeRecord]) -> Result<RecordBatch, TradeError> {
         ser,
         stat,
         Arc::new(note.finish()),
+        Arc::new(dprk.finish()),
     ];
     Ok(RecordBatch::try_new(schema(), columns)?)
 }
@@ -232,10 +250,15 @@ pub fn from_batches(batches: &[RecordBatch]) -> Result<Vec<TradeRecord>, TradeEr
 /// Writes records to a Parquet file atomically: batches go to a temp file in the target
 /// directory, which is renamed into place by [`ParquetSink::commit`]. Dropping the sink
 /// without committing removes the temp file.
+///
+/// Rows of DPRK trade are held back and written as row groups of their own (see the
+/// module's "Layout"), so a row group's `dprk` statistics are all true or all false.
 pub struct ParquetSink {
     tmp: PathBuf,
     target: PathBuf,
     writer: Option<ArrowWriter<std::fs::File>>,
+    held: Vec<RecordBatch>,
+    held_rows: usize,
     rows: u64,
     committed: bool,
 }
@@ -256,6 +279,8 @@ impl ParquetSink {
             tmp,
             target: target.to_path_buf(),
             writer: Some(writer),
+            held: Vec::new(),
+            held_rows: 0,
             rows: 0,
             committed: false,
         })
@@ -263,27 +288,68 @@ impl ParquetSink {
 
     pub fn write(&mut self, records: &[TradeRecord]) -> Result<(), TradeError> {
         for chunk in records.chunks(BATCH_ROWS) {
-            let batch = to_batch(chunk)?;
-            if let Some(w) = self.writer.as_mut() {
-                w.write(&batch)?;
-            }
-            self.rows += chunk.len() as u64;
+            self.write_batch(&to_batch(chunk)?)?;
         }
         Ok(())
     }
 
-    /// Writes one batch of the store's schema.
+    /// Writes one batch of the store's schema: its DPRK rows are held back for their own
+    /// row groups, the others go to the current row group.
     pub fn write_batch(&mut self, batch: &RecordBatch) -> Result<(), TradeError> {
-        if let Some(w) = self.writer.as_mut() {
-            w.write(batch)?;
+        let n = batch.num_rows();
+        self.rows += n as u64;
+        let dprk = batch
+            .column_by_name(DPRK_COLUMN)
+            .and_then(|c| c.as_any().downcast_ref::<BooleanArray>())
+            .ok_or_else(|| TradeError::Query(format!("internal: batch without `{DPRK_COLUMN}`")))?;
+        let held = dprk.true_count();
+        if held == 0 {
+            if let Some(w) = self.writer.as_mut() {
+                w.write(batch)?;
+            }
+            return Ok(());
         }
-        self.rows += batch.num_rows() as u64;
+        if held == n {
+            self.hold(batch.clone())?;
+            return Ok(());
+        }
+        let others = filter_record_batch(batch, &not(dprk)?)?;
+        if let Some(w) = self.writer.as_mut() {
+            w.write(&others)?;
+        }
+        self.hold(filter_record_batch(batch, dprk)?)
+    }
+
+    fn hold(&mut self, batch: RecordBatch) -> Result<(), TradeError> {
+        self.held_rows += batch.num_rows();
+        self.held.push(batch);
+        if self.held_rows >= DPRK_GROUP_ROWS {
+            self.write_held()?;
+        }
+        Ok(())
+    }
+
+    /// Ends the current row group and writes the held DPRK rows as row groups of their own.
+    fn write_held(&mut self) -> Result<(), TradeError> {
+        if self.held.is_empty() {
+            return Ok(());
+        }
+        if let Some(w) = self.writer.as_mut() {
+            w.flush()?;
+            for b in &self.held {
+                w.write(b)?;
+            }
+            w.flush()?;
+        }
+        self.held.clear();
+        self.held_rows = 0;
         Ok(())
     }
 
     /// Writes the file's footer; the file stays under its temporary name until
     /// [`ParquetSink::commit`].
     pub fn finish(&mut self) -> Result<(), TradeError> {
+        self.write_held()?;
         if let Some(w) = self.writer.take() {
             w.close()?;
         }
@@ -792,7 +858,10 @@ impl TradeStore {
             Ok((ctx, read))
         } else {
             let dir = format!("{}/", self.dir.display());
-            ctx.register_parquet("trade", &dir, ParquetReadOptions::default())
+            // The store's schema, not the files' (files written before a column existed
+            // read it as null).
+            let schema = schema();
+            ctx.register_parquet("trade", &dir, ParquetReadOptions::default().schema(&schema))
                 .await?;
             let rows = files.iter().map(|f| f.rows).sum();
             Ok((
@@ -950,6 +1019,11 @@ impl TradeStore {
     }
 }
 
+/// The term that lets a query about the DPRK skip the store's other row groups.
+fn dprk_rows() -> String {
+    format!("({DPRK_COLUMN} OR {DPRK_COLUMN} IS NULL)")
+}
+
 /// Builds the SQL for a query, rewriting questions about the DPRK as reporter into the
 /// mirror (partners reporting the DPRK as partner, with the flow reversed).
 pub fn build_query(spec: &QuerySpec) -> Result<(String, Side), TradeError> {
@@ -974,6 +1048,7 @@ pub fn build_query(spec: &QuerySpec) -> Result<(String, Side), TradeError> {
             mirror.join(" AND "),
             direct.join(" AND ")
         ));
+        conds.push(dprk_rows());
         Side {
             mirror: true,
             description: format!(
@@ -1003,6 +1078,9 @@ pub fn build_query(spec: &QuerySpec) -> Result<(String, Side), TradeError> {
             conds.push(format!("flow = '{}'", f.as_str()));
         }
         let reads_dprk = partner.as_deref() == Some(DPRK);
+        if reads_dprk || reporter.as_deref() == Some(DPRK) {
+            conds.push(dprk_rows());
+        }
         Side {
             mirror: false,
             description: format!(
