@@ -27,6 +27,7 @@ pub mod ofac;
 pub mod piece;
 pub mod regime_link;
 pub mod remarks;
+pub mod scoring;
 pub mod store;
 pub mod un;
 pub mod wade_giles;

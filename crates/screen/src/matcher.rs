@@ -16,6 +16,7 @@ use crate::model::{
 };
 use crate::name_countries::{name_mask, CountryMask, NameCountries};
 use crate::normalize::{forms, NameForm};
+use crate::scoring;
 
 /// Decision for a query, from the best hit's score and the thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -227,7 +228,7 @@ fn document_key(s: &str) -> String {
 /// Weak aliases (UN "Low" quality, quoted nicknames) identify less.
 fn kind_factor(kind: NameKind) -> f64 {
     match kind {
-        NameKind::WeakAlias => 0.92,
+        NameKind::WeakAlias => scoring::WEAK_ALIAS.value(),
         _ => 1.0,
     }
 }
@@ -247,12 +248,6 @@ fn note(
         });
     }
 }
-
-/// Subtracted when the listed name names a country the query is not about (MYANMA FOREIGN
-/// TRADE BANK for a Foreign Trade Bank in the DPRK): an institution of another country that
-/// shares the generic words is another institution, so even a name score of 1 falls to
-/// `review` (0.75), never `match`.
-pub const NAME_COUNTRY_PENALTY: f64 = 0.25;
 
 /// Countries named inside the listed name and the query name (`name_countries`).
 #[derive(Debug, Clone, Copy)]
@@ -365,8 +360,8 @@ impl Matcher {
             by_imo,
             by_document,
             params,
-            max_candidates: 48,
-            max_hits: 10,
+            max_candidates: scoring::CANDIDATES.value(),
+            max_hits: scoring::MAX_HITS.value(),
         }
     }
 
@@ -398,18 +393,14 @@ impl Matcher {
             .iter()
             .map(|f| self.index.query_form(f, &self.params))
             .collect();
-        // Hits below 3/4 of the review threshold are dropped (below), so names that cannot
-        // reach it even with every positive feature need no alignment. Identifiers can lift
-        // any score to 1, so with an identifier nothing is pruned.
+        // Hits below the hit floor are dropped (below), so names that cannot reach it even
+        // with every positive feature need no alignment. Identifiers can lift any score to 1,
+        // so with an identifier nothing is pruned.
+        let hit_floor = thresholds.review_at * scoring::HIT_FLOOR.value();
         let floor = if imo.is_some() || query.passport.is_some() {
             0.0
         } else {
-            let lift = if query.birth_date.is_some() {
-                0.08
-            } else {
-                0.0
-            } + if query.country.is_some() { 0.03 } else { 0.0 };
-            thresholds.review_at * 0.75 - lift
+            hit_floor - scoring::most_lift(query.birth_date.is_some(), query.country.is_some())
         };
         // Without features that move scores, a name whose bound is below the score of the
         // `max_hits`-th entity found so far cannot be returned either.
@@ -500,7 +491,7 @@ impl Matcher {
             }
             let named = self.name_countries(b, &qforms);
             let score = self.adjust(entity, b.score, query, imo.as_deref(), named, None);
-            if score < thresholds.review_at * 0.75 && b.name != usize::MAX {
+            if score < hit_floor && b.name != usize::MAX {
                 continue;
             }
             scored.push((score, b, entity));
@@ -644,15 +635,13 @@ impl Matcher {
                 .chain(e.imo().and_then(normalize_imo))
                 .collect();
             if listed.iter().any(|l| l == imo) {
-                let c = 1.0 - score;
-                score = 1.0;
-                note(&mut features, "imo", c, || {
+                let equal = scoring::IMO_EQUAL.value();
+                note(&mut features, "imo", equal - score, || {
                     format!("IMO {imo} equals the listed IMO")
                 });
-                return score;
+                return equal;
             } else if !listed.is_empty() {
-                // A different, valid IMO: a namesake ship. Cap below the review threshold.
-                let capped = score.min(0.5);
+                let capped = score.min(scoring::IMO_DIFFERS.value());
                 note(&mut features, "imo", capped - score, || {
                     format!("IMO {imo} differs from the listed {}", listed.join(", "))
                 });
@@ -673,16 +662,17 @@ impl Matcher {
                 .map(|i| i.value.as_str())
                 .collect();
             if docs.iter().any(|d| document_key(d) == key) {
-                let c = 1.0 - score;
-                note(&mut features, "document", c, || {
+                let equal = scoring::DOCUMENT_EQUAL.value();
+                note(&mut features, "document", equal - score, || {
                     format!("document {pp} is listed")
                 });
-                return 1.0;
+                return equal;
             } else if !docs.is_empty() {
-                note(&mut features, "document", -0.05, || {
+                let c = scoring::DOCUMENT_DIFFERS.value();
+                note(&mut features, "document", c, || {
                     "listed documents differ (documents are renewed: mild signal)".into()
                 });
-                score -= 0.05;
+                score += c;
             }
         }
         if let Some(qd) = q.birth_date {
@@ -697,18 +687,28 @@ impl Matcher {
                     let (lo, hi) = b.year_span();
                     (lo - 1..=hi + 1).contains(&y)
                 });
-                let (c, detail) = if day_match {
-                    (0.08, "birth date equals a listed date".to_string())
+                let (rule, detail) = if day_match {
+                    (
+                        scoring::BIRTH_DAY,
+                        "birth date equals a listed date".to_string(),
+                    )
                 } else if year_match {
-                    (0.04, format!("birth year {y} within a listed date"))
+                    (
+                        scoring::BIRTH_YEAR,
+                        format!("birth year {y} within a listed date"),
+                    )
                 } else if near {
-                    (0.0, format!("birth year {y} one year off a listed date"))
+                    (
+                        scoring::BIRTH_NEAR,
+                        format!("birth year {y} one year off a listed date"),
+                    )
                 } else {
                     (
-                        -0.20,
+                        scoring::BIRTH_OFF,
                         format!("birth year {y} differs from every listed date"),
                     )
                 };
+                let c = rule.value();
                 score += c;
                 note(&mut features, "birth_date", c, || detail);
             }
@@ -721,16 +721,16 @@ impl Matcher {
                 let hit = qc
                     .as_deref()
                     .is_some_and(|qc| listed.iter().any(|l| l == qc));
-                // A person's listed countries are often incomplete (a second nationality, a
-                // new address); an organisation's are its seat and offices, so a bank of the
-                // Republic of Korea is not the DPRK bank of the same name.
                 let miss = if e.schema.family() == SchemaFamily::Person {
-                    -0.08
+                    scoring::COUNTRY_MISS_PERSON.value()
                 } else {
-                    -NAME_COUNTRY_PENALTY
+                    scoring::COUNTRY_MISS_OTHER.value()
                 };
                 let (c, detail) = if hit {
-                    (0.03, format!("country {country} matches"))
+                    (
+                        scoring::COUNTRY_MATCH.value(),
+                        format!("country {country} matches"),
+                    )
                 } else {
                     (
                         miss,
@@ -746,8 +746,9 @@ impl Matcher {
         let named_conflict = named.conflict(q, e).filter(|_| !country_missed);
         if let Some((asked, listed)) = named_conflict {
             let table = NameCountries::bundled();
-            score -= NAME_COUNTRY_PENALTY;
-            note(&mut features, "name_country", -NAME_COUNTRY_PENALTY, || {
+            let c = scoring::NAME_COUNTRY.value();
+            score += c;
+            note(&mut features, "name_country", c, || {
                 format!(
                     "the listed name is of {}, the query of {}",
                     table.codes(listed).join("/"),
