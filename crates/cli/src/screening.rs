@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use clap::{Args as ClapArgs, Subcommand, ValueEnum};
-use embargo_screen::compare::{compare_names, CompareParams};
+use embargo_names::compare::{compare_names, CompareParams};
 use embargo_screen::eval::{best, metrics, read_cases, score_cases, Metrics};
 use embargo_screen::matcher::{DEFAULT_MATCH, DEFAULT_REVIEW};
 use embargo_screen::{

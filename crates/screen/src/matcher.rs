@@ -7,15 +7,16 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use crate::compare::{CompareParams, NameComparison};
+use embargo_names::compare::{CompareParams, NameComparison};
+use embargo_names::index::{with_scratch, QueryForm, TokenIndex};
+use embargo_names::name_countries::{name_mask, CountryMask, NameCountries};
+use embargo_names::normalize::{forms, NameForm};
+
 use crate::countries;
 use crate::error::QueryError;
-use crate::index::{with_scratch, QueryForm, TokenIndex};
 use crate::model::{
     imo_checksum_ok, normalize_imo, Entity, IdentifierKind, NameKind, Schema, SchemaFamily, Source,
 };
-use crate::name_countries::{name_mask, CountryMask, NameCountries};
-use crate::normalize::{forms, NameForm};
 use crate::scoring;
 
 /// Decision for a query, from the best hit's score and the thresholds.
@@ -177,9 +178,9 @@ pub struct Hit {
     pub explanation: Explanation,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub imo: Option<String>,
-    /// The measures that make this hit matter (filled by [`crate::regime_link::attach`]).
+    /// The measures that make this hit matter (filled by `regime_link::attach`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub regime: Option<crate::regime_link::RegimeContext>,
+    pub regime: Option<crate::regime_context::RegimeContext>,
     /// Position of the entry in the matcher, for looking it up again.
     #[serde(skip)]
     pub entity_index: usize,

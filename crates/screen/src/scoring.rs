@@ -1,6 +1,6 @@
 //! The scoring table: every number by which an entry's features move a name score, and the
 //! retrieval limits, each with the feature it belongs to and when it applies. The matcher
-//! ([`crate::matcher`]), its pruning bound ([`most_lift`]) and the table in
+//! (`matcher`), its pruning bound ([`most_lift`]) and the table in
 //! docs/screening.md read these rows; a test renders the docs table from [`table`].
 
 /// One row of the table: a feature, the condition under which it applies, and its weight.
@@ -156,7 +156,7 @@ pub const MAX_HITS: Rule<Count> = Rule {
 };
 
 /// The most the features can add to a name score, given which of birth date and country the
-/// query gives: the pruning bound of [`crate::Matcher::screen`] (a name that cannot reach the
+/// query gives: the pruning bound of `Matcher::screen` (a name that cannot reach the
 /// hit floor with this lift needs no alignment).
 pub fn most_lift(birth_date: bool, country: bool) -> f64 {
     let birth = if birth_date {

@@ -8,8 +8,8 @@
 //! weight-averaged similarity over both names' tokens, so an unpaired token costs its weight.
 
 use crate::acronym::{self, ACRONYM_SIM};
-use crate::compare::{CompareParams, TokenRelation};
-use crate::normalize::{Conflict, Token};
+use crate::params::CompareParams;
+use crate::token::{Conflict, Token, TokenRelation};
 
 /// One possible pairing: query tokens `q.0..=q.1` with candidate tokens `c.0..=c.1`.
 #[derive(Debug, Clone, Copy)]
@@ -40,25 +40,41 @@ pub struct AlignScratch {
     pub paired_c: Vec<bool>,
 }
 
-/// The two names to align, described by their token counts, weights and similarity closures.
+/// One name as the aligner reads it: its token weights, what each token means when left
+/// unpaired (for the conflict penalty), each token's initial and acronym code (see
+/// [`crate::acronym`]), the name's sets of acronyms and of acronym-shaped tokens (see
+/// `NameShape`), and whether it was written "LAST, First".
+#[derive(Debug, Clone, Copy)]
+pub struct AlignName<'a> {
+    pub weights: &'a [f64],
+    pub conflicts: &'a [Conflict],
+    pub initials: &'a [u8],
+    pub acronyms: &'a [u64],
+    pub acronym_set: u32,
+    pub acronym_tokens: u32,
+    pub comma: bool,
+}
+
+impl<'a> AlignName<'a> {
+    /// A name from its weights, its shape and whether it was written "LAST, First".
+    pub fn new(weights: &'a [f64], shape: &'a NameShape, comma: bool) -> AlignName<'a> {
+        AlignName {
+            weights,
+            conflicts: &shape.conflicts,
+            initials: &shape.initials,
+            acronyms: &shape.acronyms,
+            acronym_set: shape.acronym_set,
+            acronym_tokens: shape.acronym_tokens,
+            comma,
+        }
+    }
+}
+
+/// The two names to align.
+#[derive(Debug, Clone, Copy)]
 pub struct Sides<'a> {
-    pub wq: &'a [f64],
-    pub wc: &'a [f64],
-    /// What each token means when left unpaired, for the conflict penalty.
-    pub kq: &'a [Conflict],
-    pub kc: &'a [Conflict],
-    pub q_comma: bool,
-    pub c_comma: bool,
-    /// Each token's initial and acronym code (see [`crate::acronym`]).
-    pub iq: &'a [u8],
-    pub ic: &'a [u8],
-    pub aq: &'a [u64],
-    pub ac: &'a [u64],
-    /// Each name's set of acronyms and set of acronym-shaped tokens (see `NameShape`).
-    pub acronyms_q: u32,
-    pub acronyms_c: u32,
-    pub acronym_tokens_q: u32,
-    pub acronym_tokens_c: u32,
+    pub query: AlignName<'a>,
+    pub candidate: AlignName<'a>,
 }
 
 /// What the aligner reads of a name besides its pieces and weights, derived from its tokens
@@ -94,20 +110,8 @@ impl<'a> Sides<'a> {
         (wc, c, c_comma): (&'a [f64], &'a NameShape, bool),
     ) -> Sides<'a> {
         Sides {
-            wq,
-            wc,
-            kq: &q.conflicts,
-            kc: &c.conflicts,
-            q_comma,
-            c_comma,
-            iq: &q.initials,
-            ic: &c.initials,
-            aq: &q.acronyms,
-            ac: &c.acronyms,
-            acronyms_q: q.acronym_set,
-            acronyms_c: c.acronym_set,
-            acronym_tokens_q: q.acronym_tokens,
-            acronym_tokens_c: c.acronym_tokens,
+            query: AlignName::new(wq, q, q_comma),
+            candidate: AlignName::new(wc, c, c_comma),
         }
     }
 }
@@ -138,9 +142,10 @@ pub fn align(
     floor: f64,
     sc: &mut AlignScratch,
 ) -> Option<Aligned> {
-    let (nq, nc) = (s.wq.len(), s.wc.len());
+    let (query, cand) = (&s.query, &s.candidate);
+    let (nq, nc) = (query.weights.len(), cand.weights.len());
     let w_of = |q0: usize, c0: usize| {
-        s.wq.get(q0).copied().unwrap_or(0.0) + s.wc.get(c0).copied().unwrap_or(0.0)
+        query.weights.get(q0).copied().unwrap_or(0.0) + cand.weights.get(c0).copied().unwrap_or(0.0)
     };
     sc.links.clear();
     // Every possible pairing goes through here: its order is its position (the sort's last
@@ -186,18 +191,23 @@ pub fn align(
     // The acronym must be its name's only name token (PLA, KOMID CO LTD): a word inside a
     // longer name (TORGOVYI DOM ..., BLUE WAY) is that name's word, not an acronym.
     let only_name = |k: &[Conflict]| k.iter().filter(|k| **k == Conflict::Name).count() == 1;
-    let q_acronyms = if p.acronyms && s.acronym_tokens_q & s.acronyms_c != 0 && only_name(s.kq) {
-        s.aq
-    } else {
-        &[]
-    };
-    let c_acronyms = if p.acronyms && s.acronym_tokens_c & s.acronyms_q != 0 && only_name(s.kc) {
-        s.ac
+    let q_acronyms =
+        if p.acronyms && query.acronym_tokens & cand.acronym_set != 0 && only_name(query.conflicts)
+        {
+            query.acronyms
+        } else {
+            &[]
+        };
+    let c_acronyms = if p.acronyms
+        && cand.acronym_tokens & query.acronym_set != 0
+        && only_name(cand.conflicts)
+    {
+        cand.acronyms
     } else {
         &[]
     };
     for (i, &code) in q_acronyms.iter().enumerate() {
-        if let Some(run) = acronym::span(code, s.ic, s.kc) {
+        if let Some(run) = acronym::span(code, cand.initials, cand.conflicts) {
             add(
                 &mut sc.links,
                 ACRONYM_SIM,
@@ -208,7 +218,7 @@ pub fn align(
         }
     }
     for (j, &code) in c_acronyms.iter().enumerate() {
-        if let Some(run) = acronym::span(code, s.iq, s.kq) {
+        if let Some(run) = acronym::span(code, query.initials, query.conflicts) {
             add(
                 &mut sc.links,
                 ACRONYM_SIM,
@@ -218,8 +228,8 @@ pub fn align(
             );
         }
     }
-    let total_q: f64 = s.wq.iter().sum();
-    let total_c: f64 = s.wc.iter().sum();
+    let total_q: f64 = query.weights.iter().sum();
+    let total_c: f64 = cand.weights.iter().sum();
     if floor > 0.0 {
         sc.best_q.clear();
         sc.best_q.resize(nq, 0.0);
@@ -244,7 +254,8 @@ pub fn align(
                 0.0
             }
         };
-        let ub = bound(s.wq, &sc.best_q, total_q).max(bound(s.wc, &sc.best_c, total_c));
+        let ub =
+            bound(query.weights, &sc.best_q, total_q).max(bound(cand.weights, &sc.best_c, total_c));
         // The slack covers rounding: the bound sums in another order than the score.
         if ub + 1e-9 < floor {
             return None;
@@ -279,13 +290,13 @@ pub fn align(
             if let Some(u) = sc.used_q.get_mut(i) {
                 *u = true;
             }
-            w_q += s.wq.get(i).copied().unwrap_or(0.0);
+            w_q += query.weights.get(i).copied().unwrap_or(0.0);
         }
         for j in l.c.0..=l.c.1 {
             if let Some(u) = sc.used_c.get_mut(j) {
                 *u = true;
             }
-            w_c += s.wc.get(j).copied().unwrap_or(0.0);
+            w_c += cand.weights.get(j).copied().unwrap_or(0.0);
         }
         gained_q += l.sim * w_q;
         gained_c += l.sim * w_c;
@@ -318,8 +329,8 @@ pub fn align(
     };
     // A name written "FAMILY, Given bin Father" has moved its family part in front, so
     // positions around the particle say nothing there.
-    let swapped = match (lineage(s.kq), lineage(s.kc)) {
-        (Some(pq), Some(pc)) if !s.q_comma && !s.c_comma => sc
+    let swapped = match (lineage(query.conflicts), lineage(cand.conflicts)) {
+        (Some(pq), Some(pc)) if !query.comma && !cand.comma => sc
             .chosen
             .iter()
             .any(|l| l.q.0 != pq && l.c.0 != pc && (l.q.0 < pq) != (l.c.0 < pc)),
@@ -327,7 +338,7 @@ pub fn align(
     };
     let order_penalty = if swapped {
         p.lineage_penalty
-    } else if inversions && !s.q_comma && !s.c_comma {
+    } else if inversions && !query.comma && !cand.comma {
         p.order_penalty
     } else {
         0.0
@@ -348,8 +359,13 @@ pub fn align(
         }
     };
     let conflict = |kind: Conflict| {
-        unpaired(s.wq, s.kq, &sc.used_q, total_q, kind)
-            .min(unpaired(s.wc, s.kc, &sc.used_c, total_c, kind))
+        unpaired(query.weights, query.conflicts, &sc.used_q, total_q, kind).min(unpaired(
+            cand.weights,
+            cand.conflicts,
+            &sc.used_c,
+            total_c,
+            kind,
+        ))
     };
     let conflict_penalty = p.conflict_penalty * conflict(Conflict::Name)
         + p.number_conflict_penalty * conflict(Conflict::Number);
