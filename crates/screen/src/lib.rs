@@ -1,6 +1,7 @@
 //! Screening against the UN Security Council 1718 (DPRK) list and OFAC's DPRK programmes.
 //!
-//! - [`un`] and [`ofac`] read the published files into the FtM-shaped [`model`].
+//! - [`sources`] (`un`, `ofac`: a reader and a mapper each) read the published files into
+//!   the FtM-shaped [`model`].
 //! - [`store`] keeps imported versions on disk and switches the active one atomically.
 //! - [`embargo_names`] turns names into comparable tokens and scores them.
 //! - [`scoring`] holds the weights by which an entry's features move a name score.
@@ -13,13 +14,12 @@ pub mod eval;
 pub mod eval_screening;
 pub mod matcher;
 pub mod model;
-pub mod ofac;
 pub mod regime_context;
 pub mod regime_link;
-pub mod remarks;
 pub mod scoring;
+pub mod sources;
 pub mod store;
-pub mod un;
+pub use sources::{ofac, un};
 
 pub use error::{ListError, QueryError, StoreError};
 pub use matcher::{Decision, Hit, Matcher, Query, QueryDate, Screening, Thresholds};
