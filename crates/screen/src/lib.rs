@@ -16,6 +16,7 @@ pub mod matcher;
 pub mod model;
 pub mod regime_context;
 pub mod regime_link;
+pub mod request;
 pub mod scoring;
 pub mod sources;
 pub mod store;
@@ -24,6 +25,7 @@ pub use sources::{ofac, un};
 pub use error::{ListError, QueryError, StoreError};
 pub use matcher::{Decision, Hit, Matcher, Query, QueryDate, Screening, Thresholds};
 pub use model::{Entity, ListSnapshot, Schema, Source};
+pub use request::ScreenRequest;
 pub use store::ListStore;
 pub use store::{ImportOptions, DEFAULT_MAX_SHRINK};
 
