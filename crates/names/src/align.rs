@@ -130,51 +130,99 @@ pub struct Aligned {
 /// together with candidate token j (0 for none, see `piece::joined_similarity`);
 /// `c_joined(j, i)` the same the other way round.
 ///
-/// Returns `None` without aligning when an upper bound of the score is below `floor`: each
-/// token can at best gain its highest similarity with any partner, so the coverage of each
-/// side is at most the weighted mean of those maxima.
+/// Returns `None` without aligning when an upper bound of the score is below `floor` (see
+/// [`bound`]).
 pub fn align(
     s: &Sides<'_>,
-    mut sim: impl FnMut(usize, usize) -> (f64, TokenRelation),
-    mut q_joined: impl FnMut(usize, usize) -> f64,
-    mut c_joined: impl FnMut(usize, usize) -> f64,
+    sim: impl FnMut(usize, usize) -> (f64, TokenRelation),
+    q_joined: impl FnMut(usize, usize) -> f64,
+    c_joined: impl FnMut(usize, usize) -> f64,
     p: &CompareParams,
     floor: f64,
     sc: &mut AlignScratch,
 ) -> Option<Aligned> {
-    let (query, cand) = (&s.query, &s.candidate);
-    let (nq, nc) = (query.weights.len(), cand.weights.len());
-    let w_of = |q0: usize, c0: usize| {
-        query.weights.get(q0).copied().unwrap_or(0.0) + cand.weights.get(c0).copied().unwrap_or(0.0)
-    };
     sc.links.clear();
-    // Every possible pairing goes through here: its order is its position (the sort's last
-    // tie-break) and its weight that of the first token of each side.
-    let add = |links: &mut Vec<Link>, sim: f64, rel, q: (usize, usize), c: (usize, usize)| {
-        let order = links.len();
-        links.push(Link {
-            sim,
-            rel,
-            q,
-            c,
-            order,
-            weight: w_of(q.0, c.0),
-        });
+    token_links(s, sim, q_joined, c_joined, &mut sc.links);
+    acronym_links(s, p, &mut sc.links);
+    let total_q: f64 = s.query.weights.iter().sum();
+    let total_c: f64 = s.candidate.weights.iter().sum();
+    if floor > 0.0 && bound(s, sc, (total_q, total_c)) + 1e-9 < floor {
+        // The slack covers rounding: the bound sums in another order than the score.
+        return None;
+    }
+    let (gained_q, gained_c) = pair_best_first(s, sc);
+    // Coverage of each name by the other. A listed name often carries more parts than the
+    // query (middle names, patronymics, legal suffixes), and a query may carry more than a
+    // short alias: the better-covered side counts most, the other side still counts.
+    let cov = |gained: f64, total: f64| if total > 0.0 { gained / total } else { 0.0 };
+    let (cov_q, cov_c) = (cov(gained_q, total_q), cov(gained_c, total_c));
+    let mut score = p.coverage_max * cov_q.max(cov_c) + (1.0 - p.coverage_max) * cov_q.min(cov_c);
+    let order_penalty = order_penalty(s, sc, p);
+    let conflict = |kind: Conflict| {
+        unpaired_share(&s.query, &sc.used_q, total_q, kind).min(unpaired_share(
+            &s.candidate,
+            &sc.used_c,
+            total_c,
+            kind,
+        ))
     };
+    let conflict_penalty = p.conflict_penalty * conflict(Conflict::Name)
+        + p.number_conflict_penalty * conflict(Conflict::Number);
+    score = (score - order_penalty - conflict_penalty).max(0.0);
+    std::mem::swap(&mut sc.paired_q, &mut sc.used_q);
+    std::mem::swap(&mut sc.paired_c, &mut sc.used_c);
+    Some(Aligned {
+        score,
+        order_penalty,
+        conflict_penalty,
+    })
+}
+
+/// Add a possible pairing: its order is its position (the sort's last tie-break) and its
+/// weight that of the first token of each side.
+fn push_link(
+    links: &mut Vec<Link>,
+    s: &Sides<'_>,
+    (sim, rel): (f64, TokenRelation),
+    q: (usize, usize),
+    c: (usize, usize),
+) {
+    let weight = s.query.weights.get(q.0).copied().unwrap_or(0.0)
+        + s.candidate.weights.get(c.0).copied().unwrap_or(0.0);
+    let order = links.len();
+    links.push(Link {
+        sim,
+        rel,
+        q,
+        c,
+        order,
+        weight,
+    });
+}
+
+/// Every pairing of one token with one token, and of one token with two adjacent tokens of
+/// the other name written together, that has some similarity.
+fn token_links(
+    s: &Sides<'_>,
+    mut sim: impl FnMut(usize, usize) -> (f64, TokenRelation),
+    mut q_joined: impl FnMut(usize, usize) -> f64,
+    mut c_joined: impl FnMut(usize, usize) -> f64,
+    links: &mut Vec<Link>,
+) {
+    let (nq, nc) = (s.query.weights.len(), s.candidate.weights.len());
     for i in 0..nq {
         for j in 0..nc {
             let (v, rel) = sim(i, j);
             if v > 0.0 {
-                add(&mut sc.links, v, rel, (i, i), (j, j));
+                push_link(links, s, (v, rel), (i, i), (j, j));
             }
         }
     }
-    // Joined forms: one token against two adjacent tokens of the other name.
     for i in 0..nq.saturating_sub(1) {
         for j in 0..nc {
             let v = q_joined(i, j);
             if v > 0.0 {
-                add(&mut sc.links, v, TokenRelation::Joined, (i, i + 1), (j, j));
+                push_link(links, s, (v, TokenRelation::Joined), (i, i + 1), (j, j));
             }
         }
     }
@@ -182,87 +230,78 @@ pub fn align(
         for i in 0..nq {
             let v = c_joined(j, i);
             if v > 0.0 {
-                add(&mut sc.links, v, TokenRelation::Joined, (i, i), (j, j + 1));
+                push_link(links, s, (v, TokenRelation::Joined), (i, i), (j, j + 1));
             }
         }
     }
-    // Acronyms: one token against the run of the other name's tokens it spells. The sets of
-    // codes settle almost every pair without reading the codes (a cache miss per candidate).
-    // The acronym must be its name's only name token (PLA, KOMID CO LTD): a word inside a
-    // longer name (TORGOVYI DOM ..., BLUE WAY) is that name's word, not an acronym.
+}
+
+/// Acronyms: one token against the run of the other name's tokens it spells. The sets of
+/// codes settle almost every pair without reading the codes (a cache miss per candidate).
+/// The acronym must be its name's only name token (PLA, KOMID CO LTD): a word inside a
+/// longer name (TORGOVYI DOM ..., BLUE WAY) is that name's word, not an acronym.
+fn acronym_links(s: &Sides<'_>, p: &CompareParams, links: &mut Vec<Link>) {
+    let (query, cand) = (&s.query, &s.candidate);
     let only_name = |k: &[Conflict]| k.iter().filter(|k| **k == Conflict::Name).count() == 1;
-    let q_acronyms =
-        if p.acronyms && query.acronym_tokens & cand.acronym_set != 0 && only_name(query.conflicts)
-        {
-            query.acronyms
-        } else {
-            &[]
-        };
-    let c_acronyms = if p.acronyms
-        && cand.acronym_tokens & query.acronym_set != 0
-        && only_name(cand.conflicts)
-    {
+    let spells = |a: &AlignName, other: &AlignName| {
+        p.acronyms && a.acronym_tokens & other.acronym_set != 0 && only_name(a.conflicts)
+    };
+    let q_acronyms = if spells(query, cand) {
+        query.acronyms
+    } else {
+        &[]
+    };
+    let c_acronyms = if spells(cand, query) {
         cand.acronyms
     } else {
         &[]
     };
+    let acronym = (ACRONYM_SIM, TokenRelation::Acronym);
     for (i, &code) in q_acronyms.iter().enumerate() {
         if let Some(run) = acronym::span(code, cand.initials, cand.conflicts) {
-            add(
-                &mut sc.links,
-                ACRONYM_SIM,
-                TokenRelation::Acronym,
-                (i, i),
-                run,
-            );
+            push_link(links, s, acronym, (i, i), run);
         }
     }
     for (j, &code) in c_acronyms.iter().enumerate() {
         if let Some(run) = acronym::span(code, query.initials, query.conflicts) {
-            add(
-                &mut sc.links,
-                ACRONYM_SIM,
-                TokenRelation::Acronym,
-                run,
-                (j, j),
-            );
+            push_link(links, s, acronym, run, (j, j));
         }
     }
-    let total_q: f64 = query.weights.iter().sum();
-    let total_c: f64 = cand.weights.iter().sum();
-    if floor > 0.0 {
-        sc.best_q.clear();
-        sc.best_q.resize(nq, 0.0);
-        sc.best_c.clear();
-        sc.best_c.resize(nc, 0.0);
-        for l in &sc.links {
-            for i in l.q.0..=l.q.1 {
-                if let Some(b) = sc.best_q.get_mut(i) {
-                    *b = b.max(l.sim);
-                }
-            }
-            for j in l.c.0..=l.c.1 {
-                if let Some(b) = sc.best_c.get_mut(j) {
-                    *b = b.max(l.sim);
-                }
+}
+
+/// An upper bound of the coverage score: each token gains at most its highest similarity
+/// with any partner, so each side's coverage is at most the weighted mean of those maxima.
+fn bound(s: &Sides<'_>, sc: &mut AlignScratch, (total_q, total_c): (f64, f64)) -> f64 {
+    sc.best_q.clear();
+    sc.best_q.resize(s.query.weights.len(), 0.0);
+    sc.best_c.clear();
+    sc.best_c.resize(s.candidate.weights.len(), 0.0);
+    for l in &sc.links {
+        for i in l.q.0..=l.q.1 {
+            if let Some(b) = sc.best_q.get_mut(i) {
+                *b = b.max(l.sim);
             }
         }
-        let bound = |w: &[f64], best: &[f64], total: f64| {
-            if total > 0.0 {
-                w.iter().zip(best).map(|(w, b)| w * b).sum::<f64>() / total
-            } else {
-                0.0
+        for j in l.c.0..=l.c.1 {
+            if let Some(b) = sc.best_c.get_mut(j) {
+                *b = b.max(l.sim);
             }
-        };
-        let ub =
-            bound(query.weights, &sc.best_q, total_q).max(bound(cand.weights, &sc.best_c, total_c));
-        // The slack covers rounding: the bound sums in another order than the score.
-        if ub + 1e-9 < floor {
-            return None;
         }
     }
-    // Best first; among equals prefer heavier tokens, then in-order pairs, then the order
-    // the pairs were found.
+    let side = |w: &[f64], best: &[f64], total: f64| {
+        if total > 0.0 {
+            w.iter().zip(best).map(|(w, b)| w * b).sum::<f64>() / total
+        } else {
+            0.0
+        }
+    };
+    side(s.query.weights, &sc.best_q, total_q).max(side(s.candidate.weights, &sc.best_c, total_c))
+}
+
+/// Choose pairings best first, each token used once: among equals heavier tokens, then
+/// in-order pairs, then the order the pairs were found. Returns each side's weight gained
+/// (similarity times the weight of the tokens paired); the choice is left in `sc`.
+fn pair_best_first(s: &Sides<'_>, sc: &mut AlignScratch) -> (f64, f64) {
     sc.links.sort_unstable_by(|x, y| {
         y.sim
             .total_cmp(&x.sim)
@@ -271,9 +310,9 @@ pub fn align(
             .then(x.order.cmp(&y.order))
     });
     sc.used_q.clear();
-    sc.used_q.resize(nq, false);
+    sc.used_q.resize(s.query.weights.len(), false);
     sc.used_c.clear();
-    sc.used_c.resize(nc, false);
+    sc.used_c.resize(s.candidate.weights.len(), false);
     sc.order.clear();
     sc.chosen.clear();
     let mut gained_q = 0.0;
@@ -290,13 +329,13 @@ pub fn align(
             if let Some(u) = sc.used_q.get_mut(i) {
                 *u = true;
             }
-            w_q += query.weights.get(i).copied().unwrap_or(0.0);
+            w_q += s.query.weights.get(i).copied().unwrap_or(0.0);
         }
         for j in l.c.0..=l.c.1 {
             if let Some(u) = sc.used_c.get_mut(j) {
                 *u = true;
             }
-            w_c += cand.weights.get(j).copied().unwrap_or(0.0);
+            w_c += s.candidate.weights.get(j).copied().unwrap_or(0.0);
         }
         gained_q += l.sim * w_q;
         gained_c += l.sim * w_c;
@@ -305,16 +344,16 @@ pub fn align(
         chosen.weight = w_q + w_c;
         sc.chosen.push(chosen);
     }
-    // Coverage of each name by the other. A listed name often carries more parts than the
-    // query (middle names, patronymics, legal suffixes), and a query may carry more than a
-    // short alias: the better-covered side counts most, the other side still counts.
-    let cov = |gained: f64, total: f64| if total > 0.0 { gained / total } else { 0.0 };
-    let (cov_q, cov_c) = (cov(gained_q, total_q), cov(gained_c, total_c));
-    let mut score = p.coverage_max * cov_q.max(cov_c) + (1.0 - p.coverage_max) * cov_q.min(cov_c);
-    // Out-of-order alignment of name tokens (HANS FRIEDRICH vs FRIEDRICH HANS) is a weaker
-    // signal unless either side was written "LAST, First". (A heavier penalty for reorders
-    // other than a rotation was tried: it lost two true matches with reordered middle names
-    // and fixed one false one, so order stays a mild signal.)
+    (gained_q, gained_c)
+}
+
+/// Out-of-order alignment of name tokens (HANS FRIEDRICH vs FRIEDRICH HANS) is a weaker
+/// signal unless either side was written "LAST, First"; son and father swapped around
+/// BIN/BINT weigh more. (A heavier penalty for reorders other than a rotation was tried: it
+/// lost two true matches with reordered middle names and fixed one false one, so order
+/// stays a mild signal.)
+fn order_penalty(s: &Sides<'_>, sc: &mut AlignScratch, p: &CompareParams) -> f64 {
+    let (query, cand) = (&s.query, &s.candidate);
     sc.order.sort_unstable();
     let inversions = sc
         .order
@@ -336,45 +375,29 @@ pub fn align(
             .any(|l| l.q.0 != pq && l.c.0 != pc && (l.q.0 < pq) != (l.c.0 < pc)),
         _ => false,
     };
-    let order_penalty = if swapped {
+    if swapped {
         p.lineage_penalty
     } else if inversions && !query.comma && !cand.comma {
         p.order_penalty
     } else {
         0.0
-    };
-    // Substitutions: distinctive tokens left unpaired on both sides.
-    let unpaired = |w: &[f64], k: &[Conflict], used: &[bool], total: f64, kind: Conflict| {
-        let u: f64 = w
-            .iter()
-            .zip(k)
-            .zip(used)
-            .filter(|((_, k), u)| **k == kind && !**u)
-            .map(|((w, _), _)| *w)
-            .sum();
-        if total > 0.0 {
-            u / total
-        } else {
-            0.0
-        }
-    };
-    let conflict = |kind: Conflict| {
-        unpaired(query.weights, query.conflicts, &sc.used_q, total_q, kind).min(unpaired(
-            cand.weights,
-            cand.conflicts,
-            &sc.used_c,
-            total_c,
-            kind,
-        ))
-    };
-    let conflict_penalty = p.conflict_penalty * conflict(Conflict::Name)
-        + p.number_conflict_penalty * conflict(Conflict::Number);
-    score = (score - order_penalty - conflict_penalty).max(0.0);
-    std::mem::swap(&mut sc.paired_q, &mut sc.used_q);
-    std::mem::swap(&mut sc.paired_c, &mut sc.used_c);
-    Some(Aligned {
-        score,
-        order_penalty,
-        conflict_penalty,
-    })
+    }
+}
+
+/// The share of a side's weight in distinctive tokens of `kind` left unpaired: when both
+/// sides have some, a substitution (another father's name, clan, surname or number).
+fn unpaired_share(side: &AlignName, used: &[bool], total: f64, kind: Conflict) -> f64 {
+    let u: f64 = side
+        .weights
+        .iter()
+        .zip(side.conflicts)
+        .zip(used)
+        .filter(|((_, k), u)| **k == kind && !**u)
+        .map(|((w, _), _)| *w)
+        .sum();
+    if total > 0.0 {
+        u / total
+    } else {
+        0.0
+    }
 }
