@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use super::reader::{RawDob, RawRecord};
+use super::reader::{RawAlias, RawDob, RawDocument, RawPlace, RawRecord};
 use crate::error::ListError;
 use crate::model::{
     BirthDate, DateQualifier, DateValue, Entity, Identifier, IdentifierKind, Name, NameKind,
@@ -116,24 +116,8 @@ pub(super) fn map_record(raw: RawRecord, path: &Path) -> Result<Entity, ListErro
             quality: None,
         });
     }
-    for a in raw.aliases {
-        let Some(value) = a.name else { continue };
-        // The UN marks quoted nicknames like "KOMID" with quotes; keep the bare name.
-        let value = value.trim_matches('"').trim().to_string();
-        if value.is_empty() {
-            continue;
-        }
-        let kind = match a.quality.as_deref() {
-            Some("Low") => NameKind::WeakAlias,
-            Some("f.k.a.") => NameKind::FormerName,
-            _ => NameKind::StrongAlias,
-        };
-        e.names.push(Name {
-            value,
-            kind,
-            quality: a.quality,
-        });
-    }
+    e.names
+        .extend(raw.aliases.into_iter().filter_map(alias_name));
     if let Some(list) = raw.list_type {
         e.programs.push(list);
     }
@@ -153,49 +137,14 @@ pub(super) fn map_record(raw: RawRecord, path: &Path) -> Result<Entity, ListErro
             e.birth_dates.push(b);
         }
     }
-    for p in raw.pobs {
-        let place = [p.city, p.region, p.country]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ");
-        if !place.is_empty() {
-            e.birth_places.push(place);
-        }
-    }
+    e.birth_places = raw.pobs.into_iter().filter_map(place_name).collect();
     e.nationalities = raw.nationalities;
     e.addresses = raw
         .addresses
         .into_iter()
         .filter(|a| !a.is_empty())
         .collect();
-    for d in raw.documents {
-        let Some(number) = d.number else { continue };
-        let label = d
-            .kind
-            .clone()
-            .or(d.kind2.clone())
-            .unwrap_or_default()
-            .trim()
-            .to_string();
-        let lower = label.to_lowercase();
-        let kind = if lower.contains("pass") {
-            IdentifierKind::Passport
-        } else if lower.contains("national") || lower.contains("identi") {
-            IdentifierKind::NationalId
-        } else {
-            IdentifierKind::Other
-        };
-        let id = Identifier {
-            kind,
-            value: number,
-            label,
-            country: d.country_of_issue.or(d.issuing_country),
-            note: [d.note, d.date_of_issue.map(|x| format!("issued {x}"))]
-                .into_iter()
-                .flatten()
-                .reduce(|a, b| format!("{a}; {b}")),
-        };
+    for id in raw.documents.into_iter().filter_map(document) {
         // The UN repeats each document in its English, French and Spanish labels; keep one.
         if !e
             .identifiers
@@ -242,4 +191,63 @@ fn imo_numbers_in(text: &str) -> Vec<String> {
         rest = after;
     }
     out
+}
+
+/// An alias with its kind by the UN's quality (`Low`: weak, `f.k.a.`: former name).
+fn alias_name(a: RawAlias) -> Option<Name> {
+    // The UN marks quoted nicknames like "KOMID" with quotes; keep the bare name.
+    let value = a.name?.trim_matches('"').trim().to_string();
+    if value.is_empty() {
+        return None;
+    }
+    let kind = match a.quality.as_deref() {
+        Some("Low") => NameKind::WeakAlias,
+        Some("f.k.a.") => NameKind::FormerName,
+        _ => NameKind::StrongAlias,
+    };
+    Some(Name {
+        value,
+        kind,
+        quality: a.quality,
+    })
+}
+
+/// A place of birth as one line: city, region, country.
+fn place_name(p: RawPlace) -> Option<String> {
+    let place = [p.city, p.region, p.country]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+    (!place.is_empty()).then_some(place)
+}
+
+/// A document with a number, its kind read from its label (passport, national ID, other).
+fn document(d: RawDocument) -> Option<Identifier> {
+    let number = d.number?;
+    let label = d
+        .kind
+        .clone()
+        .or(d.kind2.clone())
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    let lower = label.to_lowercase();
+    let kind = if lower.contains("pass") {
+        IdentifierKind::Passport
+    } else if lower.contains("national") || lower.contains("identi") {
+        IdentifierKind::NationalId
+    } else {
+        IdentifierKind::Other
+    };
+    Some(Identifier {
+        kind,
+        value: number,
+        label,
+        country: d.country_of_issue.or(d.issuing_country),
+        note: [d.note, d.date_of_issue.map(|x| format!("issued {x}"))]
+            .into_iter()
+            .flatten()
+            .reduce(|a, b| format!("{a}; {b}")),
+    })
 }
