@@ -172,360 +172,401 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
     match cmd {
         Command::Relief {
             proposal,
-            baseline: y,
+            baseline: baseline_year,
             baseline_years,
             include_disputed,
             bundled,
-        } => {
-            let regime = ctx.regime()?;
-            let (recs, label) = trade(ctx, &regime, bundled)?;
-            let p = Proposal::load(&proposal)?;
-            let w = Workers::bundled()?;
-            let opts = ReliefOptions {
-                baseline: baseline(y, baseline_years.as_deref())?,
-                include_disputed,
-            };
-            let rel = relief(&regime, &recs.records, &p, &w, &opts);
-            if ctx.json {
-                return ctx.print_json(&json!({"data": label, "relief": rel}));
-            }
-            println!(
-                "{} ({}; circulated {})",
-                rel.proposal.title, rel.proposal.status, rel.proposal.circulated
-            );
-            println!(
-                "data: {label}; baseline {}–{}",
-                rel.baseline.0, rel.baseline.1
-            );
-            let rows: Vec<Vec<String>> = rel
-                .lifts
-                .iter()
-                .map(|l| {
-                    vec![
-                        format!("{} {}", l.citation, l.label),
-                        l.kind.clone(),
-                        match (&l.restored, l.kind.as_str()) {
-                            (Some(r), _) => range(r),
-                            (None, "labour") => "see workers".into(),
-                            _ => "no figure".into(),
-                        },
-                        l.share.as_ref().map_or("–".into(), pct),
-                        l.years_used
-                            .iter()
-                            .map(|y| y.to_string())
-                            .collect::<Vec<_>>()
-                            .join(","),
-                        if l.applied {
-                            "yes".into()
-                        } else {
-                            "no (disputed)".into()
-                        },
-                        l.confidence.to_string(),
-                    ]
-                })
-                .collect();
-            print_table(
-                &[
-                    "lifted",
-                    "kind",
-                    "restored/yr (low–high)",
-                    "share of pre-sanction",
-                    "years",
-                    "applied",
-                    "confidence",
-                ],
-                &rows,
-            );
-            for l in &rel.lifts {
-                for n in &l.notes {
-                    println!("  {}: {n}", l.citation);
-                }
-            }
-            if let Some(p) = &rel.pre_sanction_exports {
-                println!(
-                    "pre-sanction exports: {} ({})",
-                    range(p),
-                    rel.pre_sanction_estimates
-                        .iter()
-                        .map(|e| format!("{} {} {}", e.year, e.series, e.counterpart))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                );
-            }
-            println!(
-                "goods restored: {}{}",
-                range(&rel.goods_restored),
-                rel.goods_share.as_ref().map_or(String::new(), |s| format!(
-                    " = {} of pre-sanction exports",
-                    pct(s)
-                ))
-            );
-            if let Some(lab) = &rel.labour {
-                println!(
-                    "workers ({}): {} — {}",
-                    lab.lifts.join(" + "),
-                    range(&lab.earnings),
-                    lab.sources.join("; ")
-                );
-            }
-            println!("total: {}", range(&rel.total));
-            for e in &rel.exemptions {
-                println!(
-                    "exemption {}: {}{} — not quantified; {}",
-                    e.id,
-                    e.description,
-                    if e.hs.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            " (HS {}, list complete: {})",
-                            e.hs.join(","),
-                            e.list_complete
-                                .map_or("unknown", |b| if b { "yes" } else { "no" })
-                        )
-                    },
-                    e.note.as_deref().unwrap_or("")
-                );
-            }
-            Ok(())
-        }
+        } => relief_report(
+            ctx,
+            proposal,
+            baseline_year,
+            baseline_years,
+            include_disputed,
+            bundled,
+        ),
         Command::Estimate { what } => estimate(ctx, what),
-        Command::Signals { bundled } => {
-            let regime = ctx.regime()?;
-            let (recs, label) = trade(ctx, &regime, bundled)?;
-            let s = signals(&regime, &recs);
-            if ctx.json {
-                return ctx.print_json(&json!({"data": label, "signals": s}));
-            }
-            println!("data: {label}");
-            println!("\nFlows in a banned category after the ban (and wind-down):");
-            let rows: Vec<Vec<String>> = s
-                .post_ban
-                .iter()
-                .map(|p| {
-                    vec![
-                        p.citation.clone(),
-                        p.period.clone(),
-                        p.counterpart.clone(),
-                        p.series.clone(),
-                        fmt_usd(p.value_usd),
-                        format!("{}/{}", p.days_after, p.days_in_period),
-                        p.relaxed_by.join(","),
-                    ]
-                })
-                .collect();
-            print_table(
-                &[
-                    "measure",
-                    "period",
-                    "to",
-                    "series",
-                    "value",
-                    "days after/in period",
-                    "relaxed by",
-                ],
-                &rows,
-            );
-            println!("\nCap use:");
-            let rows: Vec<Vec<String>> = s
-                .caps
-                .iter()
-                .map(|c| {
-                    vec![
-                        c.citation.clone(),
-                        c.window.clone(),
-                        c.counterpart.clone(),
-                        c.series.clone(),
-                        format!("{:.0} {}", c.used, c.unit),
-                        format!("{:.0} {}", c.limit, c.unit),
-                        format!("{:.1}%", c.share * 100.0),
-                        c.note.clone().unwrap_or_default(),
-                    ]
-                })
-                .collect();
-            print_table(
-                &[
-                    "cap", "window", "to", "series", "used", "limit", "share", "note",
-                ],
-                &rows,
-            );
-            println!("\nLivelihood leakage:");
-            for l in &s.leakage {
-                println!(
-                    "  {} (in force {}): {}",
-                    l.citation,
-                    l.in_force,
-                    match (&l.ratio, &l.comparison) {
-                        (Some(x), Some(c)) =>
-                            format!("{:.0}% of the pre-sanction level — {c}", x * 100.0),
-                        _ => "not computable".into(),
-                    }
-                );
-            }
-            println!("\nCannot be computed from this data:");
-            for l in &s.limits {
-                println!("  - {l}");
-            }
-            Ok(())
-        }
-        Command::Timeline { events } => {
-            let regime = ctx.regime()?;
-            let ev = match events {
-                Some(p) => {
-                    let text = std::fs::read_to_string(&p)
-                        .with_context(|| format!("reading {}", p.display()))?;
-                    Events::parse(&p.display().to_string(), &text)?
-                }
-                None => Events::bundled()?,
-            };
-            let t = timeline(&regime, &ev);
-            if ctx.json {
-                return ctx.print_json(&t);
-            }
-            let rows: Vec<Vec<String>> = t
-                .lags
-                .iter()
-                .map(|l| {
-                    vec![
-                        l.resolution.clone(),
-                        l.adopted.to_string(),
-                        l.trigger.to_string(),
-                        l.trigger_event.clone(),
-                        l.days.to_string(),
-                        l.days_from_last_trigger
-                            .map_or(String::new(), |d| d.to_string()),
-                        l.administration.clone().unwrap_or_default(),
-                        l.confidence.to_string(),
-                    ]
-                })
-                .collect();
-            print_table(
-                &[
-                    "resolution",
-                    "adopted (NY)",
-                    "trigger (KST)",
-                    "event",
-                    "days",
-                    "from last",
-                    "administration",
-                    "confidence",
-                ],
-                &rows,
-            );
-            println!();
-            for m in &t.means {
-                println!(
-                    "{:<6} {:<32} {:>5.1} days  [{}]{}",
-                    m.administration,
-                    m.label,
-                    m.mean_days,
-                    m.resolutions.join(", "),
-                    m.published.map_or(String::new(), |p| format!(
-                        "  published: {p} ({})",
-                        m.published_source.as_deref().unwrap_or("")
-                    ))
-                );
-            }
-            for x in t.excluded.iter().chain(&t.mismatches) {
-                println!("note: {x}");
-            }
-            Ok(())
-        }
+        Command::Signals { bundled } => signals_report(ctx, bundled),
+        Command::Timeline { events } => timeline_report(ctx, events),
         Command::Report {
             out,
             proposal,
-            baseline: y,
+            baseline: baseline_year,
             baseline_years,
             png_scale,
             bundled,
-        } => {
-            if !(0.1..=8.0).contains(&png_scale) {
-                bail!("--png-scale must be between 0.1 and 8");
-            }
-            let bar = ProgressBar::new(11);
-            bar.set_style(
-                ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            bar.set_message("loading regime and trade data");
-            let regime = ctx.regime()?;
-            let (recs, label) = trade(ctx, &regime, bundled)?;
-            let p = Proposal::load(&proposal)?;
-            let (w, t, e) = (Workers::bundled()?, Tourism::bundled()?, Events::bundled()?);
-            bar.inc(1);
-            bar.set_message("computing exposure, relief, signals, timeline");
-            let inputs = report::Inputs {
-                regime: &regime,
-                trade: &recs,
-                dataset: label.clone(),
-                proposal: &p,
-                workers: &w,
-                tourism: &t,
-                events: &e,
-                relief: ReliefOptions {
-                    baseline: baseline(y, baseline_years.as_deref())?,
-                    include_disputed: false,
+        } => write_report(
+            ctx,
+            out,
+            proposal,
+            baseline_year,
+            baseline_years,
+            png_scale,
+            bundled,
+        ),
+    }
+}
+
+/// `embargo relief`: what a proposal would give back, against a baseline.
+fn relief_report(
+    ctx: &Context,
+    proposal: String,
+    baseline_year: Option<i32>,
+    baseline_years: Option<String>,
+    include_disputed: bool,
+    bundled: bool,
+) -> anyhow::Result<()> {
+    let regime = ctx.regime()?;
+    let (recs, label) = trade(ctx, &regime, bundled)?;
+    let p = Proposal::load(&proposal)?;
+    let w = Workers::bundled()?;
+    let opts = ReliefOptions {
+        baseline: baseline(baseline_year, baseline_years.as_deref())?,
+        include_disputed,
+    };
+    let rel = relief(&regime, &recs.records, &p, &w, &opts);
+    if ctx.json {
+        return ctx.print_json(&json!({"data": label, "relief": rel}));
+    }
+    println!(
+        "{} ({}; circulated {})",
+        rel.proposal.title, rel.proposal.status, rel.proposal.circulated
+    );
+    println!(
+        "data: {label}; baseline {}–{}",
+        rel.baseline.0, rel.baseline.1
+    );
+    let rows: Vec<Vec<String>> = rel
+        .lifts
+        .iter()
+        .map(|l| {
+            vec![
+                format!("{} {}", l.citation, l.label),
+                l.kind.clone(),
+                match (&l.restored, l.kind.as_str()) {
+                    (Some(r), _) => range(r),
+                    (None, "labour") => "see workers".into(),
+                    _ => "no figure".into(),
                 },
-            };
-            let rep = report::build(&inputs);
-            bar.inc(1);
-            let written = report::write(&rep, &out, png_scale, &mut |step| {
-                bar.set_message(step.to_string());
-                bar.inc(1);
-            })?;
-            bar.finish_and_clear();
-            if ctx.json {
-                return ctx.print_json(&json!({"written": written, "report": rep}));
-            }
-            let rel = &rep.relief;
-            println!("embargo report — data: {label}");
-            println!(
-                "relief ({}): goods {}{}; workers {}; total {}",
-                rel.proposal.id,
-                range(&rel.goods_restored),
-                rel.goods_share.as_ref().map_or(String::new(), |s| format!(
-                    " = {} of pre-sanction exports",
-                    pct(s)
-                )),
-                rel.labour
-                    .as_ref()
-                    .map_or("none".into(), |l| range(&l.earnings)),
-                range(&rel.total)
-            );
-            for m in &rep.timeline.means {
-                println!(
-                    "lag {} ({}): {:.1} days over {}{}",
-                    m.administration,
-                    m.label,
-                    m.mean_days,
-                    m.resolutions.join(", "),
-                    m.published
-                        .map_or(String::new(), |p| format!(" (published {p})"))
-                );
-            }
-            for l in rep.signals.leakage.iter().filter(|l| l.ratio.is_some()) {
-                println!(
-                    "livelihood leakage {}: {}",
-                    l.citation,
-                    l.comparison.as_deref().unwrap_or("")
-                );
-            }
-            println!(
-                "category-level rows (published categories, not HS statistics): {}",
-                rep.category_rows.len()
-            );
-            if written.font_faces == 0 {
-                println!("warning: no system font found; PNG charts have no text (install fonts-dejavu-core). SVG charts are complete.");
-            }
-            println!(
-                "wrote {} files to {}",
-                written.files.len(),
-                written.dir.display()
-            );
-            println!("open {}", written.dir.join("index.html").display());
-            Ok(())
+                l.share.as_ref().map_or("–".into(), pct),
+                l.years_used
+                    .iter()
+                    .map(|y| y.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                if l.applied {
+                    "yes".into()
+                } else {
+                    "no (disputed)".into()
+                },
+                l.confidence.to_string(),
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "lifted",
+            "kind",
+            "restored/yr (low–high)",
+            "share of pre-sanction",
+            "years",
+            "applied",
+            "confidence",
+        ],
+        &rows,
+    );
+    for l in &rel.lifts {
+        for n in &l.notes {
+            println!("  {}: {n}", l.citation);
         }
     }
+    if let Some(p) = &rel.pre_sanction_exports {
+        println!(
+            "pre-sanction exports: {} ({})",
+            range(p),
+            rel.pre_sanction_estimates
+                .iter()
+                .map(|e| format!("{} {} {}", e.year, e.series, e.counterpart))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
+    }
+    println!(
+        "goods restored: {}{}",
+        range(&rel.goods_restored),
+        rel.goods_share.as_ref().map_or(String::new(), |s| format!(
+            " = {} of pre-sanction exports",
+            pct(s)
+        ))
+    );
+    if let Some(lab) = &rel.labour {
+        println!(
+            "workers ({}): {} — {}",
+            lab.lifts.join(" + "),
+            range(&lab.earnings),
+            lab.sources.join("; ")
+        );
+    }
+    println!("total: {}", range(&rel.total));
+    for e in &rel.exemptions {
+        println!(
+            "exemption {}: {}{} — not quantified; {}",
+            e.id,
+            e.description,
+            if e.hs.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (HS {}, list complete: {})",
+                    e.hs.join(","),
+                    e.list_complete
+                        .map_or("unknown", |b| if b { "yes" } else { "no" })
+                )
+            },
+            e.note.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
+/// `embargo signals`: compliance signals in the trade data.
+fn signals_report(ctx: &Context, bundled: bool) -> anyhow::Result<()> {
+    let regime = ctx.regime()?;
+    let (recs, label) = trade(ctx, &regime, bundled)?;
+    let s = signals(&regime, &recs);
+    if ctx.json {
+        return ctx.print_json(&json!({"data": label, "signals": s}));
+    }
+    println!("data: {label}");
+    println!("\nFlows in a banned category after the ban (and wind-down):");
+    let rows: Vec<Vec<String>> = s
+        .post_ban
+        .iter()
+        .map(|p| {
+            vec![
+                p.citation.clone(),
+                p.period.clone(),
+                p.counterpart.clone(),
+                p.series.clone(),
+                fmt_usd(p.value_usd),
+                format!("{}/{}", p.days_after, p.days_in_period),
+                p.relaxed_by.join(","),
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "measure",
+            "period",
+            "to",
+            "series",
+            "value",
+            "days after/in period",
+            "relaxed by",
+        ],
+        &rows,
+    );
+    println!("\nCap use:");
+    let rows: Vec<Vec<String>> = s
+        .caps
+        .iter()
+        .map(|c| {
+            vec![
+                c.citation.clone(),
+                c.window.clone(),
+                c.counterpart.clone(),
+                c.series.clone(),
+                format!("{:.0} {}", c.used, c.unit),
+                format!("{:.0} {}", c.limit, c.unit),
+                format!("{:.1}%", c.share * 100.0),
+                c.note.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "cap", "window", "to", "series", "used", "limit", "share", "note",
+        ],
+        &rows,
+    );
+    println!("\nLivelihood leakage:");
+    for l in &s.leakage {
+        println!(
+            "  {} (in force {}): {}",
+            l.citation,
+            l.in_force,
+            match (&l.ratio, &l.comparison) {
+                (Some(x), Some(c)) => format!("{:.0}% of the pre-sanction level — {c}", x * 100.0),
+                _ => "not computable".into(),
+            }
+        );
+    }
+    println!("\nCannot be computed from this data:");
+    for l in &s.limits {
+        println!("  - {l}");
+    }
+    Ok(())
+}
+
+/// `embargo timeline`: provocations, adoptions and Council response times.
+fn timeline_report(ctx: &Context, events: Option<PathBuf>) -> anyhow::Result<()> {
+    let regime = ctx.regime()?;
+    let ev = match events {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(&p).with_context(|| format!("reading {}", p.display()))?;
+            Events::parse(&p.display().to_string(), &text)?
+        }
+        None => Events::bundled()?,
+    };
+    let t = timeline(&regime, &ev);
+    if ctx.json {
+        return ctx.print_json(&t);
+    }
+    let rows: Vec<Vec<String>> = t
+        .lags
+        .iter()
+        .map(|l| {
+            vec![
+                l.resolution.clone(),
+                l.adopted.to_string(),
+                l.trigger.to_string(),
+                l.trigger_event.clone(),
+                l.days.to_string(),
+                l.days_from_last_trigger
+                    .map_or(String::new(), |d| d.to_string()),
+                l.administration.clone().unwrap_or_default(),
+                l.confidence.to_string(),
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "resolution",
+            "adopted (NY)",
+            "trigger (KST)",
+            "event",
+            "days",
+            "from last",
+            "administration",
+            "confidence",
+        ],
+        &rows,
+    );
+    println!();
+    for m in &t.means {
+        println!(
+            "{:<6} {:<32} {:>5.1} days  [{}]{}",
+            m.administration,
+            m.label,
+            m.mean_days,
+            m.resolutions.join(", "),
+            m.published.map_or(String::new(), |p| format!(
+                "  published: {p} ({})",
+                m.published_source.as_deref().unwrap_or("")
+            ))
+        );
+    }
+    for x in t.excluded.iter().chain(&t.mismatches) {
+        println!("note: {x}");
+    }
+    Ok(())
+}
+
+/// `embargo report`: the HTML report with its charts and tables.
+fn write_report(
+    ctx: &Context,
+    out: PathBuf,
+    proposal: String,
+    baseline_year: Option<i32>,
+    baseline_years: Option<String>,
+    png_scale: f32,
+    bundled: bool,
+) -> anyhow::Result<()> {
+    if !(0.1..=8.0).contains(&png_scale) {
+        bail!("--png-scale must be between 0.1 and 8");
+    }
+    let bar = ProgressBar::new(11);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message("loading regime and trade data");
+    let regime = ctx.regime()?;
+    let (recs, label) = trade(ctx, &regime, bundled)?;
+    let p = Proposal::load(&proposal)?;
+    let (w, t, e) = (Workers::bundled()?, Tourism::bundled()?, Events::bundled()?);
+    bar.inc(1);
+    bar.set_message("computing exposure, relief, signals, timeline");
+    let inputs = report::Inputs {
+        regime: &regime,
+        trade: &recs,
+        dataset: label.clone(),
+        proposal: &p,
+        workers: &w,
+        tourism: &t,
+        events: &e,
+        relief: ReliefOptions {
+            baseline: baseline(baseline_year, baseline_years.as_deref())?,
+            include_disputed: false,
+        },
+    };
+    let rep = report::build(&inputs);
+    bar.inc(1);
+    let written = report::write(&rep, &out, png_scale, &mut |step| {
+        bar.set_message(step.to_string());
+        bar.inc(1);
+    })?;
+    bar.finish_and_clear();
+    if ctx.json {
+        return ctx.print_json(&json!({"written": written, "report": rep}));
+    }
+    let rel = &rep.relief;
+    println!("embargo report — data: {label}");
+    println!(
+        "relief ({}): goods {}{}; workers {}; total {}",
+        rel.proposal.id,
+        range(&rel.goods_restored),
+        rel.goods_share.as_ref().map_or(String::new(), |s| format!(
+            " = {} of pre-sanction exports",
+            pct(s)
+        )),
+        rel.labour
+            .as_ref()
+            .map_or("none".into(), |l| range(&l.earnings)),
+        range(&rel.total)
+    );
+    for m in &rep.timeline.means {
+        println!(
+            "lag {} ({}): {:.1} days over {}{}",
+            m.administration,
+            m.label,
+            m.mean_days,
+            m.resolutions.join(", "),
+            m.published
+                .map_or(String::new(), |p| format!(" (published {p})"))
+        );
+    }
+    for l in rep.signals.leakage.iter().filter(|l| l.ratio.is_some()) {
+        println!(
+            "livelihood leakage {}: {}",
+            l.citation,
+            l.comparison.as_deref().unwrap_or("")
+        );
+    }
+    println!(
+        "category-level rows (published categories, not HS statistics): {}",
+        rep.category_rows.len()
+    );
+    if written.font_faces == 0 {
+        println!("warning: no system font found; PNG charts have no text (install fonts-dejavu-core). SVG charts are complete.");
+    }
+    println!(
+        "wrote {} files to {}",
+        written.files.len(),
+        written.dir.display()
+    );
+    println!("open {}", written.dir.join("index.html").display());
+    Ok(())
 }
 
 fn estimate(ctx: &Context, what: EstimateCommand) -> anyhow::Result<()> {

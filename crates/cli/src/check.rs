@@ -6,12 +6,11 @@
 //! and field, written to the output as `error` rows, and counted; nothing is dropped.
 
 use crate::context::Context;
-use crate::regime::parse_date;
 use anyhow::{bail, Context as _};
 use clap::{Args as ClapArgs, ValueEnum};
 use embargo_regime::{
     blocks, csv_field, parse_date_fast, Assessment, CheckIndex, Country, HsCode, Quantity,
-    QuantityUnit, Regime, Shipment, Verdict,
+    QuantityUnit, Regime, Shipment, ShipmentInput, Verdict,
 };
 use serde_json::json;
 use std::io::{BufWriter, Read, Write};
@@ -94,41 +93,20 @@ fn shipment_from_args(args: &Args) -> anyhow::Result<Shipment> {
     else {
         bail!("give --hs, --origin, --destination and --date, or --batch FILE");
     };
-    let hs = HsCode::parse(hs).with_context(|| "--hs".to_string())?;
-    let origin = Country::parse(origin).context("--origin")?;
-    let destination = Country::parse(destination).context("--destination")?;
-    let via = args
-        .via
-        .as_deref()
-        .map(Country::parse)
-        .transpose()
-        .context("--via")?;
-    let date = parse_date(date, "--date")?;
-    let quantity = match (args.quantity, &args.unit) {
-        (Some(q), Some(u)) => {
-            let unit = QuantityUnit::parse(u)
-                .with_context(|| format!("--unit {u:?}: use kg, t or bbl"))?;
-            if !(q.is_finite() && q >= 0.0) {
-                bail!("--quantity {q}: must be a non-negative number");
-            }
-            Some(Quantity { amount: q, unit })
-        }
-        _ => None,
-    };
-    if let Some(v) = args.value_usd {
-        if !(v.is_finite() && v >= 0.0) {
-            bail!("--value-usd {v}: must be a non-negative number");
-        }
-    }
-    Ok(Shipment {
+    let input = ShipmentInput {
         hs,
         origin,
         destination,
-        via,
+        via: args.via.as_deref(),
         date,
-        quantity,
+        quantity: args.quantity,
+        unit: args.unit.as_deref(),
         value_usd: args.value_usd,
-    })
+    };
+    // The flag of a field is its name with dashes (value_usd: --value-usd).
+    input
+        .to_shipment()
+        .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.message))
 }
 
 fn print_assessment(s: &Shipment, a: &Assessment) {

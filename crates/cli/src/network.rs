@@ -101,13 +101,12 @@ pub struct VesselArgs {
 /// The network store, its list part brought to the active list versions first (a list
 /// import or refresh since the last call is reflected before anything is read).
 fn store(ctx: &Context) -> anyhow::Result<Store> {
-    let path = ctx.data_dir().join("network.sqlite");
-    let mut store = Store::open(&path)
-        .with_context(|| format!("opening the network store {}", path.display()))?;
-    let lists = embargo_screen::ListStore::open(&ctx.data_dir());
-    store
-        .follow_lists(&lists)
-        .context("deriving the designees from the active lists")?;
+    let (store, _) = embargo_network::open_following(&ctx.data_dir()).with_context(|| {
+        format!(
+            "opening the network store {} at the active lists",
+            embargo_network::store_path(&ctx.data_dir()).display()
+        )
+    })?;
     Ok(store)
 }
 
@@ -665,29 +664,4 @@ fn print_vessel(p: &VesselProfile) {
             );
         }
     }
-}
-
-/// For `embargo screen`: who stands behind the queried name in the ownership network, when
-/// the user has built one (`embargo network import`). `None` when there is no network store
-/// or the name is not a node in it; an ambiguous name is reported, not guessed.
-pub fn screening_reach(
-    ctx: &Context,
-    name: &str,
-    date: NaiveDate,
-) -> anyhow::Result<Option<embargo_network::Reach>> {
-    let path = ctx.data_dir().join("network.sqlite");
-    if !path.exists() {
-        return Ok(None);
-    }
-    let store = store(ctx)?;
-    let id = match store.resolve(name) {
-        Ok(id) => id,
-        Err(embargo_network::NetworkError::UnknownEntity(_)) => return Ok(None),
-        Err(e) => return Err(e).context("resolving the screened name in the ownership network"),
-    };
-    let graph = store.load_graph()?;
-    let ix = graph
-        .ix(&id)
-        .with_context(|| format!("{id} vanished from the store"))?;
-    Ok(embargo_network::reach(&graph, ix, ReachOptions::new(date)))
 }

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
 use clap::{Args as ClapArgs, Subcommand, ValueEnum};
-use embargo_screen::compare::{compare_names, CompareParams};
+use embargo_names::compare::{compare_names, CompareParams};
 use embargo_screen::eval::{best, metrics, read_cases, score_cases, Metrics};
 use embargo_screen::matcher::{DEFAULT_MATCH, DEFAULT_REVIEW};
 use embargo_screen::{
-    regime_link, ListStore, Matcher, Query, QueryDate, Schema, Screening, Source, Thresholds,
+    regime_link, ListStore, Matcher, Query, Schema, ScreenRequest, Screening, Source, Thresholds,
 };
 use serde_json::json;
 
@@ -416,29 +416,6 @@ fn matcher_from(lists: &[PathBuf], ctx: &Context) -> anyhow::Result<Matcher> {
     Ok(Matcher::new(entities))
 }
 
-fn build_query(
-    name: Option<&str>,
-    schema: Option<Schema>,
-    dob: Option<&str>,
-    country: Option<&str>,
-    imo: Option<&str>,
-    passport: Option<&str>,
-) -> Result<Query, embargo_screen::QueryError> {
-    let nonempty = |s: Option<&str>| {
-        s.map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    Ok(Query {
-        name: nonempty(name).unwrap_or_default(),
-        schema,
-        birth_date: nonempty(dob).map(|d| QueryDate::parse(&d)).transpose()?,
-        country: nonempty(country),
-        imo: nonempty(imo),
-        passport: nonempty(passport),
-    })
-}
-
 fn print_screening(s: &Screening) {
     println!("query: {}   decision: {:?}", s.query, s.decision);
     if s.hits.is_empty() {
@@ -516,21 +493,26 @@ pub fn run_screen(args: ScreenArgs, ctx: &Context) -> anyhow::Result<()> {
             ctx,
         );
     }
-    let q = build_query(
-        args.name.as_deref(),
-        args.schema.map(Schema::from),
-        args.dob.as_deref(),
-        args.country.as_deref(),
-        args.imo.as_deref(),
-        args.passport.as_deref(),
-    )?;
+    let mut q = ScreenRequest {
+        name: args.name.as_deref(),
+        schema: None,
+        dob: args.dob.as_deref(),
+        country: args.country.as_deref(),
+        imo: args.imo.as_deref(),
+        passport: args.passport.as_deref(),
+    }
+    .to_query()?;
+    // clap has read the schema already (one of its values).
+    q.schema = args.schema.map(Schema::from);
     let mut s = matcher.screen(&q, &th)?;
     regime_link::attach(&mut s, &matcher, &regime, today);
     // A hit reached through the ownership network (an owner, a vessel's manager) is
     // reported beside the name hits, with its own decision, path and explanation.
-    let network = match args.name.as_deref() {
-        Some(name) => crate::network::screening_reach(ctx, name, today)?,
-        None => None,
+    let network = if q.name.is_empty() {
+        None
+    } else {
+        embargo_network::screening_reach(&ctx.data_dir(), &q.name, today)
+            .context("the screened name in the ownership network")?
     };
     if ctx.json {
         let mut v = serde_json::to_value(&s)?;
@@ -617,20 +599,6 @@ fn read_batch(path: &Path) -> anyhow::Result<Vec<BatchRow>> {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
         };
-        let schema = match get(c_schema) {
-            Some(s) => match Schema::parse(s) {
-                Some(s) => Some(s),
-                None => {
-                    rows.push(BatchRow {
-                        row,
-                        id: get(c_id).map(str::to_string),
-                        query: Err(format!("line {line}: field schema: unknown schema {s:?}")),
-                    });
-                    continue;
-                }
-            },
-            None => None,
-        };
         // No listed name has a line break; one inside the field means a quote left open
         // swallowed the rows after it, which must not be screened as one name.
         if get(Some(c_name)).is_some_and(|n| n.contains(['\n', '\r'])) {
@@ -643,22 +611,16 @@ fn read_batch(path: &Path) -> anyhow::Result<Vec<BatchRow>> {
             });
             continue;
         }
-        let q = build_query(
-            get(Some(c_name)),
-            schema,
-            get(c_dob),
-            get(c_country),
-            get(c_imo),
-            None,
-        )
-        .map_err(|e| format!("line {line}: {e}"))
-        .and_then(|q| {
-            if q.name.is_empty() && q.imo.is_none() {
-                Err(format!("line {line}: field name: empty"))
-            } else {
-                Ok(q)
-            }
-        });
+        let q = ScreenRequest {
+            name: get(Some(c_name)),
+            schema: get(c_schema),
+            dob: get(c_dob),
+            country: get(c_country),
+            imo: get(c_imo),
+            passport: None,
+        }
+        .to_query()
+        .map_err(|e| format!("line {line}: field {}: {e}", e.field()));
         rows.push(BatchRow {
             row,
             id: get(c_id).map(str::to_string),

@@ -460,10 +460,13 @@ pub fn exposure(graph: &Graph, target: NodeIx, opts: ExposureOptions) -> Option<
             }
         }
     }
+    // Equal shares by owner id: the groups come in the graph's hash order, which differs
+    // from one load of the store to the next.
     direct_owners.sort_by(|a, b| {
         b.share_pct
             .unwrap_or(-1.0)
             .total_cmp(&a.share_pct.unwrap_or(-1.0))
+            .then_with(|| a.owner.id.cmp(&b.owner.id))
     });
 
     let issues = collect_issues(graph, &scope, &fp, opts.as_of);

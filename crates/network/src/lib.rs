@@ -16,6 +16,7 @@ pub mod import;
 pub mod lists;
 pub mod model;
 pub mod reach;
+pub mod screening;
 pub mod store;
 pub mod vessel;
 
@@ -24,4 +25,5 @@ pub use exposure::{blocked_set, exposure, Decision, Exposure, ExposureOptions, S
 pub use graph::Graph;
 pub use model::{Designation, Edge, EdgeKind, Node, NodeKind, Period};
 pub use reach::{blocked_holdings, reach, GraphHit, Reach, ReachOptions};
+pub use screening::{open_following, screening_reach, store_path};
 pub use store::{ListFollow, OnExisting, Store};

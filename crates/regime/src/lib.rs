@@ -16,6 +16,7 @@ mod country;
 mod error;
 mod hs;
 mod index;
+mod input;
 mod load;
 mod model;
 mod nomenclature;
@@ -30,6 +31,7 @@ pub use index::{
     citations_text, conditions_text, csv_field, csv_tail, needs_full_check, parse_date_fast,
     parse_hs_fast, CheckIndex, Segment, CSV_HEADER,
 };
+pub use input::{ShipmentFieldError, ShipmentInput};
 pub use load::paragraph_is_well_formed;
 pub use model::*;
 pub use nomenclature::Nomenclature;

@@ -3,7 +3,7 @@
 //! `cargo bench -p embargo-screen --bench screening`
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use embargo_screen::compare::{compare_names, CompareParams};
+use embargo_names::compare::{compare_names, CompareParams};
 use embargo_screen::{ofac, un, Matcher, Query, Thresholds};
 
 fn shared(rel: &str) -> Option<std::path::PathBuf> {

@@ -1,6 +1,6 @@
 //! Developer aid (the CLI's `eval cross-script` / `eval aliases` without building the CLI):
 //! `name_checks CROSS_SCRIPT_CSV PUTIN_NAMES_TXT`
-use embargo_screen::compare::{compare_names, CompareParams};
+use embargo_names::compare::{compare_names, CompareParams};
 use embargo_screen::matcher::{DEFAULT_MATCH, DEFAULT_REVIEW};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -1,6 +1,6 @@
 //! Developer aid: score nomenklatura's name_bench cases and print the errors at a threshold.
 //! `cargo run -p embargo-screen --example name_eval -- FILE [THRESHOLD]`
-use embargo_screen::compare::CompareParams;
+use embargo_names::compare::CompareParams;
 use embargo_screen::eval::{best, metrics, read_cases, score_cases};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

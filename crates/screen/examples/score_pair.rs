@@ -5,10 +5,10 @@ fn main() {
         eprintln!("usage: score_pair NAME1 NAME2");
         return;
     };
-    let c = embargo_screen::compare::compare_names(
+    let c = embargo_names::compare::compare_names(
         x,
         y,
-        &embargo_screen::compare::CompareParams::default(),
+        &embargo_names::compare::CompareParams::default(),
     );
     println!("{c:#?}");
 }

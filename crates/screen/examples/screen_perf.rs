@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use embargo_screen::compare::{compare_names, CompareParams};
+use embargo_names::compare::{compare_names, CompareParams};
 use embargo_screen::{ofac, un, Matcher, Query, Thresholds};
 
 /// CPU time of the calling thread in seconds (Linux `CLOCK_THREAD_CPUTIME_ID`): on a machine

@@ -124,3 +124,15 @@ pub enum QueryError {
     #[error("unknown schema {0:?}: use person, organization, company or vessel")]
     BadSchema(String),
 }
+
+impl QueryError {
+    /// The request field the error is about: `name`, `imo`, `dob` or `schema`.
+    pub fn field(&self) -> &'static str {
+        match self {
+            QueryError::EmptyName | QueryError::NameTooLong { .. } => "name",
+            QueryError::BadImo(_) => "imo",
+            QueryError::BadDate(_) => "dob",
+            QueryError::BadSchema(_) => "schema",
+        }
+    }
+}

@@ -6,10 +6,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::compare::{compare_names, CompareParams};
 use crate::error::ListError;
 use crate::matcher::acronyms_between;
 use crate::model::Schema;
+use embargo_names::compare::{compare_names, CompareParams};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Case {
@@ -37,7 +37,7 @@ impl Case {
                 .name1
                 .chars()
                 .chain(self.name2.chars())
-                .any(crate::korean::is_hangul_syllable)
+                .any(embargo_names::korean::is_hangul_syllable)
     }
 }
 

@@ -1,39 +1,31 @@
 //! Screening against the UN Security Council 1718 (DPRK) list and OFAC's DPRK programmes.
 //!
-//! - [`un`] and [`ofac`] read the published files into the FtM-shaped [`model`].
+//! - [`sources`] (`un`, `ofac`: a reader and a mapper each) read the published files into
+//!   the FtM-shaped [`model`].
 //! - [`store`] keeps imported versions on disk and switches the active one atomically.
-//! - [`normalize`], [`korean`], [`wade_giles`], [`acronym`], [`nickname`] and [`compare`]
-//!   turn names into comparable tokens and score them.
+//! - [`embargo_names`] turns names into comparable tokens and scores them.
+//! - [`scoring`] holds the weights by which an entry's features move a name score.
 //! - [`matcher`] indexes all names and aliases and returns explained hits.
 //! - [`regime_link`] attaches the measures that make a UN DPRK hit matter.
 
-pub mod acronym;
-mod align;
-pub mod compare;
 pub mod countries;
-pub mod display;
 pub mod error;
 pub mod eval;
 pub mod eval_screening;
-mod index;
-pub mod institutions;
-pub mod korean;
 pub mod matcher;
 pub mod model;
-pub mod name_countries;
-pub mod nickname;
-pub mod normalize;
-pub mod ofac;
-pub mod piece;
+pub mod regime_context;
 pub mod regime_link;
-pub mod remarks;
+pub mod request;
+pub mod scoring;
+pub mod sources;
 pub mod store;
-pub mod un;
-pub mod wade_giles;
+pub use sources::{ofac, un};
 
 pub use error::{ListError, QueryError, StoreError};
 pub use matcher::{Decision, Hit, Matcher, Query, QueryDate, Screening, Thresholds};
 pub use model::{Entity, ListSnapshot, Schema, Source};
+pub use request::ScreenRequest;
 pub use store::ListStore;
 pub use store::{ImportOptions, DEFAULT_MAX_SHRINK};
 

@@ -7,15 +7,17 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-use crate::compare::{CompareParams, NameComparison};
+use embargo_names::compare::{CompareParams, NameComparison};
+use embargo_names::index::{with_scratch, QueryForm, TokenIndex};
+use embargo_names::name_countries::{name_mask, CountryMask, NameCountries};
+use embargo_names::normalize::{forms, NameForm};
+
 use crate::countries;
 use crate::error::QueryError;
-use crate::index::{with_scratch, QueryForm, TokenIndex};
 use crate::model::{
     imo_checksum_ok, normalize_imo, Entity, IdentifierKind, NameKind, Schema, SchemaFamily, Source,
 };
-use crate::name_countries::{name_mask, CountryMask, NameCountries};
-use crate::normalize::{forms, NameForm};
+use crate::scoring;
 
 /// Decision for a query, from the best hit's score and the thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -176,9 +178,9 @@ pub struct Hit {
     pub explanation: Explanation,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub imo: Option<String>,
-    /// The measures that make this hit matter (filled by [`crate::regime_link::attach`]).
+    /// The measures that make this hit matter (filled by `regime_link::attach`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub regime: Option<crate::regime_link::RegimeContext>,
+    pub regime: Option<crate::regime_context::RegimeContext>,
     /// Position of the entry in the matcher, for looking it up again.
     #[serde(skip)]
     pub entity_index: usize,
@@ -227,7 +229,7 @@ fn document_key(s: &str) -> String {
 /// Weak aliases (UN "Low" quality, quoted nicknames) identify less.
 fn kind_factor(kind: NameKind) -> f64 {
     match kind {
-        NameKind::WeakAlias => 0.92,
+        NameKind::WeakAlias => scoring::WEAK_ALIAS.value(),
         _ => 1.0,
     }
 }
@@ -247,12 +249,6 @@ fn note(
         });
     }
 }
-
-/// Subtracted when the listed name names a country the query is not about (MYANMA FOREIGN
-/// TRADE BANK for a Foreign Trade Bank in the DPRK): an institution of another country that
-/// shares the generic words is another institution, so even a name score of 1 falls to
-/// `review` (0.75), never `match`.
-pub const NAME_COUNTRY_PENALTY: f64 = 0.25;
 
 /// Countries named inside the listed name and the query name (`name_countries`).
 #[derive(Debug, Clone, Copy)]
@@ -303,6 +299,38 @@ struct Best {
     form: usize,
     /// Position among the candidates and query form, for ties.
     rank: (usize, usize),
+}
+
+/// Keep `found` as its entity's best name (the entity's entry in `best` is at `slot`, if it
+/// has one) when it scores higher, or as high from an earlier candidate and query form.
+fn keep_better(best: &mut Vec<Best>, slot: Option<usize>, found: Best) {
+    match slot.and_then(|k| best.get_mut(k)) {
+        Some(b) if found.score > b.score || (found.score == b.score && found.rank < b.rank) => {
+            *b = found;
+        }
+        Some(_) => {}
+        None => best.push(found),
+    }
+}
+
+/// The `k`-th highest score (0-based) among `best`; `top` is a reused buffer.
+fn kth_score(best: &[Best], k: usize, top: &mut Vec<f64>) -> f64 {
+    top.clear();
+    top.extend(best.iter().map(|b| b.score));
+    if k < top.len() {
+        top.select_nth_unstable_by(k, |a, b| b.total_cmp(a));
+    }
+    top.get(k).copied().unwrap_or(0.0)
+}
+
+/// A query made ready for the index: its name forms (and their prepared index forms, same
+/// positions), its schema family and its checked IMO.
+struct PreparedQuery<'q> {
+    query: &'q Query,
+    family: Option<SchemaFamily>,
+    forms: Vec<NameForm>,
+    prepared: Vec<QueryForm>,
+    imo: Option<String>,
 }
 
 impl Matcher {
@@ -365,8 +393,8 @@ impl Matcher {
             by_imo,
             by_document,
             params,
-            max_candidates: 48,
-            max_hits: 10,
+            max_candidates: scoring::CANDIDATES.value(),
+            max_hits: scoring::MAX_HITS.value(),
         }
     }
 
@@ -381,8 +409,31 @@ impl Matcher {
 
     /// Screen one query against the index.
     pub fn screen(&self, query: &Query, thresholds: &Thresholds) -> Result<Screening, QueryError> {
+        let q = self.prepare(query)?;
+        let hit_floor = thresholds.review_at * scoring::HIT_FLOOR.value();
+        let mut best = self.best_names(&q, hit_floor);
+        self.add_identifier_hits(&q, &mut best);
+        let hits: Vec<Hit> = self
+            .ranked(&q, &best, hit_floor)
+            .into_iter()
+            .map(|(score, b, entity)| self.hit(entity, b, score, &q, thresholds))
+            .collect();
+        let decision = hits
+            .first()
+            .map(|h| h.decision)
+            .unwrap_or(Decision::NoMatch);
+        Ok(Screening {
+            query: query.name.clone(),
+            decision,
+            hits,
+        })
+    }
+
+    /// The query made ready: its size checked, its name forms prepared for the index, its
+    /// IMO checked. A query with no name form, IMO or passport is refused.
+    fn prepare<'q>(&self, query: &'q Query) -> Result<PreparedQuery<'q>, QueryError> {
         check_name_size(&query.name)?;
-        let qforms = forms(&query.name);
+        let forms = forms(&query.name);
         let imo = match &query.imo {
             Some(raw) => {
                 let d = normalize_imo(raw).filter(|d| imo_checksum_ok(d));
@@ -390,26 +441,32 @@ impl Matcher {
             }
             None => None,
         };
-        if qforms.is_empty() && imo.is_none() && query.passport.is_none() {
+        if forms.is_empty() && imo.is_none() && query.passport.is_none() {
             return Err(QueryError::EmptyName);
         }
-        let family = query.schema.map(Schema::family);
-        let prepared: Vec<QueryForm> = qforms
+        let prepared = forms
             .iter()
             .map(|f| self.index.query_form(f, &self.params))
             .collect();
-        // Hits below 3/4 of the review threshold are dropped (below), so names that cannot
-        // reach it even with every positive feature need no alignment. Identifiers can lift
-        // any score to 1, so with an identifier nothing is pruned.
-        let floor = if imo.is_some() || query.passport.is_some() {
+        Ok(PreparedQuery {
+            query,
+            family: query.schema.map(Schema::family),
+            forms,
+            prepared,
+            imo,
+        })
+    }
+
+    /// The best-scoring name of each entity among the candidates, over every query form.
+    fn best_names(&self, q: &PreparedQuery, hit_floor: f64) -> Vec<Best> {
+        let query = q.query;
+        // Hits below the hit floor are dropped (`ranked`), so names that cannot reach it
+        // even with every positive feature need no alignment. Identifiers can lift any
+        // score to 1, so with an identifier nothing is pruned.
+        let floor = if q.imo.is_some() || query.passport.is_some() {
             0.0
         } else {
-            let lift = if query.birth_date.is_some() {
-                0.08
-            } else {
-                0.0
-            } + if query.country.is_some() { 0.03 } else { 0.0 };
-            thresholds.review_at * 0.75 - lift
+            hit_floor - scoring::most_lift(query.birth_date.is_some(), query.country.is_some())
         };
         // Without features that move scores, a name whose bound is below the score of the
         // `max_hits`-th entity found so far cannot be returned either.
@@ -418,11 +475,14 @@ impl Matcher {
         let mut top: Vec<f64> = Vec::new();
         let mut best: Vec<Best> = Vec::new();
         with_scratch(|sc| {
-            let keep = |ni: u32| family.is_none_or(|f| self.families.get(ni as usize) == Some(&f));
+            let keep = |ni: u32| {
+                q.family
+                    .is_none_or(|f| self.families.get(ni as usize) == Some(&f))
+            };
             let cands = self
                 .index
-                .candidates(&prepared, self.max_candidates, keep, sc);
-            for (qi, qf) in prepared.iter().enumerate() {
+                .candidates(&q.prepared, self.max_candidates, keep, sc);
+            for (qi, qf) in q.prepared.iter().enumerate() {
                 self.index.begin_form(sc);
                 for (pos, &ni) in cands.iter().enumerate() {
                     let Some(n) = self.names.get(ni as usize) else {
@@ -432,45 +492,35 @@ impl Matcher {
                     let slot = best.iter().position(|b| b.entity == n.entity);
                     let known = slot.and_then(|k| best.get(k)).map(|b| b.score);
                     let need = known.unwrap_or(0.0).max(floor).max(kth) / factor;
-                    let params = self.pair_params(family, ni as usize);
+                    let params = self.pair_params(q.family, ni as usize);
                     let Some(raw) = self.index.score(qf, ni as usize, &params, need, sc) else {
                         continue;
                     };
-                    let score = raw * factor;
-                    // Ties go to the earlier candidate, then the earlier query form.
-                    let rank = (pos, qi);
-                    match slot.and_then(|k| best.get_mut(k)) {
-                        Some(b) if score > b.score || (score == b.score && rank < b.rank) => {
-                            b.score = score;
-                            b.name = ni as usize;
-                            b.form = qi;
-                            b.rank = rank;
-                        }
-                        Some(_) => {}
-                        None => best.push(Best {
-                            entity: n.entity,
-                            score,
-                            name: ni as usize,
-                            form: qi,
-                            rank,
-                        }),
-                    }
+                    let found = Best {
+                        entity: n.entity,
+                        score: raw * factor,
+                        name: ni as usize,
+                        form: qi,
+                        rank: (pos, qi),
+                    };
+                    keep_better(&mut best, slot, found);
                     if plain && self.max_hits > 0 && best.len() >= self.max_hits {
-                        top.clear();
-                        top.extend(best.iter().map(|b| b.score));
-                        let k = self.max_hits - 1;
-                        top.select_nth_unstable_by(k, |a, b| b.total_cmp(a));
-                        kth = top.get(k).copied().unwrap_or(0.0);
+                        kth = kth_score(&best, self.max_hits - 1, &mut top);
                     }
                 }
             }
         });
-        // Identifier hits are found even when the name differs (renamed ships).
+        best
+    }
+
+    /// Entities whose listed IMO or document the query gives, found even when the name
+    /// differs (renamed ships), with a name score of 0 unless a name already found them.
+    fn add_identifier_hits(&self, q: &PreparedQuery, best: &mut Vec<Best>) {
         let mut id_entities: Vec<u32> = Vec::new();
-        if let Some(imo) = &imo {
+        if let Some(imo) = &q.imo {
             id_entities.extend(self.by_imo.get(imo).into_iter().flatten());
         }
-        if let Some(pp) = &query.passport {
+        if let Some(pp) = &q.query.passport {
             id_entities.extend(
                 self.by_document
                     .get(&document_key(pp))
@@ -489,18 +539,28 @@ impl Matcher {
                 });
             }
         }
-        // Final scores first; features and explanations only for the hits returned.
+    }
+
+    /// The final scores (features applied) of the entities that reach the hit floor or were
+    /// found by an identifier, best first, at most `max_hits`; features and explanations
+    /// are written only for these.
+    fn ranked<'m, 'b>(
+        &'m self,
+        q: &PreparedQuery,
+        best: &'b [Best],
+        hit_floor: f64,
+    ) -> Vec<(f64, &'b Best, &'m Entity)> {
         let mut scored: Vec<(f64, &Best, &Entity)> = Vec::new();
-        for b in &best {
+        for b in best {
             let Some(entity) = self.entities.get(b.entity as usize) else {
                 continue;
             };
-            if family.is_some_and(|f| entity.schema.family() != f) {
+            if q.family.is_some_and(|f| entity.schema.family() != f) {
                 continue;
             }
-            let named = self.name_countries(b, &qforms);
-            let score = self.adjust(entity, b.score, query, imo.as_deref(), named, None);
-            if score < thresholds.review_at * 0.75 && b.name != usize::MAX {
+            let named = self.name_countries(b, &q.forms);
+            let score = self.adjust(entity, b.score, q.query, q.imo.as_deref(), named, None);
+            if score < hit_floor && b.name != usize::MAX {
                 continue;
             }
             scored.push((score, b, entity));
@@ -511,30 +571,7 @@ impl Matcher {
                 .then(a.2.id.cmp(&b.2.id))
         });
         scored.truncate(self.max_hits);
-        let hits: Vec<Hit> = scored
-            .into_iter()
-            .map(|(score, b, entity)| {
-                self.hit(
-                    entity,
-                    b,
-                    score,
-                    query,
-                    &qforms,
-                    &prepared,
-                    imo.as_deref(),
-                    thresholds,
-                )
-            })
-            .collect();
-        let decision = hits
-            .first()
-            .map(|h| h.decision)
-            .unwrap_or(Decision::NoMatch);
-        Ok(Screening {
-            query: query.name.clone(),
-            decision,
-            hits,
-        })
+        scored
     }
 
     /// A returned hit with its explanation (the alignment is redone with its token pairs).
@@ -548,26 +585,22 @@ impl Matcher {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn hit(
         &self,
         entity: &Entity,
         b: &Best,
         score: f64,
-        query: &Query,
-        qforms: &[NameForm],
-        prepared: &[QueryForm],
-        imo: Option<&str>,
+        q: &PreparedQuery,
         thresholds: &Thresholds,
     ) -> Hit {
         let named = self
             .names
             .get(b.name)
-            .zip(qforms.get(b.form))
-            .zip(prepared.get(b.form));
+            .zip(q.forms.get(b.form))
+            .zip(q.prepared.get(b.form));
         let (matched, kind, qform, cmp) = match named {
             Some(((n, qf), pq)) => {
-                let params = self.pair_params(query.schema.map(Schema::family), b.name);
+                let params = self.pair_params(q.family, b.name);
                 let mut cmp = self.index.explain(pq, qf, b.name, &n.form, &params);
                 cmp.score *= kind_factor(n.kind);
                 (n.form.latin.clone(), n.kind, qf.latin.clone(), cmp)
@@ -587,8 +620,9 @@ impl Matcher {
             ),
         };
         let mut features = Vec::new();
-        let named = self.name_countries(b, qforms);
-        self.adjust(entity, b.score, query, imo, named, Some(&mut features));
+        let named = self.name_countries(b, &q.forms);
+        let imo = q.imo.as_deref();
+        self.adjust(entity, b.score, q.query, imo, named, Some(&mut features));
         Hit {
             id: entity.id.clone(),
             source: entity.source,
@@ -644,15 +678,13 @@ impl Matcher {
                 .chain(e.imo().and_then(normalize_imo))
                 .collect();
             if listed.iter().any(|l| l == imo) {
-                let c = 1.0 - score;
-                score = 1.0;
-                note(&mut features, "imo", c, || {
+                let equal = scoring::IMO_EQUAL.value();
+                note(&mut features, "imo", equal - score, || {
                     format!("IMO {imo} equals the listed IMO")
                 });
-                return score;
+                return equal;
             } else if !listed.is_empty() {
-                // A different, valid IMO: a namesake ship. Cap below the review threshold.
-                let capped = score.min(0.5);
+                let capped = score.min(scoring::IMO_DIFFERS.value());
                 note(&mut features, "imo", capped - score, || {
                     format!("IMO {imo} differs from the listed {}", listed.join(", "))
                 });
@@ -673,16 +705,17 @@ impl Matcher {
                 .map(|i| i.value.as_str())
                 .collect();
             if docs.iter().any(|d| document_key(d) == key) {
-                let c = 1.0 - score;
-                note(&mut features, "document", c, || {
+                let equal = scoring::DOCUMENT_EQUAL.value();
+                note(&mut features, "document", equal - score, || {
                     format!("document {pp} is listed")
                 });
-                return 1.0;
+                return equal;
             } else if !docs.is_empty() {
-                note(&mut features, "document", -0.05, || {
+                let c = scoring::DOCUMENT_DIFFERS.value();
+                note(&mut features, "document", c, || {
                     "listed documents differ (documents are renewed: mild signal)".into()
                 });
-                score -= 0.05;
+                score += c;
             }
         }
         if let Some(qd) = q.birth_date {
@@ -697,18 +730,28 @@ impl Matcher {
                     let (lo, hi) = b.year_span();
                     (lo - 1..=hi + 1).contains(&y)
                 });
-                let (c, detail) = if day_match {
-                    (0.08, "birth date equals a listed date".to_string())
+                let (rule, detail) = if day_match {
+                    (
+                        scoring::BIRTH_DAY,
+                        "birth date equals a listed date".to_string(),
+                    )
                 } else if year_match {
-                    (0.04, format!("birth year {y} within a listed date"))
+                    (
+                        scoring::BIRTH_YEAR,
+                        format!("birth year {y} within a listed date"),
+                    )
                 } else if near {
-                    (0.0, format!("birth year {y} one year off a listed date"))
+                    (
+                        scoring::BIRTH_NEAR,
+                        format!("birth year {y} one year off a listed date"),
+                    )
                 } else {
                     (
-                        -0.20,
+                        scoring::BIRTH_OFF,
                         format!("birth year {y} differs from every listed date"),
                     )
                 };
+                let c = rule.value();
                 score += c;
                 note(&mut features, "birth_date", c, || detail);
             }
@@ -721,16 +764,16 @@ impl Matcher {
                 let hit = qc
                     .as_deref()
                     .is_some_and(|qc| listed.iter().any(|l| l == qc));
-                // A person's listed countries are often incomplete (a second nationality, a
-                // new address); an organisation's are its seat and offices, so a bank of the
-                // Republic of Korea is not the DPRK bank of the same name.
                 let miss = if e.schema.family() == SchemaFamily::Person {
-                    -0.08
+                    scoring::COUNTRY_MISS_PERSON.value()
                 } else {
-                    -NAME_COUNTRY_PENALTY
+                    scoring::COUNTRY_MISS_OTHER.value()
                 };
                 let (c, detail) = if hit {
-                    (0.03, format!("country {country} matches"))
+                    (
+                        scoring::COUNTRY_MATCH.value(),
+                        format!("country {country} matches"),
+                    )
                 } else {
                     (
                         miss,
@@ -746,8 +789,9 @@ impl Matcher {
         let named_conflict = named.conflict(q, e).filter(|_| !country_missed);
         if let Some((asked, listed)) = named_conflict {
             let table = NameCountries::bundled();
-            score -= NAME_COUNTRY_PENALTY;
-            note(&mut features, "name_country", -NAME_COUNTRY_PENALTY, || {
+            let c = scoring::NAME_COUNTRY.value();
+            score += c;
+            note(&mut features, "name_country", c, || {
                 format!(
                     "the listed name is of {}, the query of {}",
                     table.codes(listed).join("/"),

@@ -1,5 +1,5 @@
 //! The matcher's fast path held to a straightforward reference: candidates accumulated in a
-//! hash map, every candidate compared with [`crate::compare::compare`] on the plain name
+//! hash map, every candidate compared with [`embargo_names::compare::compare`] on the plain name
 //! forms, weights recomputed from the names. Same hits, same order, same scores.
 
 use std::collections::HashMap;
@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use proptest::prelude::*;
 
 use super::*;
-use crate::compare::{class_weight, compare};
-use crate::index::rarity;
 use crate::model::Name;
+use embargo_names::compare::{class_weight, compare};
+use embargo_names::index::rarity;
+use embargo_names::wade_giles::Side;
 
 /// (entity, score, matched name) of the reference screening.
 fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, String)> {
@@ -51,7 +52,7 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
                 postings.entry(t.fold.clone()).or_default().push(ni);
             }
         }
-        for k in crate::index::probe_keys(&n.form.tokens, crate::wade_giles::Side::Listed) {
+        for k in embargo_names::index::probe_keys(&n.form.tokens, Side::Listed) {
             let list = postings.entry(k).or_default();
             if list.last() != Some(&ni) {
                 list.push(ni);
@@ -68,7 +69,7 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
             .collect();
         // Joined, acronym and Wade-Giles keys: one definition for both paths.
         keys.extend(
-            crate::index::probe_keys(&f.tokens, crate::wade_giles::Side::Query)
+            embargo_names::index::probe_keys(&f.tokens, Side::Query)
                 .into_iter()
                 .map(|k| (k, 1.0)),
         );
@@ -76,7 +77,7 @@ fn reference(m: &Matcher, query: &Query, th: &Thresholds) -> Vec<(String, f64, S
             for &ni in postings.get(&k).into_iter().flatten() {
                 *acc.entry(ni).or_insert(0.0) += w;
             }
-            if let Some(prefix) = crate::index::typo_prefix(&k) {
+            if let Some(prefix) = embargo_names::index::typo_prefix(&k) {
                 for &ni in postings.get(prefix).into_iter().flatten() {
                     *acc.entry(ni).or_insert(0.0) += w * 0.8;
                 }

@@ -5,32 +5,9 @@ use chrono::NaiveDate;
 use embargo_regime::{Regime, TargetKind};
 use serde::Serialize;
 
+use crate::matcher::{Matcher, Screening};
 use crate::model::{Entity, SchemaFamily, Source};
-
-/// One measure that applies to the hit, as a citation.
-#[derive(Debug, Clone, Serialize)]
-pub struct AppliedMeasure {
-    pub measure: String,
-    pub resolution: String,
-    pub paragraph: String,
-    pub title: String,
-    pub confidence: String,
-    pub in_force: bool,
-}
-
-/// The regime context of a hit.
-#[derive(Debug, Clone, Serialize)]
-pub struct RegimeContext {
-    /// `UN 1718` for the UN DPRK list; `US OFAC` programmes otherwise.
-    pub regime: String,
-    pub target: String,
-    pub measures: Vec<AppliedMeasure>,
-    /// The resolution whose annex listed the entry, when the listing date equals a
-    /// resolution's adoption date; otherwise the listing was by the 1718 Committee.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub designated_by_resolution: Option<String>,
-    pub note: String,
-}
+pub use crate::regime_context::{AppliedMeasure, RegimeContext};
 
 fn target_kind(e: &Entity) -> Option<TargetKind> {
     match e.schema.family() {
@@ -100,12 +77,7 @@ pub fn context(regime: &Regime, e: &Entity, date: NaiveDate) -> Option<RegimeCon
 }
 
 /// Fill the regime context of every hit of a screening.
-pub fn attach(
-    screening: &mut crate::matcher::Screening,
-    matcher: &crate::matcher::Matcher,
-    regime: &Regime,
-    date: NaiveDate,
-) {
+pub fn attach(screening: &mut Screening, matcher: &Matcher, regime: &Regime, date: NaiveDate) {
     for hit in &mut screening.hits {
         if let Some(e) = matcher.entities().get(hit.entity_index) {
             hit.regime = context(regime, e, date);

@@ -1,8 +1,8 @@
 //! Property tests: readers never panic on arbitrary input; names compare sanely.
 
-use embargo_screen::acronym;
-use embargo_screen::compare::{compare_names, CompareParams, TokenRelation};
-use embargo_screen::normalize::{tokens, TokenClass};
+use embargo_names::acronym;
+use embargo_names::compare::{compare_names, CompareParams, TokenRelation};
+use embargo_names::normalize::{tokens, TokenClass};
 use embargo_screen::{ofac, un};
 use proptest::prelude::*;
 

@@ -237,7 +237,7 @@ fn acronyms_find_organizations_and_only_organizations() {
         .name
         .pairs
         .iter()
-        .any(|p| p.relation == embargo_screen::compare::TokenRelation::Acronym));
+        .any(|p| p.relation == embargo_names::compare::TokenRelation::Acronym));
     // Without a schema the query may be a person's initials: no acronym pairing.
     let s = m.screen(&q("KNIC"), &th).expect("screen");
     assert!(s.hits.iter().all(|h| h.id != "20573"), "{:?}", s.hits);

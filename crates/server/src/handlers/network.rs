@@ -13,13 +13,9 @@ use embargo_network::import::{ftm, ownership_csv, vessel_csv, ImportBatch};
 use embargo_network::{EdgeKind, ExposureOptions, ListFollow, NetworkError, OnExisting, Store};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-pub fn store_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("network.sqlite")
-}
-
-fn network_error(context: &str, e: NetworkError) -> ApiError {
+pub(crate) fn network_error(context: &str, e: NetworkError) -> ApiError {
     match e {
         NetworkError::UnknownEntity(_) => ApiError::not_found("unknown_entity", e.to_string()),
         NetworkError::AmbiguousEntity { .. } => {
@@ -68,13 +64,8 @@ pub struct UploadQuery {
 /// import, by the server or by `embargo lists import` on the same data directory, shows
 /// before anything is read).
 fn open_following(data_dir: &Path) -> Result<(Store, Vec<ListFollow>), ApiError> {
-    let mut store = Store::open(&store_path(data_dir))
-        .map_err(|e| network_error("opening the network store", e))?;
-    let lists = embargo_screen::ListStore::open(data_dir);
-    let follow = store
-        .follow_lists(&lists)
-        .map_err(|e| network_error("deriving the designees from the active lists", e))?;
-    Ok((store, follow))
+    embargo_network::open_following(data_dir)
+        .map_err(|e| network_error("opening the network store at the active lists", e))
 }
 
 /// Upload an ownership/control file (or FtM JSON lines, or vessel records). The store

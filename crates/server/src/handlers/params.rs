@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use chrono::NaiveDate;
-use embargo_regime::{Country, HsCode, Quantity, QuantityUnit, Shipment};
+use embargo_regime::{Country, Shipment};
 use serde::Deserialize;
 
 pub fn date(field: &str, value: &str) -> Result<NaiveDate, ApiError> {
@@ -44,53 +44,20 @@ pub struct ShipmentInput {
 }
 
 impl ShipmentInput {
+    /// The shipment, read by the regime's rules (as `embargo check` reads its flags).
     pub fn to_shipment(&self) -> Result<Shipment, ApiError> {
-        let hs = HsCode::parse(&self.hs)
-            .map_err(|e| ApiError::invalid_field("hs", format!("hs: {e}")))?;
-        let quantity = match (self.quantity, self.unit.as_deref()) {
-            (None, None) => None,
-            (Some(amount), Some(u)) => {
-                if !amount.is_finite() || amount < 0.0 {
-                    return Err(ApiError::invalid_field(
-                        "quantity",
-                        format!("quantity: {amount} is not a non-negative number"),
-                    ));
-                }
-                let unit = QuantityUnit::parse(u).ok_or_else(|| {
-                    ApiError::invalid_field("unit", format!("unit: {u:?} is not one of kg, t, bbl"))
-                })?;
-                Some(Quantity { amount, unit })
-            }
-            (Some(_), None) => {
-                return Err(ApiError::invalid_field(
-                    "unit",
-                    "unit: required with quantity (kg, t, bbl)",
-                ))
-            }
-            (None, Some(_)) => {
-                return Err(ApiError::invalid_field(
-                    "quantity",
-                    "quantity: required with unit",
-                ))
-            }
-        };
-        if let Some(v) = self.value_usd {
-            if !v.is_finite() || v < 0.0 {
-                return Err(ApiError::invalid_field(
-                    "value_usd",
-                    format!("value_usd: {v} is not a non-negative number"),
-                ));
-            }
-        }
-        Ok(Shipment {
-            hs,
-            origin: country("origin", &self.origin)?,
-            destination: country("destination", &self.destination)?,
-            via: self.via.as_deref().map(|v| country("via", v)).transpose()?,
-            date: date("date", &self.date)?,
-            quantity,
+        embargo_regime::ShipmentInput {
+            hs: &self.hs,
+            origin: &self.origin,
+            destination: &self.destination,
+            via: self.via.as_deref(),
+            date: &self.date,
+            quantity: self.quantity,
+            unit: self.unit.as_deref(),
             value_usd: self.value_usd,
-        })
+        }
+        .to_shipment()
+        .map_err(|e| ApiError::invalid_field(e.field, e.to_string()))
     }
 }
 

@@ -13,7 +13,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use chrono::NaiveDate;
-use embargo_screen::{Matcher, Query, QueryDate, Schema, Screening, Source};
+use embargo_network::Reach;
+use embargo_screen::{Matcher, Query, QueryError, ScreenRequest, Screening, Source};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -43,47 +44,29 @@ pub struct ScreenInput {
 }
 
 impl ScreenInput {
+    /// The query (read by the screening library's rules, as `embargo screen` reads its
+    /// flags and rows) and the day whose regime applies.
     fn to_query(&self) -> Result<(Query, NaiveDate), ApiError> {
-        if self.name.trim().is_empty() && self.imo.is_none() && self.passport.is_none() {
-            return Err(ApiError::invalid_field(
-                "name",
-                "name: empty (give a name, an IMO or a passport)",
-            ));
+        let query = ScreenRequest {
+            name: Some(&self.name),
+            schema: self.schema.as_deref(),
+            dob: self.dob.as_deref(),
+            country: self.country.as_deref(),
+            imo: self.imo.as_deref(),
+            passport: self.passport.as_deref(),
         }
-        let schema = self
-            .schema
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| {
-                Schema::parse(s).ok_or_else(|| {
-                    ApiError::invalid_field(
-                        "schema",
-                        format!("schema: {s:?} is not person, organization, company or vessel"),
-                    )
-                })
-            })
-            .transpose()?;
-        let birth_date = self
-            .dob
-            .as_deref()
-            .map(|d| QueryDate::parse(d).map_err(|e| ApiError::invalid_field("dob", e.to_string())))
-            .transpose()?;
+        .to_query()
+        .map_err(query_error)?;
         let date = match self.date.as_deref() {
             Some(d) => params::date("date", d)?,
             None => chrono::Utc::now().date_naive(),
         };
-        Ok((
-            Query {
-                name: self.name.clone(),
-                schema,
-                birth_date,
-                country: self.country.clone().filter(|c| !c.trim().is_empty()),
-                imo: self.imo.clone().filter(|c| !c.trim().is_empty()),
-                passport: self.passport.clone().filter(|c| !c.trim().is_empty()),
-            },
-            date,
-        ))
+        Ok((query, date))
     }
+}
+
+fn query_error(e: QueryError) -> ApiError {
+    ApiError::invalid_field(e.field(), e.to_string())
 }
 
 fn matcher(lists: &ListSet) -> Result<&Matcher, ApiError> {
@@ -99,15 +82,39 @@ fn matcher(lists: &ListSet) -> Result<&Matcher, ApiError> {
 fn run(state: &AppState, lists: &ListSet, input: &ScreenInput) -> Result<Screening, ApiError> {
     let m = matcher(lists)?;
     let (query, date) = input.to_query()?;
-    let mut screening = m.screen(&query, &state.config.thresholds).map_err(|e| {
-        let field = match e {
-            embargo_screen::QueryError::BadImo(_) => "imo",
-            embargo_screen::QueryError::BadDate(_) => "dob",
-            embargo_screen::QueryError::BadSchema(_) => "schema",
-            _ => "name",
-        };
-        ApiError::invalid_field(field, e.to_string())
-    })?;
+    screen_query(state, m, &query, date)
+}
+
+/// Run one query and follow the screened name through the ownership network, as
+/// `embargo screen` does.
+fn run_with_reach(
+    state: &AppState,
+    lists: &ListSet,
+    input: &ScreenInput,
+) -> Result<(Screening, Option<Reach>), ApiError> {
+    let m = matcher(lists)?;
+    let (query, date) = input.to_query()?;
+    let screening = screen_query(state, m, &query, date)?;
+    let reach = if query.name.is_empty() {
+        None
+    } else {
+        embargo_network::screening_reach(&state.config.data_dir, &query.name, date).map_err(
+            |e| crate::handlers::network::network_error("following the name in the network", e),
+        )?
+    };
+    Ok((screening, reach))
+}
+
+/// The screening of a query with the regime context of its hits on `date`.
+fn screen_query(
+    state: &AppState,
+    m: &Matcher,
+    query: &Query,
+    date: NaiveDate,
+) -> Result<Screening, ApiError> {
+    let mut screening = m
+        .screen(query, &state.config.thresholds)
+        .map_err(query_error)?;
     embargo_screen::regime_link::attach(&mut screening, m, &state.regime, date);
     Ok(screening)
 }
@@ -171,7 +178,7 @@ pub async fn screen(
             let (worker_state, worker_lists) = (state.clone(), lists.clone());
             tokio::task::spawn_blocking(move || {
                 let _slot = slot;
-                let result = run(&worker_state, &worker_lists, &input);
+                let result = run_with_reach(&worker_state, &worker_lists, &input);
                 worker_state.metrics.count_screened(1);
                 (input, result)
             })
@@ -179,11 +186,11 @@ pub async fn screen(
             .map_err(|e| ApiError::internal("screening", e))?
         }
         None => {
-            let result = run(&state, &lists, &input);
+            let result = run_with_reach(&state, &lists, &input);
             (input, result)
         }
     };
-    let screening = screening?;
+    let (screening, network) = screening?;
     let versions = json!(lists.versions());
     let record = audit_record(
         &caller,
@@ -209,6 +216,7 @@ pub async fn screen(
         list_versions: &versions,
         thresholds: &state.config.thresholds,
         audit_seq: seq,
+        network: network.as_ref(),
     })
     .into_response())
 }
@@ -232,6 +240,10 @@ struct ScreenAnswer<'a> {
     list_versions: &'a Value,
     thresholds: &'a embargo_screen::Thresholds,
     audit_seq: u64,
+    /// What the screened name reaches through the ownership network, when the data
+    /// directory has a network and the name is in it (as `embargo screen --json` adds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    network: Option<&'a Reach>,
 }
 
 #[derive(Deserialize)]

@@ -3,10 +3,11 @@
 //! two pieces allocates nothing. [`similarity`] is the single definition of token similarity;
 //! `compare::token_similarity` and the matcher's fast path both call it.
 
-use crate::compare::{jaro_winkler, levenshtein, CompareParams, TokenRelation};
-use crate::korean::SurnameTable;
+use crate::distance::{jaro_winkler, levenshtein};
+use crate::korean::surname_mask;
 use crate::nickname::{self, NICKNAME_SIM};
-use crate::normalize::{fold, Token, TokenClass};
+use crate::params::CompareParams;
+use crate::token::{fold, Token, TokenClass, TokenRelation};
 use crate::wade_giles::Readings;
 
 /// A token (or two adjacent tokens written together) ready for comparison.
@@ -40,22 +41,6 @@ pub struct Piece {
     pub fold: String,
     /// Fold key without vowels (for vowel-less Arabic/Hebrew transliterations).
     pub skeleton: String,
-}
-
-pub(crate) fn surname_mask(text: &str) -> u128 {
-    // Spelling → classes, built once: every token of every list goes through here.
-    static MASKS: std::sync::OnceLock<std::collections::HashMap<String, u128>> =
-        std::sync::OnceLock::new();
-    let masks = MASKS.get_or_init(|| {
-        let mut m = std::collections::HashMap::new();
-        for (k, class) in SurnameTable::bundled().classes().enumerate().take(128) {
-            for s in class {
-                *m.entry(s.clone()).or_insert(0u128) |= 1u128 << k;
-            }
-        }
-        m
-    });
-    masks.get(text).copied().unwrap_or(0)
 }
 
 fn skeleton_of(fold_key: &str) -> String {
@@ -381,7 +366,7 @@ mod tests {
 
     #[test]
     fn bundled_surname_table_fits_the_mask() {
-        assert!(SurnameTable::bundled().len() <= 128);
+        assert!(crate::korean::SurnameTable::bundled().len() <= 128);
         let (ri, lee) = (
             Piece::new("RI", TokenClass::Name),
             Piece::new("LEE", TokenClass::Name),

@@ -182,6 +182,23 @@ pub fn romanize_name(word: &str, system: System) -> String {
     syllables(word, system).join(" ").to_uppercase()
 }
 
+/// The classes of the bundled surname table that a spelling belongs to, one bit each.
+pub fn surname_mask(text: &str) -> u128 {
+    // Spelling → classes, built once: every token of every list goes through here.
+    static MASKS: std::sync::OnceLock<std::collections::HashMap<String, u128>> =
+        std::sync::OnceLock::new();
+    let masks = MASKS.get_or_init(|| {
+        let mut m = std::collections::HashMap::new();
+        for (k, class) in SurnameTable::bundled().classes().enumerate().take(128) {
+            for s in class {
+                *m.entry(s.clone()).or_insert(0u128) |= 1u128 << k;
+            }
+        }
+        m
+    });
+    masks.get(text).copied().unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

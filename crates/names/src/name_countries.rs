@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::normalize::{fold, Token, TokenClass};
+use crate::token::{fold, Token, TokenClass};
 
 /// A set of countries as bits, one per ISO code the table uses (at most 32: a unit test
 /// holds the bundled table to it).
@@ -159,7 +159,6 @@ pub fn name_mask(tokens: &[Token]) -> CountryMask {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::tokens;
 
     #[test]
     fn bundled_table_reads_whole() {
@@ -169,23 +168,5 @@ mod tests {
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty());
         assert_eq!(NameCountries::bundled().len(), lines.count());
         assert!(NameCountries::bundled().codes.len() <= 32);
-    }
-
-    #[test]
-    fn phrases_become_one_country_token() {
-        let t = tokens("FOREIGN TRADE BANK OF THE DEMOCRATIC PEOPLE'S REPUBLIC OF KOREA");
-        let texts: Vec<&str> = t.iter().map(|t| t.text.as_str()).collect();
-        assert_eq!(texts, ["FOREIGN", "TRADE", "BANK", "OF", "THE", "DPRK"]);
-        let table = NameCountries::bundled();
-        assert_eq!(table.codes(name_mask(&t)), ["KP"]);
-        let myanma = tokens("MYANMA FOREIGN TRADE BANK");
-        assert_eq!(table.codes(name_mask(&myanma)), ["MM"]);
-        let korea = tokens("Korea Development Bank");
-        assert_eq!(table.codes(name_mask(&korea)), ["KP", "KR"]);
-        assert_eq!(name_mask(&tokens("KIM JONG UN")), 0);
-        assert_eq!(
-            table.code_mask("KR") & name_mask(&tokens("Republic of Korea")),
-            table.code_mask("KR")
-        );
     }
 }

@@ -31,7 +31,7 @@ fn table() -> &'static HashMap<String, Vec<u32>> {
             let usable = |s: &str| {
                 s.len() >= 3
                     && s.bytes().all(|b| b.is_ascii_uppercase())
-                    && crate::piece::surname_mask(s) == 0
+                    && crate::korean::surname_mask(s) == 0
             };
             if !usable(formal) || !usable(nick) {
                 continue;

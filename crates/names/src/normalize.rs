@@ -14,34 +14,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::korean::{self, System};
-
-/// What a token is, for weighting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TokenClass {
-    Name,
-    /// Legal form or generic business word (CO, LTD, TRADING, BANK).
-    Form,
-    /// Honorific or title (MR, SHAIKH, PRESIDENT).
-    Title,
-    /// A word naming a country (KOREA, DPRK, MYANMA; `name_countries`): it weighs like a
-    /// legal form and says whose the institution is.
-    Country,
-    Number,
-    /// An East Slavic patronymic in its place (SERGEY VIKTOROVICH LAVROV, LAVROV, SERGEY
-    /// VIKTOROVICH): a name token that identifies less than a given name or a surname,
-    /// because siblings share it and writers drop it.
-    Patronymic,
-}
-
-impl TokenClass {
-    /// Name, patronymic and number tokens identify; legal forms and titles do not.
-    pub fn is_distinctive(self) -> bool {
-        matches!(
-            self,
-            TokenClass::Name | TokenClass::Number | TokenClass::Patronymic
-        )
-    }
-}
+pub use crate::token::{fold, Conflict, NameForm, Token, TokenClass};
 
 /// Roman numerals as series markers (fund vintages, trust series, ship numbers): they must
 /// be equal like digits. Single letters (I, V, X) are initials far more often, and XI is a
@@ -65,45 +38,6 @@ fn is_roman_numeral(w: &str) -> bool {
             | "XIX"
             | "XX"
     )
-}
-
-/// What a token left without a counterpart means when the other name also has one (see
-/// `CompareParams::conflict_penalty`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Conflict {
-    /// Nothing: legal forms, titles, and one- and two-letter tokens, which are mostly
-    /// initials (V. V. PUTIN) or acronyms the aligner cannot always pair.
-    None,
-    /// A different name element (father's name, clan, surname).
-    Name,
-    /// A different number: another ship, fund vintage or trust series.
-    Number,
-    /// Nothing when unpaired, but a landmark: BIN / BINT ("son / daughter of") separates a
-    /// person's own name from the father's, so pairing a name before it with one after it in
-    /// the other name swaps son and father (SALMAN BIN MUHAMMAD vs MUHAMMAD BIN SALMAN).
-    Lineage,
-}
-
-impl Token {
-    pub fn conflict(&self) -> Conflict {
-        match self.class {
-            TokenClass::Number => Conflict::Number,
-            TokenClass::Name | TokenClass::Patronymic if self.text.len() >= 3 => Conflict::Name,
-            // Only particles in place (before another name element) are Title-class BIN:
-            // a final BIN stays a name (the Korean given-name syllable).
-            TokenClass::Title if matches!(self.text.as_str(), "BIN" | "BINT") => Conflict::Lineage,
-            _ => Conflict::None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token {
-    /// Upper-case ASCII as written (after stop-word folding).
-    pub text: String,
-    /// Romanization-insensitive key.
-    pub fold: String,
-    pub class: TokenClass,
 }
 
 /// Stop-word table from `data/screening/name_stopwords.tsv`.
@@ -646,77 +580,6 @@ fn join_dotted_initials(tokens: Vec<Token>, dotted: &[bool]) -> Vec<Token> {
     out
 }
 
-/// Romanization-insensitive key of an upper-case ASCII token.
-///
-/// Folds the differences between McCune–Reischauer, Revised Romanization, DPRK list usage and
-/// common spellings: EO/EU/OO/OU vowels, voiced/unvoiced consonant pairs (G/K, D/T, B/P, J/CH),
-/// L/R, SH/S and doubled letters. It is only used to recognise variants; exact tokens still score higher.
-pub fn fold(token: &str) -> String {
-    let s = token.as_bytes();
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while let Some(&c) = s.get(i) {
-        let next = s.get(i + 1).copied();
-        let rest = s.get(i..).unwrap_or_default();
-        let (piece, adv): (&str, usize) = if rest.starts_with(b"EO") || rest.starts_with(b"EU") {
-            // RR ŏ/ŭ spellings (JEONG, EUN) = MR (CHONG, UN).
-            if rest.starts_with(b"EO") {
-                ("O", 2)
-            } else {
-                ("U", 2)
-            }
-        } else if rest.starts_with(b"OO") || rest.starts_with(b"OU") {
-            ("U", 2) // MOON = MUN, YOUNG ≈ YUNG
-        } else if rest.starts_with(b"TCH") {
-            ("C", 3)
-        } else if rest.starts_with(b"CH") || rest.starts_with(b"TS") {
-            ("C", 2)
-        } else if rest.starts_with(b"SH") {
-            ("S", 2)
-        } else if rest.starts_with(b"PH") {
-            ("P", 2)
-        } else if rest.starts_with(b"KH") {
-            ("K", 2)
-        } else {
-            let p = match c {
-                b'J' | b'Z' => "C",
-                b'G' | b'Q' => "K",
-                b'D' => "T",
-                b'B' | b'F' | b'V' => "P",
-                b'L' => "R",
-                b'W' if next == Some(b'H') => "",
-                _ => {
-                    let ch = c as char;
-                    out.push(ch);
-                    i += 1;
-                    continue;
-                }
-            };
-            (p, 1)
-        };
-        out.push_str(piece);
-        i += adv;
-    }
-    // Doubled letters carry no distinction across romanizations (KK/K, SS/S, PP/P).
-    let mut dedup = String::with_capacity(out.len());
-    for ch in out.chars() {
-        if !dedup.ends_with(ch) {
-            dedup.push(ch);
-        }
-    }
-    dedup
-}
-
-/// One comparable rendering of a name.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NameForm {
-    /// The Latin string the tokens came from (for explanations).
-    pub latin: String,
-    pub tokens: Vec<Token>,
-    /// Whether the name was written "LAST, First" (OFAC style), which makes order meaningless.
-    pub comma: bool,
-}
-
 /// All comparable forms of a name (one per Latin rendering).
 pub fn forms(name: &str) -> Vec<NameForm> {
     latin_forms(name)
@@ -860,5 +723,29 @@ mod tests {
             vec!["XI", "JIN", "PING"]
         );
         assert_eq!(latin_forms("Владимир Путин"), vec!["Vladimir Putin"]);
+    }
+
+    #[test]
+    fn phrases_become_one_country_token() {
+        let t = tokens("FOREIGN TRADE BANK OF THE DEMOCRATIC PEOPLE'S REPUBLIC OF KOREA");
+        let texts: Vec<&str> = t.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(texts, ["FOREIGN", "TRADE", "BANK", "OF", "THE", "DPRK"]);
+        let table = crate::name_countries::NameCountries::bundled();
+        assert_eq!(table.codes(crate::name_countries::name_mask(&t)), ["KP"]);
+        let myanma = tokens("MYANMA FOREIGN TRADE BANK");
+        assert_eq!(
+            table.codes(crate::name_countries::name_mask(&myanma)),
+            ["MM"]
+        );
+        let korea = tokens("Korea Development Bank");
+        assert_eq!(
+            table.codes(crate::name_countries::name_mask(&korea)),
+            ["KP", "KR"]
+        );
+        assert_eq!(crate::name_countries::name_mask(&tokens("KIM JONG UN")), 0);
+        assert_eq!(
+            table.code_mask("KR") & crate::name_countries::name_mask(&tokens("Republic of Korea")),
+            table.code_mask("KR")
+        );
     }
 }

@@ -9,7 +9,7 @@
 //! some three-word company whose initials it happens to spell. Two-letter tokens are left
 //! out: they are Korean and Chinese syllables (KO, RI, UN) far more often than initials.
 
-use crate::normalize::{Conflict, Token, TokenClass};
+use crate::token::{Conflict, Token, TokenClass};
 
 /// Similarity of an acronym with the run of tokens it spells: strong evidence, below an
 /// exact or romanized token, because a short acronym can spell more than one name.
@@ -40,7 +40,7 @@ pub fn code(t: &Token) -> u64 {
     if t.class != TokenClass::Name
         || !(MIN_LEN..=MAX_LEN).contains(&b.len())
         || !b.iter().all(u8::is_ascii_uppercase)
-        || crate::piece::surname_mask(&t.text) != 0
+        || crate::korean::surname_mask(&t.text) != 0
     {
         return 0;
     }

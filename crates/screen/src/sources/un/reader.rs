@@ -1,8 +1,5 @@
-//! Reader for the UN Security Council consolidated list XML
-//! (<https://scsanctions.un.org/resources/xml/en/consolidated.xml>, schema sc-sanctions.xsd).
-//!
-//! The reader walks the XML events once and fills raw records; the mapper turns them into
-//! [`Entity`] values. Every error names the file, the line and the element.
+//! The UN list's XML, walked once: each INDIVIDUAL or ENTITY element becomes a raw record of
+//! text fields with its line; the file must be a whole publication.
 
 use std::path::Path;
 
@@ -11,73 +8,64 @@ use quick_xml::events::Event;
 use quick_xml::Reader;
 
 use crate::error::ListError;
-use crate::model::{
-    Address, BirthDate, DateQualifier, DateValue, Entity, Identifier, IdentifierKind, ListSnapshot,
-    Name, NameKind, Schema, Source,
-};
+use crate::model::Address;
 
-/// Read a consolidated list file (at most [`MAX_LIST_FILE_BYTES`](crate::MAX_LIST_FILE_BYTES)).
-pub fn read_file(path: &Path) -> Result<ListSnapshot, ListError> {
-    let bytes = crate::read_bounded(path, crate::MAX_LIST_FILE_BYTES)?;
-    parse(&bytes, path)
+#[derive(Default)]
+pub(super) struct RawAlias {
+    pub(super) quality: Option<String>,
+    pub(super) name: Option<String>,
 }
 
 #[derive(Default)]
-struct RawAlias {
-    quality: Option<String>,
-    name: Option<String>,
+pub(super) struct RawDob {
+    pub(super) kind: Option<String>,
+    pub(super) date: Option<String>,
+    pub(super) year: Option<String>,
+    pub(super) from_year: Option<String>,
+    pub(super) to_year: Option<String>,
+    pub(super) line: usize,
 }
 
 #[derive(Default)]
-struct RawDob {
-    kind: Option<String>,
-    date: Option<String>,
-    year: Option<String>,
-    from_year: Option<String>,
-    to_year: Option<String>,
-    line: usize,
+pub(super) struct RawDocument {
+    pub(super) kind: Option<String>,
+    pub(super) kind2: Option<String>,
+    pub(super) number: Option<String>,
+    pub(super) issuing_country: Option<String>,
+    pub(super) country_of_issue: Option<String>,
+    pub(super) note: Option<String>,
+    pub(super) date_of_issue: Option<String>,
 }
 
 #[derive(Default)]
-struct RawDocument {
-    kind: Option<String>,
-    kind2: Option<String>,
-    number: Option<String>,
-    issuing_country: Option<String>,
-    country_of_issue: Option<String>,
-    note: Option<String>,
-    date_of_issue: Option<String>,
-}
-
-#[derive(Default)]
-struct RawPlace {
-    city: Option<String>,
-    region: Option<String>,
-    country: Option<String>,
+pub(super) struct RawPlace {
+    pub(super) city: Option<String>,
+    pub(super) region: Option<String>,
+    pub(super) country: Option<String>,
 }
 
 /// One INDIVIDUAL or ENTITY element, as text fields.
 #[derive(Default)]
-struct RawRecord {
-    is_individual: bool,
-    line: usize,
-    data_id: Option<String>,
-    name_parts: [Option<String>; 4],
-    original_script: Option<String>,
-    list_type: Option<String>,
-    reference: Option<String>,
-    listed_on: Option<(String, usize)>,
-    comments: Option<String>,
-    designations: Vec<String>,
-    titles: Vec<String>,
-    nationalities: Vec<String>,
-    last_updated: Vec<(String, usize)>,
-    gender: Option<String>,
-    aliases: Vec<RawAlias>,
-    addresses: Vec<Address>,
-    dobs: Vec<RawDob>,
-    pobs: Vec<RawPlace>,
-    documents: Vec<RawDocument>,
+pub(super) struct RawRecord {
+    pub(super) is_individual: bool,
+    pub(super) line: usize,
+    pub(super) data_id: Option<String>,
+    pub(super) name_parts: [Option<String>; 4],
+    pub(super) original_script: Option<String>,
+    pub(super) list_type: Option<String>,
+    pub(super) reference: Option<String>,
+    pub(super) listed_on: Option<(String, usize)>,
+    pub(super) comments: Option<String>,
+    pub(super) designations: Vec<String>,
+    pub(super) titles: Vec<String>,
+    pub(super) nationalities: Vec<String>,
+    pub(super) last_updated: Vec<(String, usize)>,
+    pub(super) gender: Option<String>,
+    pub(super) aliases: Vec<RawAlias>,
+    pub(super) addresses: Vec<Address>,
+    pub(super) dobs: Vec<RawDob>,
+    pub(super) pobs: Vec<RawPlace>,
+    pub(super) documents: Vec<RawDocument>,
 }
 
 /// Which repeated child element is open, so that leaf text lands in the right struct.
@@ -134,8 +122,12 @@ impl LineCounter<'_> {
     }
 }
 
-/// Parse consolidated-list XML from memory. `path` only labels errors.
-pub fn parse(bytes: &[u8], path: &Path) -> Result<ListSnapshot, ListError> {
+/// The records of a consolidated-list XML and the publisher's `dateGenerated`, after checking
+/// that the file is a whole publication. `path` only labels errors.
+pub(super) fn read_records(
+    bytes: &[u8],
+    path: &Path,
+) -> Result<(Option<String>, Vec<RawRecord>), ListError> {
     let mut reader = Reader::from_reader(bytes);
     reader.config_mut().trim_text(false);
     let mut buf = Vec::new();
@@ -372,16 +364,7 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<ListSnapshot, ListError> {
             "no INDIVIDUAL or ENTITY record: a published list is never empty",
         ));
     }
-    let mut entities = Vec::with_capacity(records.len());
-    for raw in records {
-        entities.push(map_record(raw, path)?);
-    }
-    Ok(ListSnapshot {
-        source: Source::Un,
-        generated,
-        entities,
-        skipped: Vec::new(),
-    })
+    Ok((generated, records))
 }
 
 /// Collapse whitespace (COMMENTS1 carries hard line breaks) and drop empty values.
@@ -485,236 +468,4 @@ fn assign_child_leaf(
         },
         Child::ValueList(_) | Child::None => {}
     }
-}
-
-fn parse_date(path: &Path, line: usize, field: &str, value: &str) -> Result<NaiveDate, ListError> {
-    // Some exports carry a time part (`2009-07-16T00:00:00`); the date is the first 10 characters.
-    let day = value.get(..10).unwrap_or(value);
-    NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(|_| {
-        ListError::field(
-            path,
-            line,
-            field,
-            format!("{value:?} is not a YYYY-MM-DD date"),
-        )
-    })
-}
-
-fn parse_year(path: &Path, line: usize, field: &str, value: &str) -> Result<i32, ListError> {
-    value
-        .trim()
-        .parse::<i32>()
-        .ok()
-        .filter(|y| (1000..=9999).contains(y))
-        .ok_or_else(|| ListError::field(path, line, field, format!("{value:?} is not a year")))
-}
-
-fn map_dob(raw: &RawDob, path: &Path) -> Result<Option<BirthDate>, ListError> {
-    let qualifier = match raw.kind.as_deref().map(str::to_ascii_uppercase).as_deref() {
-        Some("APPROXIMATELY") => DateQualifier::Approximately,
-        Some("BETWEEN") => DateQualifier::Between,
-        Some("EXACT") | None => DateQualifier::Exact,
-        Some(other) => {
-            return Err(ListError::field(
-                path,
-                raw.line,
-                "INDIVIDUAL_DATE_OF_BIRTH/TYPE_OF_DATE",
-                format!("unknown kind {other:?} (expected EXACT, APPROXIMATELY or BETWEEN)"),
-            ))
-        }
-    };
-    let value = if let Some(d) = &raw.date {
-        DateValue::Day {
-            date: parse_date(path, raw.line, "INDIVIDUAL_DATE_OF_BIRTH/DATE", d)?,
-        }
-    } else if let Some(y) = &raw.year {
-        DateValue::Year {
-            year: parse_year(path, raw.line, "INDIVIDUAL_DATE_OF_BIRTH/YEAR", y)?,
-        }
-    } else if let (Some(f), Some(t)) = (&raw.from_year, &raw.to_year) {
-        DateValue::YearRange {
-            from: parse_year(path, raw.line, "INDIVIDUAL_DATE_OF_BIRTH/FROM_YEAR", f)?,
-            to: parse_year(path, raw.line, "INDIVIDUAL_DATE_OF_BIRTH/TO_YEAR", t)?,
-        }
-    } else {
-        // An element with only a TYPE_OF_DATE (or nothing) carries no date.
-        return Ok(None);
-    };
-    Ok(Some(BirthDate { qualifier, value }))
-}
-
-fn map_record(raw: RawRecord, path: &Path) -> Result<Entity, ListError> {
-    let kind = if raw.is_individual {
-        "INDIVIDUAL"
-    } else {
-        "ENTITY"
-    };
-    let reference = raw.reference.clone().ok_or_else(|| {
-        ListError::field(
-            path,
-            raw.line,
-            &format!("{kind}/REFERENCE_NUMBER"),
-            "missing",
-        )
-    })?;
-    let primary = raw
-        .name_parts
-        .iter()
-        .flatten()
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if primary.is_empty() {
-        return Err(ListError::field(
-            path,
-            raw.line,
-            &format!("{kind}/FIRST_NAME"),
-            "record has no name",
-        ));
-    }
-    let schema = if raw.is_individual {
-        Schema::Person
-    } else {
-        Schema::Organization
-    };
-    let mut e = Entity::new(reference, Source::Un, schema);
-    e.data_id = raw.data_id;
-    e.names.push(Name {
-        value: primary,
-        kind: NameKind::Primary,
-        quality: None,
-    });
-    if let Some(s) = raw.original_script {
-        e.names.push(Name {
-            value: s,
-            kind: NameKind::OriginalScript,
-            quality: None,
-        });
-    }
-    for a in raw.aliases {
-        let Some(value) = a.name else { continue };
-        // The UN marks quoted nicknames like "KOMID" with quotes; keep the bare name.
-        let value = value.trim_matches('"').trim().to_string();
-        if value.is_empty() {
-            continue;
-        }
-        let kind = match a.quality.as_deref() {
-            Some("Low") => NameKind::WeakAlias,
-            Some("f.k.a.") => NameKind::FormerName,
-            _ => NameKind::StrongAlias,
-        };
-        e.names.push(Name {
-            value,
-            kind,
-            quality: a.quality,
-        });
-    }
-    if let Some(list) = raw.list_type {
-        e.programs.push(list);
-    }
-    if let Some((d, line)) = raw.listed_on {
-        e.listed_on = Some(parse_date(path, line, &format!("{kind}/LISTED_ON"), &d)?);
-    }
-    for (d, line) in raw.last_updated {
-        e.last_updated.push(parse_date(
-            path,
-            line,
-            &format!("{kind}/LAST_DAY_UPDATED/VALUE"),
-            &d,
-        )?);
-    }
-    for d in &raw.dobs {
-        if let Some(b) = map_dob(d, path)? {
-            e.birth_dates.push(b);
-        }
-    }
-    for p in raw.pobs {
-        let place = [p.city, p.region, p.country]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ");
-        if !place.is_empty() {
-            e.birth_places.push(place);
-        }
-    }
-    e.nationalities = raw.nationalities;
-    e.addresses = raw
-        .addresses
-        .into_iter()
-        .filter(|a| !a.is_empty())
-        .collect();
-    for d in raw.documents {
-        let Some(number) = d.number else { continue };
-        let label = d
-            .kind
-            .clone()
-            .or(d.kind2.clone())
-            .unwrap_or_default()
-            .trim()
-            .to_string();
-        let lower = label.to_lowercase();
-        let kind = if lower.contains("pass") {
-            IdentifierKind::Passport
-        } else if lower.contains("national") || lower.contains("identi") {
-            IdentifierKind::NationalId
-        } else {
-            IdentifierKind::Other
-        };
-        let id = Identifier {
-            kind,
-            value: number,
-            label,
-            country: d.country_of_issue.or(d.issuing_country),
-            note: [d.note, d.date_of_issue.map(|x| format!("issued {x}"))]
-                .into_iter()
-                .flatten()
-                .reduce(|a, b| format!("{a}; {b}")),
-        };
-        // The UN repeats each document in its English, French and Spanish labels; keep one.
-        if !e
-            .identifiers
-            .iter()
-            .any(|x| x.kind == id.kind && x.value == id.value)
-        {
-            e.identifiers.push(id);
-        }
-    }
-    e.positions = raw.designations.into_iter().chain(raw.titles).collect();
-    e.gender = raw.gender;
-    if let Some(c) = &raw.comments {
-        for imo in imo_numbers_in(c) {
-            e.identifiers.push(Identifier {
-                kind: IdentifierKind::ImoCompany,
-                value: imo,
-                label: "IMO number (in COMMENTS1)".into(),
-                country: None,
-                note: None,
-            });
-        }
-    }
-    e.remarks = raw.comments;
-    Ok(e)
-}
-
-/// Seven-digit numbers following the word IMO in free text ("IMO number: 5342883",
-/// "(IMO) Number: 1790183", "IMO 5434358"). The UN writes shipping companies' IMO company
-/// numbers this way in entity comments.
-fn imo_numbers_in(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("IMO") {
-        let after = rest.get(i + 3..).unwrap_or("");
-        let window: String = after.chars().take(24).collect();
-        let digits: String = window
-            .chars()
-            .skip_while(|c| !c.is_ascii_digit())
-            .take_while(|c| c.is_ascii_digit())
-            .collect();
-        if digits.len() == 7 && !out.contains(&digits) {
-            out.push(digits);
-        }
-        rest = after;
-    }
-    out
 }

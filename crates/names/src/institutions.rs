@@ -231,7 +231,7 @@ pub fn readings(name: &str) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::fold;
+    use crate::token::fold;
 
     #[test]
     fn bundled_glossary_is_whole_and_its_sounds_follow_the_syllables() {

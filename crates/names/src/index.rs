@@ -17,12 +17,12 @@ use std::collections::HashMap;
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 use crate::acronym;
-use crate::align::{align, AlignScratch, NameShape, Sides};
+use crate::align::{align, AlignName, AlignScratch, NameShape, Sides};
 use crate::compare::{
     align_pieces, class_weight, explain, CompareParams, NameComparison, TokenRelation,
 };
-use crate::normalize::{fold, Conflict, NameForm, Token, TokenClass};
 use crate::piece::{joined_similarity, similarity, Piece};
+use crate::token::{fold, Conflict, NameForm, Token, TokenClass};
 use crate::wade_giles::{self, Side};
 
 /// Where one indexed name's tokens live in the flat arrays.
@@ -84,27 +84,22 @@ impl<'a> NameParts<'a> {
     /// The alignment's view of query form `q` against this name.
     fn sides(&self, q: &'a QueryForm, span: NameSpan) -> Sides<'a> {
         Sides {
-            wq: &q.weights,
-            wc: self.weights,
-            kq: &q.shape.conflicts,
-            kc: self.conflicts,
-            q_comma: q.comma,
-            c_comma: span.comma,
-            iq: &q.shape.initials,
-            ic: self.initials,
-            aq: &q.shape.acronyms,
-            ac: self.acronyms,
-            acronyms_q: q.shape.acronym_set,
-            acronyms_c: span.acronyms,
-            acronym_tokens_q: q.shape.acronym_tokens,
-            acronym_tokens_c: span.acronym_tokens,
+            query: AlignName::new(&q.weights, &q.shape, q.comma),
+            candidate: AlignName {
+                weights: self.weights,
+                conflicts: self.conflicts,
+                initials: self.initials,
+                acronyms: self.acronyms,
+                acronym_set: span.acronyms,
+                acronym_tokens: span.acronym_tokens,
+                comma: span.comma,
+            },
         }
     }
 }
 
-/// All of a name's [`probe_keys_where`], for the reference screening of the tests.
-#[cfg(test)]
-pub(crate) fn probe_keys(tokens: &[Token], side: Side) -> Vec<String> {
+/// All of a name's [`probe_keys_where`], for a reference screening that probes every key.
+pub fn probe_keys(tokens: &[Token], side: Side) -> Vec<String> {
     probe_keys_where(tokens, side, wade_giles::marked(tokens), |_| true, |_| true)
 }
 
@@ -147,7 +142,7 @@ fn probe_keys_where(
 /// The key one letter shorter, probed for typos at the end of a rare token (SCHOLZE finds
 /// SCHOLZ): for fold keys of five letters or more, not for the acronym (`^`) and Wade–Giles
 /// (`~`) keys, which are whole spellings.
-pub(crate) fn typo_prefix(key: &str) -> Option<&str> {
+pub fn typo_prefix(key: &str) -> Option<&str> {
     if key.len() < 5 || key.starts_with(['^', '~']) {
         return None;
     }

@@ -201,7 +201,7 @@ fn readings(text: &str, key: &mut [u8; MAX_SYLLABLES * MAX_SYLLABLE_LEN]) -> (Op
 /// HSIEH, CHIEN). Only then are its other Wade–Giles-only tokens read as Wade–Giles: CHIN,
 /// HO and SUNG are also McCune–Reischauer spellings of Korean syllables, and in an unmarked
 /// name (PAEK CHANG HO, RI SUNG IL) they are Korean, not HE or SONG.
-pub fn marked(tokens: &[crate::normalize::Token]) -> bool {
+pub fn marked(tokens: &[crate::token::Token]) -> bool {
     tokens.iter().any(|t| {
         let b = t.text.as_bytes();
         let shaped = b.starts_with(b"HS")

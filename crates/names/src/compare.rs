@@ -12,29 +12,12 @@ use std::borrow::Borrow;
 use serde::Serialize;
 
 use crate::align::{align, AlignScratch, Aligned, NameShape, Sides};
-use crate::normalize::{NameForm, Token, TokenClass};
+pub use crate::distance::{jaro, jaro_winkler, levenshtein};
+pub use crate::params::CompareParams;
 use crate::piece::{joined_similarity, Piece};
+pub use crate::token::TokenRelation;
+use crate::token::{NameForm, Token, TokenClass};
 use crate::wade_giles;
-
-/// How two tokens were found equal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenRelation {
-    Exact,
-    /// Equal after folding romanization differences (JEONG/CHONG, PARK/PAK, RI/LI), or one
-    /// the Wade–Giles spelling of the other's pinyin (HSI/XI).
-    Romanization,
-    /// Similar spelling (typo, transliteration noise), scored by Jaro–Winkler.
-    Fuzzy,
-    /// One token equals two adjacent tokens written together (JONGUN = JONG UN).
-    Joined,
-    /// Initial letter against a full token (J. = JOHN).
-    Initial,
-    /// An acronym against the run of tokens it spells (PLA = PEOPLES LIBERATION ARMY).
-    Acronym,
-    /// A nickname against a given name it stands for (BEN = BENJAMIN).
-    Nickname,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TokenPair {
@@ -56,187 +39,6 @@ pub struct NameComparison {
     pub order_penalty: f64,
     /// Penalty for distinctive tokens unpaired on both sides (substitutions; 0 when none).
     pub conflict_penalty: f64,
-}
-
-/// Tunable parameters of the name score. Defaults are the ones evaluated in docs/screening.md.
-#[derive(Debug, Clone, Copy)]
-pub struct CompareParams {
-    /// Similarity of a romanization variant (below an exact token).
-    pub romanization_sim: f64,
-    /// Jaro–Winkler below this counts as no similarity at all.
-    pub fuzzy_floor: f64,
-    /// Tokens shorter than this use `short_floor`.
-    pub min_fuzzy_len: usize,
-    /// Floor for short tokens.
-    pub short_floor: f64,
-    /// Similarity at the floor.
-    pub fuzzy_base: f64,
-    /// Weight of legal forms and generic words relative to a name token.
-    pub form_weight: f64,
-    /// Weight of titles and honorifics.
-    pub title_weight: f64,
-    /// A patronymic's weight relative to a name token of the same rarity: siblings share it
-    /// and writers drop it (SERGEY LAVROV for SERGEY VIKTOROVICH LAVROV).
-    pub patronymic_factor: f64,
-    /// Compare spellings only (no romanization folding): set when both names are Hangul.
-    pub strict_spelling: bool,
-    /// Weight of the better-covered side in the name score (0.5 = symmetric).
-    pub coverage_max: f64,
-    /// Score subtracted when person-name tokens align out of order (no comma in either name).
-    pub order_penalty: f64,
-    /// Times the smaller share of unpaired name and number tokens when *both* names have
-    /// some: a token on each side with no counterpart is a substitution (a different father's
-    /// name, clan, hull number, fund vintage), evidence of a different party, whereas extra
-    /// tokens on one side only are the usual middle names and qualifiers.
-    pub conflict_penalty: f64,
-    /// The same for numbers (hull numbers, fund vintages, trust series), which name different
-    /// ships and legal persons outright: stronger than for names, where a lone unpaired token
-    /// may still be transliteration noise.
-    pub number_conflict_penalty: f64,
-    /// Score subtracted when both names carry a kinship particle (BIN, BINT) and the
-    /// alignment pairs a name before it in one with a name after it in the other: the son
-    /// of one is the father of the other. Replaces the milder `order_penalty`. 0.35 puts a
-    /// swap whose tokens all pair (score 1 before penalties) at 0.65, below review.
-    pub lineage_penalty: f64,
-    /// Pair an acronym with the long form it spells (PLA = PEOPLES LIBERATION ARMY). The
-    /// matcher turns it off when either side is a person: initials that spell a word (WAY =
-    /// WILLIAM AMURI YAKUTUMBA) are not a name.
-    pub acronyms: bool,
-}
-
-impl Default for CompareParams {
-    fn default() -> Self {
-        CompareParams {
-            romanization_sim: 0.93,
-            fuzzy_floor: 0.70,
-            min_fuzzy_len: 5,
-            short_floor: 0.82,
-            fuzzy_base: 0.6,
-            form_weight: 0.15,
-            title_weight: 0.05,
-            patronymic_factor: 0.5,
-            order_penalty: 0.08,
-            conflict_penalty: 0.5,
-            number_conflict_penalty: 1.0,
-            lineage_penalty: 0.35,
-            acronyms: true,
-            coverage_max: 0.6,
-            strict_spelling: false,
-        }
-    }
-}
-
-/// Jaro similarity on ASCII bytes (tokens are upper-case ASCII).
-pub fn jaro(a: &[u8], b: &[u8]) -> f64 {
-    if a.is_empty() && b.is_empty() {
-        return 1.0;
-    }
-    if a.is_empty() || b.is_empty() {
-        return 0.0;
-    }
-    let window = (a.len().max(b.len()) / 2).saturating_sub(1);
-    let mut b_used = [false; 64];
-    let mut a_match = [0u8; 64];
-    if a.len() > 64 || b.len() > 64 {
-        // Long tokens are rare (joined company names); compare them as equal-or-not.
-        return if a == b { 1.0 } else { 0.0 };
-    }
-    let mut m = 0usize;
-    for (i, &ca) in a.iter().enumerate() {
-        let lo = i.saturating_sub(window);
-        let hi = (i + window + 1).min(b.len());
-        for j in lo..hi {
-            if !b_used.get(j).copied().unwrap_or(true) && b.get(j) == Some(&ca) {
-                if let Some(u) = b_used.get_mut(j) {
-                    *u = true;
-                }
-                if let Some(slot) = a_match.get_mut(m) {
-                    *slot = ca;
-                }
-                m += 1;
-                break;
-            }
-        }
-    }
-    if m == 0 {
-        return 0.0;
-    }
-    let mut t = 0usize;
-    let mut k = 0usize;
-    for (j, &cb) in b.iter().enumerate() {
-        if b_used.get(j).copied().unwrap_or(false) {
-            if a_match.get(k) != Some(&cb) {
-                t += 1;
-            }
-            k += 1;
-        }
-    }
-    let m = m as f64;
-    (m / a.len() as f64 + m / b.len() as f64 + (m - (t / 2) as f64) / m) / 3.0
-}
-
-/// Levenshtein distance on ASCII bytes (two-row dynamic programme).
-/// Levenshtein distance on bytes. Tokens up to 64 ASCII bytes use Myers' bit-parallel
-/// algorithm (one machine word per column: the matcher computes this for thousands of token
-/// pairs per query); anything else the textbook dynamic programme.
-pub fn levenshtein(a: &[u8], b: &[u8]) -> usize {
-    if a.is_empty() || a.len() > 64 || !a.is_ascii() || !b.is_ascii() {
-        return levenshtein_heap(a, b);
-    }
-    // Positions of each byte in `a` (bit i set: a[i] is that byte).
-    let mut peq = [0u64; 128];
-    for (i, &c) in a.iter().enumerate() {
-        if let Some(m) = peq.get_mut(usize::from(c)) {
-            *m |= 1u64 << i;
-        }
-    }
-    let last = 1u64 << (a.len() - 1);
-    let (mut pv, mut mv) = (!0u64, 0u64);
-    let mut dist = a.len();
-    for &c in b {
-        let eq = peq.get(usize::from(c)).copied().unwrap_or(0);
-        let xv = eq | mv;
-        let xh = ((eq & pv).wrapping_add(pv) ^ pv) | eq;
-        let mut ph = mv | !(xh | pv);
-        let mut mh = pv & xh;
-        if ph & last != 0 {
-            dist += 1;
-        } else if mh & last != 0 {
-            dist -= 1;
-        }
-        ph = (ph << 1) | 1;
-        mh <<= 1;
-        pv = mh | !(xv | ph);
-        mv = ph & xv;
-    }
-    dist
-}
-
-fn levenshtein_heap(a: &[u8], b: &[u8]) -> usize {
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0usize; b.len() + 1];
-    for (i, &ca) in a.iter().enumerate() {
-        if let Some(c0) = cur.get_mut(0) {
-            *c0 = i + 1;
-        }
-        for (j, &cb) in b.iter().enumerate() {
-            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != cb);
-            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
-            let ins = cur.get(j).copied().unwrap_or(0) + 1;
-            if let Some(slot) = cur.get_mut(j + 1) {
-                *slot = sub.min(del).min(ins);
-            }
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev.get(b.len()).copied().unwrap_or(0)
-}
-
-/// Jaro–Winkler with the standard prefix scale 0.1 over at most 4 characters.
-pub fn jaro_winkler(a: &[u8], b: &[u8]) -> f64 {
-    let j = jaro(a, b);
-    let prefix = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count() as f64;
-    j + prefix * 0.1 * (1.0 - j)
 }
 
 /// Arabic and Hebrew are written without short vowels, so their transliteration has none
@@ -437,27 +239,6 @@ mod tests {
         assert!((jaro_winkler(b"DWAYNE", b"DUANE") - 0.84).abs() < 1e-3);
         assert_eq!(jaro_winkler(b"ABC", b"ABC"), 1.0);
         assert_eq!(jaro_winkler(b"", b"ABC"), 0.0);
-    }
-
-    #[test]
-    fn bit_parallel_levenshtein_equals_the_textbook_one() {
-        let words: [&[u8]; 9] = [
-            b"",
-            b"A",
-            b"KITTEN",
-            b"SITTING",
-            b"PEZESHKIAN",
-            b"PEZESHFAR",
-            b"JONGUN",
-            b"CHONGUN",
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFGHIJKL",
-        ];
-        for a in words {
-            for b in words {
-                assert_eq!(levenshtein(a, b), levenshtein_heap(a, b), "{a:?} {b:?}");
-            }
-        }
-        assert_eq!(levenshtein(b"KITTEN", b"SITTING"), 3);
     }
 
     #[test]
