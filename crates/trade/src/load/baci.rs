@@ -9,7 +9,6 @@
 //! importer's side (reporter = importer, partner = exporter, flow = import), the mirror
 //! convention the rest of embargo reads: DPRK exports (i = 408) are rows with partner `KP`.
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -82,7 +81,7 @@ struct Entry {
 pub(crate) struct Countries {
     /// The country file's name, for messages.
     file: String,
-    codes: HashMap<u32, Entry>,
+    codes: super::FieldMap<u32, Entry>,
 }
 
 /// Column names of the two generations of country files.
@@ -127,7 +126,7 @@ impl Countries {
                     .into(),
             ));
         };
-        let mut codes = HashMap::new();
+        let mut codes = super::FieldMap::default();
         let mut rec = csv::ByteRecord::new();
         loop {
             let line = rdr.position().line();
