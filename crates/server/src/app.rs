@@ -190,7 +190,7 @@ pub fn routes() -> Vec<Route> {
                  query("as_of", false, "YYYY-MM-DD (default today)")],
             None, "NetworkExposure"),
         route(M::GET, "/api/v1/report", Read, get(analysis::report), "report", "analysis",
-            "The whole report (totals, sanctioned categories, exposure, relief, estimates, lags, signals) on the bundled figures.",
+            "The whole report (totals, sanctioned categories, exposure, relief, estimates, lags, signals) on the data directory's trade store (the bundled figures when nothing was imported), as embargo report builds it.",
             vec![], None, "Report"),
         route(M::GET, "/api/v1/report/charts", Read, get(analysis::charts), "listCharts", "analysis",
             "The report's charts: (a) exports by sanctioned category, (b) share, (c) relief, (d) lags, (e) signals.",
