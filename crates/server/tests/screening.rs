@@ -224,8 +224,18 @@ async fn refresh_swaps_atomically_under_concurrent_queries() {
     assert_eq!(st, StatusCode::OK, "{second}");
     let v_full = second["active"][0]["version"].as_str().unwrap().to_string();
     let seen = queries.await.unwrap();
+    let mut answered = 0;
     for v in &seen {
-        let version = v["list_versions"]["un"].as_str().unwrap();
+        // On a loaded machine a debug build may hit the request timeout while the full
+        // list is being imported: that is the server shedding load, not a torn swap.
+        let code = v["error"]["code"].as_str();
+        if matches!(code, Some("timeout" | "overloaded")) {
+            continue;
+        }
+        answered += 1;
+        let version = v["list_versions"]["un"]
+            .as_str()
+            .unwrap_or_else(|| panic!("an answer without the UN list version: {v}"));
         let hit_qaida = v["matches"]
             .as_array()
             .unwrap()
@@ -241,6 +251,7 @@ async fn refresh_swaps_atomically_under_concurrent_queries() {
             assert!(hit_qaida, "the full list did not find Al-Qaida: {v}");
         }
     }
+    assert!(answered > 0, "every query timed out: {seen:?}");
     // After the import everything is on the new list.
     let (_, after) = s
         .post(
