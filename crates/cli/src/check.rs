@@ -9,8 +9,8 @@ use crate::context::Context;
 use anyhow::{bail, Context as _};
 use clap::{Args as ClapArgs, ValueEnum};
 use embargo_regime::{
-    blocks, csv_field, parse_date_fast, Assessment, CheckIndex, Country, HsCode, Quantity,
-    QuantityUnit, Regime, Shipment, ShipmentInput, Verdict,
+    blocks, parse_date_fast, Assessment, CheckIndex, Country, HsCode, Quantity, QuantityUnit,
+    Regime, Shipment, ShipmentInput, Verdict,
 };
 use serde_json::json;
 use std::io::{BufWriter, Read, Write};
@@ -320,24 +320,72 @@ fn parse_row(f: &[&[u8]], c: &Columns) -> Result<Shipment, (&'static str, String
     })
 }
 
+/// The batch CSV header, matching [`csv_tail`].
+const CSV_HEADER: &str =
+    "line,id,hs,origin,destination,date,verdict,citations,conditions,confidence";
+
+/// Quote a CSV field when it needs it.
+fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        std::borrow::Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// ",verdict,citations,conditions,confidence\n": the part of a batch CSV row the
+/// assessment decides. Memoized segments and rows that need the full check both render
+/// through here, so the two paths cannot drift apart. `confidence` is
+/// [`Assessment::confidence`] (empty for `permitted`): `unconfirmed` marks a verdict that
+/// rests only on measures whose content or paragraph is unconfirmed.
+fn csv_tail(a: &Assessment) -> String {
+    format!(
+        ",{},{},{},{}\n",
+        a.verdict.as_str(),
+        csv_field(&embargo_regime::citations_text(a)),
+        csv_field(&embargo_regime::conditions_text(a)),
+        a.confidence.map(|c| c.to_string()).unwrap_or_default()
+    )
+}
+
+/// Each segment's CSV tail, rendered the first time a row lands on it: most rows of a
+/// batch share a few segments, so a row costs a lookup and a copy.
+#[derive(Default)]
+struct CsvTails(Vec<Option<String>>);
+
+impl CsvTails {
+    fn of(&mut self, seg: &embargo_regime::Segment) -> &str {
+        let i = seg.id as usize;
+        if self.0.len() <= i {
+            self.0.resize(i + 1, None);
+        }
+        self.0[i].get_or_insert_with(|| csv_tail(&seg.assessment))
+    }
+}
+
 /// Render one classified row. The CSV path writes the input's own bytes for the key
-/// columns and the segment's pre-rendered tail, so a row costs a lookup and a copy.
+/// columns and the segment's tail.
 fn render(
     out: &mut Vec<u8>,
     format: BatchFormat,
     line: u64,
     id: &[u8],
     index: &mut CheckIndex,
+    tails: &mut CsvTails,
     s: &Shipment,
 ) -> Verdict {
     let regime = index.regime();
     let seg = index.segment(s);
     if embargo_regime::needs_full_check(seg, s) {
         let a = regime.check(s);
-        write_row(out, format, line, id, s, &embargo_regime::csv_tail(&a), &a);
+        write_row(out, format, line, id, s, &csv_tail(&a), &a);
         return a.verdict;
     }
-    write_row(out, format, line, id, s, &seg.csv_tail, &seg.assessment);
+    let tail = match format {
+        BatchFormat::Csv => tails.of(seg),
+        BatchFormat::Jsonl => "",
+    };
+    write_row(out, format, line, id, s, tail, &seg.assessment);
     seg.assessment.verdict
 }
 
@@ -443,7 +491,13 @@ struct Done {
     errors: Vec<RowError>,
 }
 
-fn process_chunk(job: &Job, cols: &Columns, format: BatchFormat, index: &mut CheckIndex) -> Done {
+fn process_chunk(
+    job: &Job,
+    cols: &Columns,
+    format: BatchFormat,
+    index: &mut CheckIndex,
+    tails: &mut CsvTails,
+) -> Done {
     let mut out = Vec::with_capacity(job.data.len() * 3);
     let mut counts = Counts::default();
     let mut errors = Vec::new();
@@ -458,7 +512,7 @@ fn process_chunk(job: &Job, cols: &Columns, format: BatchFormat, index: &mut Che
         };
         counts.rows += 1;
         match parsed {
-            Ok(s) => match render(&mut out, format, line, id, index, &s) {
+            Ok(s) => match render(&mut out, format, line, id, index, tails, &s) {
                 Verdict::Prohibited => counts.prohibited += 1,
                 Verdict::Conditional => counts.conditional += 1,
                 Verdict::Permitted => counts.permitted += 1,
@@ -581,7 +635,7 @@ fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Re
         ),
     };
     if format == BatchFormat::Csv {
-        writeln!(sink, "{}", embargo_regime::CSV_HEADER)?;
+        writeln!(sink, "{}", CSV_HEADER)?;
     }
 
     let (job_tx, job_rx) = mpsc::sync_channel::<Job>(threads * 2);
@@ -597,6 +651,7 @@ fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Re
             let tx = done_tx.clone();
             scope.spawn(move || {
                 let mut index = regime.check_index();
+                let mut tails = CsvTails::default();
                 loop {
                     let job = match rx.lock() {
                         Ok(guard) => guard.recv(),
@@ -604,7 +659,7 @@ fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Re
                     };
                     let Ok(job) = job else { return };
                     if tx
-                        .send(process_chunk(&job, &cols, format, &mut index))
+                        .send(process_chunk(&job, &cols, format, &mut index, &mut tails))
                         .is_err()
                     {
                         return;

@@ -52,17 +52,14 @@ impl Hasher for RowHasher {
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<RowHasher>>;
 
-/// One step of a timeline: an assessment and its pre-rendered output. Equal steps of
-/// different timelines are one segment (interned), so the arena stays small and hot.
+/// One step of a timeline: an assessment. Equal steps of different timelines are one
+/// segment (interned), so the arena stays small and hot; `id` lets a printer keep what
+/// it renders for a segment (the batch CSV's tail) without rendering it per row.
 #[derive(Debug, Clone)]
 pub struct Segment {
+    /// The segment's index in its [`CheckIndex`]'s arena (stable for the index's life).
+    pub id: u32,
     pub assessment: Assessment,
-    /// "2270 OP29; 2371 OP8": pre-rendered for batch output.
-    pub citations_text: String,
-    /// "cap: ...; exception: ...": pre-rendered.
-    pub conditions_text: String,
-    /// ",verdict,citations,conditions,confidence\n", CSV-escaped, for the batch writer.
-    pub csv_tail: String,
     pub has_cap: bool,
     /// The goods are covered only above a value, and the segment was computed without one.
     pub has_value_threshold: bool,
@@ -81,7 +78,7 @@ pub fn citations_text(a: &Assessment) -> String {
 }
 
 /// "2321 OP26: cap ... | note ...": the conditions, then the notes (why a cap verdict
-/// came out as it did, or why the goods measures do not apply), one line for batch output.
+/// came out as it did, or why the goods measures do not apply), on one line.
 pub fn conditions_text(a: &Assessment) -> String {
     a.conditions
         .iter()
@@ -91,32 +88,16 @@ pub fn conditions_text(a: &Assessment) -> String {
         .join(" | ")
 }
 
-/// ",verdict,citations,conditions,confidence\n": the part of a batch CSV row the
-/// assessment decides. The memoized segments and the rows that need the full check both
-/// render through here, so the two paths cannot drift apart. `confidence` is
-/// [`Assessment::confidence`] (empty for `permitted`): `unconfirmed` marks a verdict that
-/// rests only on measures whose content or paragraph is unconfirmed.
-pub fn csv_tail(a: &Assessment) -> String {
+/// What equal assessments share, to find a segment without comparing every one: the
+/// verdict, both texts and the confidence (equal assessments give equal keys).
+fn segment_key(a: &Assessment) -> String {
     format!(
-        ",{},{},{},{}\n",
+        "{}\u{1f}{}\u{1f}{}\u{1f}{:?}",
         a.verdict.as_str(),
-        csv_field(&citations_text(a)),
-        csv_field(&conditions_text(a)),
-        a.confidence.map(|c| c.to_string()).unwrap_or_default()
+        citations_text(a),
+        conditions_text(a),
+        a.confidence
     )
-}
-
-/// The batch CSV header, matching [`csv_tail`].
-pub const CSV_HEADER: &str =
-    "line,id,hs,origin,destination,date,verdict,citations,conditions,confidence";
-
-/// Quote a CSV field when it needs it.
-pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        std::borrow::Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
 }
 
 /// A per-thread memo of verdict timelines. Cheap to create; fills as rows arrive.
@@ -145,7 +126,7 @@ pub struct CheckIndex<'r> {
     /// permitted, banned from one date, ...), which keeps the table a few kilobytes.
     timeline_ids: HashMap<Vec<u32>, u32>,
     segments: Vec<Segment>,
-    /// csv_tail -> segments with that text (equal assessments are one segment).
+    /// [`segment_key`] -> segments with that key (equal assessments are one segment).
     segment_ids: HashMap<String, Vec<u32>>,
     /// Countries some exception names (`origin_not`, `requires_via`), plus the DPRK.
     named_countries: Vec<Country>,
@@ -320,28 +301,23 @@ impl<'r> CheckIndex<'r> {
 
     /// The arena index of a segment equal to this assessment, adding it if new.
     fn intern_segment(&mut self, a: Assessment) -> u32 {
-        let citations_text = citations_text(&a);
-        let conditions_text = conditions_text(&a);
-        let csv_tail = csv_tail(&a);
-        let same_text = self.segment_ids.entry(csv_tail.clone()).or_default();
-        if let Some(&id) = same_text
+        let same_key = self.segment_ids.entry(segment_key(&a)).or_default();
+        if let Some(&id) = same_key
             .iter()
             .find(|&&id| self.segments[id as usize].assessment == a)
         {
             return id;
         }
         let id = self.segments.len() as u32;
-        same_text.push(id);
+        same_key.push(id);
         let has_cap = a.conditions.iter().any(|c| c.kind == ConditionKind::Cap);
         let has_value_threshold = a
             .conditions
             .iter()
             .any(|c| c.kind == ConditionKind::ValueThreshold);
         self.segments.push(Segment {
+            id,
             assessment: a,
-            citations_text,
-            conditions_text,
-            csv_tail,
             has_cap,
             has_value_threshold,
         });

@@ -28,8 +28,8 @@ pub use country::{Country, CountryError};
 pub use error::{Issue, RegimeError, Severity};
 pub use hs::{HsCode, HsError, HsMatch, HsSpec};
 pub use index::{
-    citations_text, conditions_text, csv_field, csv_tail, needs_full_check, parse_date_fast,
-    parse_hs_fast, CheckIndex, Segment, CSV_HEADER,
+    citations_text, conditions_text, needs_full_check, parse_date_fast, parse_hs_fast, CheckIndex,
+    Segment,
 };
 pub use input::{ShipmentFieldError, ShipmentInput};
 pub use load::paragraph_is_well_formed;
