@@ -79,7 +79,8 @@ enum NetworkCommand {
 
 #[derive(ClapArgs)]
 pub struct VesselArgs {
-    /// IMO number (7 digits, checksum validated), with or without the "IMO" prefix.
+    /// IMO number (7 digits, checksum validated), with or without the "IMO" prefix. A number
+    /// that no imported list or vessel file knows is an error (exit 1).
     imo: Option<String>,
     /// A file of IMO numbers (one per line, or a CSV with an `imo` column); writes JSON lines.
     #[arg(long, conflicts_with = "imo")]
@@ -595,10 +596,13 @@ fn print_vessel(p: &VesselProfile) {
     );
     for d in &p.designations {
         println!(
-            "  listed: {} {} ({})",
+            "  listed: {} {} ({}){}",
             d.list,
             d.reference,
-            d.programs.join(", ")
+            d.programs.join(", "),
+            d.listed_on
+                .map(|date| format!(" since {date}"))
+                .unwrap_or_default()
         );
     }
     if p.dprk_linked {

@@ -23,7 +23,7 @@ fn record(i: usize) -> TradeRecord {
     TradeRecord {
         reporter: reporter.into(),
         partner: partner.into(),
-        flow: if i % 2 == 0 {
+        flow: if i.is_multiple_of(2) {
             Flow::Import
         } else {
             Flow::Export
