@@ -125,6 +125,7 @@ impl From<SchemaArg> for Schema {
 #[derive(ClapArgs)]
 pub struct ScreenArgs {
     /// Name to screen (any script: Hangul, Han, Cyrillic, Arabic... are transliterated).
+    /// A name written as an IMO number (`IMO 8660313`) is screened as --imo.
     #[arg(required_unless_present_any = ["batch", "imo", "passport"])]
     name: Option<String>,
     #[arg(long, value_enum)]

@@ -559,4 +559,16 @@ mod tests {
         assert_eq!(normalize_imo("IMO 7937317"), Some("7937317".into()));
         assert_eq!(normalize_imo("12"), None);
     }
+
+    #[test]
+    fn a_bad_imo_names_the_rule_it_breaks() {
+        assert_eq!(imo_checked("IMO 7937317").as_deref(), Ok("7937317"));
+        let short = imo_checked("793731").unwrap_err();
+        assert!(short.contains("exactly 7 digits, this has 6"), "{short}");
+        let typo = imo_checked("7937318").unwrap_err();
+        assert!(
+            typo.contains("is 8") && typo.contains("sum to 157, which gives 7"),
+            "{typo}"
+        );
+    }
 }
