@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use clap::{Args as ClapArgs, Subcommand, ValueEnum};
 use embargo_network::exposure::Issue;
 use embargo_network::import::{ftm, ownership_csv, vessel_csv, ImportBatch};
-use embargo_network::vessel::{vessel_profile, FlagRegistry, Imo, SignalRules, VesselProfile};
-use embargo_network::{EdgeKind, Exposure, OnExisting, ReachOptions, Status, Store};
+use embargo_network::vessel::{find_vessel, FlagRegistry, Imo, SignalRules, VesselProfile};
+use embargo_network::{EdgeKind, Exposure, NetworkError, OnExisting, ReachOptions, Status, Store};
 
 use crate::context::Context;
 
@@ -79,7 +79,8 @@ enum NetworkCommand {
 
 #[derive(ClapArgs)]
 pub struct VesselArgs {
-    /// IMO number (7 digits, checksum validated), with or without the "IMO" prefix.
+    /// IMO number (7 digits, checksum validated), with or without the "IMO" prefix. A number
+    /// that no imported list or vessel file knows is an error (exit 1).
     imo: Option<String>,
     /// A file of IMO numbers (one per line, or a CSV with an `imo` column); writes JSON lines.
     #[arg(long, conflicts_with = "imo")]
@@ -490,10 +491,7 @@ pub fn run_vessel(args: VesselArgs, ctx: &Context) -> anyhow::Result<()> {
     };
     let store = store(ctx)?;
     let graph = store.load_graph()?;
-    let profile = |imo: Imo| -> anyhow::Result<VesselProfile> {
-        let events = store.vessel_events(imo)?;
-        Ok(vessel_profile(imo, &graph, &events, &registry, rules))
-    };
+    let profile = |imo: Imo| find_vessel(&store, &graph, imo, &registry, rules);
     if let Some(raw) = &args.imo {
         let imo = Imo::parse(raw)?;
         let p = profile(imo)?;
@@ -501,11 +499,6 @@ pub fn run_vessel(args: VesselArgs, ctx: &Context) -> anyhow::Result<()> {
             return ctx.print_json(&p);
         }
         print_vessel(&p);
-        if !p.known {
-            eprintln!(
-                "note: IMO {imo} is not in the network store; import vessel data with `embargo network import FILE` (e.g. the OFAC vessel extract or a registry/AIS history)"
-            );
-        }
         return Ok(());
     }
     let Some(batch) = &args.batch else {
@@ -542,12 +535,17 @@ pub fn run_vessel(args: VesselArgs, ctx: &Context) -> anyhow::Result<()> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let mut out: Vec<u8> = Vec::new();
-    let mut invalid = 0usize;
+    let (mut invalid, mut not_found) = (0usize, 0usize);
     for (n, cell) in &lines {
         let value = match Imo::parse(cell) {
-            Ok(imo) => {
-                serde_json::json!({"row": n, "imo": imo.to_string(), "profile": profile(imo)?})
-            }
+            Ok(imo) => match profile(imo) {
+                Ok(p) => serde_json::json!({"row": n, "imo": imo.to_string(), "profile": p}),
+                Err(e @ NetworkError::VesselNotFound { .. }) => {
+                    not_found += 1;
+                    serde_json::json!({"row": n, "imo": imo.to_string(), "error": e.to_string()})
+                }
+                Err(e) => return Err(e.into()),
+            },
             Err(e) => {
                 invalid += 1;
                 serde_json::json!({"row": n, "input": cell, "error": format!("{}:{}: field `imo`: {e}", batch.display(), n)})
@@ -572,7 +570,7 @@ pub fn run_vessel(args: VesselArgs, ctx: &Context) -> anyhow::Result<()> {
         None => std::io::stdout().write_all(&out)?,
     }
     eprintln!(
-        "{} vessel(s), {invalid} invalid IMO number(s) (reported in the output, not dropped)",
+        "{} vessel(s), {invalid} invalid IMO number(s), {not_found} not found (reported in the output, not dropped)",
         lines.len()
     );
     Ok(())
@@ -598,10 +596,13 @@ fn print_vessel(p: &VesselProfile) {
     );
     for d in &p.designations {
         println!(
-            "  listed: {} {} ({})",
+            "  listed: {} {} ({}){}",
             d.list,
             d.reference,
-            d.programs.join(", ")
+            d.programs.join(", "),
+            d.listed_on
+                .map(|date| format!(" since {date}"))
+                .unwrap_or_default()
         );
     }
     if p.dprk_linked {

@@ -8,7 +8,7 @@ use anyhow::{bail, Context as _};
 use clap::{Args as ClapArgs, Subcommand, ValueEnum};
 use embargo_names::compare::{compare_names, CompareParams};
 use embargo_screen::eval::{best, metrics, read_cases, score_cases, Metrics};
-use embargo_screen::matcher::{DEFAULT_MATCH, DEFAULT_REVIEW};
+use embargo_screen::matcher::{FoundBy, DEFAULT_MATCH, DEFAULT_REVIEW};
 use embargo_screen::{
     regime_link, ListStore, Matcher, Query, Schema, ScreenRequest, Screening, Source, Thresholds,
 };
@@ -125,6 +125,7 @@ impl From<SchemaArg> for Schema {
 #[derive(ClapArgs)]
 pub struct ScreenArgs {
     /// Name to screen (any script: Hangul, Han, Cyrillic, Arabic... are transliterated).
+    /// A name written as an IMO number (`IMO 8660313`) is screened as --imo.
     #[arg(required_unless_present_any = ["batch", "imo", "passport"])]
     name: Option<String>,
     #[arg(long, value_enum)]
@@ -435,10 +436,19 @@ fn print_screening(s: &Screening) {
                 .unwrap_or_else(|| "-".into())
         );
         let ex = &h.explanation;
-        println!(
-            "        matched {:?} {:?} via {:?}: name score {:.3}",
-            ex.matched_name, ex.name_kind, ex.query_form, ex.name_score
-        );
+        match ex.found_by {
+            FoundBy::Name => println!(
+                "        matched {:?} {:?} via {:?}: name score {:.3}",
+                ex.matched_name, ex.name_kind, ex.query_form, ex.name_score
+            ),
+            FoundBy::Identifier if ex.query_form.is_empty() => {
+                println!("        found by identifier (no name given)")
+            }
+            FoundBy::Identifier => println!(
+                "        found by identifier; its names are far from {:?}",
+                ex.query_form
+            ),
+        }
         for p in &ex.name.pairs {
             println!(
                 "          {} ~ {} ({:?}, similarity {:.2}, weight {:.2})",
@@ -508,12 +518,8 @@ pub fn run_screen(args: ScreenArgs, ctx: &Context) -> anyhow::Result<()> {
     regime_link::attach(&mut s, &matcher, &regime, today);
     // A hit reached through the ownership network (an owner, a vessel's manager) is
     // reported beside the name hits, with its own decision, path and explanation.
-    let network = if q.name.is_empty() {
-        None
-    } else {
-        embargo_network::screening_reach(&ctx.data_dir(), &q.name, today)
-            .context("the screened name in the ownership network")?
-    };
+    let network = embargo_network::screening_reach(&ctx.data_dir(), &q, today)
+        .context("the screened name or IMO in the ownership network")?;
     if ctx.json {
         let mut v = serde_json::to_value(&s)?;
         if let (Some(obj), Some(r)) = (v.as_object_mut(), &network) {

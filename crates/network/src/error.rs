@@ -26,6 +26,17 @@ impl std::fmt::Display for RowError {
     }
 }
 
+fn lists_read(lists: &[(String, String)]) -> String {
+    if lists.is_empty() {
+        return "none imported; `embargo lists import` brings the UN or OFAC list".into();
+    }
+    lists
+        .iter()
+        .map(|(source, version)| format!("{source} version {version}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn join_rows(rows: &[RowError]) -> String {
     const SHOWN: usize = 20;
     let mut out: Vec<String> = rows.iter().take(SHOWN).map(|r| r.to_string()).collect();
@@ -60,6 +71,13 @@ pub enum NetworkError {
     AmbiguousEntity {
         query: String,
         candidates: Vec<String>,
+    },
+    /// No list entry and no imported vessel record has this IMO number. `lists` names the
+    /// list versions read (source and version).
+    #[error("not found: no list or registry entry for IMO {imo} (lists read: {})", lists_read(.lists))]
+    VesselNotFound {
+        imo: crate::vessel::Imo,
+        lists: Vec<(String, String)>,
     },
     #[error("invalid IMO number `{input}`: {reason}")]
     InvalidImo { input: String, reason: String },

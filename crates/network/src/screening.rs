@@ -24,19 +24,41 @@ pub fn open_following(data_dir: &Path) -> Result<(Store, Vec<ListFollow>)> {
     Ok((store, follow))
 }
 
-/// What the entity named `name` reaches on `date` through the data directory's network
-/// (owners, controllers, managers, and the 50% rule). `None` when the directory has no
-/// network store or no entity of it answers to the name: screening without a network is
-/// the common case, not an error.
-pub fn screening_reach(data_dir: &Path, name: &str, date: NaiveDate) -> Result<Option<Reach>> {
+/// What the screened entity reaches on `date` through the data directory's network
+/// (owners, controllers, managers, and the 50% rule): the entity the query's name names,
+/// else the vessel of its IMO number. `None` when the directory has no network store or no
+/// entity of it answers to the query: screening without a network is the common case, not
+/// an error.
+pub fn screening_reach(
+    data_dir: &Path,
+    query: &embargo_screen::Query,
+    date: NaiveDate,
+) -> Result<Option<Reach>> {
     if !store_path(data_dir).exists() {
         return Ok(None);
     }
+    let keys: Vec<&str> = [Some(query.name.as_str()), query.imo.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|k| !k.trim().is_empty())
+        .collect();
+    if keys.is_empty() {
+        return Ok(None);
+    }
     let (store, _) = open_following(data_dir)?;
-    let id = match store.resolve(name) {
-        Ok(id) => id,
-        Err(NetworkError::UnknownEntity(_)) => return Ok(None),
-        Err(e) => return Err(e),
+    let mut id = None;
+    for key in keys {
+        match store.resolve(key) {
+            Ok(found) => {
+                id = Some(found);
+                break;
+            }
+            Err(NetworkError::UnknownEntity(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let Some(id) = id else {
+        return Ok(None);
     };
     let graph = store.load_graph()?;
     // The graph is read after the name was resolved: an upload replacing the entity in

@@ -316,6 +316,20 @@ impl Store {
         Ok(Some(follow))
     }
 
+    /// The lists the list part is derived from: (source, version), by source.
+    pub fn followed_lists(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT source, version FROM list_versions ORDER BY source")
+            .map_err(|e| self.err(e))?;
+        let lists = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(lists)
+    }
+
     fn followed_version(&self, source: Source) -> Result<Option<String>> {
         self.conn
             .query_row(
@@ -503,17 +517,8 @@ impl Store {
             .map_err(|e| self.err(e))?
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| self.err(e))?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT source, version FROM list_versions ORDER BY source")
-            .map_err(|e| self.err(e))?;
-        let lists = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-            .map_err(|e| self.err(e))?
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| self.err(e))?;
         Ok(StoreStatus {
-            lists,
+            lists: self.followed_lists()?,
             nodes,
             designated_nodes,
             edges_by_kind,

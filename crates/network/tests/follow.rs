@@ -167,3 +167,52 @@ fn a_name_in_use_is_refused_unless_replacing() {
         .unwrap_err();
     assert!(matches!(err, NetworkError::NameInUse { .. }), "{err}");
 }
+
+/// A listed vessel is read from the followed OFAC list, not copied at import: when a new
+/// version no longer lists it, it is not found, and the error names the version read.
+#[test]
+fn vessels_come_from_the_followed_list_version() {
+    let Some(sdn) = embargo_fixtures::shared_file("data/ofac-sdn/sdn_dprk.csv") else {
+        return;
+    };
+    use embargo_network::vessel::{find_vessel, FlagRegistry, Imo, SignalRules};
+    let dir = tempfile::tempdir().unwrap();
+    let lists = ListStore::open(dir.path());
+    lists.import(&sdn, Some(Source::Ofac)).unwrap();
+    let mut store = Store::open(&dir.path().join("network.sqlite")).unwrap();
+    store.follow_lists(&lists).unwrap();
+    let registry = FlagRegistry::bundled().unwrap();
+    let rules = SignalRules::default();
+    // CHON MA SAN, SDN ent_num 23729, "Vessel Registration Identification IMO 8660313".
+    let imo = Imo::parse("8660313").unwrap();
+    let graph = store.load_graph().unwrap();
+    let p = find_vessel(&store, &graph, imo, &registry, rules).unwrap();
+    assert_eq!(p.name.as_deref(), Some("CHON MA SAN"));
+    assert_eq!(p.designations[0].reference, "23729");
+
+    // The same file without entry 23729 (its record is one line) as the next version.
+    let text = std::fs::read_to_string(&sdn).unwrap();
+    let without: String = text
+        .lines()
+        .filter(|l| !l.starts_with("23729,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(without.len() < text.len());
+    let next_dir = dir.path().join("next");
+    std::fs::create_dir(&next_dir).unwrap();
+    let next = next_dir.join("sdn.csv");
+    std::fs::write(&next, without).unwrap();
+    let version = lists.import(&next, Some(Source::Ofac)).unwrap().version;
+    store.follow_lists(&lists).unwrap();
+    let graph = store.load_graph().unwrap();
+    match find_vessel(&store, &graph, imo, &registry, rules) {
+        Err(e @ NetworkError::VesselNotFound { .. }) => {
+            let message = e.to_string();
+            assert!(
+                message.contains(&format!("lists read: ofac version {version}")),
+                "{message}"
+            );
+        }
+        other => panic!("expected not found, got {other:?}"),
+    }
+}

@@ -117,8 +117,12 @@ pub enum QueryError {
         max_bytes: usize,
         max_tokens: usize,
     },
-    #[error("--imo {0}: not a 7-digit IMO number with a valid check digit")]
-    BadImo(String),
+    /// `rule` says which rule the number breaks (length or check digit).
+    #[error("--imo {input}: {rule}")]
+    BadImo { input: String, rule: String },
+    /// The name reads as one IMO number and the IMO field gives another.
+    #[error("the name is IMO {in_name} but --imo is {field}: give one IMO number")]
+    ImoTwice { in_name: String, field: String },
     #[error("--dob {0}: expected YYYY, YYYY-MM or YYYY-MM-DD")]
     BadDate(String),
     #[error("unknown schema {0:?}: use person, organization, company or vessel")]
@@ -130,7 +134,7 @@ impl QueryError {
     pub fn field(&self) -> &'static str {
         match self {
             QueryError::EmptyName | QueryError::NameTooLong { .. } => "name",
-            QueryError::BadImo(_) => "imo",
+            QueryError::BadImo { .. } | QueryError::ImoTwice { .. } => "imo",
             QueryError::BadDate(_) => "dob",
             QueryError::BadSchema(_) => "schema",
         }

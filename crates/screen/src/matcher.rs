@@ -15,7 +15,7 @@ use embargo_names::normalize::{forms, NameForm};
 use crate::countries;
 use crate::error::QueryError;
 use crate::model::{
-    imo_checksum_ok, normalize_imo, Entity, IdentifierKind, NameKind, Schema, SchemaFamily, Source,
+    imo_checked, normalize_imo, Entity, IdentifierKind, NameKind, Schema, SchemaFamily, Source,
 };
 use crate::scoring;
 
@@ -113,6 +113,20 @@ pub struct Query {
     pub passport: Option<String>,
 }
 
+impl Query {
+    /// What was screened, as a line says it: the name, else the IMO, else the passport.
+    pub fn label(&self) -> String {
+        if !self.name.is_empty() {
+            return self.name.clone();
+        }
+        match (&self.imo, &self.passport) {
+            (Some(imo), _) => format!("IMO {imo}"),
+            (None, Some(pp)) => format!("passport {pp}"),
+            (None, None) => String::new(),
+        }
+    }
+}
+
 /// A birth date as typed: a year, a month or a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum QueryDate {
@@ -152,9 +166,19 @@ pub struct Feature {
     pub detail: String,
 }
 
+/// What found a hit: its name, or an identifier alone (the query's IMO or passport
+/// equals the listed one; the names were not compared or did not reach the floor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FoundBy {
+    Name,
+    Identifier,
+}
+
 /// Why an entry was hit.
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {
+    pub found_by: FoundBy,
     pub matched_name: String,
     pub name_kind: NameKind,
     /// The query as compared (after transliteration), e.g. `KIM CHONG UN` for `김정은`.
@@ -423,7 +447,7 @@ impl Matcher {
             .map(|h| h.decision)
             .unwrap_or(Decision::NoMatch);
         Ok(Screening {
-            query: query.name.clone(),
+            query: query.label(),
             decision,
             hits,
         })
@@ -435,10 +459,10 @@ impl Matcher {
         check_name_size(&query.name)?;
         let forms = forms(&query.name);
         let imo = match &query.imo {
-            Some(raw) => {
-                let d = normalize_imo(raw).filter(|d| imo_checksum_ok(d));
-                Some(d.ok_or_else(|| QueryError::BadImo(raw.clone()))?)
-            }
+            Some(raw) => Some(imo_checked(raw).map_err(|rule| QueryError::BadImo {
+                input: raw.clone(),
+                rule,
+            })?),
             None => None,
         };
         if forms.is_empty() && imo.is_none() && query.passport.is_none() {
@@ -636,6 +660,11 @@ impl Matcher {
             regime: None,
             entity_index: b.entity as usize,
             explanation: Explanation {
+                found_by: if b.name == usize::MAX {
+                    FoundBy::Identifier
+                } else {
+                    FoundBy::Name
+                },
                 matched_name: matched,
                 name_kind: kind,
                 query_form: qform,
@@ -679,8 +708,18 @@ impl Matcher {
                 .collect();
             if listed.iter().any(|l| l == imo) {
                 let equal = scoring::IMO_EQUAL.value();
+                // The UN gives shipping companies' IMO company numbers in its comments;
+                // the explanation says which of the two numbers matched.
+                let what = if e.imo().and_then(normalize_imo).as_deref() == Some(imo) {
+                    "ship's IMO number"
+                } else {
+                    "IMO company number"
+                };
                 note(&mut features, "imo", equal - score, || {
-                    format!("IMO {imo} equals the listed IMO")
+                    format!(
+                        "IMO {imo} equals the {what} listed in {} {}",
+                        e.source, e.id
+                    )
                 });
                 return equal;
             } else if !listed.is_empty() {

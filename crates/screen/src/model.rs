@@ -508,8 +508,41 @@ pub fn imo_checksum_ok(digits: &str) -> bool {
 
 /// Normalize an IMO as users type it (`IMO 9417115`, `imo:9417115`) to its seven digits.
 pub fn normalize_imo(raw: &str) -> Option<String> {
+    imo_digits(raw).ok()
+}
+
+/// The seven digits of an IMO number as typed (spaces, the `IMO` prefix and separators
+/// dropped) with a valid check digit, or the rule the number breaks.
+pub fn imo_checked(raw: &str) -> Result<String, String> {
+    let digits = imo_digits(raw)?;
+    if imo_checksum_ok(&digits) {
+        Ok(digits)
+    } else {
+        let sum: u32 = digits
+            .chars()
+            .filter_map(|c| c.to_digit(10))
+            .take(6)
+            .zip((2..=7).rev())
+            .map(|(x, w)| x * w)
+            .sum();
+        Err(format!(
+            "the check digit (the 7th) is {}, but the first six digits weighted 7, 6, 5, 4, 3, 2 sum to {sum}, which gives {}",
+            digits.get(6..).unwrap_or(""),
+            sum % 10
+        ))
+    }
+}
+
+fn imo_digits(raw: &str) -> Result<String, String> {
     let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
-    (digits.len() == 7).then_some(digits)
+    if digits.len() == 7 {
+        Ok(digits)
+    } else {
+        Err(format!(
+            "an IMO number has exactly 7 digits, this has {}",
+            digits.len()
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -525,5 +558,17 @@ mod tests {
         assert!(!imo_checksum_ok("79373171"));
         assert_eq!(normalize_imo("IMO 7937317"), Some("7937317".into()));
         assert_eq!(normalize_imo("12"), None);
+    }
+
+    #[test]
+    fn a_bad_imo_names_the_rule_it_breaks() {
+        assert_eq!(imo_checked("IMO 7937317").as_deref(), Ok("7937317"));
+        let short = imo_checked("793731").unwrap_err();
+        assert!(short.contains("exactly 7 digits, this has 6"), "{short}");
+        let typo = imo_checked("7937318").unwrap_err();
+        assert!(
+            typo.contains("is 8") && typo.contains("sum to 157, which gives 7"),
+            "{typo}"
+        );
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::error::QueryError;
 use crate::matcher::{Query, QueryDate};
-use crate::model::Schema;
+use crate::model::{normalize_imo, Schema};
 
 /// The fields of a screening request as text; a field left out is `None`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,12 +27,28 @@ fn given(field: Option<&str>) -> Option<&str> {
 
 impl ScreenRequest<'_> {
     /// The query: every field trimmed, a blank field absent, the schema and the birth date
-    /// parsed. A request with neither a name, an IMO nor a passport is refused
-    /// ([`QueryError::EmptyName`]); the IMO's check digit and the name's size are the
-    /// matcher's to check.
+    /// parsed. A name that is an IMO number with its prefix (`IMO 8660313`, `imo:8660313`)
+    /// is read as the IMO: no listed name looks like that, and the caller means the ship
+    /// (or the company) with that number. A request with neither a name, an IMO nor a
+    /// passport is refused ([`QueryError::EmptyName`]); the IMO's check digit and the
+    /// name's size are the matcher's to check.
     pub fn to_query(&self) -> Result<Query, QueryError> {
-        let name = given(self.name);
-        let (imo, passport) = (given(self.imo), given(self.passport));
+        let (mut name, mut imo) = (given(self.name), given(self.imo));
+        if let Some(in_name) = name.and_then(imo_in_name) {
+            match imo {
+                Some(field) if normalize_imo(field).as_deref() != Some(in_name) => {
+                    return Err(QueryError::ImoTwice {
+                        in_name: in_name.to_string(),
+                        field: field.to_string(),
+                    })
+                }
+                _ => {
+                    imo = Some(in_name);
+                    name = None;
+                }
+            }
+        }
+        let passport = given(self.passport);
         if name.is_none() && imo.is_none() && passport.is_none() {
             return Err(QueryError::EmptyName);
         }
@@ -48,6 +64,17 @@ impl ScreenRequest<'_> {
             passport: passport.map(str::to_string),
         })
     }
+}
+
+/// The seven digits of a name written as an IMO number: the word IMO, then optional
+/// spaces, `:`, `#` or `.`, then exactly seven digits and nothing else. A bare seven-digit
+/// number is left a name: without the word, nothing says which register it belongs to.
+fn imo_in_name(name: &str) -> Option<&str> {
+    let prefix = name.get(..3).filter(|p| p.eq_ignore_ascii_case("IMO"))?;
+    let rest = name
+        .get(prefix.len()..)?
+        .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ':' | '#' | '.'));
+    (rest.len() == 7 && rest.bytes().all(|b| b.is_ascii_digit())).then_some(rest)
 }
 
 #[cfg(test)]
@@ -101,6 +128,53 @@ mod tests {
                 ..ScreenRequest::default()
             }),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn a_name_written_as_an_imo_number_is_the_imo() {
+        // CHON MA SAN, OFAC SDN ent_num 23729: "Vessel Registration Identification IMO 8660313".
+        for typed in [
+            "IMO 8660313",
+            "IMO8660313",
+            "imo: 8660313",
+            " IMO #8660313 ",
+        ] {
+            let q = ScreenRequest {
+                name: Some(typed),
+                ..ScreenRequest::default()
+            }
+            .to_query()
+            .expect("an IMO query");
+            assert_eq!(q.imo.as_deref(), Some("8660313"), "{typed}");
+            assert_eq!(q.name, "", "{typed}");
+        }
+        for name in ["8660313", "IMO 866031", "IMO 8660313 LTD", "IMOGEN 8660313"] {
+            let q = ScreenRequest {
+                name: Some(name),
+                ..ScreenRequest::default()
+            }
+            .to_query()
+            .expect("a name query");
+            assert_eq!(q.imo, None, "{name}");
+            assert_eq!(q.name, name, "{name}");
+        }
+        let same = ScreenRequest {
+            name: Some("IMO 8660313"),
+            imo: Some("8660313"),
+            ..ScreenRequest::default()
+        };
+        assert_eq!(
+            same.to_query().expect("one IMO").imo.as_deref(),
+            Some("8660313")
+        );
+        let two = ScreenRequest {
+            imo: Some("7937317"),
+            ..same
+        };
+        assert_eq!(
+            two.to_query().map(|_| ()).map_err(|e| e.field()),
+            Err("imo")
         );
     }
 }

@@ -1,8 +1,8 @@
 //! The matcher and the list store on the real lists in ../shared.
 
-use embargo_screen::matcher::{Decision, Query, QueryDate, Thresholds};
+use embargo_screen::matcher::{Decision, FoundBy, Query, QueryDate, Thresholds};
 use embargo_screen::model::Schema;
-use embargo_screen::{ofac, un, ListStore, Matcher, Source};
+use embargo_screen::{ofac, un, ListStore, Matcher, ScreenRequest, Source};
 
 fn dprk_matcher() -> Option<Matcher> {
     let un_path = embargo_fixtures::shared_file("data/un-sc-consolidated/consolidated_dprk.xml")?;
@@ -97,6 +97,7 @@ fn imo_is_decisive() {
         .expect("screen");
     assert_eq!(s.hits[0].id, "17069");
     assert_eq!(s.hits[0].score, 1.0);
+    assert_eq!(s.hits[0].explanation.found_by, FoundBy::Identifier);
     assert_eq!(s.decision, Decision::Match);
     // The right name with another valid IMO is capped below review.
     let s = m
@@ -126,6 +127,49 @@ fn imo_is_decisive() {
             &th
         )
         .is_err());
+}
+
+#[test]
+fn an_imo_alone_or_typed_as_a_name_finds_the_ship_and_says_how() {
+    let Some(m) = dprk_matcher() else { return };
+    let th = Thresholds::default();
+    // CHON MA SAN, OFAC SDN ent_num 23729: "Vessel Registration Identification IMO 8660313".
+    let by_field = ScreenRequest {
+        imo: Some("8660313"),
+        ..ScreenRequest::default()
+    };
+    let as_name = ScreenRequest {
+        name: Some("IMO 8660313"),
+        ..ScreenRequest::default()
+    };
+    for request in [by_field, as_name] {
+        let s = m
+            .screen(&request.to_query().expect("query"), &th)
+            .expect("screen");
+        assert_eq!(s.query, "IMO 8660313");
+        assert_eq!(s.decision, Decision::Match);
+        let hit = &s.hits[0];
+        assert_eq!((hit.source, hit.id.as_str()), (Source::Ofac, "23729"));
+        assert_eq!(hit.explanation.found_by, FoundBy::Identifier);
+        let imo = &hit.explanation.features[0];
+        assert_eq!(imo.feature, "imo");
+        assert_eq!(
+            imo.detail,
+            "IMO 8660313 equals the ship's IMO number listed in ofac 23729"
+        );
+    }
+    // The right name finds it by name; the IMO then confirms it.
+    let s = m
+        .screen(
+            &Query {
+                imo: Some("8660313".into()),
+                ..q("CHON MA SAN")
+            },
+            &th,
+        )
+        .expect("screen");
+    assert_eq!(s.hits[0].id, "23729");
+    assert_eq!(s.hits[0].explanation.found_by, FoundBy::Name);
 }
 
 #[test]

@@ -13,6 +13,34 @@ pub use signals::{vessel_profile, Signal, SignalKind, SignalRules, VesselProfile
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::error::{NetworkError, Result};
+use crate::graph::Graph;
+use crate::store::Store;
+
+/// The profile of the vessel with this IMO number, from the store's list part (the
+/// vessels of the followed UN and OFAC lists) and its named imports (registry extracts,
+/// AIS histories). A number that none of them knows is [`NetworkError::VesselNotFound`]:
+/// an empty profile would read as a vessel with no signals. `graph` is `store`'s graph,
+/// loaded once by a caller that looks up many vessels.
+pub fn find_vessel(
+    store: &Store,
+    graph: &Graph,
+    imo: Imo,
+    registry: &FlagRegistry,
+    rules: SignalRules,
+) -> Result<VesselProfile> {
+    let events = store.vessel_events(imo)?;
+    let profile = vessel_profile(imo, graph, &events, registry, rules);
+    if profile.known {
+        Ok(profile)
+    } else {
+        Err(NetworkError::VesselNotFound {
+            imo,
+            lists: store.followed_lists()?,
+        })
+    }
+}
+
 /// Where a vessel record comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

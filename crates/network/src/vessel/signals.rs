@@ -106,6 +106,8 @@ pub struct VesselLink {
 pub struct VesselProfile {
     pub imo: Imo,
     pub name: Option<String>,
+    /// Something current is said of the vessel: a list entry, a name or flag record, or a
+    /// relation.
     pub known: bool,
     pub designations: Vec<Designation>,
     pub names: Vec<NameRecord>,
@@ -415,7 +417,10 @@ pub fn vessel_profile(
     VesselProfile {
         imo,
         name,
-        known: node.is_some() || !events.is_empty(),
+        // A node alone is not knowledge: nodes outlive the list versions and files that
+        // named them (user edges may point at them), so a delisted ship's node stays with
+        // nothing current said of it.
+        known: !events.is_empty() || !designations.is_empty() || !links.is_empty(),
         designations,
         names,
         flags,

@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use embargo_network::import::{ftm, ownership_csv, vessel_csv, ImportBatch};
+use embargo_network::vessel::{find_vessel, FlagRegistry, Imo, SignalRules};
 use embargo_network::{EdgeKind, ExposureOptions, ListFollow, NetworkError, OnExisting, Store};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -18,6 +19,9 @@ use std::path::Path;
 pub(crate) fn network_error(context: &str, e: NetworkError) -> ApiError {
     match e {
         NetworkError::UnknownEntity(_) => ApiError::not_found("unknown_entity", e.to_string()),
+        NetworkError::VesselNotFound { .. } => {
+            ApiError::not_found("vessel_not_found", e.to_string())
+        }
         NetworkError::AmbiguousEntity { .. } => {
             ApiError::new(StatusCode::CONFLICT, "ambiguous_entity", e.to_string())
         }
@@ -169,6 +173,30 @@ pub async fn exposure(
     serde_json::to_value(exposure)
         .map(Json)
         .map_err(|e| ApiError::internal("encoding exposure", e))
+}
+
+/// A vessel's profile by IMO number, as `embargo vessel` shows it (bundled flag registry,
+/// default signal rules).
+pub async fn vessel(
+    State(state): State<AppState>,
+    ApiPath(imo): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let imo = Imo::parse(&imo).map_err(|e| ApiError::invalid_field("imo", e.to_string()))?;
+    let data_dir = state.config.data_dir.clone();
+    let profile = blocking("reading the vessel", move || {
+        let registry = FlagRegistry::bundled()
+            .map_err(|e| ApiError::internal("reading the flag registry", e))?;
+        let (store, _) = open_following(&data_dir)?;
+        let graph = store
+            .load_graph()
+            .map_err(|e| network_error("loading the graph", e))?;
+        find_vessel(&store, &graph, imo, &registry, SignalRules::default())
+            .map_err(|e| network_error("reading the vessel", e))
+    })
+    .await?;
+    serde_json::to_value(profile)
+        .map(Json)
+        .map_err(|e| ApiError::internal("encoding the vessel", e))
 }
 
 /// The uploads in the store (name, kind, rows, who uploaded) and the list versions the

@@ -25,7 +25,10 @@ use std::sync::Arc;
 pub struct ScreenInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    pub name: String,
+    /// A name, or an IMO number written `IMO 8660313`; may be left out when `imo` or
+    /// `passport` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// person, organization, company or vessel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
@@ -48,7 +51,7 @@ impl ScreenInput {
     /// flags and rows) and the day whose regime applies.
     fn to_query(&self) -> Result<(Query, NaiveDate), ApiError> {
         let query = ScreenRequest {
-            name: Some(&self.name),
+            name: self.name.as_deref(),
             schema: self.schema.as_deref(),
             dob: self.dob.as_deref(),
             country: self.country.as_deref(),
@@ -95,13 +98,10 @@ fn run_with_reach(
     let m = matcher(lists)?;
     let (query, date) = input.to_query()?;
     let screening = screen_query(state, m, &query, date)?;
-    let reach = if query.name.is_empty() {
-        None
-    } else {
-        embargo_network::screening_reach(&state.config.data_dir, &query.name, date).map_err(
-            |e| crate::handlers::network::network_error("following the name in the network", e),
-        )?
-    };
+    let reach =
+        embargo_network::screening_reach(&state.config.data_dir, &query, date).map_err(|e| {
+            crate::handlers::network::network_error("following the query in the network", e)
+        })?;
     Ok((screening, reach))
 }
 
