@@ -50,6 +50,7 @@ pub enum Command {
     },
     /// Compliance signals: flows after bans, cap use, livelihood leakage.
     Signals {
+        /// Use the bundled published figures even when the store has files.
         #[arg(long)]
         bundled: bool,
     },
@@ -65,15 +66,19 @@ pub enum Command {
         /// Output directory (replaced atomically).
         #[arg(long, default_value = "embargo-report")]
         out: PathBuf,
+        /// Relief proposal for the report's relief section: a bundled name or a TOML file.
         #[arg(long, default_value = "china-russia-2019")]
         proposal: String,
+        /// Baseline year for relief (pre-sanction exports). Default 2016.
         #[arg(long, conflicts_with = "baseline_years")]
         baseline: Option<i32>,
+        /// Baseline years for relief, e.g. 2014-2016 (their mean).
         #[arg(long)]
         baseline_years: Option<String>,
         /// PNG resolution relative to the SVG size.
         #[arg(long, default_value_t = 2.0)]
         png_scale: f32,
+        /// Use the bundled published figures even when the store has files.
         #[arg(long)]
         bundled: bool,
     },
@@ -98,13 +103,16 @@ pub enum EstimateCommand {
     },
     /// Chinese tourism (default 2019: 350,000 × ≈USD 500).
     Tourism {
+        /// Year to estimate (default: the latest year with a visitor count in the file).
         #[arg(long)]
         year: Option<i32>,
+        /// Number of visitors, instead of the file's count for the year.
         #[arg(long)]
         tourists: Option<f64>,
         /// Spend per trip (USD).
         #[arg(long)]
         spend: Option<f64>,
+        /// Assumptions file (default: the bundled data/estimates/tourism.toml).
         #[arg(long)]
         file: Option<PathBuf>,
     },
