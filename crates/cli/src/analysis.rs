@@ -12,7 +12,7 @@ use embargo_analysis::estimates::{
 use embargo_analysis::exposure::scope_class;
 use embargo_analysis::relief::{relief, Proposal, ReliefOptions};
 use embargo_analysis::report;
-use embargo_analysis::signals::{fmt_usd, signals};
+use embargo_analysis::signals::{fmt_amount, fmt_count, fmt_usd, fmt_years, signals};
 use embargo_analysis::timeline::{timeline, Events};
 use embargo_trade::store::TradeStore;
 use embargo_trade::DprkTrade;
@@ -201,10 +201,7 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
                 "{} ({}; circulated {})",
                 rel.proposal.title, rel.proposal.status, rel.proposal.circulated
             );
-            println!(
-                "data: {label}; baseline {}–{}",
-                rel.baseline.0, rel.baseline.1
-            );
+            println!("data: {label}; baseline {}", fmt_years(rel.baseline));
             let rows: Vec<Vec<String>> = rel
                 .lifts
                 .iter()
@@ -344,8 +341,8 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
                         c.window.clone(),
                         c.counterpart.clone(),
                         c.series.clone(),
-                        format!("{:.0} {}", c.used, c.unit),
-                        format!("{:.0} {}", c.limit, c.unit),
+                        fmt_amount(c.used, &c.unit),
+                        fmt_amount(c.limit, &c.unit),
                         format!("{:.1}%", c.share * 100.0),
                         c.note.clone().unwrap_or_default(),
                     ]
@@ -360,13 +357,14 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
             println!("\nLivelihood leakage:");
             for l in &s.leakage {
                 println!(
-                    "  {} (in force {}): {}",
+                    "  {} {} (in force {}): {}",
                     l.citation,
+                    l.exception,
                     l.in_force,
                     match (&l.ratio, &l.comparison) {
                         (Some(x), Some(c)) =>
                             format!("{:.0}% of the pre-sanction level — {c}", x * 100.0),
-                        _ => "not computable".into(),
+                        _ => "no comparable pair of figures (see below)".into(),
                     }
                 );
             }
@@ -573,7 +571,7 @@ fn estimate(ctx: &Context, what: EstimateCommand) -> anyhow::Result<()> {
                 return ctx.print_json(&e);
             }
             println!("{}: {}", w.title, range(&e.earnings));
-            println!("  workers: {:.0} — {}", e.workers, e.workers_source);
+            println!("  workers: {} — {}", fmt_count(e.workers), e.workers_source);
             println!(
                 "  per worker: USD {:.0}–{:.0} a year ({})",
                 e.wage_low, e.wage_high, e.wage_basis
