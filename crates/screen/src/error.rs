@@ -117,9 +117,9 @@ pub enum QueryError {
         max_bytes: usize,
         max_tokens: usize,
     },
-    #[error("--imo {0}: not a 7-digit IMO number with a valid check digit")]
+    #[error("IMO {0:?}: not a 7-digit IMO number with a valid check digit")]
     BadImo(String),
-    #[error("--dob {0}: expected YYYY, YYYY-MM or YYYY-MM-DD")]
+    #[error("birth date {0:?}: expected YYYY, YYYY-MM or YYYY-MM-DD")]
     BadDate(String),
     #[error("unknown schema {0:?}: use person, organization, company or vessel")]
     BadSchema(String),

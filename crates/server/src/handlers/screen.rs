@@ -24,6 +24,8 @@ use std::sync::Arc;
 pub struct ScreenInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// May be empty (or left out) when an IMO number or a passport is given.
+    #[serde(default)]
     pub name: String,
     /// person, organization, company or vessel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,7 +46,8 @@ pub struct ScreenInput {
 
 impl ScreenInput {
     fn to_query(&self) -> Result<(Query, NaiveDate), ApiError> {
-        if self.name.trim().is_empty() && self.imo.is_none() && self.passport.is_none() {
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        if self.name.trim().is_empty() && !given(&self.imo) && !given(&self.passport) {
             return Err(ApiError::invalid_field(
                 "name",
                 "name: empty (give a name, an IMO or a passport)",
