@@ -63,10 +63,38 @@ function usd(v) {
 
 function range(r) {
   if (!r) return "—";
+  if (r.low === r.high) return usd(r.central);
   return `${usd(r.low)} – ${usd(r.high)} (central ${usd(r.central)})`;
 }
 
 const para = (p) => EmbargoCharts.paragraphName(p);
+
+// HS chapter and heading descriptions, fetched once: code → {code, edition, description}.
+let hsNamesPromise = null;
+function hsNames() {
+  if (!hsNamesPromise) {
+    hsNamesPromise = api("GET", "/api/v1/regime/hs").then((r) =>
+      new Map(r.ok ? r.json.names.map((n) => [n.code, n]) : []));
+  }
+  return hsNamesPromise;
+}
+
+// What a code names: a six-digit code by its heading, a heading or chapter by itself.
+function hsName(names, code) {
+  const c = String(code);
+  return names.get(c.length === 6 ? c.slice(0, 4) : c) || null;
+}
+
+// An HS scope entry as "2701" with its description on hover ("84-85" ranges as they are).
+function hsCell(names, entries) {
+  return (entries || []).map((e, i) => {
+    const code = e.spec.code || `${String(e.spec.from).padStart(2, "0")}-${String(e.spec.to).padStart(2, "0")}`;
+    const n = e.spec.code ? hsName(names, e.spec.code) : null;
+    return h("span", {}, i ? ", " : "",
+      n ? h("abbr", { title: `${n.description} (HS ${n.edition})` }, code) : code,
+      e.partial ? "*" : "");
+  });
+}
 
 function confidenceBadge(c) {
   return h("span", { class: `conf conf-${c}` }, c);
@@ -112,12 +140,13 @@ async function loadRegime() {
   $("#asof-form").requestSubmit();
 }
 
-function measureRow(m) {
+function measureRow(names, m) {
   return h("tr", {},
     h("td", {}, m.resolution),
     h("td", {}, para(m.paragraph)),
     h("td", {}, h("span", { class: "kind", style: `background:${EmbargoCharts.kindColour(m.kind)}` }, m.kind)),
     h("td", {}, m.title),
+    h("td", { class: "hs" }, hsCell(names, m.hs)),
     h("td", {}, m.effective_from),
     h("td", {}, m.effective_until || ""),
     h("td", {}, confidenceBadge(m.confidence)));
@@ -129,10 +158,11 @@ async function submitAsOf(ev) {
   const asOf = f.as_of.value;
   const r = await api("GET", `/api/v1/regime/measures?as_of=${encodeURIComponent(asOf)}`);
   if (!r.ok) return showError($("#asof-summary"), r);
-  put($("#asof-summary"), h("p", {}, `${r.json.count} measures in force on ${asOf}.`));
+  const names = await hsNames();
+  put($("#asof-summary"), h("p", {}, `${r.json.count} measures in force on ${asOf}. Hover an HS code for what it names; * marks a code broader than the goods.`));
   put($("#asof-table"),
-    h("thead", {}, h("tr", {}, ["Res.", "Para.", "Kind", "Measure", "From", "Until", "Confidence"].map((t) => h("th", {}, t)))),
-    h("tbody", {}, r.json.measures.map(measureRow)));
+    h("thead", {}, h("tr", {}, ["Res.", "Para.", "Kind", "Measure", "HS", "From", "Until", "Confidence"].map((t) => h("th", {}, t)))),
+    h("tbody", {}, r.json.measures.map((m) => measureRow(names, m))));
   if (f.from.value) {
     const d = await api("GET", `/api/v1/regime/diff?from=${encodeURIComponent(f.from.value)}&to=${encodeURIComponent(asOf)}`);
     if (!d.ok) return showError($("#asof-diff"), d);
@@ -160,12 +190,15 @@ async function submitCheck(ev) {
   const r = await api("POST", "/api/v1/check", body);
   if (!r.ok) return showError(out, r);
   const a = r.json;
+  const goods = hsName(await hsNames(), body.hs);
   put(out,
     h("div", { class: `verdict verdict-${a.verdict}`, id: "verdict" }, a.verdict.toUpperCase()),
     a.rests_on_unconfirmed ? h("p", { class: "note", id: "doubt" },
       "This verdict rests only on measures whose content or paragraph number is unconfirmed: check them against the resolution text.") : null,
     h("p", {}, `HS ${body.hs}, ${body.origin} → ${body.destination}${body.via ? " via " + body.via : ""}, ${body.date}`,
       a.directions.length ? ` (${a.directions.join(", ")})` : ""),
+    goods ? h("p", { id: "goods" }, h("b", {}, `HS ${goods.code}: `), goods.description,
+      h("span", { class: "hs-desc" }, ` (HS ${goods.edition} ${goods.code.length === 2 ? "chapter" : "heading"})`)) : null,
     a.citations.length ? h("h3", {}, "Citations") : null,
     a.citations.length ? h("table", { class: "data" },
       h("thead", {}, h("tr", {}, ["Resolution", "Paragraph", "Measure", "Kind", "Confidence"].map((t) => h("th", {}, t)))),
@@ -311,6 +344,13 @@ async function loadReport() {
 
 // ---- relief -------------------------------------------------------------------------
 
+// A lift's publications (each once) and notes, on two lines when there are both.
+function sourcesAndNotes(l) {
+  const sources = [...new Set((l.estimates || []).flatMap((e) => e.sources))].join("; ");
+  const notes = (l.notes || []).join(" · ");
+  return sources && notes ? [sources, h("br"), notes] : [sources || notes];
+}
+
 async function submitRelief(ev) {
   ev.preventDefault();
   const f = ev.target.elements;
@@ -335,8 +375,7 @@ async function submitRelief(ev) {
         h("td", { class: "num" }, l.restored ? range(l.restored) : (l.kind === "labour" ? "see workers" : "no figure")),
         h("td", { class: "num" }, l.share ? pct(l.share.central) : "—"),
         h("td", {}, confidenceBadge(l.confidence)),
-        h("td", { class: "note" }, [...new Set((l.estimates || []).flatMap((e) => e.sources))].join("; "),
-          l.notes && l.notes.length ? h("br") : null, (l.notes || []).join(" · ")))))),
+        h("td", { class: "note" }, ...sourcesAndNotes(l)))))),
     rel.labour ? h("p", {}, `Workers abroad (${rel.labour.lifts.join(" + ")}): ${range(rel.labour.earnings)} — ${rel.labour.sources.join("; ")}`) : null);
 }
 
@@ -366,8 +405,14 @@ async function submitNetwork(ev) {
         h("td", {}, o.owner_status.replace("_", " ")),
         h("td", { class: "note" }, `${o.source} (${o.origin})`))))),
     e.paths && e.paths.length ? h("h3", {}, "Paths to designees") : null,
-    e.paths && e.paths.length ? h("ul", {}, e.paths.map((p) => h("li", {},
-      p.steps.map((s) => `${s.from.name} —${s.share_pct === null || s.share_pct === undefined ? "" : s.share_pct + "%"}→ ${s.to.name}`).join("; ")))) : null);
+    e.paths && e.paths.length ? h("ul", {}, e.paths.map((p) => h("li", {}, chain(p.steps)))) : null);
+}
+
+// "A —60%→ B —50%→ C": one path from a designee down to the entity.
+function chain(steps) {
+  if (!steps.length) return "";
+  const share = (s) => (s.share_pct === null || s.share_pct === undefined ? s.relation : `${s.share_pct}%`);
+  return [steps[0].from.name, ...steps.map((s) => ` —${share(s)}→ ${s.to.name}`)].join("");
 }
 
 const LOADERS = { regime: loadRegime, screen: loadScreen, report: loadReport };

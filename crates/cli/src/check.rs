@@ -77,6 +77,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let a = regime.check(&shipment);
     if ctx.json {
         return ctx.print_json(&json!({
+            "hs_description": embargo_regime::describe_hs(shipment.hs.as_str()),
             "shipment": {"hs": shipment.hs, "origin": shipment.origin, "destination": shipment.destination, "via": shipment.via, "date": shipment.date, "quantity": shipment.quantity, "value_usd": shipment.value_usd},
             "verdict": a.verdict, "confidence": a.confidence, "rests_on_unconfirmed": a.rests_on_unconfirmed,
             "directions": a.directions, "citations": a.citations, "conditions": a.conditions,
@@ -137,6 +138,17 @@ fn print_assessment(s: &Shipment, a: &Assessment) {
         "HS {} {} -> {}{} on {}",
         s.hs, s.origin, s.destination, via, s.date
     );
+    if let Some(name) = embargo_regime::describe_hs(s.hs.as_str()) {
+        let level = if name.code.len() == 2 {
+            "chapter"
+        } else {
+            "heading"
+        };
+        println!(
+            "goods (HS {} {level} {}): {}",
+            name.edition, name.code, name.description
+        );
+    }
     println!("verdict: {}", a.verdict.as_str().to_uppercase());
     if let Some(confidence) = a.confidence {
         let mut basis: Vec<&str> = Vec::new();

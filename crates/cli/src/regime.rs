@@ -275,6 +275,12 @@ fn show_one(ctx: &Context, id: &str) -> anyhow::Result<()> {
         if let Some(n) = &e.note {
             v.push_str(&format!(" — {n}"));
         }
+        if let Some(name) = embargo_regime::describe_hs(&e.spec.to_string()) {
+            v.push_str(&format!(
+                " [HS {} {}: {}]",
+                name.edition, name.code, name.description
+            ));
+        }
         row(if i == 0 { "HS" } else { "" }, v);
     }
     if let serde_json::Value::Object(fields) = serde_json::to_value(m)? {
