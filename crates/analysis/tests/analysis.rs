@@ -338,6 +338,11 @@ fn report_reads_as_published(rep: &report::Report, html: &str) {
     );
     assert!(html.contains("(100,000 workers)"));
     assert!(html.contains("Baseline 2016."));
+    // Cap use in money as everywhere else: the OEC 2017 figure against 2321's cap.
+    assert!(
+        html.contains("<td>USD 368.0m</td><td>USD 400.9m</td>"),
+        "cap use"
+    );
     assert!(!html.contains("2016–2016"));
 }
 

@@ -181,14 +181,17 @@ fn print_assessment(s: &Shipment, a: &Assessment) {
     }
     if !a.citations.is_empty() {
         println!("\nmeasures:");
-        for c in &a.citations {
-            println!(
-                "  {:<16} {:<11} {:<28} {}",
-                c.short(),
-                c.confidence.to_string(),
-                c.measure,
-                c.title
-            );
+        // Columns as wide as their longest cell: "1718 OP8(a)(iii)" does not push the
+        // rest of its line out of line.
+        let rows: Vec<[String; 3]> = a
+            .citations
+            .iter()
+            .map(|c| [c.short(), c.confidence.to_string(), c.measure.clone()])
+            .collect();
+        let width = |k: usize| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0);
+        let (w0, w1, w2) = (width(0), width(1), width(2));
+        for (r, c) in rows.iter().zip(&a.citations) {
+            println!("  {:<w0$}  {:<w1$}  {:<w2$}  {}", r[0], r[1], r[2], c.title);
         }
     }
     if !a.conditions.is_empty() {

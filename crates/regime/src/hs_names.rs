@@ -73,7 +73,8 @@ mod tests {
             describe_hs("03").map(|n| n.description.as_str()),
             Some("Fish and crustaceans, molluscs and other aquatic invertebrates")
         );
-        assert_eq!(describe_hs("9999"), None);
+        // Chapter 77 is reserved in the HS: no chapter, no heading.
+        assert_eq!(describe_hs("7701"), None);
         assert_eq!(describe_hs("27011"), None);
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::svg::escape;
 use super::Report;
 use crate::estimates::Range;
-use crate::signals::{fmt_count, fmt_usd, fmt_years};
+use crate::signals::{fmt_amount, fmt_count, fmt_usd, fmt_years};
 
 fn range(r: &Range) -> String {
     if r.low == r.high {
@@ -308,15 +308,13 @@ th{background:#f2f2f2}figure{margin:1.2em 0}figcaption{font-size:0.85em;color:#4
     for c in &r.signals.caps {
         let _ = write!(
             s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0} {}</td><td>{:.0} {}</td><td>{}</td><td>{} {}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td></tr>",
             escape(&c.citation),
             escape(&c.window),
             escape(&c.counterpart),
             escape(&c.series),
-            c.used,
-            escape(&c.unit),
-            c.limit,
-            escape(&c.unit),
+            escape(&fmt_amount(c.used, &c.unit)),
+            escape(&fmt_amount(c.limit, &c.unit)),
             pct(c.share),
             escape(c.note.as_deref().unwrap_or("")),
             escape(&c.sources.join("; "))
