@@ -25,13 +25,16 @@ function put(container, ...children) {
   container.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
 }
 
+// The API key typed in the header box, kept for this tab only (sessionStorage).
+const KEY_STORE = "embargo-api-key";
+
 async function api(method, path, body) {
   const opts = { method, headers: {} };
   if (body !== undefined) {
     opts.headers["content-type"] = "application/json";
     opts.body = JSON.stringify(body);
   }
-  const key = sessionStorage.getItem("embargo-api-key");
+  const key = sessionStorage.getItem(KEY_STORE);
   if (key) opts.headers["x-api-key"] = key;
   const resp = await fetch(path, opts);
   const text = await resp.text();
@@ -60,7 +63,37 @@ function usd(v) {
 
 function range(r) {
   if (!r) return "—";
+  if (r.low === r.high) return usd(r.central);
   return `${usd(r.low)} – ${usd(r.high)} (central ${usd(r.central)})`;
+}
+
+const para = (p) => EmbargoCharts.paragraphName(p);
+
+// HS chapter and heading descriptions, fetched once: code → {code, edition, description}.
+let hsNamesPromise = null;
+function hsNames() {
+  if (!hsNamesPromise) {
+    hsNamesPromise = api("GET", "/api/v1/regime/hs").then((r) =>
+      new Map(r.ok ? r.json.names.map((n) => [n.code, n]) : []));
+  }
+  return hsNamesPromise;
+}
+
+// What a code names: a six-digit code by its heading, a heading or chapter by itself.
+function hsName(names, code) {
+  const c = String(code);
+  return names.get(c.length === 6 ? c.slice(0, 4) : c) || null;
+}
+
+// An HS scope entry as "2701" with its description on hover ("84-85" ranges as they are).
+function hsCell(names, entries) {
+  return (entries || []).map((e, i) => {
+    const code = e.spec.code || `${String(e.spec.from).padStart(2, "0")}-${String(e.spec.to).padStart(2, "0")}`;
+    const n = e.spec.code ? hsName(names, e.spec.code) : null;
+    return h("span", {}, i ? ", " : "",
+      n ? h("abbr", { title: `${n.description} (HS ${n.edition})` }, code) : code,
+      e.partial ? "*" : "");
+  });
 }
 
 function confidenceBadge(c) {
@@ -107,12 +140,13 @@ async function loadRegime() {
   $("#asof-form").requestSubmit();
 }
 
-function measureRow(m) {
+function measureRow(names, m) {
   return h("tr", {},
     h("td", {}, m.resolution),
-    h("td", {}, m.paragraph),
+    h("td", {}, para(m.paragraph)),
     h("td", {}, h("span", { class: "kind", style: `background:${EmbargoCharts.kindColour(m.kind)}` }, m.kind)),
     h("td", {}, m.title),
+    h("td", { class: "hs" }, hsCell(names, m.hs)),
     h("td", {}, m.effective_from),
     h("td", {}, m.effective_until || ""),
     h("td", {}, confidenceBadge(m.confidence)));
@@ -124,15 +158,16 @@ async function submitAsOf(ev) {
   const asOf = f.as_of.value;
   const r = await api("GET", `/api/v1/regime/measures?as_of=${encodeURIComponent(asOf)}`);
   if (!r.ok) return showError($("#asof-summary"), r);
-  put($("#asof-summary"), h("p", {}, `${r.json.count} measures in force on ${asOf}.`));
+  const names = await hsNames();
+  put($("#asof-summary"), h("p", {}, `${r.json.count} measures in force on ${asOf}. Hover an HS code for what it names; * marks a code broader than the goods.`));
   put($("#asof-table"),
-    h("thead", {}, h("tr", {}, ["Res.", "Para.", "Kind", "Measure", "From", "Until", "Confidence"].map((t) => h("th", {}, t)))),
-    h("tbody", {}, r.json.measures.map(measureRow)));
+    h("thead", {}, h("tr", {}, ["Res.", "Para.", "Kind", "Measure", "HS", "From", "Until", "Confidence"].map((t) => h("th", {}, t)))),
+    h("tbody", {}, r.json.measures.map((m) => measureRow(names, m))));
   if (f.from.value) {
     const d = await api("GET", `/api/v1/regime/diff?from=${encodeURIComponent(f.from.value)}&to=${encodeURIComponent(asOf)}`);
     if (!d.ok) return showError($("#asof-diff"), d);
     const item = (c, sign) => h("li", { class: sign === "+" ? "added" : "removed" },
-      `${sign} ${c.measure.resolution} OP${c.measure.paragraph}: ${c.measure.title}`,
+      `${sign} ${c.measure.resolution} ${para(c.measure.paragraph)}: ${c.measure.title}`,
       c.superseded_by ? ` (superseded by ${c.superseded_by})` : "");
     put($("#asof-diff"),
       h("p", {}, `Since ${f.from.value}: ${d.json.added.length} added, ${d.json.removed.length} ended, ${d.json.unchanged} unchanged.`),
@@ -155,24 +190,27 @@ async function submitCheck(ev) {
   const r = await api("POST", "/api/v1/check", body);
   if (!r.ok) return showError(out, r);
   const a = r.json;
+  const goods = hsName(await hsNames(), body.hs);
   put(out,
     h("div", { class: `verdict verdict-${a.verdict}`, id: "verdict" }, a.verdict.toUpperCase()),
     a.rests_on_unconfirmed ? h("p", { class: "note", id: "doubt" },
       "This verdict rests only on measures whose content or paragraph number is unconfirmed: check them against the resolution text.") : null,
     h("p", {}, `HS ${body.hs}, ${body.origin} → ${body.destination}${body.via ? " via " + body.via : ""}, ${body.date}`,
       a.directions.length ? ` (${a.directions.join(", ")})` : ""),
+    goods ? h("p", { id: "goods" }, h("b", {}, `HS ${goods.code}: `), goods.description,
+      h("span", { class: "hs-desc" }, ` (HS ${goods.edition} ${goods.code.length === 2 ? "chapter" : "heading"})`)) : null,
     a.citations.length ? h("h3", {}, "Citations") : null,
     a.citations.length ? h("table", { class: "data" },
       h("thead", {}, h("tr", {}, ["Resolution", "Paragraph", "Measure", "Kind", "Confidence"].map((t) => h("th", {}, t)))),
       h("tbody", {}, a.citations.map((c) => h("tr", {},
-        h("td", {}, c.resolution), h("td", {}, `OP${c.paragraph}`), h("td", {}, c.title),
+        h("td", {}, c.resolution), h("td", {}, para(c.paragraph)), h("td", {}, c.title),
         h("td", {}, c.kind), h("td", {}, confidenceBadge(c.confidence)))))) : null,
     a.conditions.length ? h("h3", {}, "Conditions") : null,
     a.conditions.length ? h("ul", {}, a.conditions.map((c) =>
       h("li", {}, h("b", {}, `${c.kind} — ${c.citation}: `), c.text, " ", confidenceBadge(c.confidence)))) : null,
     a.unscoped && a.unscoped.length ? h("p", { class: "note" },
       "Also in force, without HS scope (check by description): ",
-      a.unscoped.map((c) => `${c.resolution} OP${c.paragraph} ${c.title}`).join("; ")) : null,
+      a.unscoped.map((c) => `${c.resolution} ${para(c.paragraph)} ${c.title}`).join("; ")) : null,
     a.notes.length ? h("ul", { class: "note" }, a.notes.map((n) => h("li", {}, n))) : null);
 }
 
@@ -199,6 +237,19 @@ function explanationItem(x) {
     ` (${sign}${Number(x.contribution).toFixed(3)})`);
 }
 
+// The word pairs behind a name score, as the command line prints them:
+// "KWANGSON ~ KWANGSON (exact, similarity 1.00, weight 0.71)".
+function pairsList(name) {
+  if (!name || !Array.isArray(name.pairs) || !name.pairs.length) return null;
+  const unmatched = [];
+  if (name.unmatched_query && name.unmatched_query.length) unmatched.push(`query: ${name.unmatched_query.join(", ")}`);
+  if (name.unmatched_candidate && name.unmatched_candidate.length) unmatched.push(`listed: ${name.unmatched_candidate.join(", ")}`);
+  return h("ul", { class: "pairs" },
+    name.pairs.map((p) => h("li", {},
+      `${p.query} ~ ${p.candidate} (${p.relation}, similarity ${Number(p.similarity).toFixed(2)}, weight ${Number(p.weight).toFixed(2)})`)),
+    unmatched.length ? h("li", {}, `unmatched — ${unmatched.join("; ")}`) : null);
+}
+
 function hitCard(m) {
   const ex = m.explanation || {};
   const features = Array.isArray(ex.features) ? ex.features : [];
@@ -212,13 +263,14 @@ function hitCard(m) {
       ex.name_kind ? ` (${ex.name_kind.replace("_", " ")})` : "",
       ex.query_form ? ` · query compared as ${ex.query_form}` : "",
       ex.name_score !== undefined ? ` · name score ${Number(ex.name_score).toFixed(3)}` : "") : null,
+    pairsList(ex.name),
     features.length ? h("ul", { class: "factors" }, features.map(explanationItem)) : null,
     h("p", { class: "note" }, m.listed_on ? `Listed on ${m.listed_on}` : "Listing date not given",
       m.programs && m.programs.length ? ` · ${m.programs.join(", ")}` : ""),
     regime ? h("div", { class: "regime-link" },
       h("p", {}, h("b", {}, `Why it matters (${regime.regime}, ${regime.target}): `), regime.note || ""),
       regime.measures && regime.measures.length ? h("ul", {}, regime.measures.map((c) =>
-        h("li", {}, `${c.resolution} OP${c.paragraph} — ${c.title} `, confidenceBadge(c.confidence),
+        h("li", {}, `${c.resolution} ${para(c.paragraph)} — ${c.title} `, confidenceBadge(c.confidence),
           c.in_force === false ? " (not in force on the date)" : ""))) : null) : null);
 }
 
@@ -228,6 +280,9 @@ async function submitScreen(ev) {
   const body = { name: f.name.value.trim() };
   for (const k of ["schema", "dob", "country", "imo"]) if (f[k].value.trim()) body[k] = f[k].value.trim();
   const out = $("#screen-result");
+  if (!body.name && !body.imo) {
+    return put(out, h("div", { class: "error" }, "Give a name, an IMO number, or both."));
+  }
   const r = await api("POST", "/api/v1/screen", body);
   if (!r.ok) return showError(out, r);
   const s = r.json;
@@ -235,7 +290,19 @@ async function submitScreen(ev) {
     h("div", { class: `verdict decision-${s.decision}`, id: "decision" }, s.decision.replace("_", " ").toUpperCase()),
     h("p", { class: "note" }, `Query: ${s.query.name}`, ` · audit record #${s.audit_seq}`,
       ` · lists: ${Object.entries(s.list_versions || {}).map(([k, v]) => `${k} ${v}`).join(", ")}`),
-    s.matches.length ? h("div", { id: "hits" }, s.matches.map(hitCard)) : h("p", {}, "No candidate above the review threshold."));
+    hitsView(s.matches));
+}
+
+// Matches and review candidates in full; candidates below the review threshold folded
+// into one line that opens on a click.
+function hitsView(matches) {
+  const shown = matches.filter((m) => m.decision !== "no_match");
+  const folded = matches.filter((m) => m.decision === "no_match");
+  return h("div", { id: "hits" },
+    shown.length ? shown.map(hitCard) : h("p", {}, "No candidate above the review threshold."),
+    folded.length ? h("details", { class: "no-match" },
+      h("summary", {}, `${folded.length} candidate${folded.length === 1 ? "" : "s"} below the review threshold`),
+      folded.map(hitCard)) : null);
 }
 
 // ---- report -------------------------------------------------------------------------
@@ -270,8 +337,82 @@ async function loadReport() {
       h("td", {}, l.resolution), h("td", {}, `${l.trigger} ${l.trigger_event}`), h("td", {}, l.adopted),
       h("td", { class: "num" }, l.days), h("td", {}, l.administration || "")))),
     h("tfoot", {}, t.means.map((m) => h("tr", {},
-      h("td", { colspan: 3 }, m.label || m.administration), h("td", { class: "num" }, m.mean_days.toFixed(1)),
+      h("td", { colspan: 3 }, `Mean, ${m.administration}: ${m.label} (${m.resolutions.join(", ")})`),
+      h("td", { class: "num" }, m.mean_days.toFixed(1)),
       h("td", {}, m.published !== null && m.published !== undefined ? `published: ${m.published}` : "")))));
+}
+
+// ---- relief -------------------------------------------------------------------------
+
+// A lift's publications (each once) and notes, on two lines when there are both.
+function sourcesAndNotes(l) {
+  const sources = [...new Set((l.estimates || []).flatMap((e) => e.sources))].join("; ");
+  const notes = (l.notes || []).join(" · ");
+  return sources && notes ? [sources, h("br"), notes] : [sources || notes];
+}
+
+async function submitRelief(ev) {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const q = new URLSearchParams({ proposal: f.proposal.value, include_disputed: f.include_disputed.value });
+  if (f.baseline.value.trim()) q.set("baseline", f.baseline.value.trim());
+  const out = $("#relief-result");
+  const r = await api("GET", `/api/v1/relief?${q}`);
+  if (!r.ok) return showError(out, r);
+  const rel = r.json.relief || r.json;
+  const pct = (x) => `${(x * 100).toFixed(1)}%`;
+  const [b0, b1] = rel.baseline;
+  put(out,
+    h("p", { id: "relief-total" }, h("b", {}, `Restored per year: ${range(rel.total)}`),
+      rel.goods_share ? ` · goods ${pct(rel.goods_share.central)} of pre-sanction exports` : "",
+      ` · baseline ${b0 === b1 ? b0 : `${b0}–${b1}`}`),
+    h("p", { class: "note" }, `${rel.proposal.title}; ${rel.proposal.status}. Sources: ${rel.proposal.sources.join("; ")}.`),
+    h("table", { class: "data", id: "relief-table" },
+      h("thead", {}, h("tr", {}, ["Lifted", "Kind", "Restored per year", "Share of pre-sanction exports", "Confidence", "Sources and notes"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, rel.lifts.map((l) => h("tr", {},
+        h("td", {}, `${l.citation} ${l.label}`, l.applied ? "" : " (not counted)"),
+        h("td", {}, l.kind),
+        h("td", { class: "num" }, l.restored ? range(l.restored) : (l.kind === "labour" ? "see workers" : "no figure")),
+        h("td", { class: "num" }, l.share ? pct(l.share.central) : "—"),
+        h("td", {}, confidenceBadge(l.confidence)),
+        h("td", { class: "note" }, ...sourcesAndNotes(l)))))),
+    rel.labour ? h("p", {}, `Workers abroad (${rel.labour.lifts.join(" + ")}): ${range(rel.labour.earnings)} — ${rel.labour.sources.join("; ")}`) : null);
+}
+
+// ---- network ------------------------------------------------------------------------
+
+async function submitNetwork(ev) {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const q = f.as_of.value ? `?as_of=${encodeURIComponent(f.as_of.value)}` : "";
+  const out = $("#network-result");
+  const r = await api("GET", `/api/v1/network/exposure/${encodeURIComponent(f.entity.value.trim())}${q}`);
+  if (!r.ok) return showError(out, r);
+  const e = r.json;
+  const blocked = e.status === "blocked";
+  put(out,
+    h("div", { class: `verdict ${blocked ? "verdict-prohibited" : "verdict-permitted"}`, id: "network-status" },
+      blocked ? "BLOCKED (50% RULE)" : e.status.replace("_", " ").toUpperCase()),
+    h("p", {}, h("b", {}, e.target.name), ` (${e.target.id}) as of ${e.as_of}: blocked persons own ${e.blocked_share_pct.toFixed(2)}%`,
+      e.blocked_share_upper_pct !== e.blocked_share_pct ? ` (up to ${e.blocked_share_upper_pct.toFixed(2)}% with unknown shares)` : "",
+      `; look-through ${e.look_through_pct.toFixed(2)}% (for information).`),
+    h("h3", {}, "Direct owners"),
+    h("table", { class: "data", id: "network-owners" },
+      h("thead", {}, h("tr", {}, ["Owner", "Share", "Status", "Source"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, e.direct_owners.map((o) => h("tr", {},
+        h("td", {}, o.owner.name, h("span", { class: "note" }, ` ${o.owner.id}`)),
+        h("td", { class: "num" }, o.share_pct === null || o.share_pct === undefined ? "unknown" : `${o.share_pct}%`),
+        h("td", {}, o.owner_status.replace("_", " ")),
+        h("td", { class: "note" }, `${o.source} (${o.origin})`))))),
+    e.paths && e.paths.length ? h("h3", {}, "Paths to designees") : null,
+    e.paths && e.paths.length ? h("ul", {}, e.paths.map((p) => h("li", {}, chain(p.steps)))) : null);
+}
+
+// "A —60%→ B —50%→ C": one path from a designee down to the entity.
+function chain(steps) {
+  if (!steps.length) return "";
+  const share = (s) => (s.share_pct === null || s.share_pct === undefined ? s.relation : `${s.share_pct}%`);
+  return [steps[0].from.name, ...steps.map((s) => ` —${share(s)}→ ${s.to.name}`)].join("");
 }
 
 const LOADERS = { regime: loadRegime, screen: loadScreen, report: loadReport };
@@ -280,6 +421,15 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("#asof-form").addEventListener("submit", submitAsOf);
   $("#check-form").addEventListener("submit", submitCheck);
   $("#screen-form").addEventListener("submit", submitScreen);
+  $("#relief-form").addEventListener("submit", submitRelief);
+  $("#network-form").addEventListener("submit", submitNetwork);
+  const keyInput = $("#api-key");
+  keyInput.value = sessionStorage.getItem(KEY_STORE) || "";
+  keyInput.addEventListener("change", () => {
+    if (keyInput.value) sessionStorage.setItem(KEY_STORE, keyInput.value);
+    else sessionStorage.removeItem(KEY_STORE);
+  });
+  $("#key-box").addEventListener("submit", (ev) => ev.preventDefault());
   window.addEventListener("hashchange", showTab);
   const health = await api("GET", "/health");
   if (health.ok) {

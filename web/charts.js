@@ -35,23 +35,36 @@ const KIND_COLOURS = {
   financial: "#3c4043", designation: "#5f6368", travel: "#80868b", listing: "#9aa0a6",
 };
 
+// "8(a)" → "OP8(a)"; an annex or other non-numbered part keeps its own name ("annex").
+function paragraphName(p) {
+  return /^[0-9]/.test(String(p)) ? `OP${p}` : String(p);
+}
+
 function kindColour(kind) {
   return KIND_COLOURS[kind] || "#70757a";
 }
 
 // Measures in force over time (a step line) with each resolution's adoption marked.
 function drawSteps(container, timeline, range) {
-  const W = 960, H = 220, L = 40, R = 10, T = 16, B = 24;
+  const W = 960, H = 240, L = 40, R = 10, T = 16, B = 24;
   const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, class: "steps", role: "img" });
   svg.appendChild(svgEl("title", {}, "Measures in force over time"));
   const x = timeScale(range.from, range.to, L, W - R);
   const max = Math.max(1, ...timeline.steps.map((s) => s.in_force));
-  const y = (n) => H - B - (n / max) * (H - B - T);
+  // The top 30 px hold the adoption labels.
+  const y = (n) => H - B - (n / max) * (H - B - T - 30);
   yearTicks(svg, x, +range.from.slice(0, 4), +range.to.slice(0, 4) - 1, T, H - B);
+  // Adoption labels take the first of three rows where they do not run into the label
+  // before them (2087 and 2094 are six weeks apart; 2356 to 2397 within seven months).
+  const rowEnds = [-Infinity, -Infinity, -Infinity];
   for (const r of timeline.resolutions) {
     const px = x(r.adopted);
-    svg.appendChild(svgEl("line", { x1: px, x2: px, y1: T, y2: H - B, class: "adoption" }));
-    svg.appendChild(svgEl("text", { x: px + 2, y: T + 8, class: "label" }, r.number));
+    const width = 6 * r.number.length + 4;
+    let row = rowEnds.findIndex((end) => px + 2 >= end);
+    if (row < 0) row = rowEnds.indexOf(Math.min(...rowEnds));
+    rowEnds[row] = px + 2 + width;
+    svg.appendChild(svgEl("line", { x1: px, x2: px, y1: T - 6 + row * 11, y2: H - B, class: "adoption" }));
+    svg.appendChild(svgEl("text", { x: px + 2, y: T + 2 + row * 11, class: "label" }, r.number));
   }
   let d = `M ${x(range.from)} ${y(0)}`;
   let prev = 0;
@@ -71,15 +84,19 @@ function drawSteps(container, timeline, range) {
 
 // One bar per measure, grouped by resolution, from effective_from to effective_until.
 function drawGantt(container, timeline, range) {
-  const rowH = 7, gap = 1, groupGap = 8, L = 48, R = 10, T = 6, W = 960;
+  const rowH = 10, gap = 1, groupGap = 8, L = 48, R = 10, W = 960;
   const groups = timeline.resolutions.map((r) => ({
     r, spans: timeline.spans.filter((s) => s.resolution === r.number),
   }));
-  const H = T + 20 + groups.reduce((h, g) => h + g.spans.length * (rowH + gap) + groupGap, 0);
+  // The colour key sits above the bars, clear of the year axis below them.
+  const kinds = Object.entries(KIND_COLOURS);
+  const T = 24;
+  const axis = T + groups.reduce((h, g) => h + g.spans.length * (rowH + gap) + groupGap, 0);
+  const H = axis + 16;
   const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, class: "gantt", role: "img" });
   svg.appendChild(svgEl("title", {}, "Measures by resolution over time"));
   const x = timeScale(range.from, range.to, L, W - R);
-  yearTicks(svg, x, +range.from.slice(0, 4), +range.to.slice(0, 4) - 1, T, H - 20);
+  yearTicks(svg, x, +range.from.slice(0, 4), +range.to.slice(0, 4) - 1, T, axis);
   let yy = T;
   for (const g of groups) {
     svg.appendChild(svgEl("text", { x: 2, y: yy + 8, class: "label" }, g.r.number));
@@ -94,19 +111,24 @@ function drawGantt(container, timeline, range) {
       });
       const until = s.until ? ` until ${s.until}` : "";
       const sup = s.superseded_by ? `, superseded by ${s.superseded_by}` : "";
-      bar.appendChild(svgEl("title", {}, `${s.resolution} OP${s.paragraph} — ${s.title} (${s.kind}, ${s.confidence}) from ${s.from}${until}${sup}`));
+      bar.appendChild(svgEl("title", {}, `${s.resolution} ${paragraphName(s.paragraph)} — ${s.title} (${s.kind}, ${s.confidence}) from ${s.from}${until}${sup}`));
       svg.appendChild(bar);
+      // The paragraph on the bar where it fits, so the chart reads without hovering.
+      const label = paragraphName(s.paragraph);
+      if (x1 - x0 > 6 * label.length + 8) {
+        svg.appendChild(svgEl("text", { x: x0 + 3, y: yy + rowH - 2, class: "bar-label" }, label));
+      }
       yy += rowH + gap;
     }
     yy += groupGap;
   }
   let lx = L;
-  for (const [kind, colour] of Object.entries(KIND_COLOURS)) {
-    svg.appendChild(svgEl("rect", { x: lx, y: H - 12, width: 8, height: 8, fill: colour }));
-    svg.appendChild(svgEl("text", { x: lx + 11, y: H - 5, class: "tick" }, kind));
+  for (const [kind, colour] of kinds) {
+    svg.appendChild(svgEl("rect", { x: lx, y: 4, width: 8, height: 8, fill: colour }));
+    svg.appendChild(svgEl("text", { x: lx + 11, y: 11, class: "tick" }, kind.replace("_", " ")));
     lx += 11 + kind.length * 6 + 12;
   }
   container.replaceChildren(svg);
 }
 
-window.EmbargoCharts = { drawSteps, drawGantt, kindColour };
+window.EmbargoCharts = { drawSteps, drawGantt, kindColour, paragraphName };

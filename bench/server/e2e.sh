@@ -2,10 +2,12 @@
 # End-to-end test of the web page in Debian's headless Chromium.
 #
 # Starts `embargo serve` on a free loopback port with a temporary data directory, imports
-# the UN 1718 list from ../shared through the API (with an API key), then loads the page's
-# regime, check, screening and report views. For each it dumps the DOM after the page's
-# scripts ran (--dump-dom, with a virtual time budget so the fetches finish) and asserts on
-# what was rendered, and takes a screenshot into $OUT (default target/e2e).
+# the UN 1718 list from ../shared and examples/ownership.csv through the API (with an API
+# key), then loads each view of the page: regime, check (a ban and a verdict resting on an
+# unconfirmed paragraph), screening (a Latin name, a Hangul name, an IMO number alone),
+# relief, network and report. For each it dumps the DOM after the page's scripts ran
+# (--dump-dom, with a virtual time budget so the fetches finish), asserts on what a user
+# needs to see, and takes a screenshot into $OUT (default target/e2e): look at them.
 # Finally it verifies the audit log the screening left.
 #
 # Skips (exit 0, with a notice) when chromium is absent. Needs: chromium, curl.
@@ -60,6 +62,10 @@ if ! curl -fs "$BASE/health" >/dev/null; then
 fi
 
 KEY=$("$BIN" --data "$DATA" --json serve keys create --label e2e | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+
+# The Hangul font the page needs on a machine without a Korean font comes from this server.
+font_type=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$BASE/assets/embargo-hangul.woff2")
+if [ "$font_type" = "200 font/woff2" ]; then pass "Hangul font served"; else fail "Hangul font: $font_type"; fi
 
 SHARED=${EMBARGO_SHARED:-$ROOT/../shared}
 UN_XML="$SHARED/data/un-sc-consolidated/consolidated_dprk.xml"
@@ -117,17 +123,39 @@ PY
 
 render regime "$BASE/#regime" 1800
 expect regime "regime view: timeline drawn and measures as of 2017-09-15 listed" \
-    'data-measure="2371-8-coal-iron"' 'measures in force on 2017-09-15' 'Full ban on coal, iron and iron ore'
+    'data-measure="2371-8-coal-iron"' 'measures in force on 2017-09-15' 'Full ban on coal, iron and iron ore' \
+    'title="Coal; briquettes, ovoids and similar solid fuels manufactured from coal (HS 2022)"' 'class="bar-label"'
 expect_png regime
 
 render check "$BASE/#check?hs=2701&origin=KP&destination=CN&date=2017-09-15" 1100
 expect check "check view: coal KP->CN on 2017-09-15 is prohibited citing 2371 OP8" \
-    'id="verdict"' 'PROHIBITED' '<td>2371</td><td>OP8</td>'
+    'id="verdict"' 'PROHIBITED' '<td>2371</td><td>OP8</td>' 'Coal; briquettes, ovoids and similar solid fuels manufactured from coal'
 expect_png check
+expect check "page header: an API key box" 'id="api-key"'
+
+render check-unconfirmed "$BASE/#check?hs=8471&origin=CN&destination=KP&date=2018-06-01" 1100
+expect check-unconfirmed "check view: computers to the DPRK in 2018 are prohibited, resting on unconfirmed 2397 OP7, and the page says so" \
+    'PROHIBITED' 'id="doubt"' 'unconfirmed' '<td>2397</td><td>OP7</td>' 'Automatic data processing machines'
+expect_png check-unconfirmed
+
+render relief "$BASE/#relief?proposal=china-russia-2019&baseline=2016" 1300
+expect relief "relief view: the China-Russia draft restores goods and workers' earnings, with sources" \
+    'id="relief-total"' 'baseline 2016' '2375 OP16 textiles' '2371 OP9 seafood' 'Workers abroad' 'TASS 2019-12-17'
+expect_png relief
+
+code=$(curl -s -o "$WORK/ownership.json" -w '%{http_code}' -X POST -H "x-api-key: $KEY" \
+    -H 'content-type: text/csv' --data-binary "@$ROOT/examples/ownership.csv" "$BASE/api/v1/network/ownership?name=examples")
+if [ "$code" = 200 ]; then pass "examples/ownership.csv uploaded through the API"; else fail "ownership upload: HTTP $code $(cat "$WORK/ownership.json")"; fi
+if [ "$HAVE_LIST" = 1 ]; then
+    render network "$BASE/#network?entity=Liaoning%20Sample%20Logistics%20Co.%20Ltd" 1100
+    expect network "network view: the sample company is blocked through KPe.001 (60% of a 50% owner)" \
+        'id="network-status"' 'BLOCKED (50% RULE)' 'Dandong Sample Mining Trading Co. Ltd' 'KOREA MINING DEVELOPMENT TRADING CORPORATION —60%→'
+    expect_png network
+fi
 
 render report "$BASE/#report" 2600
 expect report "report view: charts (a)-(e) rendered from the server's SVG, lags table filled" \
-    'id="chart-a"' 'id="chart-b"' 'id="chart-c"' 'id="chart-d"' 'id="chart-e"' '<svg' '2371' 'Bush'
+    'id="chart-a"' 'id="chart-b"' 'id="chart-c"' 'id="chart-d"' 'id="chart-e"' '<svg' '2371' 'Mean, Bush: published set (1695, 1718)' 'Mean, Obama: all resolutions with a trigger'
 expect_png report
 
 if [ "$HAVE_LIST" = 1 ]; then
@@ -135,6 +163,14 @@ if [ "$HAVE_LIST" = 1 ]; then
     expect screen "screening view: Yun Ho Jin matches KPi.001 with an explanation and an audit record" \
         'id="decision"' 'MATCH' 'KPi.001' 'Matched name' 'audit record #'
     expect_png screen
+    render screen-hangul "$BASE/#screen?name=%EC%A1%B0%EC%84%A0%EA%B4%91%EC%84%A0%EC%9D%80%ED%96%89&schema=organization" 1300
+    expect screen-hangul "screening view: 조선광선은행 (Hangul) finds KOREA KWANGSON BANKING CORPORATION, with word pairs" \
+        'MATCH' 'KPe.025' 'KWANGSON ~ KWANGSON' 'Query: 조선광선은행'
+    expect_png screen-hangul
+    render screen-imo "$BASE/#screen?imo=1790183" 1100
+    expect screen-imo "screening view: IMO 1790183 alone finds Ocean Maritime Management (KPe.020)" \
+        'MATCH' 'KPe.020' 'OCEAN MARITIME MANAGEMENT'
+    expect_png screen-imo
     if "$BIN" --data "$DATA" audit verify >"$WORK/verify.txt" 2>&1; then
         pass "audit log verifies after the page's screening ($(grep -m1 records "$WORK/verify.txt"))"
     else

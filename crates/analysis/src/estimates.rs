@@ -174,10 +174,10 @@ pub fn workers(w: &Workers, o: &WorkerOverrides) -> WorkerEstimate {
             implied_low,
             implied_high,
             format!(
-                "derived: USD {:.0}m–{:.0}m / {:.0} workers",
+                "derived: USD {:.0}m–{:.0}m / {} workers",
                 w.earnings_low_usd / 1e6,
                 w.earnings_high_usd / 1e6,
-                w.default_count
+                crate::signals::fmt_count(w.default_count)
             ),
         ),
         (l, h) => {

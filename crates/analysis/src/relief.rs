@@ -271,8 +271,9 @@ fn in_baseline(all: Vec<Estimate>, baseline: (i32, i32), notes: &mut Vec<String>
         return inside;
     };
     notes.push(format!(
-        "no figure in the baseline {}–{}; the nearest year with data, {}, is used instead",
-        baseline.0, baseline.1, best.1
+        "no figure in the baseline {}; the nearest year with data, {}, is used instead",
+        crate::signals::fmt_years(baseline),
+        best.1
     ));
     all.into_iter().filter(|e| e.year == best.1).collect()
 }

@@ -329,8 +329,8 @@ fn caps(regime: &Regime, records: &[TradeRecord], limits_out: &mut Vec<String>) 
                     };
                     let Some(used) = used else {
                         limits_out.push(format!(
-                            "{}: the {} limit ({} {}) cannot be checked for {}: the rows carry no quantity in that unit",
-                            m.short_citation(), lim.unit, amount, lim.unit, est.year
+                            "{}: the {} limit ({}) cannot be checked for {}: the rows carry no quantity in that unit",
+                            m.short_citation(), lim.unit, fmt_amount(amount, &lim.unit.to_string()), est.year
                         ));
                         continue;
                     };
@@ -474,6 +474,40 @@ fn leakage(regime: &Regime, records: &[TradeRecord], limits: &mut Vec<String>) -
 }
 
 /// "USD 1.18bn" / "USD 213.2m".
+/// A count with thousands separators: "100,000".
+pub fn fmt_count(v: f64) -> String {
+    let digits = format!("{:.0}", v.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if v < 0.0 && digits != "0" {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A span of years as people write it: "2016", or "2014–2016".
+pub fn fmt_years((first, last): (i32, i32)) -> String {
+    if first == last {
+        first.to_string()
+    } else {
+        format!("{first}–{last}")
+    }
+}
+
+/// An amount in a cap's unit: money as [`fmt_usd`], quantities with separators ("7,500,000 t").
+pub fn fmt_amount(v: f64, unit: &str) -> String {
+    if unit.eq_ignore_ascii_case("usd") {
+        fmt_usd(v)
+    } else {
+        format!("{} {unit}", fmt_count(v))
+    }
+}
+
 pub fn fmt_usd(v: f64) -> String {
     if v.abs() >= 1e9 {
         format!("USD {:.2}bn", v / 1e9)

@@ -269,6 +269,7 @@ fn report_renders_every_chart() {
     }
     assert!(html.contains("Category-level rows"));
     assert!(written.files.contains(&"report.json".to_string()));
+    report_reads_as_published(&rep, &html);
     // Writing again replaces the directory, leaving no temp dirs behind.
     report::write(&rep, &out, 0.25, &mut |_| {}).unwrap();
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -276,6 +277,73 @@ fn report_renders_every_chart() {
         .filter_map(|e| e.ok())
         .collect();
     assert_eq!(leftovers.len(), 1);
+}
+
+/// What a reader of the report sees: titles that state the finding from the figures,
+/// sources naming publications (not the repo's working notes), each source printed once,
+/// numbers with separators, a single baseline year written as one year.
+fn report_reads_as_published(rep: &report::Report, html: &str) {
+    let title = |id: &str| {
+        rep.charts
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.title.clone())
+            .unwrap_or_default()
+    };
+    // Bundled China totals: KITA 2013 USD 2.90bn is the peak; GAC 2018 USD 213.15m the
+    // last confirmed year (2019's full-year figure is unconfirmed and not headlined).
+    assert_eq!(
+        title("a"),
+        "(a) DPRK exports to China fell from USD 2.90bn in 2013 to USD 213.2m in 2018"
+    );
+    // KOTRA via Yonhap: fuel (coal) USD 1.43bn, 44.4% of 2013 exports.
+    assert!(title("b").contains("44% of DPRK exports"), "{}", title("b"));
+    // Means over every resolution with a trigger: Obama 44 days, Trump 21; Bush only has
+    // the published set (7.5).
+    assert_eq!(
+        title("d"),
+        "(d) The Council answered a provocation in 7.5 days on average under Bush, 44 under Obama, 21 under Trump"
+    );
+    for c in &rep.charts {
+        for stale in ["regime-facts", "seeds/", "§"] {
+            assert!(
+                !c.source.contains(stale),
+                "chart {} cites {stale}: {}",
+                c.id,
+                c.source
+            );
+        }
+        assert!(
+            !c.source.contains(" ; "),
+            "empty name in chart {} source",
+            c.id
+        );
+        // The source is drawn in the chart and not repeated in the page.
+        let start: String = c.source.chars().take(60).collect();
+        assert!(
+            !html.contains(&start),
+            "chart {} source printed again in the page",
+            c.id
+        );
+    }
+    let a = &rep.charts[0].source;
+    assert!(
+        a.contains("Nikkei Asian Review (CEIC from GAC data)"),
+        "{a}"
+    );
+    assert!(a.contains("Reuters 2019-01-23 (GAC)"), "{a}");
+    assert!(
+        !html.contains("regime-facts"),
+        "the page cites the working notes"
+    );
+    assert!(html.contains("(100,000 workers)"));
+    assert!(html.contains("Baseline 2016."));
+    // Cap use in money as everywhere else: the OEC 2017 figure against 2321's cap.
+    assert!(
+        html.contains("<td>USD 368.0m</td><td>USD 400.9m</td>"),
+        "cap use"
+    );
+    assert!(!html.contains("2016–2016"));
 }
 
 mod properties {

@@ -12,7 +12,7 @@ use embargo_analysis::estimates::{
 use embargo_analysis::exposure::scope_class;
 use embargo_analysis::relief::{relief, Proposal, ReliefOptions};
 use embargo_analysis::report;
-use embargo_analysis::signals::{fmt_usd, signals};
+use embargo_analysis::signals::{fmt_amount, fmt_count, fmt_usd, fmt_years, signals};
 use embargo_analysis::timeline::{timeline, Events};
 use embargo_trade::store::TradeStore;
 use embargo_trade::DprkTrade;
@@ -50,6 +50,7 @@ pub enum Command {
     },
     /// Compliance signals: flows after bans, cap use, livelihood leakage.
     Signals {
+        /// Use the bundled published figures even when the store has files.
         #[arg(long)]
         bundled: bool,
     },
@@ -65,15 +66,19 @@ pub enum Command {
         /// Output directory (replaced atomically).
         #[arg(long, default_value = "embargo-report")]
         out: PathBuf,
+        /// Relief proposal for the report's relief section: a bundled name or a TOML file.
         #[arg(long, default_value = "china-russia-2019")]
         proposal: String,
+        /// Baseline year for relief (pre-sanction exports). Default 2016.
         #[arg(long, conflicts_with = "baseline_years")]
         baseline: Option<i32>,
+        /// Baseline years for relief, e.g. 2014-2016 (their mean).
         #[arg(long)]
         baseline_years: Option<String>,
         /// PNG resolution relative to the SVG size.
         #[arg(long, default_value_t = 2.0)]
         png_scale: f32,
+        /// Use the bundled published figures even when the store has files.
         #[arg(long)]
         bundled: bool,
     },
@@ -98,13 +103,16 @@ pub enum EstimateCommand {
     },
     /// Chinese tourism (default 2019: 350,000 × ≈USD 500).
     Tourism {
+        /// Year to estimate (default: the latest year with a visitor count in the file).
         #[arg(long)]
         year: Option<i32>,
+        /// Number of visitors, instead of the file's count for the year.
         #[arg(long)]
         tourists: Option<f64>,
         /// Spend per trip (USD).
         #[arg(long)]
         spend: Option<f64>,
+        /// Assumptions file (default: the bundled data/estimates/tourism.toml).
         #[arg(long)]
         file: Option<PathBuf>,
     },
@@ -231,10 +239,7 @@ fn relief_report(
         "{} ({}; circulated {})",
         rel.proposal.title, rel.proposal.status, rel.proposal.circulated
     );
-    println!(
-        "data: {label}; baseline {}–{}",
-        rel.baseline.0, rel.baseline.1
-    );
+    println!("data: {label}; baseline {}", fmt_years(rel.baseline));
     let rows: Vec<Vec<String>> = rel
         .lifts
         .iter()
@@ -375,8 +380,8 @@ fn signals_report(ctx: &Context, bundled: bool) -> anyhow::Result<()> {
                 c.window.clone(),
                 c.counterpart.clone(),
                 c.series.clone(),
-                format!("{:.0} {}", c.used, c.unit),
-                format!("{:.0} {}", c.limit, c.unit),
+                fmt_amount(c.used, &c.unit),
+                fmt_amount(c.limit, &c.unit),
                 format!("{:.1}%", c.share * 100.0),
                 c.note.clone().unwrap_or_default(),
             ]
@@ -391,12 +396,13 @@ fn signals_report(ctx: &Context, bundled: bool) -> anyhow::Result<()> {
     println!("\nLivelihood leakage:");
     for l in &s.leakage {
         println!(
-            "  {} (in force {}): {}",
+            "  {} {} (in force {}): {}",
             l.citation,
+            l.exception,
             l.in_force,
             match (&l.ratio, &l.comparison) {
                 (Some(x), Some(c)) => format!("{:.0}% of the pre-sanction level — {c}", x * 100.0),
-                _ => "not computable".into(),
+                _ => "no comparable pair of figures (see below)".into(),
             }
         );
     }
@@ -606,7 +612,7 @@ fn estimate(ctx: &Context, what: EstimateCommand) -> anyhow::Result<()> {
                 return ctx.print_json(&e);
             }
             println!("{}: {}", w.title, range(&e.earnings));
-            println!("  workers: {:.0} — {}", e.workers, e.workers_source);
+            println!("  workers: {} — {}", fmt_count(e.workers), e.workers_source);
             println!(
                 "  per worker: USD {:.0}–{:.0} a year ({})",
                 e.wage_low, e.wage_high, e.wage_basis

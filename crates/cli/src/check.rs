@@ -76,6 +76,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     let a = regime.check(&shipment);
     if ctx.json {
         return ctx.print_json(&json!({
+            "hs_description": embargo_regime::describe_hs(shipment.hs.as_str()),
             "shipment": {"hs": shipment.hs, "origin": shipment.origin, "destination": shipment.destination, "via": shipment.via, "date": shipment.date, "quantity": shipment.quantity, "value_usd": shipment.value_usd},
             "verdict": a.verdict, "confidence": a.confidence, "rests_on_unconfirmed": a.rests_on_unconfirmed,
             "directions": a.directions, "citations": a.citations, "conditions": a.conditions,
@@ -115,6 +116,17 @@ fn print_assessment(s: &Shipment, a: &Assessment) {
         "HS {} {} -> {}{} on {}",
         s.hs, s.origin, s.destination, via, s.date
     );
+    if let Some(name) = embargo_regime::describe_hs(s.hs.as_str()) {
+        let level = if name.code.len() == 2 {
+            "chapter"
+        } else {
+            "heading"
+        };
+        println!(
+            "goods (HS {} {level} {}): {}",
+            name.edition, name.code, name.description
+        );
+    }
     println!("verdict: {}", a.verdict.as_str().to_uppercase());
     if let Some(confidence) = a.confidence {
         let mut basis: Vec<&str> = Vec::new();
@@ -147,14 +159,17 @@ fn print_assessment(s: &Shipment, a: &Assessment) {
     }
     if !a.citations.is_empty() {
         println!("\nmeasures:");
-        for c in &a.citations {
-            println!(
-                "  {:<16} {:<11} {:<28} {}",
-                c.short(),
-                c.confidence.to_string(),
-                c.measure,
-                c.title
-            );
+        // Columns as wide as their longest cell: "1718 OP8(a)(iii)" does not push the
+        // rest of its line out of line.
+        let rows: Vec<[String; 3]> = a
+            .citations
+            .iter()
+            .map(|c| [c.short(), c.confidence.to_string(), c.measure.clone()])
+            .collect();
+        let width = |k: usize| rows.iter().map(|r| r[k].chars().count()).max().unwrap_or(0);
+        let (w0, w1, w2) = (width(0), width(1), width(2));
+        for (r, c) in rows.iter().zip(&a.citations) {
+            println!("  {:<w0$}  {:<w1$}  {:<w2$}  {}", r[0], r[1], r[2], c.title);
         }
     }
     if !a.conditions.is_empty() {

@@ -27,10 +27,11 @@ struct Cli {
     json: bool,
     /// Directory where embargo keeps state (imported lists, trade store, audit log).
     /// Default: $EMBARGO_DATA, else ~/.local/share/embargo.
-    #[arg(long, global = true, env = "EMBARGO_DATA")]
+    #[arg(long, global = true)]
     data: Option<std::path::PathBuf>,
     /// Regime directory to use instead of the bundled one (files as in data/regimes/dprk).
-    #[arg(long, global = true, env = "EMBARGO_REGIME")]
+    /// Default: $EMBARGO_REGIME, else the bundled files.
+    #[arg(long, global = true)]
     regime: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
@@ -93,10 +94,22 @@ fn exit_quietly_on_broken_pipe() {
     }));
 }
 
+/// A directory from the environment. Read here rather than through clap's `env`, which
+/// shows an option set from the environment as required in every usage line.
+fn env_dir(name: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os(name)
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+}
+
 fn main() -> std::process::ExitCode {
     exit_quietly_on_broken_pipe();
     let cli = Cli::parse();
-    let ctx = Context::new(cli.json, cli.data, cli.regime);
+    let ctx = Context::new(
+        cli.json,
+        cli.data.or_else(|| env_dir("EMBARGO_DATA")),
+        cli.regime.or_else(|| env_dir("EMBARGO_REGIME")),
+    );
     let result = match cli.command {
         Command::Regime(args) => regime::run(args, &ctx),
         Command::Check(args) => check::run(args, &ctx),
@@ -117,5 +130,45 @@ fn main() -> std::process::ExitCode {
             context::report_error(&err, ctx.json);
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every command and every argument a user can type explains itself in `--help`.
+    #[test]
+    fn every_command_and_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name());
+            if cmd.get_about().is_none() && !path.trim().eq("embargo") {
+                missing.push(format!("{path}: command without about"));
+            }
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path}: argument {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_name() != "help" {
+                    walk(sub, &path, missing);
+                }
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut missing = Vec::new();
+        walk(&cmd, "", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "without help text:\n{}",
+            missing.join("\n")
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! `embargo regime list | show | diff | validate`.
 
 use crate::context::Context;
+use crate::trade::print_table;
 use anyhow::{bail, Context as _};
 use chrono::NaiveDate;
 use clap::{Args as ClapArgs, Subcommand};
@@ -18,8 +19,11 @@ pub struct Args {
 enum RegimeCommand {
     /// Resolutions with adoption dates (New York), triggers and measure counts.
     List,
-    /// Measures in force on a date (default: every measure).
+    /// Measures in force on a date (default: every measure), or one measure whole.
     Show {
+        /// One measure's id (e.g. 2371-8-coal-iron): every field of it, sources in full.
+        #[arg(conflicts_with_all = ["as_of", "resolution", "kind"])]
+        measure: Option<String>,
         /// YYYY-MM-DD (a New York date: measures take effect on the day of adoption).
         #[arg(long)]
         as_of: Option<String>,
@@ -59,6 +63,10 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     match args.command {
         RegimeCommand::List => list(ctx),
         RegimeCommand::Show {
+            measure: Some(id), ..
+        } => show_one(ctx, &id),
+        RegimeCommand::Show {
+            measure: None,
             as_of,
             resolution,
             kind,
@@ -89,26 +97,28 @@ fn list(ctx: &Context) -> anyhow::Result<()> {
             .collect();
         return ctx.print_json(&v);
     }
-    println!(
-        "{:<6} {:<11} {:>8}  {:<40} TRIGGER (KST)",
-        "RES", "ADOPTED", "MEASURES", "TITLE"
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(r, n)| {
+            let trig = r
+                .triggers
+                .iter()
+                .map(|t| format!("{} {}", t.date, t.event))
+                .collect::<Vec<_>>()
+                .join("; ");
+            vec![
+                r.number.clone(),
+                r.adopted.to_string(),
+                n.to_string(),
+                trig,
+                r.title.clone(),
+            ]
+        })
+        .collect();
+    print_table(
+        &["RES", "ADOPTED", "MEASURES", "TRIGGER (KST)", "TITLE"],
+        &table,
     );
-    for (r, n) in rows {
-        let trig = r
-            .triggers
-            .iter()
-            .map(|t| format!("{} {}", t.date, t.event))
-            .collect::<Vec<_>>()
-            .join("; ");
-        println!(
-            "{:<6} {:<11} {:>8}  {:<40} {}",
-            r.number,
-            r.adopted,
-            n,
-            truncate(&r.title, 40),
-            trig
-        );
-    }
     println!("\nAdoption dates are New York dates; a measure is in force from its adoption day.");
     Ok(())
 }
@@ -137,28 +147,166 @@ fn hs_summary(m: &Measure) -> String {
         .join(",")
 }
 
+/// Measures as a table whose columns fit their longest cell; the title comes last and
+/// whole (`regime show ID` prints every field of one measure).
 fn print_measures(ms: &[&Measure]) {
-    println!(
-        "{:<28} {:<14} {:<12} {:<11} {:<11} {:<11} {:<22} TITLE",
-        "MEASURE", "CITATION", "KIND", "FROM", "UNTIL", "CONFIDENCE", "HS"
+    let rows: Vec<Vec<String>> = ms
+        .iter()
+        .map(|m| {
+            vec![
+                m.id.clone(),
+                m.short_citation(),
+                m.kind.name().to_string(),
+                m.effective_from.to_string(),
+                m.effective_until
+                    .map_or_else(|| "-".into(), |d| d.to_string()),
+                m.citation_confidence().to_string(),
+                truncate(&hs_summary(m), 30),
+                m.title.clone(),
+            ]
+        })
+        .collect();
+    print_table(
+        &[
+            "MEASURE",
+            "CITATION",
+            "KIND",
+            "FROM",
+            "UNTIL",
+            "CONFIDENCE",
+            "HS",
+            "TITLE",
+        ],
+        &rows,
     );
-    for m in ms {
-        let until = m
-            .effective_until
-            .map(|d| d.to_string())
-            .unwrap_or_else(|| "-".into());
-        println!(
-            "{:<28} {:<14} {:<12} {:<11} {:<11} {:<11} {:<22} {}",
-            m.id,
-            m.short_citation(),
-            m.kind.name(),
-            m.effective_from,
-            until,
-            m.citation_confidence().to_string(),
-            truncate(&hs_summary(m), 22),
-            truncate(&m.title, 70)
-        );
+}
+
+/// Fields every measure has, printed by `show_one` in its own order; the rest of the
+/// measure's JSON (the fields of its kind) follows under their own names.
+const COMMON_FIELDS: &[&str] = &[
+    "id",
+    "resolution",
+    "paragraph",
+    "title",
+    "kind",
+    "effective_from",
+    "effective_until",
+    "supersedes",
+    "superseded_by",
+    "confidence",
+    "paragraph_confidence",
+    "sources",
+    "notes",
+    "origin",
+    "hs",
+];
+
+/// A JSON value on one line for people: strings bare, lists joined, objects as k=v,
+/// nulls left out.
+fn plain(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => a.iter().map(plain).collect::<Vec<_>>().join("; "),
+        serde_json::Value::Object(o) => o
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| format!("{k}={}", plain(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
     }
+}
+
+fn show_one(ctx: &Context, id: &str) -> anyhow::Result<()> {
+    let regime = ctx.regime()?;
+    let Some(m) = regime.measures().iter().find(|m| m.id == id) else {
+        let near: Vec<&str> = regime
+            .measures()
+            .iter()
+            .filter(|m| m.id.starts_with(id.split('-').next().unwrap_or(id)))
+            .map(|m| m.id.as_str())
+            .collect();
+        if near.is_empty() {
+            bail!("no measure {id:?} (`embargo regime show` lists every id)");
+        }
+        bail!(
+            "no measure {id:?}; measures of that resolution: {}",
+            near.join(", ")
+        );
+    };
+    if ctx.json {
+        return ctx.print_json(m);
+    }
+    println!("{} — {}", m.short_citation(), m.title);
+    let row = |k: &str, v: String| println!("  {k:<22} {v}");
+    row("id", m.id.clone());
+    row("kind", m.kind.name().to_string());
+    row(
+        "in force",
+        match m.effective_until {
+            Some(u) => format!("{} to {u} (New York dates, inclusive)", m.effective_from),
+            None => format!("from {} (New York date)", m.effective_from),
+        },
+    );
+    row(
+        "confidence",
+        format!(
+            "content {}, paragraph {}",
+            m.confidence, m.paragraph_confidence
+        ),
+    );
+    if !m.supersedes.is_empty() {
+        row("supersedes", m.supersedes.join(", "));
+    }
+    if let Some(s) = &m.superseded_by {
+        row("superseded by", s.clone());
+    }
+    for (i, e) in m.hs_scope().iter().enumerate() {
+        let mut v = format!(
+            "{}{} ({}, {})",
+            e.spec,
+            if e.partial { "*" } else { "" },
+            plain(&serde_json::to_value(e.provenance)?),
+            e.confidence
+        );
+        if let Some(over) = e.value_over_usd {
+            v.push_str(&format!(", only over USD {over}"));
+        }
+        if let Some(n) = &e.note {
+            v.push_str(&format!(" — {n}"));
+        }
+        if let Some(name) = embargo_regime::describe_hs(&e.spec.to_string()) {
+            v.push_str(&format!(
+                " [HS {} {}: {}]",
+                name.edition, name.code, name.description
+            ));
+        }
+        row(if i == 0 { "HS" } else { "" }, v);
+    }
+    if let serde_json::Value::Object(fields) = serde_json::to_value(m)? {
+        for (k, v) in fields.iter().filter(|(k, v)| {
+            !COMMON_FIELDS.contains(&k.as_str())
+                && !v.is_null()
+                && v.as_array().is_none_or(|a| !a.is_empty())
+        }) {
+            match v.as_array() {
+                Some(items) if items.iter().any(|i| i.is_object()) => {
+                    for (i, item) in items.iter().enumerate() {
+                        row(if i == 0 { k } else { "" }, plain(item));
+                    }
+                }
+                _ => row(k, plain(v)),
+            }
+        }
+    }
+    for (i, s) in m.sources.iter().enumerate() {
+        row(if i == 0 { "sources" } else { "" }, s.clone());
+    }
+    if let Some(n) = &m.notes {
+        row("notes", n.clone());
+    }
+    row("file", m.origin.to_string());
+    Ok(())
 }
 
 fn show(
@@ -225,6 +373,7 @@ fn diff(ctx: &Context, from: &str, to: &str) -> anyhow::Result<()> {
     }
     if !d.removed.is_empty() {
         println!("REMOVED");
+        let mut removed = Vec::new();
         for c in &d.removed {
             let why = match &c.superseded_by {
                 Some(s) => format!("superseded by {s}"),
@@ -233,14 +382,14 @@ fn diff(ctx: &Context, from: &str, to: &str) -> anyhow::Result<()> {
                     _ => "ended".to_string(),
                 },
             };
-            println!(
-                "  {:<28} {:<14} {:<40} {}",
-                c.measure.id,
+            removed.push(vec![
+                c.measure.id.clone(),
                 c.measure.short_citation(),
                 why,
-                truncate(&c.measure.title, 60)
-            );
+                c.measure.title.clone(),
+            ]);
         }
+        print_table(&["MEASURE", "CITATION", "WHY", "TITLE"], &removed);
     }
     Ok(())
 }

@@ -68,6 +68,7 @@ enum ListsCommand {
         /// Read this file instead of the active lists.
         #[arg(long)]
         file: Option<PathBuf>,
+        /// Only this list (default: both).
         #[arg(long, value_enum)]
         source: Option<SourceArg>,
         /// Output file (default: stdout); written to a temporary file, then renamed.
@@ -128,6 +129,7 @@ pub struct ScreenArgs {
     /// A name written as an IMO number (`IMO 8660313`) is screened as --imo.
     #[arg(required_unless_present_any = ["batch", "imo", "passport"])]
     name: Option<String>,
+    /// What the name is: only entries of that kind are matched (default: any kind).
     #[arg(long, value_enum)]
     schema: Option<SchemaArg>,
     /// Birth date: YYYY, YYYY-MM or YYYY-MM-DD.
@@ -173,6 +175,7 @@ enum EvalCommand {
     /// Precision/recall/F1 on labelled name pairs (nomenklatura name_bench cases.csv), beside
     /// the frozen logic-v2 run when `name_bench_logicv2-frozen.csv` sits in the same folder.
     Names {
+        /// Labelled pairs file (name_bench cases.csv).
         file: PathBuf,
         /// Threshold to report besides the best one.
         #[arg(long, default_value_t = DEFAULT_MATCH)]
@@ -182,7 +185,10 @@ enum EvalCommand {
         reference: Option<PathBuf>,
     },
     /// Cross-script pairs (watchman cross_script_pairs.csv: Query,Expected Match,Min Score,...).
-    CrossScript { file: PathBuf },
+    CrossScript {
+        /// Pairs file (cross_script_pairs.csv).
+        file: PathBuf,
+    },
     /// Whole screenings against the active lists (or `--list` files): precision and recall
     /// per kind of case (data/screening/eval/korean_institutions.csv).
     Screening {
@@ -194,6 +200,7 @@ enum EvalCommand {
     },
     /// One person's aliases, one per line (nomenklatura putin_names.txt): each against the first Latin one.
     Aliases {
+        /// Aliases file, one name per line.
         file: PathBuf,
         /// The reference name (default: "Vladimir Putin" when listed, else the first Latin line).
         #[arg(long)]

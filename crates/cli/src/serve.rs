@@ -74,7 +74,10 @@ enum KeysCommand {
     /// Keys with ids, labels, creation and revocation times (never the secrets).
     List,
     /// Revoke a key by id (takes effect in a running server within seconds).
-    Revoke { id: String },
+    Revoke {
+        /// The key's id, as `serve keys list` shows it.
+        id: String,
+    },
 }
 
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {

@@ -55,17 +55,22 @@ enum TradeCommand {
     },
     /// Grouped totals. `--reporter KP` reads the mirror (partners' declarations).
     Query {
+        /// Reporting country, ISO alpha-2 (e.g. CN).
         #[arg(long)]
         reporter: Option<String>,
+        /// Partner country, ISO alpha-2 (e.g. KP).
         #[arg(long)]
         partner: Option<String>,
         /// import, export, re-export, re-import (from the reporter's side).
         #[arg(long)]
         flow: Option<String>,
+        /// How to group the rows.
         #[arg(long, value_enum, default_value = "hs2")]
         by: By,
+        /// First year (inclusive).
         #[arg(long)]
         from: Option<i32>,
+        /// Last year (inclusive).
         #[arg(long)]
         to: Option<i32>,
         /// Only one statistical series (GAC, KOTRA, KITA, KIEP, ITC, COMTRADE...).

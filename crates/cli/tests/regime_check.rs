@@ -490,3 +490,60 @@ fn regime_validate_counts_confidence_per_resolution() {
         "{text}"
     );
 }
+
+#[test]
+fn regime_show_prints_one_measure_whole() {
+    let v = run_json(&["regime", "show", "2321-26-coal-cap"]);
+    assert_eq!(v["id"], "2321-26-coal-cap");
+    assert_eq!(v["paragraph"], "26(b)");
+    assert_eq!(v["effective_until"], "2017-08-04");
+    assert_eq!(v["limits"][0]["amount"], 400870018.0);
+    let out = run_ok(embargo().args(["regime", "show", "2321-26-coal-cap"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("2321 OP26(b) — Coal export cap from 1 January 2017"));
+    assert!(text.contains("superseded by          2371-8-coal-iron"));
+    assert!(text.contains("38 North (38north.org/2017/04/ysun040517/, verbatim quote)"));
+    let missing = embargo()
+        .args(["regime", "show", "2321-99-nothing"])
+        .output()
+        .expect("run embargo");
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("2321-26-coal-cap"));
+}
+
+#[test]
+fn measure_table_columns_line_up_on_long_citations() {
+    let out = run_ok(embargo().args(["regime", "show", "--as-of", "2017-12-31"]));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("MEASURE"))
+        .expect("header");
+    let kind_col = lines[header].find("KIND").expect("KIND column");
+    let byte_to_char = |l: &str, b: usize| l[..b].chars().count();
+    let kind_chars = byte_to_char(lines[header], kind_col);
+    for l in lines[header + 2..].iter().take_while(|l| !l.is_empty()) {
+        let kind_start: String = l.chars().skip(kind_chars).take(4).collect();
+        assert!(
+            !kind_start.starts_with(' ') && !kind_start.is_empty(),
+            "KIND column misaligned: {l}"
+        );
+    }
+    assert!(text.contains("1718-8a-luxury"));
+    assert!(text.contains("1718 OP8(a)(iii)"));
+}
+
+#[test]
+fn env_data_does_not_make_data_look_required() {
+    let out = embargo()
+        .env("EMBARGO_DATA", std::env::temp_dir())
+        .args(["regime", "diff"])
+        .output()
+        .expect("run embargo");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Usage: embargo regime diff <FROM> <TO>"),
+        "{err}"
+    );
+}

@@ -120,7 +120,7 @@ fn screen_batch_writes_one_line_per_row_in_order() {
     assert_eq!(lines[1]["matches"][0]["id"], "KPe.001");
     assert_eq!(lines[2]["decision"], "no_match");
     let err = lines[3]["error"].as_str().unwrap_or("");
-    assert!(err.contains("dob"), "{err}");
+    assert!(err.contains("birth date \"not-a-date\""), "{err}");
     // The list carries KOMID as an alias of KPe.001.
     assert_eq!(lines[4]["matches"][0]["id"], "KPe.001");
     let stderr = String::from_utf8_lossy(&out.stderr);

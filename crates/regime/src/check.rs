@@ -457,11 +457,14 @@ impl Regime {
                         if !relief.is_empty() {
                             outcome = Verdict::Conditional;
                         }
+                        // A shipment over a cap on its own is outside every relief that
+                        // rests on the cap: it is not listed as a condition it could meet.
                         if let Some(why) = exceeded {
                             outcome = Verdict::Prohibited;
                             notes.push(why);
+                        } else {
+                            conditions.extend(relief);
                         }
-                        conditions.extend(relief);
                         verdict = verdict.max(outcome);
                         findings.push(Finding::new(&cov, dir, outcome));
                     }
@@ -478,19 +481,19 @@ impl Regime {
                         } else {
                             Verdict::Conditional
                         };
-                        if let Some(why) = over {
-                            notes.push(format!("{}: {why}", m.short_citation()));
-                        }
                         if !exact {
                             conditions.push(scope_condition(m, &cov, s));
                         }
-                        conditions.push(Condition {
-                            kind: ConditionKind::Cap,
-                            measure: m.id.clone(),
-                            citation: m.short_citation(),
-                            text,
-                            confidence: m.citation_confidence(),
-                        });
+                        match over {
+                            Some(why) => notes.push(format!("{}: {why}", m.short_citation())),
+                            None => conditions.push(Condition {
+                                kind: ConditionKind::Cap,
+                                measure: m.id.clone(),
+                                citation: m.short_citation(),
+                                text,
+                                confidence: m.citation_confidence(),
+                            }),
+                        }
                         cited.push(m);
                         verdict = verdict.max(outcome);
                         findings.push(Finding::new(&cov, dir, outcome));

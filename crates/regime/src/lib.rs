@@ -15,6 +15,7 @@ mod check;
 mod country;
 mod error;
 mod hs;
+mod hs_names;
 mod index;
 mod input;
 mod load;
@@ -27,6 +28,7 @@ pub use check::{limit_period, Assessment, Condition, ConditionKind, Finding, Shi
 pub use country::{Country, CountryError};
 pub use error::{Issue, RegimeError, Severity};
 pub use hs::{HsCode, HsError, HsMatch, HsSpec};
+pub use hs_names::{describe_hs, hs_names, HsName};
 pub use index::{
     citations_text, conditions_text, needs_full_check, parse_date_fast, parse_hs_fast, CheckIndex,
     Segment,

@@ -305,7 +305,20 @@ fn one_shipment_over_the_tonnage_cap_is_prohibited_even_under_the_value_cap() {
         Verdict::Prohibited,
         "whichever limit is reached first binds: {a:#?}"
     );
-    assert!(a.notes.iter().any(|n| n.contains("exceeds")));
+    assert!(a
+        .notes
+        .iter()
+        .any(|n| n.contains("this shipment alone (8,000,000 t) exceeds the limit of 7,500,000 t")));
+    // Over the cap, neither the cap nor the livelihood wording under it is a condition
+    // the shipment could meet.
+    assert!(
+        !a.conditions
+            .iter()
+            .any(|c| c.text.contains("within the cap")),
+        "{:#?}",
+        a.conditions
+    );
+    assert!(a.citations.iter().any(|c| c.measure == "2321-26-coal-cap"));
 }
 
 #[test]

@@ -118,12 +118,12 @@ pub enum QueryError {
         max_tokens: usize,
     },
     /// `rule` says which rule the number breaks (length or check digit).
-    #[error("--imo {input}: {rule}")]
+    #[error("IMO {input}: {rule}")]
     BadImo { input: String, rule: String },
     /// The name reads as one IMO number and the IMO field gives another.
-    #[error("the name is IMO {in_name} but --imo is {field}: give one IMO number")]
+    #[error("the name is IMO {in_name} but the IMO field is {field}: give one IMO number")]
     ImoTwice { in_name: String, field: String },
-    #[error("--dob {0}: expected YYYY, YYYY-MM or YYYY-MM-DD")]
+    #[error("birth date {0:?}: expected YYYY, YYYY-MM or YYYY-MM-DD")]
     BadDate(String),
     #[error("unknown schema {0:?}: use person, organization, company or vessel")]
     BadSchema(String),

@@ -130,6 +130,19 @@ async fn hits_are_explained_cite_the_regime_and_are_audited() {
         .await;
     assert_eq!(error_code(st, &e), "invalid_field");
     assert_eq!(e["error"]["field"], "imo");
+    let message = e["error"]["message"].as_str().unwrap_or_default();
+    // The message names the rule the number breaks, and no CLI flag.
+    assert!(
+        message.starts_with("IMO 1234568: the check digit (the 7th) is 8"),
+        "{message}"
+    );
+    assert!(!message.contains("--"), "{message}");
+    // An IMO number alone is a query: the UN list gives IMO 1790183 (the company number)
+    // in the entry of KPe.020, Ocean Maritime Management.
+    let (st, by_imo) = s.post("/api/v1/screen", &json!({"imo": "1790183"})).await;
+    assert_eq!(st, StatusCode::OK, "{by_imo}");
+    assert_eq!(by_imo["decision"], "match", "{by_imo}");
+    assert_eq!(by_imo["matches"][0]["id"], "KPe.020", "{by_imo}");
 
     let (st, b) = s
         .post_with(
@@ -155,8 +168,8 @@ async fn hits_are_explained_cite_the_regime_and_are_audited() {
     let v = audit::verify(&conn).unwrap();
     assert_eq!(v.broken, None);
     assert_eq!(
-        v.records, 5,
-        "3 single screenings + 2 batch rows (the bad row has no decision)"
+        v.records, 6,
+        "4 single screenings + 2 batch rows (the bad row has no decision)"
     );
     let mut out = Vec::new();
     audit::export(&conn, &mut out).unwrap();
@@ -175,10 +188,11 @@ async fn hits_are_explained_cite_the_regime_and_are_audited() {
     assert!(rec["list_versions"]["un"].as_str().is_some());
     assert_eq!(lines[2]["record"]["decision"], "no_match");
     assert!(lines[2]["record"]["key_id"].is_null(), "open read: no key");
-    assert_eq!(lines[3]["record"]["kind"], "screen_batch");
+    assert_eq!(lines[3]["record"]["query"]["imo"], "1790183");
+    assert_eq!(lines[4]["record"]["kind"], "screen_batch");
     assert_eq!(
-        lines[3]["record"]["request_id"],
-        lines[4]["record"]["request_id"]
+        lines[4]["record"]["request_id"],
+        lines[5]["record"]["request_id"]
     );
 }
 

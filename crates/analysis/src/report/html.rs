@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::svg::escape;
 use super::Report;
 use crate::estimates::Range;
-use crate::signals::fmt_usd;
+use crate::signals::{fmt_amount, fmt_count, fmt_usd, fmt_years};
 
 fn range(r: &Range) -> String {
     if r.low == r.high {
@@ -29,10 +29,9 @@ fn figure(s: &mut String, r: &Report, id: &str) {
     if let Some(c) = r.charts.iter().find(|c| c.id == id) {
         let _ = write!(
             s,
-            r#"<figure id="chart-{id}"><img src="{stem}.svg" alt="{title}" width="880"><figcaption><b>{title}</b>. Source: {src} <a href="{stem}.png">PNG</a> · <a href="{stem}.svg">SVG</a></figcaption></figure>"#,
+            r#"<figure id="chart-{id}"><img src="{stem}.svg" alt="{title}" width="880"><figcaption>The chart carries its source. <a href="{stem}.png">PNG</a> · <a href="{stem}.svg">SVG</a></figcaption></figure>"#,
             stem = c.file_stem,
             title = escape(&c.title),
-            src = escape(&c.source)
         );
     }
 }
@@ -46,7 +45,7 @@ th{background:#f2f2f2}figure{margin:1.2em 0}figcaption{font-size:0.85em;color:#4
 </style></head><body>"#);
     let _ = write!(
         s,
-        "<h1>embargo report</h1><p>DPRK sanctions (UN Security Council resolutions 1718–2397): trade exposure, the China–Russia relief draft of December 2019, non-trade earnings, the Council's response times and compliance signals.</p><p class=\"small\">Data: {}. Every figure below names its source; published figures come from docs/regime-facts.md §C with their series (GAC, KOTRA, KITA, KIEP, ITC are kept apart) and status (confirmed / derived / unconfirmed).</p>",
+        "<h1>embargo report</h1><p>DPRK sanctions (UN Security Council resolutions 1718–2397): trade exposure, the China–Russia relief draft of December 2019, non-trade earnings, the Council's response times and compliance signals.</p><p class=\"small\">Data: {}. Every figure below names its source: the publication that printed it, with its series (GAC, KOTRA, KITA, KIEP, ITC are kept apart) and status (confirmed / derived / unconfirmed).</p>",
         escape(&r.dataset)
     );
     if font_faces == 0 {
@@ -80,7 +79,7 @@ th{background:#f2f2f2}figure{margin:1.2em 0}figcaption{font-size:0.85em;color:#4
         s,
         "<li>Workers abroad: {} a year ({} workers). Chinese tourism {}: {}.</li>",
         range(&r.workers.earnings),
-        r.workers.workers,
+        fmt_count(r.workers.workers),
         r.tourism.year,
         r.tourism
             .range
@@ -144,13 +143,12 @@ th{background:#f2f2f2}figure{margin:1.2em 0}figcaption{font-size:0.85em;color:#4
     // (c)
     let _ = write!(
         s,
-        "<h2>Relief: {}</h2><p class=\"small\">{}; circulated {}. Sources: {}. Baseline {}–{}.</p>",
+        "<h2>Relief: {}</h2><p class=\"small\">{}; circulated {}. Sources: {}. Baseline {}.</p>",
         escape(&rel.proposal.title),
         escape(&rel.proposal.status),
         rel.proposal.circulated,
         escape(&rel.proposal.sources.join("; ")),
-        rel.baseline.0,
-        rel.baseline.1
+        fmt_years(rel.baseline)
     );
     figure(&mut s, r, "c");
     s.push_str("<table><tr><th>lifted</th><th>measures</th><th>restored / year</th><th>share of pre-sanction exports</th><th>years</th><th>confidence</th><th>sources and notes</th></tr>");
@@ -226,7 +224,7 @@ th{background:#f2f2f2}figure{margin:1.2em 0}figcaption{font-size:0.85em;color:#4
         s,
         "<h2>Non-trade earnings</h2><table><tr><th>item</th><th>estimate / year</th><th>basis</th><th>sources</th></tr><tr><td>workers abroad</td><td>{}</td><td>{} workers × USD {:.0}–{:.0} ({}); central: {}</td><td>{}; count: {}</td></tr><tr><td>Chinese tourism {}</td><td>{}</td><td>{} visitors × USD {:.0} per trip</td><td>{}; {}; published: {}</td></tr></table>",
         range(&w.earnings),
-        w.workers,
+        fmt_count(w.workers),
         w.wage_low,
         w.wage_high,
         escape(&w.wage_basis),
@@ -310,15 +308,13 @@ th{background:#f2f2f2}figure{margin:1.2em 0}figcaption{font-size:0.85em;color:#4
     for c in &r.signals.caps {
         let _ = write!(
             s,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.0} {}</td><td>{:.0} {}</td><td>{}</td><td>{} {}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td></tr>",
             escape(&c.citation),
             escape(&c.window),
             escape(&c.counterpart),
             escape(&c.series),
-            c.used,
-            escape(&c.unit),
-            c.limit,
-            escape(&c.unit),
+            escape(&fmt_amount(c.used, &c.unit)),
+            escape(&fmt_amount(c.limit, &c.unit)),
             pct(c.share),
             escape(c.note.as_deref().unwrap_or("")),
             escape(&c.sources.join("; "))
@@ -328,14 +324,15 @@ th{background:#f2f2f2}figure{margin:1.2em 0}figcaption{font-size:0.85em;color:#4
     for l in &r.signals.leakage {
         let _ = write!(
             s,
-            "<li>{} (in force {}), bans {}: {}</li>",
+            "<li>{} ({}, in force {}), bans {}: {}</li>",
             escape(&l.citation),
+            escape(&l.exception),
             escape(&l.in_force),
             escape(&l.bans.join(", ")),
             match (&l.ratio, &l.comparison) {
                 (Some(x), Some(c)) =>
                     format!("{:.0}% of the pre-sanction level: {}", x * 100.0, escape(c)),
-                _ => "not computable from the data".into(),
+                _ => "no comparable pair of figures (see below)".into(),
             }
         );
     }
@@ -343,6 +340,6 @@ th{background:#f2f2f2}figure{margin:1.2em 0}figcaption{font-size:0.85em;color:#4
     for l in &r.signals.limits {
         let _ = write!(s, "<li>{}</li>", escape(l));
     }
-    s.push_str("</ul><p class=\"small\">Generated by embargo. Regime: data/regimes/dprk (facts and confidence tags from docs/regime-facts.md). Methods: docs/analysis.md.</p></body></html>");
+    s.push_str("</ul><p class=\"small\">Generated by embargo. Regime: data/regimes/dprk (each measure with its sources and confidence tags). Methods: docs/analysis.md.</p></body></html>");
     s
 }

@@ -20,7 +20,7 @@ use crate::error::AnalysisError;
 use crate::estimates::{self, Tourism, Workers};
 use crate::exposure::{counterpart, exposure, Exposure};
 use crate::relief::{relief, Proposal, Relief, ReliefOptions};
-use crate::signals::{fmt_usd, signals, Signals};
+use crate::signals::{fmt_usd, fmt_years, signals, Signals};
 use crate::timeline::{timeline, Events, Timeline};
 use svg::{Chart, Kind, Series, YFormat, PALETTE};
 
@@ -277,9 +277,11 @@ fn years() -> Vec<String> {
     YEARS.map(|y| y.to_string()).collect()
 }
 
-/// Per counterpart, the total line (one series per year, preferring GAC, then KOTRA...).
-fn total_line(r: &Report, cp: &str) -> (Vec<Option<f64>>, String) {
+/// Per counterpart, the total line (one series per year, preferring GAC, then KOTRA...),
+/// the series used per year ("GAC 2017, ...") and the points drawn.
+fn total_line<'r>(r: &'r Report, cp: &str) -> (Vec<Option<f64>>, String, Vec<&'r TotalPoint>) {
     let mut used: Vec<String> = Vec::new();
+    let mut points = Vec::new();
     let vals = YEARS
         .map(|y| {
             let t = r
@@ -288,10 +290,37 @@ fn total_line(r: &Report, cp: &str) -> (Vec<Option<f64>>, String) {
                 .filter(|t| t.counterpart == cp && t.year == y)
                 .min_by_key(|t| series_rank(&t.series))?;
             used.push(format!("{} {}", t.series, y));
+            points.push(t);
             Some(t.value_usd)
         })
         .collect();
-    (vals, used.join(", "))
+    (vals, used.join(", "), points)
+}
+
+/// The publications behind a set of figures, each named once in the order first met.
+/// A row's source may name several ("Reuters 2019-01-23; WSJ via MarketScreener").
+fn publications<'a>(sources: impl IntoIterator<Item = &'a str>) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    for part in sources
+        .into_iter()
+        .flat_map(|s| s.split("; "))
+        .map(str::trim)
+    {
+        if !part.is_empty() && !seen.contains(&part) {
+            seen.push(part);
+        }
+    }
+    seen.join("; ")
+}
+
+/// "to China GAC 2017, GAC 2018; to the world KOTRA 2013": only the counterparts drawn.
+fn series_used(parts: &[(&str, &str)]) -> String {
+    parts
+        .iter()
+        .filter(|(_, used)| !used.is_empty())
+        .map(|(cp, used)| format!("{cp} {used}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn category_series(r: &Report, value: impl Fn(&CategoryPoint) -> Option<f64>) -> Vec<Series> {
@@ -330,9 +359,59 @@ fn category_series(r: &Report, value: impl Fn(&CategoryPoint) -> Option<f64>) ->
         .collect()
 }
 
+/// The title of chart (a): what happened to exports to China, from the drawn figures a
+/// source confirms or derives (an unconfirmed year is drawn but not headlined).
+fn title_a(cn: &[&TotalPoint]) -> String {
+    let firm: Vec<&TotalPoint> = cn
+        .iter()
+        .copied()
+        .filter(|t| t.status != "unconfirmed")
+        .collect();
+    let peak = firm
+        .iter()
+        .max_by(|a, b| a.value_usd.total_cmp(&b.value_usd));
+    let last = firm.iter().max_by_key(|t| t.year);
+    match (peak, last) {
+        (Some(p), Some(l)) if l.year > p.year && l.value_usd < p.value_usd => format!(
+            "(a) DPRK exports to China fell from {} in {} to {} in {}",
+            fmt_usd(p.value_usd),
+            p.year,
+            fmt_usd(l.value_usd),
+            l.year
+        ),
+        _ => "(a) DPRK exports by sanctioned category against total exports, 2012–2019".into(),
+    }
+}
+
+/// The title of chart (b): the largest share a sanctioned category reached.
+fn title_b(r: &Report) -> String {
+    r.categories
+        .iter()
+        .filter(|c| YEARS.contains(&c.year))
+        .filter_map(|c| c.share.map(|s| (s, c)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or_else(
+            || "(b) Share of sanctioned categories in DPRK exports, 2012–2019".into(),
+            |(s, c)| {
+                let goods = c
+                    .group
+                    .split_once(' ')
+                    .and_then(|(_, rest)| rest.split_once(' '))
+                    .map_or(c.group.as_str(), |(_, goods)| goods);
+                format!(
+                    "(b) Before the bans, {goods} alone made up {:.0}% of DPRK exports ({} {})",
+                    s * 100.0,
+                    cp_name(&c.counterpart),
+                    c.year
+                )
+            },
+        )
+}
+
 fn chart_a(r: &Report) -> ChartOut {
-    let (cn, cn_series) = total_line(r, "CN");
-    let (wl, wl_series) = total_line(r, "WLD");
+    let (cn, cn_series, cn_points) = total_line(r, "CN");
+    let (wl, wl_series, wl_points) = total_line(r, "WLD");
+    let title = title_a(&cn_points);
     let mut series = vec![
         Series::new(
             "Total DPRK exports to China (China's imports)",
@@ -351,12 +430,25 @@ fn chart_a(r: &Report) -> ChartOut {
         },
     ];
     series.extend(category_series(r, |c| Some(c.value_usd)));
+    let pubs = publications(
+        cn_points
+            .iter()
+            .chain(&wl_points)
+            .map(|t| t.source.as_str())
+            .chain(
+                r.categories
+                    .iter()
+                    .filter(|c| YEARS.contains(&c.year))
+                    .flat_map(|c| c.sources.iter().map(String::as_str)),
+            ),
+    );
+    let used = series_used(&[("to China", &cn_series), ("to the world", &wl_series)]);
     let source = format!(
-        "published figures in docs/regime-facts.md §C.1–C.3 ({}). Totals: to China {}; to the world {}. Categories are the sanctioned goods joined to the regime by HS code; most are category-level figures, not HS statistics (see the table). Points are the largest series where several exist.",
-        r.dataset, cn_series, wl_series
+        "{pubs}. Series drawn for the totals: {used}. Categories are the sanctioned goods joined to the regime by HS code; most are category-level figures, not HS statistics (see the table). Points are the largest series where several exist. Data: {}.",
+        r.dataset
     );
     let chart = Chart {
-        title: "(a) DPRK exports by sanctioned category against total exports, 2012–2019".into(),
+        title,
         source: source.clone(),
         x: years(),
         y_label: "USD per year".into(),
@@ -375,12 +467,18 @@ fn chart_a(r: &Report) -> ChartOut {
 
 fn chart_b(r: &Report) -> ChartOut {
     let series = category_series(r, |c| c.share);
+    let pubs = publications(
+        r.categories
+            .iter()
+            .filter(|c| YEARS.contains(&c.year) && c.share.is_some())
+            .flat_map(|c| c.sources.iter().map(String::as_str)),
+    );
     let source = format!(
-        "category value ÷ total exports to the same counterpart in the same year, same series where one exists, else the named series (see table); docs/regime-facts.md §C ({}). The KEI claim that textiles and seafood reached ≈50% of China's imports (Haggard and Zhang, Jan 2020) is unconfirmed [U] and drawn only as a reference line.",
+        "category value ÷ total exports to the same counterpart in the same year, same series where one exists, else the named series (see table). Figures: {pubs}. Data: {}. The KEI claim that textiles and seafood reached ≈50% of China's imports (Haggard and Zhang, Jan 2020) is unconfirmed [U] and drawn only as a reference line.",
         r.dataset
     );
     let chart = Chart {
-        title: "(b) Share of sanctioned categories in DPRK exports, 2012–2019".into(),
+        title: title_b(r),
         source: source.clone(),
         x: years(),
         y_label: "share of total exports".into(),
@@ -435,17 +533,34 @@ fn chart_c(r: &Report) -> ChartOut {
         ));
     }
     let source = format!(
-        "{} ({}); goods from the regime's HS scope of each lifted paragraph joined to trade in baseline {}–{} (nearest year where the baseline has none, see notes); workers: data/estimates/workers.toml (USD 200–500m, regime-facts.md §C.4). Lifts without figures (statues) and unquantified exemptions are listed in the table.",
+        "{} ({}); goods from the regime's HS scope of each lifted paragraph joined to trade in baseline {} (nearest year where the baseline has none, see notes); workers: {} ({}). Lifts without figures (statues) and unquantified exemptions are listed in the table.",
         r.relief.proposal.title,
         r.relief.proposal.sources.join("; "),
-        r.relief.baseline.0,
-        r.relief.baseline.1
+        fmt_years(r.relief.baseline),
+        r.workers.wage_basis,
+        publications(r.workers.sources.iter().map(String::as_str))
     );
+    let title = match r.relief.goods_share {
+        Some(share) => format!(
+            "(c) The proposal would restore {} a year: goods worth {:.0}% of pre-sanction exports{}",
+            fmt_usd(r.relief.total.central),
+            share.central * 100.0,
+            if r.relief.labour.is_some() {
+                ", plus workers' earnings"
+            } else {
+                ""
+            }
+        ),
+        None => format!(
+            "(c) The proposal would restore {} a year",
+            fmt_usd(r.relief.total.central)
+        ),
+    };
     let chart = Chart {
-        title: "(c) What the China–Russia draft (Dec 2019) would restore".into(),
+        title,
         source: source.clone(),
         x,
-        y_label: "USD per year".into(),
+        y_label: "USD per year (whiskers: low–high)".into(),
         y_format: YFormat::Usd,
         series: vec![bars],
         rules,
@@ -457,6 +572,44 @@ fn chart_c(r: &Report) -> ChartOut {
         source,
         svg: chart.to_svg(),
     }
+}
+
+/// The title of chart (d): the mean lag per administration, over every resolution with a
+/// trigger where that set exists, else over the published set.
+fn title_d(r: &Report) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for m in &r.timeline.means {
+        if seen.contains(&m.administration.as_str()) {
+            continue;
+        }
+        seen.push(&m.administration);
+        let chosen = r
+            .timeline
+            .means
+            .iter()
+            .filter(|x| x.administration == m.administration)
+            .find(|x| x.published.is_none())
+            .unwrap_or(m);
+        let days = chosen.mean_days;
+        let days = if (days - days.round()).abs() < 0.05 {
+            format!("{days:.0}")
+        } else {
+            format!("{days:.1}")
+        };
+        parts.push(if parts.is_empty() {
+            format!("{days} days on average under {}", chosen.administration)
+        } else {
+            format!("{days} under {}", chosen.administration)
+        });
+    }
+    if parts.is_empty() {
+        return "(d) Days from DPRK provocation to Security Council resolution".into();
+    }
+    format!(
+        "(d) The Council answered a provocation in {}",
+        parts.join(", ")
+    )
 }
 
 fn chart_d(r: &Report) -> ChartOut {
@@ -518,9 +671,9 @@ fn chart_d(r: &Report) -> ChartOut {
             )
         })
         .collect();
-    let source = "adoption dates (New York) and triggers (KST) from data/regimes/dprk and data/events/dprk-events.toml, both from docs/regime-facts.md §A.0; published means: CSIS Korea Chair, 'The Absence of Consensus', 8 Feb 2016 (§C.5). 1695: launches 5 Jul 2006 (KST), adopted 15 Jul 2006 (UN press release SC/8778; UN News, 15 Jul 2006). Lag from the first trigger; 2356 has no single trigger and is excluded.".to_string();
+    let source = "adoption dates (New York) and triggers (KST) from the regime and event files, each with its source (UN press releases, US Mission and embassy fact sheets); published means: CSIS Office of the Korea Chair, Korea Chair Snapshot 'The Absence of Consensus', 8 Feb 2016. 1695: launches 5 Jul 2006 (KST), adopted 15 Jul 2006 (UN press release SC/8778; UN News, 15 Jul 2006). Lag from the first trigger; 2356 has no single trigger and is excluded.".to_string();
     let chart = Chart {
-        title: "(d) Days from DPRK provocation to Security Council resolution".into(),
+        title: title_d(r),
         source: source.clone(),
         x,
         y_label: "days".into(),
@@ -554,7 +707,7 @@ fn chart_e(r: &Report) -> ChartOut {
             continue;
         };
         x.push(format!(
-            "{} livelihood {} vs {}",
+            "{} livelihood: {} vs {}",
             l.citation, d.year, b.year
         ));
         observed.push(Some(d.value_usd));

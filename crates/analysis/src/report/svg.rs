@@ -137,19 +137,33 @@ impl Chart {
     pub fn to_svg(&self) -> String {
         let mut s = String::new();
         let source_lines = wrap(&format!("Source: {}", self.source), 150);
-        let height = HEIGHT + 14.0 * source_lines.len().saturating_sub(2) as f64;
         let plot_w = WIDTH - LEFT - RIGHT;
         let plot_h = HEIGHT - TOP - BOTTOM;
+        let n = self.x.len().max(1) as f64;
+        let slot = plot_w / n;
+        // Category labels are wrapped to the slot and never cut: a fourth line, when one
+        // is needed, moves the source down.
+        let x_labels: Vec<Vec<String>> = self
+            .x
+            .iter()
+            .map(|l| wrap(l, (slot / 7.0).max(6.0) as usize))
+            .collect();
+        let label_rows = x_labels.iter().map(Vec::len).max().unwrap_or(1);
+        let extra = 14.0 * label_rows.saturating_sub(3) as f64;
+        let height = HEIGHT + extra + 14.0 * source_lines.len().saturating_sub(2) as f64;
         let _ = write!(
             s,
             r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="{FONT}" font-size="12">"#
         );
         let _ = write!(s, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
-        let _ = write!(
-            s,
-            r##"<text x="{LEFT}" y="28" font-size="16" font-weight="bold" fill="#222">{}</text>"##,
-            escape(&self.title)
-        );
+        for (k, line) in wrap(&self.title, 74).iter().take(2).enumerate() {
+            let _ = write!(
+                s,
+                r##"<text x="{LEFT}" y="{}" font-size="16" font-weight="bold" fill="#222">{}</text>"##,
+                24 + 20 * k,
+                escape(line)
+            );
+        }
         let maxv = self
             .series
             .iter()
@@ -185,12 +199,9 @@ impl Chart {
             TOP + plot_h / 2.0,
             escape(&self.y_label)
         );
-        let n = self.x.len().max(1) as f64;
-        let slot = plot_w / n;
         let cx = |i: usize| LEFT + slot * (i as f64 + 0.5);
-        for (i, label) in self.x.iter().enumerate() {
-            let lines = wrap(label, (slot / 7.0).max(6.0) as usize);
-            for (k, line) in lines.iter().take(3).enumerate() {
+        for (i, lines) in x_labels.iter().enumerate() {
+            for (k, line) in lines.iter().enumerate() {
                 let _ = write!(
                     s,
                     r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#444">{}</text>"##,
@@ -240,6 +251,23 @@ impl Chart {
                             .flatten()
                             .unwrap_or_else(|| se.color.clone()),
                         escape(&se.name),
+                        fmt_y(*v, self.y_format)
+                    );
+                }
+                // The value over the bar (over the whisker when there is one), where the
+                // bar is wide enough to hold it.
+                if let (Some(v), true) = (v, bw >= 30.0) {
+                    let top_of = se
+                        .ranges
+                        .get(i)
+                        .copied()
+                        .flatten()
+                        .map_or(*v, |(_, hi)| hi.max(*v));
+                    let _ = write!(
+                        s,
+                        r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#333" font-size="10">{}</text>"##,
+                        x0 + (bw - 2.0) / 2.0,
+                        y(top_of) - 5.0,
                         fmt_y(*v, self.y_format)
                     );
                 }
@@ -307,68 +335,134 @@ impl Chart {
                 }
             }
         }
-        for (v, label) in &self.rules {
+        for (v, _) in &self.rules {
             let _ = write!(
                 s,
-                r##"<line x1="{LEFT}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#D55E00" stroke-dasharray="4,3"/><text x="{:.1}" y="{:.1}" fill="#D55E00" font-size="11">{}</text>"##,
+                r##"<line x1="{LEFT}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#D55E00" stroke-dasharray="4,3"/>"##,
                 y(*v),
                 LEFT + plot_w,
-                y(*v),
-                LEFT + plot_w + 4.0,
-                y(*v) + 4.0,
-                escape(label)
+                y(*v)
             );
         }
-        // Legend, stepping around the rule labels that share the right margin.
-        let lx = LEFT + plot_w + 16.0;
-        let rule_ys: Vec<f64> = self.rules.iter().map(|(v, _)| y(*v) + 4.0).collect();
-        let clear = |y0: f64, lines: usize| {
-            let y1 = y0 + 14.0 * lines.saturating_sub(1) as f64;
-            !rule_ys.iter().any(|r| *r > y0 - 16.0 && *r < y1 + 16.0)
-        };
-        let mut ly = TOP + 6.0;
-        for se in &self.series {
-            let lines = wrap(&se.name, 26);
-            while !clear(ly, lines.len()) {
-                ly += 8.0;
+        // Direct labels in the right margin, each at the height of what it names (a
+        // line's or points' last value, a rule's value), pushed apart where they would
+        // overlap; bar series with a value each and per-bar colours get a legend below.
+        struct Label<'a> {
+            y: f64,
+            lines: Vec<String>,
+            color: &'a str,
+            kind: Option<Kind>,
+        }
+        let mut labels: Vec<Label> = Vec::new();
+        for se in self.series.iter().filter(|se| se.kind != Kind::Bars) {
+            if let Some(v) = se.values.iter().rev().flatten().next() {
+                labels.push(Label {
+                    y: y(*v) + 4.0,
+                    lines: wrap(&se.name, 30),
+                    color: &se.color,
+                    kind: Some(se.kind),
+                });
             }
-            let mark = match se.kind {
-                Kind::Bars => format!(
-                    r#"<rect x="{lx:.1}" y="{:.1}" width="12" height="12" fill="{}"/>"#,
-                    ly - 10.0,
-                    se.color
+        }
+        for (v, label) in &self.rules {
+            labels.push(Label {
+                y: y(*v) + 4.0,
+                lines: wrap(label, 34),
+                color: "#D55E00",
+                kind: None,
+            });
+        }
+        let legend: Vec<&Series> = self
+            .series
+            .iter()
+            .filter(|se| se.kind == Kind::Bars && se.colors.iter().all(Option::is_none))
+            .collect();
+        if legend.len() > 1 {
+            for se in legend {
+                labels.push(Label {
+                    y: f64::INFINITY,
+                    lines: wrap(&se.name, 30),
+                    color: &se.color,
+                    kind: Some(Kind::Bars),
+                });
+            }
+        }
+        // Legend entries (no height of their own) go first, from the top; the labels
+        // follow at their heights, pushed down past each other, then back up where they
+        // would fall below the plot.
+        let mut next_free = TOP + 6.0;
+        for l in labels.iter_mut().filter(|l| !l.y.is_finite()) {
+            l.y = next_free + 4.0;
+            next_free = l.y + 14.0 * l.lines.len() as f64 + 6.0;
+        }
+        let legend_bottom = next_free;
+        labels.sort_by(|a, b| a.y.total_cmp(&b.y));
+        for l in labels.iter_mut().filter(|l| l.kind != Some(Kind::Bars)) {
+            l.y = l.y.max(next_free);
+            next_free = l.y + 14.0 * l.lines.len() as f64 + 4.0;
+        }
+        let mut floor = TOP + plot_h + 4.0;
+        for l in labels
+            .iter_mut()
+            .rev()
+            .filter(|l| l.kind != Some(Kind::Bars))
+        {
+            let h = 14.0 * l.lines.len() as f64 + 4.0;
+            if l.y + h > floor {
+                l.y = (floor - h).max(legend_bottom);
+            }
+            floor = l.y;
+        }
+        let lx = LEFT + plot_w + 8.0;
+        for l in &labels {
+            let (text_x, mark) = match l.kind {
+                None => (lx, String::new()),
+                Some(Kind::Bars) => (
+                    lx + 18.0,
+                    format!(
+                        r#"<rect x="{lx:.1}" y="{:.1}" width="12" height="12" fill="{}"/>"#,
+                        l.y - 10.0,
+                        l.color
+                    ),
                 ),
-                Kind::Line => format!(
-                    r#"<line x1="{lx:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{}" stroke-width="3"/>"#,
-                    ly - 4.0,
-                    lx + 12.0,
-                    ly - 4.0,
-                    se.color
+                Some(Kind::Line) => (
+                    lx + 18.0,
+                    format!(
+                        r#"<line x1="{lx:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{}" stroke-width="3"/>"#,
+                        l.y - 4.0,
+                        lx + 12.0,
+                        l.y - 4.0,
+                        l.color
+                    ),
                 ),
-                Kind::Points => format!(
-                    r#"<circle cx="{:.1}" cy="{:.1}" r="5" fill="{}"/>"#,
-                    lx + 6.0,
-                    ly - 4.0,
-                    se.color
+                Some(Kind::Points) => (
+                    lx + 18.0,
+                    format!(
+                        r#"<circle cx="{:.1}" cy="{:.1}" r="5" fill="{}"/>"#,
+                        lx + 6.0,
+                        l.y - 4.0,
+                        l.color
+                    ),
                 ),
             };
             s.push_str(&mark);
-            for (k, line) in lines.iter().enumerate() {
+            // Rule labels take the rule's colour; series names stay dark for contrast
+            // (some palette colours are too light for text) beside their coloured mark.
+            let fill = if l.kind.is_none() { l.color } else { "#222" };
+            for (k, line) in l.lines.iter().enumerate() {
                 let _ = write!(
                     s,
-                    r##"<text x="{:.1}" y="{:.1}" fill="#222" font-size="11">{}</text>"##,
-                    lx + 18.0,
-                    ly + 14.0 * k as f64,
+                    r##"<text x="{text_x:.1}" y="{:.1}" fill="{fill}" font-size="11">{}</text>"##,
+                    l.y + 14.0 * k as f64,
                     escape(line)
                 );
             }
-            ly += 14.0 * lines.len().saturating_sub(1) as f64 + 20.0;
         }
         for (k, line) in source_lines.iter().enumerate() {
             let _ = write!(
                 s,
                 r##"<text x="12" y="{:.1}" fill="#555" font-size="10.5">{}</text>"##,
-                HEIGHT - 26.0 + 14.0 * k as f64,
+                HEIGHT + extra - 26.0 + 14.0 * k as f64,
                 escape(line)
             );
         }
@@ -408,6 +502,8 @@ mod tests {
         let svg = c.to_svg();
         assert!(svg.contains("A &amp; B"));
         assert!(svg.contains("Source: x &lt;y&gt;"));
-        assert_eq!(svg.matches("<rect x=").count(), 2); // one bar + one legend swatch
+        // One bar; a single series needs no legend.
+        assert_eq!(svg.matches("<rect x=").count(), 1);
+        assert!(svg.contains(">$1.0bn</text>"), "the bar carries its value");
     }
 }

@@ -12,6 +12,11 @@ use embargo_regime::{Assessment, Confidence, Measure, Regime};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
+/// The bundled HS chapter and heading descriptions (data/hs/headings.csv).
+pub async fn hs_names() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "names": embargo_regime::hs_names() }))
+}
+
 pub async fn resolutions(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(serde_json::json!({ "resolutions": state.regime.resolutions() }))
 }
