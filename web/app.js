@@ -415,6 +415,46 @@ function chain(steps) {
   return [steps[0].from.name, ...steps.map((s) => ` —${share(s)}→ ${s.to.name}`)].join("");
 }
 
+// ---- vessel -------------------------------------------------------------------------
+
+async function submitVessel(ev) {
+  ev.preventDefault();
+  const imo = ev.target.elements.imo.value.trim().replace(/^IMO\s*/i, "");
+  const out = $("#vessel-result");
+  const r = await api("GET", `/api/v1/vessels/${encodeURIComponent(imo)}`);
+  if (!r.ok) return showError(out, r);
+  const v = r.json;
+  const listed = v.designations.length > 0;
+  const when = (d) => d || "undated";
+  put(out,
+    h("div", { class: `verdict ${listed ? "verdict-prohibited" : "verdict-permitted"}`, id: "vessel-status" },
+      listed ? "DESIGNATED" : "NOT DESIGNATED"),
+    h("p", {}, h("b", {}, `IMO ${v.imo}`), ` ${v.name || "(name unknown)"} · flag: ${v.current_flag || "none recorded"}`,
+      v.dprk_linked ? ` · DPRK-linked (${v.dprk_linked_because.join("; ")})` : ""),
+    listed ? h("ul", { id: "vessel-designations" }, v.designations.map((d) => h("li", {},
+      `${d.list.toUpperCase()} ${d.reference}`, d.programs.length ? ` (${d.programs.join(", ")})` : "",
+      d.listed_on ? `, listed on ${d.listed_on}` : ""))) : null,
+    h("h3", {}, "Names"),
+    h("table", { class: "data", id: "vessel-names" },
+      h("thead", {}, h("tr", {}, ["Name", "Date", "Kind", "Source"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, v.names.map((n) => h("tr", {}, h("td", {}, n.name), h("td", {}, when(n.date)),
+        h("td", {}, String(n.kind).replace("_", " ")), h("td", { class: "note" }, n.source))))),
+    h("h3", {}, "Flags"),
+    v.flags.length ? h("table", { class: "data", id: "vessel-flags" },
+      h("thead", {}, h("tr", {}, ["Flag", "As written", "Date", "Source"].map((t) => h("th", {}, t)))),
+      h("tbody", {}, v.flags.map((f) => h("tr", {}, h("td", {}, f.flag), h("td", {}, f.as_written),
+        h("td", {}, when(f.date)), h("td", { class: "note" }, f.source))))) : h("p", { class: "note" }, "No flag recorded."),
+    h("h3", {}, "Linked parties"),
+    v.links.length ? h("ul", { id: "vessel-links" }, v.links.map((l) => h("li", {},
+      `${String(l.relation).replace("_", " ")}: `, h("b", {}, l.name), ` (${l.id})`,
+      l.designated ? " — designated" : "", h("span", { class: "note" }, ` · ${l.source}`)))) : h("p", { class: "note" }, "The lists link no party to this vessel."),
+    h("h3", {}, "Signals"),
+    v.signals.length ? h("ul", { id: "vessel-signals" }, v.signals.map((g) => h("li", {},
+      h("b", {}, `${String(g.kind).replace(/_/g, " ")} (${g.severity})`), `: ${g.reason}`,
+      g.sources.length ? h("span", { class: "note" }, ` · ${g.sources.join("; ")}`) : ""))) :
+      h("p", { class: "note" }, "No signal from the records above (which says nothing of what they do not hold)."));
+}
+
 const LOADERS = { regime: loadRegime, screen: loadScreen, report: loadReport };
 
 document.addEventListener("DOMContentLoaded", async () => {
@@ -423,6 +463,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("#screen-form").addEventListener("submit", submitScreen);
   $("#relief-form").addEventListener("submit", submitRelief);
   $("#network-form").addEventListener("submit", submitNetwork);
+  $("#vessel-form").addEventListener("submit", submitVessel);
   const keyInput = $("#api-key");
   keyInput.value = sessionStorage.getItem(KEY_STORE) || "";
   keyInput.addEventListener("change", () => {

@@ -5,7 +5,7 @@
 # the UN 1718 list from ../shared and examples/ownership.csv through the API (with an API
 # key), then loads each view of the page: regime, check (a ban and a verdict resting on an
 # unconfirmed paragraph), screening (a Latin name, a Hangul name, an IMO number alone),
-# relief, network and report. For each it dumps the DOM after the page's scripts ran
+# relief, network, vessel (after an OFAC import through the API) and report. For each it dumps the DOM after the page's scripts ran
 # (--dump-dom, with a virtual time budget so the fetches finish), asserts on what a user
 # needs to see, and takes a screenshot into $OUT (default target/e2e): look at them.
 # Finally it verifies the audit log the screening left.
@@ -151,6 +151,21 @@ if [ "$HAVE_LIST" = 1 ]; then
     expect network "network view: the sample company is blocked through KPe.001 (60% of a 50% owner)" \
         'id="network-status"' 'BLOCKED (50% RULE)' 'Dandong Sample Mining Trading Co. Ltd' 'KOREA MINING DEVELOPMENT TRADING CORPORATION —60%→'
     expect_png network
+fi
+
+# Vessels come from OFAC's list (the UN list names no ships).
+SDN="$SHARED/data/ofac-sdn/2021-07-snapshot/sdn.csv"
+if [ -f "$SDN" ]; then
+    code=$(curl -s -o "$WORK/ofac.json" -w '%{http_code}' -X PUT -H "x-api-key: $KEY" \
+        -H 'content-type: text/csv' --data-binary "@$SDN" "$BASE/api/v1/lists/ofac")
+    if [ "$code" = 200 ]; then pass "OFAC list imported through the API"; else fail "OFAC list import: HTTP $code $(cat "$WORK/ofac.json")"; fi
+    render vessel "$BASE/#vessel?imo=8660313" 1300
+    expect vessel "vessel view: IMO 8660313 (CHON MA SAN) is designated by OFAC, linked to KOREA ACHIM SHIPPING CO" \
+        'id="vessel-status"' 'DESIGNATED' 'CHON MA SAN' 'OFAC 23729' 'KOREA ACHIM SHIPPING CO'
+    expect_png vessel
+    render vessel-unknown "$BASE/#vessel?imo=1234567" 900
+    expect vessel-unknown "vessel view: an IMO no list knows is said to be unknown (404), not shown as clean" \
+        'vessel_not_found' 'IMO 1234567'
 fi
 
 render report "$BASE/#report" 2600

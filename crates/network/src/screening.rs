@@ -27,8 +27,8 @@ pub fn open_following(data_dir: &Path) -> Result<(Store, Vec<ListFollow>)> {
 /// What the screened entity reaches on `date` through the data directory's network
 /// (owners, controllers, managers, and the 50% rule): the entity the query's name names,
 /// else the vessel of its IMO number. `None` when the directory has no network store or no
-/// entity of it answers to the query: screening without a network is the common case, not
-/// an error.
+/// one entity of it answers to the query (none, or several sharing the name): screening
+/// without a network is the common case, not an error.
 pub fn screening_reach(
     data_dir: &Path,
     query: &embargo_screen::Query,
@@ -53,7 +53,10 @@ pub fn screening_reach(
                 id = Some(found);
                 break;
             }
-            Err(NetworkError::UnknownEntity(_)) => {}
+            // A name that several entities share (one person on the UN list and on
+            // OFAC's) names no one entity to follow; the screening's hits name each, and
+            // the IMO number, when given, may still name one.
+            Err(NetworkError::UnknownEntity(_) | NetworkError::AmbiguousEntity { .. }) => {}
             Err(e) => return Err(e),
         }
     }

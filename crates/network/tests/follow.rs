@@ -216,3 +216,51 @@ fn vessels_come_from_the_followed_list_version() {
         other => panic!("expected not found, got {other:?}"),
     }
 }
+
+/// A name that two entities of the network share (one company on the UN list and on
+/// OFAC's) names no one entity: the screening's reach is empty, not an
+/// error that would lose the screening.
+#[test]
+fn a_name_two_entities_share_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let lists = ListStore::open(dir.path());
+    let v1 = un_list(dir.path(), "v1.xml", "KPe.901", "NEW SHIPPING CO");
+    lists.import(&v1, Some(Source::Un)).unwrap();
+    // The same company on OFAC's list (a one-entry SDN file in OFAC's legacy layout).
+    let sdn = dir.path().join("sdn.csv");
+    std::fs::write(
+        &sdn,
+        "9901,\"NEW SHIPPING CO\",-0- ,\"DPRK3\",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- \n",
+    )
+    .unwrap();
+    lists.import(&sdn, Some(Source::Ofac)).unwrap();
+    let mut store = Store::open(&dir.path().join("network.sqlite")).unwrap();
+    store.follow_lists(&lists).unwrap();
+    assert!(matches!(
+        store.resolve("NEW SHIPPING CO"),
+        Err(NetworkError::AmbiguousEntity { .. })
+    ));
+    drop(store);
+    let query = embargo_screen::Query {
+        name: "NEW SHIPPING CO".into(),
+        schema: None,
+        birth_date: None,
+        country: None,
+        imo: None,
+        passport: None,
+    };
+    let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let reach = embargo_network::screening_reach(dir.path(), &query, day).unwrap();
+    assert!(reach.is_none());
+    // The listed company, asked by its id, is still followed.
+    let by_id = embargo_network::screening_reach(
+        dir.path(),
+        &embargo_screen::Query {
+            name: "un:KPe.901".into(),
+            ..query
+        },
+        day,
+    )
+    .unwrap();
+    assert!(by_id.is_some());
+}
