@@ -476,6 +476,17 @@ fn validate(ctx: &Context, dir: Option<PathBuf>, hs: Vec<PathBuf>) -> anyhow::Re
         .ok()
         .map(|r| r.confidence_summary())
         .unwrap_or_default();
+    // Which HS edition each resolution's codes are checked against.
+    let editions: Vec<serde_json::Value> = match (&nomenclature, Regime::from_sources(sources.clone())) {
+        (Some(n), Ok(r)) => r
+            .hs_editions_used(n)
+            .into_iter()
+            .map(|(resolution, adopted, c)| {
+                json!({"resolution": resolution, "adopted": adopted, "edition_in_force": c.in_force, "checked_against": c.used})
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let issues = Regime::validate_sources(sources, nomenclature.as_ref());
     let errors = issues
         .iter()
@@ -483,12 +494,30 @@ fn validate(ctx: &Context, dir: Option<PathBuf>, hs: Vec<PathBuf>) -> anyhow::Re
         .count();
     let warnings = issues.len() - errors;
     if ctx.json {
-        ctx.print_json(&json!({"files": files, "errors": errors, "warnings": warnings, "nomenclature": nomenclature.as_ref().map(|n| n.files.clone()), "issues": issues, "confidence": summary}))?;
+        ctx.print_json(&json!({"files": files, "errors": errors, "warnings": warnings, "nomenclature": nomenclature.as_ref().map(|n| n.files.clone()), "hs_editions": editions, "issues": issues, "confidence": summary}))?;
     } else {
         for i in &issues {
             println!("{i}");
         }
         print_confidence(&summary);
+        if !editions.is_empty() {
+            println!(
+                "HS codes checked against the edition in force on each resolution's adoption:"
+            );
+            for e in &editions {
+                let in_force = &e["edition_in_force"];
+                let used = match e["checked_against"].as_i64() {
+                    Some(u) if Some(u) == in_force.as_i64() => format!("HS {u}"),
+                    Some(u) => format!("HS {u} (HS {in_force} is not loaded)"),
+                    None => "every loaded file (none names its edition)".to_string(),
+                };
+                println!(
+                    "  {} ({}): {used}",
+                    e["resolution"].as_str().unwrap_or_default(),
+                    e["adopted"].as_str().unwrap_or_default()
+                );
+            }
+        }
         let checked = match &nomenclature {
             Some(n) => format!(
                 "; HS codes checked against {} codes from {}",

@@ -36,7 +36,7 @@ pub use index::{
 pub use input::{ShipmentFieldError, ShipmentInput};
 pub use load::paragraph_is_well_formed;
 pub use model::*;
-pub use nomenclature::Nomenclature;
+pub use nomenclature::{edition_in_force, EditionChoice, Nomenclature, HS_EDITIONS};
 pub use query::{Change, ConfidenceCounts, RegimeDiff, ResolutionConfidence};
 pub use relation::CoverageRow;
 #[cfg(feature = "arrow")]

@@ -1,18 +1,53 @@
-//! The HS nomenclature, to check that every code in the regime exists.
+//! The HS nomenclature, to check that every code in the regime exists in the edition of
+//! the Harmonized System in force when its resolution was adopted (a measure of 2017 is
+//! written in HS 2017: 2397's HS 8803 was dropped by HS 2022).
 //! Reads the datasets/harmonized-system CSV (`section,hscode,description,parent,level`,
 //! UTF-8 with a BOM), as in ../shared/data/harmonized-system/.
 
 use crate::error::{Issue, RegimeError, Severity};
 use crate::hs::HsCode;
 use crate::{MeasureKind, Regime};
-use std::collections::HashMap;
+use chrono::{Datelike, NaiveDate};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+
+/// The years the WCO's HS editions entered into force (1 January).
+pub const HS_EDITIONS: [i32; 5] = [2002, 2007, 2012, 2017, 2022];
+
+/// The HS edition in force on a date (HS 2002 for anything earlier).
+pub fn edition_in_force(date: NaiveDate) -> i32 {
+    HS_EDITIONS
+        .iter()
+        .copied()
+        .filter(|&y| y <= date.year())
+        .max()
+        .unwrap_or(HS_EDITIONS[0])
+}
+
+/// One loaded file: its edition when the file says it (its TOTAL row, "HS2022") or its
+/// name does ("…hs2017…"), and its codes.
+#[derive(Debug, Clone)]
+pub struct Edition {
+    pub year: Option<i32>,
+    pub file: String,
+    codes: HashSet<HsCode>,
+}
+
+/// Which edition a date's codes are checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditionChoice {
+    /// The edition in force on the date.
+    pub in_force: i32,
+    /// The loaded edition used: the one in force, else the nearest loaded (later on a tie).
+    pub used: Option<i32>,
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct Nomenclature {
     /// code -> (description, file it came from)
     codes: HashMap<HsCode, (String, String)>,
     pub files: Vec<String>,
+    pub editions: Vec<Edition>,
 }
 
 impl Nomenclature {
@@ -20,8 +55,8 @@ impl Nomenclature {
         Self::default()
     }
 
-    /// Add an edition. Codes from several editions (HS 2017, HS 2022) are merged, so a
-    /// code is accepted if any edition has it.
+    /// Add an edition. Descriptions of several editions are merged (the first file's
+    /// wins); validation checks each code against the edition of its resolution's date.
     pub fn add_file(&mut self, path: &Path) -> Result<usize, RegimeError> {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| RegimeError::Io {
@@ -53,6 +88,8 @@ impl Nomenclature {
             ));
         };
         let mut n = 0;
+        let mut year = edition_in_name(name);
+        let mut edition_codes = HashSet::new();
         for (i, rec) in rdr.records().enumerate() {
             let line = i + 2;
             let rec = rec.map_err(|e| nomen_err(name, line, "(record)", e.to_string()))?;
@@ -62,21 +99,62 @@ impl Nomenclature {
                 continue; // the HS 2017 file ends with one empty row `,,,,` (upstream quirk)
             }
             if !matches!(level, "2" | "4" | "6") {
-                continue; // the TOTAL row (level 5)
+                // The TOTAL row (level 5) may name the edition: "Total of all HS2022 commodities".
+                if let Some(y) = rec.get(desc_col).and_then(edition_in_text) {
+                    year = Some(y);
+                }
+                continue;
             }
             let hs =
                 HsCode::parse(code).map_err(|e| nomen_err(name, line, "hscode", e.to_string()))?;
-            self.codes.insert(
-                hs,
+            edition_codes.insert(hs);
+            self.codes.entry(hs).or_insert_with(|| {
                 (
                     rec.get(desc_col).unwrap_or("").to_string(),
                     name.to_string(),
-                ),
-            );
+                )
+            });
             n += 1;
         }
         self.files.push(name.to_string());
+        self.editions.push(Edition {
+            year,
+            file: name.to_string(),
+            codes: edition_codes,
+        });
         Ok(n)
+    }
+
+    /// The edition to check a code of `date` against: the one in force when loaded, else
+    /// the nearest loaded dated edition. `used` is `None` when no file said its edition.
+    pub fn edition_for(&self, date: NaiveDate) -> EditionChoice {
+        let in_force = edition_in_force(date);
+        let used = self
+            .editions
+            .iter()
+            .filter_map(|e| e.year)
+            .min_by_key(|&y| ((y - in_force).abs(), -y));
+        EditionChoice { in_force, used }
+    }
+
+    /// Whether the loaded edition of `year` has `hs`.
+    pub fn edition_contains(&self, year: i32, hs: &HsCode) -> bool {
+        self.editions
+            .iter()
+            .any(|e| e.year == Some(year) && e.codes.contains(hs))
+    }
+
+    /// The loaded editions (years) that have `hs`.
+    pub fn editions_with(&self, hs: &HsCode) -> Vec<i32> {
+        let mut out: Vec<i32> = self
+            .editions
+            .iter()
+            .filter(|e| e.codes.contains(hs))
+            .filter_map(|e| e.year)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     pub fn contains(&self, hs: &HsCode) -> bool {
@@ -96,6 +174,38 @@ impl Nomenclature {
     }
 }
 
+/// "HS2022", "HS 2017" in a text.
+fn edition_in_text(text: &str) -> Option<i32> {
+    let upper = text.to_ascii_uppercase();
+    let at = upper.find("HS")?;
+    let digits: String = upper[at + 2..]
+        .trim_start_matches([' ', '_', '-'])
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let year: i32 = digits.parse().ok()?;
+    HS_EDITIONS.contains(&year).then_some(year)
+}
+
+/// The edition a file's name gives ("harmonized-system-hs2017.csv").
+fn edition_in_name(path: &str) -> Option<i32> {
+    let name = Path::new(path).file_name()?.to_str()?;
+    edition_in_text(name)
+}
+
+/// "HS 2017, the edition in force on 2017-12-22" or "HS 2017 (HS 2012 was in force on
+/// 2016-03-02 and is not loaded)".
+fn edition_words(choice: &EditionChoice, date: NaiveDate) -> String {
+    match choice.used {
+        Some(u) if u == choice.in_force => format!("HS {u}, the edition in force on {date}"),
+        Some(u) => format!(
+            "HS {u}: HS {} was in force on {date} and is not loaded",
+            choice.in_force
+        ),
+        None => "no dated edition loaded".to_string(),
+    }
+}
+
 fn nomen_err(path: &str, line: usize, field: &str, message: String) -> RegimeError {
     RegimeError::Nomenclature {
         path: path.to_string(),
@@ -109,36 +219,88 @@ impl Regime {
     pub(crate) fn nomenclature_issues(&self, n: &Nomenclature) -> Vec<Issue> {
         let mut out = Vec::new();
         for m in self.measures() {
+            // The edition in force when the resolution was adopted (its measures' own
+            // start when the resolution is not in the files).
+            let date = self
+                .resolution(&m.resolution)
+                .map_or(m.effective_from, |r| r.adopted);
+            let choice = n.edition_for(date);
             for e in m.hs_scope() {
                 let codes = e.spec.codes();
                 let last = codes.len().saturating_sub(1);
                 for (k, code) in codes.iter().enumerate() {
-                    if !n.contains(code) {
-                        // Inside a chapter range a missing chapter is a reserved one (77):
-                        // worth a warning, not an error. Named codes and range ends must exist.
-                        let inner = matches!(e.spec, crate::HsSpec::ChapterRange { .. })
-                            && k != 0
-                            && k != last;
-                        out.push(Issue {
-                            severity: if inner {
+                    // Inside a chapter range a missing chapter is a reserved one (77):
+                    // worth a warning, not an error. Named codes and range ends must exist.
+                    let inner =
+                        matches!(e.spec, crate::HsSpec::ChapterRange { .. }) && k != 0 && k != last;
+                    let issue = |severity, message| Issue {
+                        severity,
+                        file: m.origin.file.clone(),
+                        line: m.origin.line,
+                        field: "hs".into(),
+                        message,
+                    };
+                    if let Some(used) = choice.used {
+                        if n.edition_contains(used, code) {
+                            continue;
+                        }
+                        let against = edition_words(&choice, date);
+                        let elsewhere = n.editions_with(code);
+                        if elsewhere.is_empty() && !n.contains(code) {
+                            let sev = if inner {
                                 Severity::Warning
                             } else {
                                 Severity::Error
-                            },
-                            file: m.origin.file.clone(),
-                            line: m.origin.line,
-                            field: "hs".into(),
-                            message: format!(
+                            };
+                            out.push(issue(
+                                sev,
+                                format!(
+                                    "{}: HS {code} is not in the nomenclature ({against}; no loaded edition has it)",
+                                    m.id
+                                ),
+                            ));
+                        } else {
+                            let found = elsewhere
+                                .iter()
+                                .map(|y| format!("HS {y}"))
+                                .collect::<Vec<_>>()
+                                .join(", ");
+                            out.push(issue(
+                                Severity::Warning,
+                                format!(
+                                    "{}: HS {code} is not in the edition it was checked against ({against}); found in {}",
+                                    m.id,
+                                    if found.is_empty() { "an undated file".to_string() } else { found }
+                                ),
+                            ));
+                        }
+                    } else if !n.contains(code) {
+                        let sev = if inner {
+                            Severity::Warning
+                        } else {
+                            Severity::Error
+                        };
+                        out.push(issue(
+                            sev,
+                            format!(
                                 "{}: HS {code} is not in the nomenclature ({})",
                                 m.id,
                                 n.files.join(", ")
                             ),
-                        });
+                        ));
                     }
                 }
             }
         }
         out
+    }
+
+    /// Which edition each resolution's codes are checked against (for the summary).
+    pub fn hs_editions_used(&self, n: &Nomenclature) -> Vec<(String, NaiveDate, EditionChoice)> {
+        self.resolutions()
+            .iter()
+            .map(|r| (r.number.clone(), r.adopted, n.edition_for(r.adopted)))
+            .collect()
     }
 
     /// Checks that need the whole regime: overlapping caps, exceptions that never meet

@@ -236,3 +236,71 @@ fn a_code_missing_from_the_nomenclature_is_reported() {
         .iter()
         .any(|i| i.field == "hs" && i.message.contains("HS 2702 is not in the nomenclature")));
 }
+
+#[test]
+fn the_edition_in_force_is_the_latest_started() {
+    let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap();
+    assert_eq!(embargo_regime::edition_in_force(d(2006, 10, 14)), 2002);
+    assert_eq!(embargo_regime::edition_in_force(d(2016, 12, 31)), 2012);
+    assert_eq!(embargo_regime::edition_in_force(d(2017, 1, 1)), 2017);
+    assert_eq!(embargo_regime::edition_in_force(d(2017, 12, 22)), 2017);
+    assert_eq!(embargo_regime::edition_in_force(d(2022, 1, 1)), 2022);
+    assert_eq!(embargo_regime::edition_in_force(d(1999, 1, 1)), 2002);
+}
+
+/// Two one-chapter editions, named by their files: a 2017 resolution's code that only
+/// HS 2022 has is a warning naming both; with HS 2017 alone it is an error.
+#[test]
+fn codes_are_checked_against_their_resolutions_edition() {
+    let hs17 = "section,hscode,description,parent,level\nV,27,Mineral fuels,TOTAL,2\nV,2701,Coal,27,4\nXVII,88,Aircraft,TOTAL,2\nXVII,8803,Parts of aircraft,88,4\n";
+    let hs22 = "section,hscode,description,parent,level\nTOTAL,TOTAL,Total of all HS2022 commodities,TOTAL,5\nV,27,Mineral fuels,TOTAL,2\nV,2701,Coal,27,4\nV,2702,Lignite,27,4\nXVII,88,Aircraft,TOTAL,2\n";
+    let mut n = Nomenclature::new();
+    n.add_text("mini-hs2017.csv", hs17).unwrap();
+    n.add_text("mini.csv", hs22).unwrap();
+    assert_eq!(
+        n.editions.iter().map(|e| e.year).collect::<Vec<_>>(),
+        vec![Some(2017), Some(2022)],
+        "editions from the file name and from the TOTAL row"
+    );
+    let issues = Regime::validate_sources(bundled_sources(), Some(&n));
+    // 2397 (2017-12-22) names HS 8803, which HS 2017 has and HS 2022 dropped: no issue.
+    assert!(
+        !issues.iter().any(|i| i.message.contains("HS 8803")),
+        "{issues:#?}"
+    );
+    // 2270 (2016) names lignite, 2702: HS 2012 was in force, HS 2017 (nearest) lacks it
+    // in this mini file, HS 2022 has it: a warning that says all of that.
+    let lignite = issues
+        .iter()
+        .find(|i| i.message.contains("HS 2702"))
+        .unwrap_or_else(|| panic!("{issues:#?}"));
+    assert_eq!(lignite.severity, Severity::Warning);
+    assert!(
+        lignite
+            .message
+            .contains("HS 2017: HS 2012 was in force on 2016-")
+            && lignite.message.contains("found in HS 2022"),
+        "{}",
+        lignite.message
+    );
+}
+
+#[test]
+fn hs_8803_is_an_error_against_hs_2022_alone() {
+    let hs2022 = embargo_fixtures::shared_or_skip!("data/harmonized-system/harmonized-system.csv");
+    let mut n = Nomenclature::new();
+    n.add_file(&hs2022).unwrap();
+    assert_eq!(n.editions[0].year, Some(2022));
+    let issues = Regime::validate_sources(bundled_sources(), Some(&n));
+    let e = issues
+        .iter()
+        .find(|i| i.message.contains("HS 8803"))
+        .unwrap_or_else(|| panic!("{issues:#?}"));
+    assert_eq!(e.severity, Severity::Error);
+    assert!(
+        e.message
+            .contains("HS 2022: HS 2017 was in force on 2017-12-22 and is not loaded"),
+        "{}",
+        e.message
+    );
+}
