@@ -471,14 +471,15 @@ fn validate(ctx: &Context, dir: Option<PathBuf>, hs: Vec<PathBuf>) -> anyhow::Re
         }
         nomenclature = Some(n);
     }
-    // Confidence per resolution, when the files load: what is confirmed and what is open.
-    let summary = Regime::from_sources(sources.clone())
-        .ok()
+    // When the files load: the confidence per resolution (what is confirmed and what is
+    // open) and which HS edition each resolution's codes are checked against.
+    let loaded = Regime::from_sources(sources.clone()).ok();
+    let summary = loaded
+        .as_ref()
         .map(|r| r.confidence_summary())
         .unwrap_or_default();
-    // Which HS edition each resolution's codes are checked against.
-    let editions: Vec<serde_json::Value> = match (&nomenclature, Regime::from_sources(sources.clone())) {
-        (Some(n), Ok(r)) => r
+    let editions: Vec<serde_json::Value> = match (&nomenclature, &loaded) {
+        (Some(n), Some(r)) => r
             .hs_editions_used(n)
             .into_iter()
             .map(|(resolution, adopted, c)| {

@@ -233,6 +233,11 @@ impl Regime {
                     // worth a warning, not an error. Named codes and range ends must exist.
                     let inner =
                         matches!(e.spec, crate::HsSpec::ChapterRange { .. }) && k != 0 && k != last;
+                    let missing = if inner {
+                        Severity::Warning
+                    } else {
+                        Severity::Error
+                    };
                     let issue = |severity, message| Issue {
                         severity,
                         file: m.origin.file.clone(),
@@ -247,13 +252,8 @@ impl Regime {
                         let against = edition_words(&choice, date);
                         let elsewhere = n.editions_with(code);
                         if elsewhere.is_empty() && !n.contains(code) {
-                            let sev = if inner {
-                                Severity::Warning
-                            } else {
-                                Severity::Error
-                            };
                             out.push(issue(
-                                sev,
+                                missing,
                                 format!(
                                     "{}: HS {code} is not in the nomenclature ({against}; no loaded edition has it)",
                                     m.id
@@ -275,13 +275,8 @@ impl Regime {
                             ));
                         }
                     } else if !n.contains(code) {
-                        let sev = if inner {
-                            Severity::Warning
-                        } else {
-                            Severity::Error
-                        };
                         out.push(issue(
-                            sev,
+                            missing,
                             format!(
                                 "{}: HS {code} is not in the nomenclature ({})",
                                 m.id,
