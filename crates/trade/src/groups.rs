@@ -13,12 +13,16 @@
 //! hashes of another group unnoticed would need a 128-bit collision).
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hash, Hasher};
-use std::sync::{Arc, RwLock};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
-use datafusion::arrow::array::{Array, ArrayRef, Int32Array, Int64Builder, StringArray};
+use datafusion::arrow::array::{
+    Array, ArrayRef, DictionaryArray, Int32Array, Int64Builder, StringArray,
+};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::Int32Type;
 use datafusion::common::{DataFusionError, Result as DfResult};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
@@ -80,28 +84,30 @@ enum HsRef<'a> {
 }
 
 impl RowKey<'_> {
-    fn id(&self, seeds: &ahash::RandomState) -> u64 {
-        let mut h = seeds.build_hasher();
-        self.year.hash(&mut h);
-        self.month.hash(&mut h);
-        for s in [
-            self.reporter,
-            self.partner,
-            self.flow,
-            self.series,
-            self.level,
-        ] {
-            s.hash(&mut h);
-        }
-        match self.hs {
-            HsRef::Class(c) => (0u8, c).hash(&mut h),
-            HsRef::Field(f) => (1u8, f).hash(&mut h),
-            HsRef::Outside => 2u8.hash(&mut h),
-        }
-        for s in [self.source, self.status, self.unit] {
-            s.hash(&mut h);
-        }
-        h.finish()
+    fn id(&self, stream: &Stream) -> u64 {
+        let text = |s: &str| stream.text(Some(s));
+        let hs = match self.hs {
+            HsRef::Class(c) => HsPart::Class(c),
+            HsRef::Field(f) => HsPart::Field(text(f)),
+            HsRef::Outside => HsPart::Outside,
+        };
+        let [tag, hs] = hs.fields();
+        [
+            year_field(self.year),
+            month_field(self.month),
+            text(self.reporter),
+            text(self.partner),
+            text(self.flow),
+            text(self.series),
+            text(self.level),
+            tag,
+            hs,
+            stream.text(self.source),
+            stream.text(self.status),
+            stream.text(self.unit),
+        ]
+        .into_iter()
+        .fold(stream.basis, |h, x| stream.fold(h, x))
     }
 
     fn is(&self, k: &GroupKey) -> bool {
@@ -144,6 +150,95 @@ impl RowKey<'_> {
     }
 }
 
+/// One of the two hashes a group is known by: its id, and the check that tells apart
+/// two groups with one id. Each folds the row's fields, in the order of [`RowKey::id`]
+/// (the row-by-row path) and of the engine function's columns alike: year, month,
+/// reporter, partner, flow, series, level, HS tag and value ([`HsPart::fields`]), source,
+/// status, unit. Seeds and constants are fixed, so ids are the same in every process.
+struct Stream {
+    /// Hashes a text field once.
+    text: ahash::RandomState,
+    /// The multiplier of each fold.
+    k: u64,
+    basis: u64,
+}
+
+impl Stream {
+    /// The hash of one text field, or of its absence.
+    fn text(&self, s: Option<&str>) -> u64 {
+        match s {
+            Some(s) => self.text.hash_one((1u8, s)),
+            None => self.text.hash_one(0u8),
+        }
+    }
+
+    /// Folds one field's hash into a row's: a 128-bit multiply folded back to 64 bits.
+    #[inline]
+    fn fold(&self, h: u64, x: u64) -> u64 {
+        let p = u128::from(h ^ x).wrapping_mul(u128::from(self.k));
+        (p as u64) ^ ((p >> 64) as u64)
+    }
+}
+
+const ID: Stream = Stream {
+    text: ahash::RandomState::with_seeds(
+        0x243F_6A88_85A3_08D3,
+        0x1319_8A2E_0370_7344,
+        0xA409_3822_299F_31D0,
+        0x082E_FA98_EC4E_6C89,
+    ),
+    k: 0x5851_F42D_4C95_7F2D,
+    basis: 0x9E37_79B9_7F4A_7C15,
+};
+const CHECK: Stream = Stream {
+    text: ahash::RandomState::with_seeds(
+        0x4528_21E6_38D0_1377,
+        0xBE54_66CF_34E9_0C6C,
+        0xC0AC_29B7_C97C_50DD,
+        0x3F84_D5B5_B547_0917,
+    ),
+    k: 0xD6E8_FEB8_6659_FD93,
+    basis: 0xC2B2_AE3D_27D4_EB4F,
+};
+
+fn year_field(year: i32) -> u64 {
+    u64::from(year as u32)
+}
+
+fn month_field(month: Option<i32>) -> u64 {
+    month.map_or(u64::MAX, |m| u64::from(m as u32))
+}
+
+/// The HS part of a row's id.
+#[derive(Clone, Copy)]
+enum HsPart {
+    Class(usize),
+    /// The hash of the field as written.
+    Field(u64),
+    Outside,
+}
+
+impl HsPart {
+    /// Its tag and value, as folded.
+    fn fields(self) -> [u64; 2] {
+        match self {
+            HsPart::Class(c) => [0, c as u64],
+            HsPart::Field(f) => [1, f],
+            HsPart::Outside => [2, 0],
+        }
+    }
+}
+
+/// Folds one field into every row's id and check: `f(i)` gives row `i`'s field as the
+/// id hashes it and as the check does.
+fn fold_column(ids: &mut [u64], checks: &mut [u64], mut f: impl FnMut(usize) -> (u64, u64)) {
+    for (i, (a, b)) in ids.iter_mut().zip(checks.iter_mut()).enumerate() {
+        let (x, y) = f(i);
+        *a = ID.fold(*a, x);
+        *b = CHECK.fold(*b, y);
+    }
+}
+
 /// The groups and classes seen so far.
 pub(crate) struct GroupTable {
     class_of: ClassOf,
@@ -157,25 +252,33 @@ pub(crate) struct GroupTable {
     class_by_key: HashMap<String, usize>,
     /// The smallest field seen of each class: the one its rows come back under.
     class_rep: Vec<String>,
-    /// id → (check, fields). The check is a second hash of the fields with other seeds:
-    /// a row whose id is known but whose check differs is a collision.
-    groups: HashMap<u64, (u64, GroupKey), ahash::RandomState>,
+    /// id → check: a second hash of the fields with other seeds; a row whose id is known
+    /// but whose check differs is a collision. Apart from the fields, so that the lookup
+    /// every row makes probes a small table; ids are hashes already, so they are their
+    /// own hash.
+    checks: HashMap<u64, u64, BuildHasherDefault<IdHasher>>,
+    /// id → fields.
+    groups: HashMap<u64, GroupKey, BuildHasherDefault<IdHasher>>,
 }
 
-/// The seeds of a group's id, and of its check: fixed, so that ids are the same in every
-/// process.
-const ID_SEEDS: ahash::RandomState = ahash::RandomState::with_seeds(
-    0x243F_6A88_85A3_08D3,
-    0x1319_8A2E_0370_7344,
-    0xA409_3822_299F_31D0,
-    0x082E_FA98_EC4E_6C89,
-);
-const CHECK_SEEDS: ahash::RandomState = ahash::RandomState::with_seeds(
-    0x4528_21E6_38D0_1377,
-    0xBE54_66CF_34E9_0C6C,
-    0xC0AC_29B7_C97C_50DD,
-    0x3F84_D5B5_B547_0917,
-);
+/// Hashes a group id (already a well-mixed hash) as itself.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used (the maps' keys are u64); other input still hashes.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
 
 impl std::fmt::Debug for GroupTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -195,7 +298,8 @@ impl GroupTable {
             class_by_long_field: HashMap::with_hasher(ahash::RandomState::new()),
             class_by_key: HashMap::new(),
             class_rep: Vec::new(),
-            groups: HashMap::with_hasher(ahash::RandomState::new()),
+            checks: HashMap::default(),
+            groups: HashMap::default(),
         }
     }
 
@@ -212,10 +316,10 @@ impl GroupTable {
 
     /// Whether group `id` is known with this check, unknown, or known with another.
     fn lookup(&self, id: u64, check: u64) -> Result<bool, String> {
-        match self.groups.get(&id) {
+        match self.checks.get(&id) {
             None => Ok(false),
-            Some((c, _)) if *c == check => Ok(true),
-            Some((_, k)) => Err(collision(id, k)),
+            Some(c) if *c == check => Ok(true),
+            Some(_) => Err(collision(id, self.groups.get(&id))),
         }
     }
 
@@ -249,20 +353,21 @@ impl GroupTable {
 
     /// Registers the group of `row` (or finds it) and returns its id.
     fn group(&mut self, row: RowKey<'_>) -> Result<u64, String> {
-        let (id, check) = (row.id(&ID_SEEDS), row.id(&CHECK_SEEDS));
-        match self.groups.get(&id) {
-            Some((c, k)) if *c == check && row.is(k) => Ok(id),
-            Some((_, k)) => Err(collision(id, k)),
-            None => {
-                self.groups.insert(id, (check, row.to_key()));
+        let (id, check) = (row.id(&ID), row.id(&CHECK));
+        match (self.checks.get(&id), self.groups.get(&id)) {
+            (Some(c), Some(k)) if *c == check && row.is(k) => Ok(id),
+            (None, _) => {
+                self.checks.insert(id, check);
+                self.groups.insert(id, row.to_key());
                 Ok(id)
             }
+            (_, k) => Err(collision(id, k)),
         }
     }
 
     /// The fields of group `id`.
     pub(crate) fn key(&self, id: i64) -> Option<&GroupKey> {
-        self.groups.get(&(id as u64)).map(|(_, k)| k)
+        self.groups.get(&(id as u64))
     }
 
     /// The field the rows of class `c` come back under.
@@ -336,7 +441,7 @@ fn packed(field: &str) -> Option<u128> {
     Some(u128::from_le_bytes(k))
 }
 
-fn collision(id: u64, k: &GroupKey) -> String {
+fn collision(id: u64, k: Option<&GroupKey>) -> String {
     format!("two trade groups share the id {id} ({k:?} and another); nothing was summed")
 }
 
@@ -345,8 +450,17 @@ fn collision(id: u64, k: &GroupKey) -> String {
 #[derive(Debug)]
 pub(crate) struct TradeGroupUdf {
     table: Arc<RwLock<GroupTable>>,
+    /// What the values of recent dictionaries hash to: the reader hands every batch of a
+    /// column chunk the same dictionary, so its values are hashed once, not once a row.
+    memos: Mutex<Vec<(StringArray, Arc<ValueMemo>)>>,
     signature: Signature,
 }
+
+/// Dictionaries whose value hashes are kept (a few per column and partition).
+const MEMOS_KEPT: usize = 64;
+
+/// Dictionaries of at most this many values are hashed in every batch.
+const FRESH_DICTIONARY: usize = 64;
 
 impl PartialEq for TradeGroupUdf {
     fn eq(&self, other: &Self) -> bool {
@@ -364,8 +478,181 @@ impl TradeGroupUdf {
     pub(crate) fn udf(table: Arc<RwLock<GroupTable>>) -> ScalarUDF {
         ScalarUDF::from(TradeGroupUdf {
             table,
+            memos: Mutex::new(Vec::new()),
             signature: Signature::any(11, Volatility::Immutable),
         })
+    }
+
+    /// The memo of a dictionary's values: the kept one when these very buffers were seen
+    /// (the memo holds the array, so its buffers cannot be freed and reused meanwhile).
+    fn memo_of(&self, values: &StringArray) -> DfResult<Arc<ValueMemo>> {
+        // The engine rebuilds small dictionaries batch by batch when it joins batches
+        // (their values are concatenated, not merged): those are hashed afresh, which
+        // costs little, and kept out of the memo so that they do not push out the large
+        // dictionaries that the reader shares across batches.
+        if values.len() <= FRESH_DICTIONARY {
+            return Ok(Arc::new(ValueMemo::of(values)));
+        }
+        let same = |a: &StringArray| {
+            a.len() == values.len()
+                && a.offsets().inner().inner().as_ptr() == values.offsets().inner().inner().as_ptr()
+                && a.values().as_ptr() == values.values().as_ptr()
+        };
+        let poisoned = || DataFusionError::Execution(format!("{TRADE_GROUP}: memo poisoned"));
+        if let Some((_, m)) = self
+            .memos
+            .lock()
+            .map_err(|_| poisoned())?
+            .iter()
+            .find(|(a, _)| same(a))
+        {
+            return Ok(m.clone());
+        }
+        let memo = Arc::new(ValueMemo::of(values));
+        let mut memos = self.memos.lock().map_err(|_| poisoned())?;
+        if memos.len() >= MEMOS_KEPT {
+            memos.remove(0);
+        }
+        memos.push((values.clone(), memo.clone()));
+        Ok(memo)
+    }
+
+    /// A text argument: dictionary arrays keep their keys and share a memo across
+    /// batches; any other text is cast to plain strings and hashed row by row.
+    fn text_arg(&self, a: &ArrayRef) -> DfResult<TextArg> {
+        if let Some(d) = a.as_any().downcast_ref::<DictionaryArray<Int32Type>>() {
+            if let Some(values) = d.values().as_any().downcast_ref::<StringArray>() {
+                return Ok(TextArg {
+                    keys: Some(d.keys().clone()),
+                    values: values.clone(),
+                    memo: self.memo_of(values)?,
+                });
+            }
+        }
+        let values: StringArray = typed(a, &DataType::Utf8)?;
+        let memo = Arc::new(ValueMemo::of(&values));
+        Ok(TextArg {
+            keys: None,
+            values,
+            memo,
+        })
+    }
+
+    /// Makes sure every HS field that an HS row of the batch uses has its class in the
+    /// memo: fields seen before under the table's read lock, new ones under its write lock.
+    fn resolve_classes(&self, hs: &TextArg, is_hs: &[bool]) -> DfResult<()> {
+        let poisoned = || DataFusionError::Execution(format!("{TRADE_GROUP}: table poisoned"));
+        let mut pending: Vec<usize> = (0..is_hs.len())
+            .filter(|&i| is_hs[i])
+            .filter_map(|i| hs.slot(i))
+            .filter(|&s| hs.memo.class(s).is_none())
+            .collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        pending.sort_unstable();
+        pending.dedup();
+        let mut unknown = Vec::new();
+        {
+            let t = self.table.read().map_err(|_| poisoned())?;
+            for s in pending {
+                match t.known_class(hs.values.value(s)) {
+                    Some(c) => hs.memo.set_class(s, c),
+                    None => unknown.push(s),
+                }
+            }
+        }
+        if !unknown.is_empty() {
+            let mut t = self.table.write().map_err(|_| poisoned())?;
+            for s in unknown {
+                let c = t.class(hs.values.value(s));
+                hs.memo.set_class(s, c);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What each value of a text argument hashes to (with the id's and the check's seeds),
+/// and, for the HS argument, the class of each field as it is first needed.
+#[derive(Debug)]
+struct ValueMemo {
+    id: Vec<u64>,
+    check: Vec<u64>,
+    /// 0: not known yet; 1: named by no measure; `c + 2`: class `c`. Atomic because
+    /// partitions share a dictionary's memo; a field's class never changes once given.
+    class: Vec<AtomicU32>,
+}
+
+impl ValueMemo {
+    fn of(values: &StringArray) -> ValueMemo {
+        let (mut id, mut check) = (
+            Vec::with_capacity(values.len()),
+            Vec::with_capacity(values.len()),
+        );
+        for i in 0..values.len() {
+            let v = opt(values, i);
+            id.push(ID.text(v));
+            check.push(CHECK.text(v));
+        }
+        let class = (0..values.len()).map(|_| AtomicU32::new(0)).collect();
+        ValueMemo { id, check, class }
+    }
+
+    fn class(&self, slot: usize) -> Option<Option<usize>> {
+        match self
+            .class
+            .get(slot)
+            .map_or(0, |c| c.load(Ordering::Relaxed))
+        {
+            0 => None,
+            1 => Some(None),
+            c => Some(Some(c as usize - 2)),
+        }
+    }
+
+    fn set_class(&self, slot: usize, class: Option<usize>) {
+        // A class beyond u32 cannot occur (a class is a measure entry); it would only go
+        // unremembered and be looked up again.
+        let v = match class {
+            None => Some(1),
+            Some(c) => u32::try_from(c).ok().and_then(|c| c.checked_add(2)),
+        };
+        if let (Some(v), Some(x)) = (v, self.class.get(slot)) {
+            x.store(v, Ordering::Relaxed);
+        }
+    }
+}
+
+/// One text argument of a batch, read through its values.
+struct TextArg {
+    /// Row → value; `None` when the argument is plain text (row `i` is value `i`).
+    keys: Option<Int32Array>,
+    values: StringArray,
+    memo: Arc<ValueMemo>,
+}
+
+impl TextArg {
+    /// The value row `i` holds (`None`: null).
+    fn slot(&self, i: usize) -> Option<usize> {
+        let s = match &self.keys {
+            Some(k) if k.is_null(i) => return None,
+            Some(k) => usize::try_from(k.value(i)).ok()?,
+            None => i,
+        };
+        (s < self.values.len() && !self.values.is_null(s)).then_some(s)
+    }
+
+    fn str(&self, i: usize) -> Option<&str> {
+        self.slot(i).map(|s| self.values.value(s))
+    }
+
+    /// Row `i`'s (id, check) hashes; `null` when it holds none.
+    fn hashes(&self, i: usize, null: (u64, u64)) -> (u64, u64) {
+        match self.slot(i) {
+            Some(s) => (self.memo.id[s], self.memo.check[s]),
+            None => null,
+        }
     }
 }
 
@@ -403,68 +690,69 @@ impl ScalarUDFImpl for TradeGroupUdf {
         let month: Int32Array = typed(month, &DataType::Int32)?;
         let t = rest
             .iter()
-            .map(|a| typed::<StringArray>(a, &DataType::Utf8))
+            .map(|a| self.text_arg(a))
             .collect::<DfResult<Vec<_>>>()?;
         let [reporter, partner, flow, series, level, hs, source, status, unit] = &t[..] else {
             return Err(arity());
         };
-        let poisoned = || DataFusionError::Execution(format!("{TRADE_GROUP}: table poisoned"));
         let n = year.len();
-        let hs_level: Vec<bool> = (0..n)
-            .map(|i| matches!(opt(level, i), None | Some("") | Some("hs")))
+        let is_hs: Vec<bool> = (0..n)
+            .map(|i| matches!(level.str(i), None | Some("") | Some("hs")))
             .collect();
-        let is_hs = |i: usize| hs_level[i];
-        // Classes: fields seen before under the read lock, new ones under the write lock.
-        let mut class: Vec<Option<Option<usize>>> = vec![None; n];
-        {
-            let t = self.table.read().map_err(|_| poisoned())?;
-            for (i, c) in class.iter_mut().enumerate() {
-                if is_hs(i) {
-                    *c = match opt(hs, i) {
-                        Some(f) => t.known_class(f),
-                        None => Some(None),
-                    };
-                }
+        self.resolve_classes(hs, &is_hs)?;
+        // Text read as written counts a null as empty; source, status and unit keep it.
+        let empty = (ID.text(Some("")), CHECK.text(Some("")));
+        let none = (ID.text(None), CHECK.text(None));
+        let hs_ref = |i: usize| -> HsRef<'_> {
+            if !is_hs[i] {
+                return HsRef::Field(hs.str(i).unwrap_or(""));
             }
-        }
-        if (0..n).any(|i| is_hs(i) && class[i].is_none()) {
-            let mut t = self.table.write().map_err(|_| poisoned())?;
-            for (i, c) in class.iter_mut().enumerate() {
-                if is_hs(i) && c.is_none() {
-                    *c = Some(opt(hs, i).and_then(|f| t.class(f)));
-                }
-            }
-        }
-        let row = |i: usize| -> RowKey<'_> {
-            let lvl = opt(level, i).unwrap_or("");
-            let hs_ref = match class[i] {
-                Some(Some(c)) => HsRef::Class(c),
-                Some(None) => HsRef::Outside,
-                None => HsRef::Field(opt(hs, i).unwrap_or("")),
-            };
-            // Rows that are only counted keep only what the count is reported by.
-            let outside = matches!(hs_ref, HsRef::Outside);
-            RowKey {
-                year: year.value(i),
-                month: (!month.is_null(i)).then(|| month.value(i)),
-                reporter: opt(reporter, i).unwrap_or(""),
-                partner: opt(partner, i).unwrap_or(""),
-                flow: opt(flow, i).unwrap_or(""),
-                series: opt(series, i).unwrap_or(""),
-                level: lvl,
-                hs: hs_ref,
-                source: if outside { None } else { opt(source, i) },
-                status: if outside { None } else { opt(status, i) },
-                unit: if outside { None } else { opt(unit, i) },
+            match hs.slot(i).and_then(|s| hs.memo.class(s)).flatten() {
+                Some(c) => HsRef::Class(c),
+                None => HsRef::Outside,
             }
         };
-        // Ids need no lock; known groups are confirmed under the read lock.
-        let ids: Vec<(u64, u64)> = (0..n)
-            .map(|i| {
-                let r = row(i);
-                (r.id(&ID_SEEDS), r.id(&CHECK_SEEDS))
+        // The HS part of every row, as the id and as the check fold it.
+        let hs_parts: Vec<(HsPart, HsPart)> = (0..n)
+            .map(|i| match hs_ref(i) {
+                HsRef::Class(c) => (HsPart::Class(c), HsPart::Class(c)),
+                HsRef::Field(_) => {
+                    let (a, b) = hs.hashes(i, empty);
+                    (HsPart::Field(a), HsPart::Field(b))
+                }
+                HsRef::Outside => (HsPart::Outside, HsPart::Outside),
             })
             .collect();
+        // Field by field, in the order of `Stream`.
+        let mut id = vec![ID.basis; n];
+        let mut check = vec![CHECK.basis; n];
+        fold_column(&mut id, &mut check, |i| {
+            let y = year_field(year.value(i));
+            (y, y)
+        });
+        fold_column(&mut id, &mut check, |i| {
+            let m = month_field((!month.is_null(i)).then(|| month.value(i)));
+            (m, m)
+        });
+        for a in [reporter, partner, flow, series, level] {
+            fold_column(&mut id, &mut check, |i| a.hashes(i, empty));
+        }
+        for k in 0..2 {
+            fold_column(&mut id, &mut check, |i| {
+                let (a, b) = hs_parts[i];
+                (a.fields()[k], b.fields()[k])
+            });
+        }
+        // Rows that are only counted keep only what the count is reported by.
+        for a in [source, status, unit] {
+            fold_column(&mut id, &mut check, |i| match hs_parts[i].0 {
+                HsPart::Outside => none,
+                _ => a.hashes(i, none),
+            });
+        }
+        let ids: Vec<(u64, u64)> = id.into_iter().zip(check).collect();
+        let poisoned = || DataFusionError::Execution(format!("{TRADE_GROUP}: table poisoned"));
+        // Known groups are confirmed under the read lock.
         let mut new = Vec::new();
         {
             let t = self.table.read().map_err(|_| poisoned())?;
@@ -477,7 +765,27 @@ impl ScalarUDFImpl for TradeGroupUdf {
         if !new.is_empty() {
             let mut t = self.table.write().map_err(|_| poisoned())?;
             for i in new {
-                t.group(row(i)).map_err(DataFusionError::Execution)?;
+                let h = hs_ref(i);
+                let outside = matches!(h, HsRef::Outside);
+                let row = RowKey {
+                    year: year.value(i),
+                    month: (!month.is_null(i)).then(|| month.value(i)),
+                    reporter: reporter.str(i).unwrap_or(""),
+                    partner: partner.str(i).unwrap_or(""),
+                    flow: flow.str(i).unwrap_or(""),
+                    series: series.str(i).unwrap_or(""),
+                    level: level.str(i).unwrap_or(""),
+                    hs: h,
+                    source: if outside { None } else { source.str(i) },
+                    status: if outside { None } else { status.str(i) },
+                    unit: if outside { None } else { unit.str(i) },
+                };
+                // The row's fields must give the id its hashes gave: one definition.
+                if t.group(row).map_err(DataFusionError::Execution)? != ids[i].0 {
+                    return Err(DataFusionError::Internal(format!(
+                        "{TRADE_GROUP}: a row's id differs between its fields and its hashes"
+                    )));
+                }
             }
         }
         let mut out = Int64Builder::with_capacity(n);
@@ -570,8 +878,217 @@ mod tests {
         // Put another key under the id this row hashes to.
         let mut other = row(HsRef::Field("TOTAL"), None).to_key();
         other.year = 1999;
-        t.groups.insert(id, (0, other));
+        t.checks.insert(id, 0);
+        t.groups.insert(id, other);
         let err = t.group(row(HsRef::Outside, None)).unwrap_err();
         assert!(err.contains("share the id"), "{err}");
+    }
+
+    const TEXT_COLUMNS: [&str; 9] = [
+        "reporter", "partner", "flow", "series", "level", "hs", "source", "status", "unit",
+    ];
+
+    /// A batch of rows (year, month, text columns), its text dictionary-encoded or plain.
+    fn text_batch(
+        years: &[i32],
+        months: &[Option<i32>],
+        rows: &[[Option<&str>; 9]],
+        dict: bool,
+    ) -> datafusion::arrow::record_batch::RecordBatch {
+        use datafusion::arrow::datatypes::{Field, Schema};
+        let mut fields = vec![
+            Field::new("year", DataType::Int32, false),
+            Field::new("month", DataType::Int32, true),
+        ];
+        let mut cols: Vec<ArrayRef> = vec![
+            Arc::new(Int32Array::from(years.to_vec())),
+            Arc::new(Int32Array::from(months.to_vec())),
+        ];
+        for (k, name) in TEXT_COLUMNS.iter().enumerate() {
+            let plain: StringArray = rows.iter().map(|r| r[k]).collect();
+            let col: ArrayRef = if dict {
+                cast(&plain, &crate::store::text_type()).unwrap()
+            } else {
+                Arc::new(plain)
+            };
+            fields.push(Field::new(*name, col.data_type().clone(), true));
+            cols.push(col);
+        }
+        datafusion::arrow::record_batch::RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)
+            .unwrap()
+    }
+
+    /// `trade_group` over `batches` (one table), with the table it filled.
+    fn group_ids(
+        batches: Vec<datafusion::arrow::record_batch::RecordBatch>,
+    ) -> (Vec<i64>, Arc<RwLock<GroupTable>>) {
+        use datafusion::datasource::MemTable;
+        use datafusion::prelude::SessionContext;
+        let table = Arc::new(RwLock::new(GroupTable::new(Arc::new(chapter_27))));
+        let ctx = SessionContext::new();
+        ctx.register_udf(TradeGroupUdf::udf(table.clone()));
+        let schema = batches[0].schema();
+        ctx.register_table(
+            "t",
+            Arc::new(MemTable::try_new(schema, vec![batches]).unwrap()),
+        )
+        .unwrap();
+        let sql = format!(
+            "SELECT {TRADE_GROUP}(year, month, {}) AS g FROM t",
+            TEXT_COLUMNS.join(", ")
+        );
+        let out = crate::store::TradeStore::runtime()
+            .unwrap()
+            .block_on(async { ctx.sql(&sql).await?.collect().await })
+            .unwrap();
+        let ids = out
+            .iter()
+            .flat_map(|b| {
+                let g = b
+                    .column(0)
+                    .as_any()
+                    .downcast_ref::<datafusion::arrow::array::Int64Array>()
+                    .unwrap();
+                g.values().to_vec()
+            })
+            .collect();
+        (ids, table)
+    }
+
+    /// The engine function gives the same id to a row whether its text comes
+    /// dictionary-encoded (the store's files) or plain, and the table holds each id under
+    /// the row's own fields (so the id folded from value hashes is the id of the fields).
+    #[test]
+    fn dictionary_and_plain_text_give_the_same_groups() {
+        let rows: Vec<[Option<&str>; 9]> = vec![
+            [
+                Some("CN"),
+                Some("KP"),
+                Some("import"),
+                Some("COMTRADE"),
+                Some("hs"),
+                Some("270119"),
+                Some("x"),
+                Some("confirmed"),
+                Some("kg"),
+            ],
+            [
+                Some("CN"),
+                Some("KP"),
+                Some("import"),
+                Some("COMTRADE"),
+                Some("hs"),
+                Some("2701"),
+                Some("x"),
+                Some("confirmed"),
+                Some("kg"),
+            ],
+            [
+                Some("CN"),
+                Some("KP"),
+                Some("import"),
+                Some("COMTRADE"),
+                Some("hs"),
+                Some("0301"),
+                Some("y"),
+                None,
+                None,
+            ],
+            [
+                Some("KP"),
+                Some("CN"),
+                Some("export"),
+                Some("COMTRADE"),
+                Some("total"),
+                Some("TOTAL"),
+                Some("x"),
+                Some("derived"),
+                None,
+            ],
+            [
+                Some("CN"),
+                Some("KP"),
+                Some("import"),
+                Some("COMTRADE"),
+                None,
+                None,
+                None,
+                Some("confirmed"),
+                None,
+            ],
+            [
+                Some("CN"),
+                Some("KP"),
+                Some("import"),
+                Some("COMTRADE"),
+                Some("hs"),
+                Some("270119"),
+                Some("x"),
+                Some("confirmed"),
+                None,
+            ],
+        ];
+        let years = [2017, 2017, 2017, 2018, 2017, 2017];
+        let months = [None, None, Some(3), None, None, None];
+        let (dict_ids, dict_table) = group_ids(vec![text_batch(&years, &months, &rows, true)]);
+        let (plain_ids, _) = group_ids(vec![text_batch(&years, &months, &rows, false)]);
+        assert_eq!(dict_ids, plain_ids);
+        // Rows 0 and 1 share a class; row 5 differs from row 0 by its unit only.
+        assert_eq!(dict_ids[0], dict_ids[1]);
+        assert_ne!(dict_ids[0], dict_ids[5]);
+        let distinct: std::collections::HashSet<_> = dict_ids.iter().collect();
+        assert_eq!(distinct.len(), 5);
+        let t = dict_table.read().unwrap();
+        let k = t.key(dict_ids[2]).unwrap();
+        assert_eq!(
+            (k.month, k.hs.clone(), k.source.as_deref()),
+            (Some(3), GroupHs::Outside, None)
+        );
+        let k = t.key(dict_ids[3]).unwrap();
+        assert_eq!(
+            (k.level.as_str(), k.hs.clone()),
+            ("total", GroupHs::Field("TOTAL".into()))
+        );
+        let k = t.key(dict_ids[4]).unwrap();
+        assert_eq!((k.level.as_str(), k.hs.clone()), ("", GroupHs::Outside));
+    }
+
+    /// Dictionaries too large to hash in every batch are remembered across batches: two
+    /// batches sharing one dictionary give the ids of the same rows as plain text.
+    #[test]
+    fn a_remembered_dictionary_gives_the_ids_of_plain_text() {
+        let codes: Vec<String> = (0..150)
+            .map(|k| format!("27{:04}", k * 7))
+            .chain((0..150).map(|k| format!("03{:04}", k)))
+            .collect();
+        let rows: Vec<[Option<&str>; 9]> = codes
+            .iter()
+            .map(|c| {
+                [
+                    Some("CN"),
+                    Some("KP"),
+                    Some("import"),
+                    Some("COMTRADE"),
+                    Some("hs"),
+                    Some(c.as_str()),
+                    Some("x"),
+                    Some("confirmed"),
+                    None,
+                ]
+            })
+            .collect();
+        let years = vec![2017; rows.len()];
+        let months = vec![None; rows.len()];
+        let dict = text_batch(&years, &months, &rows, true);
+        let (plain_ids, _) = group_ids(vec![text_batch(&years, &months, &rows, false)]);
+        // The second batch is the first again: its dictionary is the memo's.
+        let (dict_ids, table) = group_ids(vec![dict.clone(), dict]);
+        assert_eq!(dict_ids.len(), 2 * plain_ids.len());
+        assert_eq!(&dict_ids[..rows.len()], &plain_ids[..]);
+        assert_eq!(&dict_ids[rows.len()..], &plain_ids[..]);
+        // Chapter 27 is one class, chapter 03 is named by no measure: two groups.
+        let distinct: std::collections::HashSet<_> = dict_ids.iter().collect();
+        assert_eq!(distinct.len(), 2);
+        assert_eq!(table.read().unwrap().class_field(0), Some("270000"));
     }
 }

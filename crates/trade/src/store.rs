@@ -16,11 +16,11 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{
     Array, ArrayRef, BooleanArray, BooleanBuilder, Float64Array, Float64Builder, Int32Array,
-    Int32Builder, StringArray, StringBuilder,
+    Int32Builder, StringArray, StringBuilder, StringDictionaryBuilder,
 };
 use datafusion::arrow::compute::kernels::boolean::not;
 use datafusion::arrow::compute::{cast, filter_record_batch};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::datasource::MemTable;
@@ -38,7 +38,7 @@ const BATCH_ROWS: usize = 65_536;
 
 /// The Arrow schema of a trade row; column names match the plain CSV.
 pub fn schema() -> SchemaRef {
-    let s = |n: &str, null: bool| Field::new(n, DataType::Utf8, null);
+    let s = |n: &str, null: bool| Field::new(n, text_type(), null);
     Arc::new(Schema::new(vec![
         s("reporter", false),
         s("partner", false),
@@ -56,10 +56,18 @@ pub fn schema() -> SchemaRef {
         s("source", false),
         s("series", false),
         s("status", false),
-        s("note", true),
+        Field::new("note", DataType::Utf8, true),
         // Nullable: files written before the column existed read it as null.
         Field::new(DPRK_COLUMN, DataType::Boolean, true),
     ]))
+}
+
+/// The type of the store's coded text columns (countries, HS fields, flows, series, …):
+/// dictionary-encoded in the files and read back as dictionaries, so the engine filters
+/// and groups them through a few thousand values instead of every row's text. Free text
+/// (`note`) stays plain.
+pub fn text_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
 }
 
 /// The column that says whether a row involves the DPRK on either side.
@@ -71,8 +79,8 @@ const DPRK_GROUP_ROWS: usize = 1 << 20;
 /// Converts records to one Arrow batch.
 pub fn to_batch(records: &[TradeRecord]) -> Result<RecordBatch, TradeError> {
     let n = records.len();
-    let mut strs: Vec<StringBuilder> = (0..11)
-        .map(|_| StringBuilder::with_capacity(n, n * 8))
+    let mut strs: Vec<StringDictionaryBuilder<Int32Type>> = (0..11)
+        .map(|_| StringDictionaryBuilder::with_capacity(n, 256, 4096))
         .collect();
     let mut year = Int32Builder::with_capacity(n);
     let mut month = Int32Builder::with_capacity(n);
@@ -174,8 +182,13 @@ pub fn from_batches(batches: &[RecordBatch]) -> Result<Vec<TradeRecord>, TradeEr
             }
         };
         let st = |name: &str| -> Result<StringArray, TradeError> {
-            col(name)?
-                .as_any()
+            let c = col(name)?;
+            let c = if c.data_type() == &DataType::Utf8 {
+                c
+            } else {
+                cast(&c, &DataType::Utf8)?
+            };
+            c.as_any()
                 .downcast_ref::<StringArray>()
                 .cloned()
                 .ok_or_else(|| bad(format!("column `{name}` is not text")))
