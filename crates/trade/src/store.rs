@@ -11,12 +11,13 @@
 //! statistics without decoding it: a BACI dump, where the DPRK is a sliver of the rows,
 //! costs the analyses little more than the DPRK's rows themselves.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, BooleanBuilder, Float64Array, Float64Builder, Int32Array,
-    Int32Builder, StringArray, StringBuilder, StringDictionaryBuilder,
+    Array, ArrayRef, BooleanArray, BooleanBuilder, DictionaryArray, Float64Array, Float64Builder,
+    Int32Array, Int32Builder, StringArray, StringBuilder,
 };
 use datafusion::arrow::compute::kernels::boolean::not;
 use datafusion::arrow::compute::{cast, filter_record_batch};
@@ -76,12 +77,72 @@ pub const DPRK_COLUMN: &str = "dprk";
 /// Rows of DPRK trade held back before they are written as row groups of their own.
 const DPRK_GROUP_ROWS: usize = 1 << 20;
 
+/// Builds one coded text column as a dictionary. It remembers the value it appended
+/// last, so that a run of one value (a file's source, series, status, flow: nearly every
+/// row of an import) costs a comparison instead of a hash.
+struct CodedTextBuilder {
+    keys: Int32Builder,
+    values: StringBuilder,
+    index: HashMap<String, i32, ahash::RandomState>,
+    last: Option<(String, i32)>,
+}
+
+impl CodedTextBuilder {
+    fn new(rows: usize) -> CodedTextBuilder {
+        CodedTextBuilder {
+            keys: Int32Builder::with_capacity(rows),
+            values: StringBuilder::new(),
+            index: HashMap::with_hasher(ahash::RandomState::new()),
+            last: None,
+        }
+    }
+
+    fn append(&mut self, v: Option<&str>) -> Result<(), TradeError> {
+        let Some(v) = v else {
+            self.keys.append_null();
+            return Ok(());
+        };
+        if let Some((last, key)) = &self.last {
+            if last == v {
+                self.keys.append_value(*key);
+                return Ok(());
+            }
+        }
+        let key = match self.index.get(v) {
+            Some(k) => *k,
+            None => {
+                let k = i32::try_from(self.index.len()).map_err(|_| {
+                    TradeError::Query("more distinct values than a column holds".into())
+                })?;
+                self.values.append_value(v);
+                self.index.insert(v.to_string(), k);
+                k
+            }
+        };
+        self.keys.append_value(key);
+        match &mut self.last {
+            Some((last, k)) => {
+                last.clear();
+                last.push_str(v);
+                *k = key;
+            }
+            None => self.last = Some((v.to_string(), key)),
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<DictionaryArray<Int32Type>, TradeError> {
+        Ok(DictionaryArray::try_new(
+            self.keys.finish(),
+            Arc::new(self.values.finish()),
+        )?)
+    }
+}
+
 /// Converts records to one Arrow batch.
 pub fn to_batch(records: &[TradeRecord]) -> Result<RecordBatch, TradeError> {
     let n = records.len();
-    let mut strs: Vec<StringDictionaryBuilder<Int32Type>> = (0..11)
-        .map(|_| StringDictionaryBuilder::with_capacity(n, 256, 4096))
-        .collect();
+    let mut strs: Vec<CodedTextBuilder> = (0..11).map(|_| CodedTextBuilder::new(n)).collect();
     let mut year = Int32Builder::with_capacity(n);
     let mut month = Int32Builder::with_capacity(n);
     let mut value = Float64Builder::with_capacity(n);
@@ -104,7 +165,7 @@ pub fn to_batch(records: &[TradeRecord]) -> Result<RecordBatch, TradeError> {
             Some(r.status.as_str()),
         ];
         for (b, c) in strs.iter_mut().zip(cells) {
-            b.append_option(c);
+            b.append(c)?;
         }
         year.append_value(r.period.year);
         month.append_option(r.period.month.map(i32::from));
@@ -120,10 +181,10 @@ pub fn to_batch(records: &[TradeRecord]) -> Result<RecordBatch, TradeError> {
     // quantity_unit, source, series, status.
     let mut s = strs
         .into_iter()
-        .map(|mut b| Arc::new(b.finish()) as ArrayRef);
+        .map(|b| b.finish().map(|a| Arc::new(a) as ArrayRef));
     let mut next = || {
         s.next()
-            .ok_or_else(|| TradeError::Query("internal: column count".into()))
+            .ok_or_else(|| TradeError::Query("internal: column count".into()))?
     };
     let (rep, par, flow, hs, rev, lvl, cat, unit, src, ser, stat) = (
         next()?,
