@@ -264,6 +264,7 @@ pub fn run_lists(args: ListsArgs, ctx: &Context) -> anyhow::Result<()> {
             shrink,
         } => {
             let meta = store.import_with(&file, source.map(Source::from), shrink.options()?)?;
+            crate::book::follow_after_list_import(ctx)?;
             if ctx.json {
                 return ctx.print_json(&meta);
             }
@@ -341,6 +342,7 @@ pub fn run_lists(args: ListsArgs, ctx: &Context) -> anyhow::Result<()> {
                 }
                 metas.push(meta);
             }
+            crate::book::follow_after_list_import(ctx)?;
             if ctx.json {
                 ctx.print_json(&metas)?;
             }
