@@ -8,6 +8,7 @@ use clap::{Args as ClapArgs, Subcommand, ValueEnum};
 
 use embargo_book::{Alert, Book, FollowReport, Verdict};
 use embargo_screen::ListStore;
+use embargo_server::audit::{AuditHit, AuditRecord};
 
 use crate::context::Context;
 
@@ -93,6 +94,41 @@ pub fn local_user() -> String {
         .ok()
         .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(|| "unknown-local-user".into())
+}
+
+/// Who the audit log names for a command-line action: `local:<user>`.
+pub fn local_caller() -> String {
+    format!("local:{}", local_user())
+}
+
+/// Append records to the audit log of the data directory (`server.sqlite`, the chain the
+/// server writes). Refused with a message naming the file when it cannot be written: the
+/// command's answer is withheld rather than given unaudited.
+pub fn audit(data: &Path, records: &[AuditRecord]) -> anyhow::Result<Vec<u64>> {
+    let path = embargo_server::config::store_path(data);
+    embargo_server::audit::append_now(&path, records).with_context(|| {
+        format!(
+            "cannot append to the audit log {} (the data directory must be writable: every screening and decision is audited)",
+            path.display()
+        )
+    })
+}
+
+/// A request id for a command-line action.
+pub fn cli_request_id() -> String {
+    format!(
+        "cli-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ")
+    )
+}
+
+/// The active list versions, as the audit log records them.
+pub fn list_versions(data: &Path) -> serde_json::Value {
+    embargo_book::ListSource::versions(&ListStore::open(data))
+        .ok()
+        .and_then(|v| serde_json::to_value(v).ok())
+        .unwrap_or(serde_json::Value::Null)
 }
 
 fn open_book(data: &Path) -> anyhow::Result<Book> {
@@ -295,6 +331,38 @@ fn print_alert(a: &Alert) {
     }
 }
 
+/// The audit record of a decision on an alert.
+pub fn decision_record(
+    alert: &Alert,
+    verdict: Verdict,
+    reason: &str,
+    reviewer: &str,
+    caller: String,
+) -> AuditRecord {
+    AuditRecord {
+        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        key_id: Some(caller),
+        request_id: cli_request_id(),
+        kind: "alert_decision".into(),
+        query: serde_json::json!({
+            "alert": alert.id,
+            "record_id": alert.record_id,
+            "record_hash": alert.record_hash,
+            "entity_hash": alert.entity_hash,
+            "reason": reason.trim(),
+            "reviewer": reviewer,
+        }),
+        list_versions: serde_json::json!({ alert.source.clone(): alert.list_version }),
+        hits: vec![AuditHit {
+            id: alert.entity_id.clone(),
+            source: alert.source.clone(),
+            name: alert.entity_name.clone(),
+            score: alert.score,
+        }],
+        decision: verdict.as_str().into(),
+    }
+}
+
 pub fn run_alerts(args: AlertsArgs, ctx: &Context) -> anyhow::Result<()> {
     let data = ctx.data_dir();
     let mut book = open_book(&data)?;
@@ -318,7 +386,31 @@ pub fn run_alerts(args: AlertsArgs, ctx: &Context) -> anyhow::Result<()> {
             reviewer,
         }) => {
             let reviewer = reviewer.unwrap_or_else(local_user);
-            let decision = book.decide(id, verdict.into(), &reason, &reviewer)?;
+            let verdict = Verdict::from(verdict);
+            // Checked before the audit record is written, so the log holds no decision the
+            // book refused; the record is written before the book changes, so no decision
+            // exists without its record.
+            let alert = book.alert(id)?;
+            if !alert.status.is_open() {
+                anyhow::bail!(
+                    "alert {id} is {}: only an open or escalated alert takes a decision",
+                    alert.status.as_str()
+                );
+            }
+            if reason.trim().is_empty() {
+                anyhow::bail!("--reason: a decision needs a reason");
+            }
+            audit(
+                &data,
+                &[decision_record(
+                    &alert,
+                    verdict,
+                    &reason,
+                    &reviewer,
+                    local_caller(),
+                )],
+            )?;
+            let decision = book.decide(id, verdict, &reason, &reviewer)?;
             if ctx.json {
                 return ctx.print_json(&decision);
             }

@@ -529,6 +529,34 @@ pub fn run_screen(args: ScreenArgs, ctx: &Context) -> anyhow::Result<()> {
     // reported beside the name hits, with its own decision, path and explanation.
     let network = embargo_network::screening_reach(&ctx.data_dir(), &q, today)
         .context("the screened name or IMO in the ownership network")?;
+    // Audited before it is answered, as the server does, with the local user.
+    let data = ctx.data_dir();
+    crate::book::audit(
+        &data,
+        &[embargo_server::audit::AuditRecord {
+            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            key_id: Some(crate::book::local_caller()),
+            request_id: crate::book::cli_request_id(),
+            kind: "screen".into(),
+            query: serde_json::json!({
+                "name": args.name, "schema": q.schema.map(|s| s.as_str()), "dob": args.dob,
+                "country": args.country, "imo": args.imo, "passport": args.passport,
+                "lists": args.lists,
+            }),
+            list_versions: crate::book::list_versions(&data),
+            hits: s
+                .hits
+                .iter()
+                .map(embargo_server::audit::AuditHit::from)
+                .collect(),
+            decision: match s.decision {
+                embargo_screen::Decision::Match => "match",
+                embargo_screen::Decision::Review => "review",
+                embargo_screen::Decision::NoMatch => "no_match",
+            }
+            .into(),
+        }],
+    )?;
     if ctx.json {
         let mut v = serde_json::to_value(&s)?;
         if let (Some(obj), Some(r)) = (v.as_object_mut(), &network) {
