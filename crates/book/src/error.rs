@@ -35,6 +35,8 @@ pub enum BookError {
     NoAlert(i64),
     #[error("alert {id} is {status}: only an open or escalated alert takes a decision")]
     AlertClosed { id: i64, status: String },
+    #[error("book record {id:?} cannot be screened: {message}")]
+    Unscreenable { id: String, message: String },
     #[error("a decision needs a reason")]
     NoReason,
 }

@@ -613,7 +613,7 @@ impl Book {
                     .map(|(e, h)| (e.source, e.id.clone(), h.clone()))
                     .collect();
                 let matcher = Matcher::pairwise(active.entities, Arc::new(f.clone()));
-                let hits = screen_records(&matcher, &self.thresholds, &fresh);
+                let hits = screen_records(&matcher, &self.thresholds, &fresh)?;
                 Some((hits, by_index, versions))
             }
             _ => None,
@@ -755,7 +755,7 @@ impl Book {
         let matcher = Matcher::pairwise(changed, Arc::new(freq));
         let candidates = self.candidates(&matcher)?;
         report.records_screened = candidates.len();
-        let hits = screen_records(&matcher, &self.thresholds, &candidates);
+        let hits = screen_records(&matcher, &self.thresholds, &candidates)?;
         let path = self.path.clone();
         let sql = |source| BookError::Sqlite {
             file: path.clone(),
@@ -903,7 +903,7 @@ impl Book {
         let hits = match &freq {
             Some(f) => {
                 let matcher = Matcher::pairwise(active.entities, Arc::new(f.clone()));
-                screen_records(&matcher, &self.thresholds, &records)
+                screen_records(&matcher, &self.thresholds, &records)?
             }
             None => vec![Vec::new(); records.len()],
         };
@@ -1168,18 +1168,12 @@ fn prepare_records(records: &[(BookRecord, String)]) -> Result<Vec<RecordKeys>> 
     records
         .iter()
         .map(|(r, _)| {
-            let q = r.to_query().map_err(|e| BookError::Input {
-                file: PathBuf::from(&r.id),
-                line: 0,
-                field: e.field().to_string(),
+            let unreadable = |e: embargo_screen::QueryError| BookError::Unscreenable {
+                id: r.id.clone(),
                 message: e.to_string(),
-            })?;
-            let k = empty.query_keys(&q).map_err(|e| BookError::Input {
-                file: PathBuf::from(&r.id),
-                line: 0,
-                field: e.field().to_string(),
-                message: e.to_string(),
-            })?;
+            };
+            let q = r.to_query().map_err(unreadable)?;
+            let k = empty.query_keys(&q).map_err(unreadable)?;
             Ok(RecordKeys {
                 names: k.names,
                 imo: k.imo,
@@ -1226,48 +1220,50 @@ fn store_record(
     Ok(())
 }
 
-/// The alerting hits (review or match) of each record, screened on every core.
+/// The alerting hits (review or match) of each record, screened on every core. A stored
+/// record that no longer reads as a query (it was checked at import) or a worker that
+/// stopped fails the whole screening: a record left unscreened would be an alert lost.
 fn screen_records(
     matcher: &Matcher,
     thresholds: &Thresholds,
     records: &[(BookRecord, String)],
-) -> Vec<Vec<Hit>> {
+) -> Result<Vec<Vec<Hit>>> {
     let threads = std::thread::available_parallelism()
         .map(usize::from)
         .unwrap_or(1)
         .clamp(1, 16);
     let chunk = records.len().div_ceil(threads).max(1);
+    let screen_one = |r: &BookRecord| -> Result<Vec<Hit>> {
+        let unreadable = |e: embargo_screen::QueryError| BookError::Unscreenable {
+            id: r.id.clone(),
+            message: e.to_string(),
+        };
+        let q = r.to_query().map_err(unreadable)?;
+        let s = matcher.screen(&q, thresholds).map_err(unreadable)?;
+        Ok(s.hits
+            .into_iter()
+            .filter(|h| h.score >= thresholds.review_at)
+            .collect())
+    };
     std::thread::scope(|scope| {
         let handles: Vec<_> = records
             .chunks(chunk)
             .map(|part| {
-                (
-                    part.len(),
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|(r, _)| {
-                                let Ok(q) = r.to_query() else {
-                                    return Vec::new();
-                                };
-                                match matcher.screen(&q, thresholds) {
-                                    Ok(s) => s
-                                        .hits
-                                        .into_iter()
-                                        .filter(|h| h.score >= thresholds.review_at)
-                                        .collect(),
-                                    Err(_) => Vec::new(),
-                                }
-                            })
-                            .collect::<Vec<_>>()
-                    }),
-                )
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(r, _)| screen_one(r))
+                        .collect::<Result<Vec<_>>>()
+                })
             })
             .collect();
-        // A worker that died leaves its records without hits rather than shifting the
-        // others' (the matcher does not panic on input; this is belt and braces).
-        handles
-            .into_iter()
-            .flat_map(|(len, h)| h.join().unwrap_or_else(|_| vec![Vec::new(); len]))
-            .collect()
+        let mut out = Vec::with_capacity(records.len());
+        for h in handles {
+            let part = h.join().map_err(|_| BookError::Unscreenable {
+                id: String::new(),
+                message: "a screening worker stopped".into(),
+            })??;
+            out.extend(part);
+        }
+        Ok(out)
     })
 }

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use clap::{Args as ClapArgs, Subcommand, ValueEnum};
 
+use embargo_audit::{AuditHit, AuditRecord};
 use embargo_book::{Alert, Book, FollowReport, Verdict};
 use embargo_screen::ListStore;
-use embargo_server::audit::{AuditHit, AuditRecord};
 
 use crate::context::Context;
 
@@ -106,7 +106,7 @@ pub fn local_caller() -> String {
 /// command's answer is withheld rather than given unaudited.
 pub fn audit(data: &Path, records: &[AuditRecord]) -> anyhow::Result<Vec<u64>> {
     let path = embargo_server::config::store_path(data);
-    embargo_server::audit::append_now(&path, records).with_context(|| {
+    embargo_audit::append_now(&path, records).with_context(|| {
         format!(
             "cannot append to the audit log {} (the data directory must be writable: every screening and decision is audited)",
             path.display()

@@ -533,7 +533,7 @@ pub fn run_screen(args: ScreenArgs, ctx: &Context) -> anyhow::Result<()> {
     let data = ctx.data_dir();
     crate::book::audit(
         &data,
-        &[embargo_server::audit::AuditRecord {
+        &[embargo_audit::AuditRecord {
             time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
             key_id: Some(crate::book::local_caller()),
             request_id: crate::book::cli_request_id(),
@@ -544,11 +544,7 @@ pub fn run_screen(args: ScreenArgs, ctx: &Context) -> anyhow::Result<()> {
                 "lists": args.lists,
             }),
             list_versions: crate::book::list_versions(&data),
-            hits: s
-                .hits
-                .iter()
-                .map(embargo_server::audit::AuditHit::from)
-                .collect(),
+            hits: s.hits.iter().map(embargo_audit::AuditHit::from).collect(),
             decision: match s.decision {
                 embargo_screen::Decision::Match => "match",
                 embargo_screen::Decision::Review => "review",
