@@ -116,7 +116,7 @@ fn record_spec() -> impl Strategy<Value = RecordSpec> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(24))]
+    #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
     fn delta_equals_full_rescreen(

@@ -28,6 +28,20 @@ fn book_alerts_decisions_and_the_audit_log() {
             .args(["lists", "import", "--source", "un", "--json"])
             .arg(&un),
     );
+    // A bad file names its line and field and adds nothing.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "id,name,dob\nc1,Kim Chol,1984\nc2,Lee,19x4\n").unwrap();
+    let out = embargo(&data)
+        .args(["book", "import"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.csv:3: field dob"), "{err}");
+    let listed = run_json(embargo(&data).args(["book", "list", "--json"]));
+    assert_eq!(listed.as_array().map(Vec::len), Some(0));
+
     let report = run_json(embargo(&data).args(["book", "import", "--json"]).arg(&book));
     assert_eq!(report["added"], 6);
     assert_eq!(report["new_alerts"], 1);
