@@ -3,6 +3,7 @@
 //! here they become messages for people (or JSON with `--json`).
 
 mod analysis;
+mod book;
 mod bounded;
 mod check;
 mod context;
@@ -55,6 +56,10 @@ enum Command {
     Lists(screening::ListsArgs),
     /// Screen a name, IMO or passport (or a CSV batch) against the UN 1718 list and OFAC.
     Screen(screening::ScreenArgs),
+    /// The book of customers, counterparties and vessels: import, list, show, screen.
+    Book(book::BookArgs),
+    /// Alerts from screening the book (`--open`: waiting for review); `alerts decide`.
+    Alerts(book::AlertsArgs),
     /// Evaluate name matching on labelled pairs and cross-script checks.
     Eval(screening::EvalArgs),
     /// Trade data: import Comtrade/plain files, query the Parquet store, run SQL.
@@ -122,6 +127,8 @@ fn main() -> std::process::ExitCode {
         Command::Lists(args) => screening::run_lists(args, &ctx),
         Command::Screen(args) => screening::run_screen(args, &ctx),
         Command::Eval(args) => screening::run_eval(args, &ctx),
+        Command::Book(args) => book::run_book(args, &ctx),
+        Command::Alerts(args) => book::run_alerts(args, &ctx),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -264,6 +264,7 @@ pub fn run_lists(args: ListsArgs, ctx: &Context) -> anyhow::Result<()> {
             shrink,
         } => {
             let meta = store.import_with(&file, source.map(Source::from), shrink.options()?)?;
+            crate::book::follow_after_list_import(ctx)?;
             if ctx.json {
                 return ctx.print_json(&meta);
             }
@@ -341,6 +342,7 @@ pub fn run_lists(args: ListsArgs, ctx: &Context) -> anyhow::Result<()> {
                 }
                 metas.push(meta);
             }
+            crate::book::follow_after_list_import(ctx)?;
             if ctx.json {
                 ctx.print_json(&metas)?;
             }
@@ -527,6 +529,22 @@ pub fn run_screen(args: ScreenArgs, ctx: &Context) -> anyhow::Result<()> {
     // reported beside the name hits, with its own decision, path and explanation.
     let network = embargo_network::screening_reach(&ctx.data_dir(), &q, today)
         .context("the screened name or IMO in the ownership network")?;
+    // Audited before it is answered, as the server does, with the local user.
+    let data = ctx.data_dir();
+    crate::book::audit(
+        &data,
+        &[audit_record(
+            "screen",
+            &crate::book::cli_request_id(),
+            json!({
+                "name": args.name, "schema": q.schema.map(|s| s.as_str()), "dob": args.dob,
+                "country": args.country, "imo": args.imo, "passport": args.passport,
+                "lists": args.lists,
+            }),
+            &crate::book::list_versions(&data),
+            &s,
+        )],
+    )?;
     if ctx.json {
         let mut v = serde_json::to_value(&s)?;
         if let (Some(obj), Some(r)) = (v.as_object_mut(), &network) {
@@ -547,6 +565,31 @@ pub fn run_screen(args: ScreenArgs, ctx: &Context) -> anyhow::Result<()> {
             }
         }
         Ok(())
+    }
+}
+
+/// The audit record of one command-line screening (key id `local:<user>`).
+fn audit_record(
+    kind: &str,
+    request_id: &str,
+    query: serde_json::Value,
+    versions: &serde_json::Value,
+    s: &Screening,
+) -> embargo_audit::AuditRecord {
+    embargo_audit::AuditRecord {
+        time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        key_id: Some(crate::book::local_caller()),
+        request_id: request_id.to_string(),
+        kind: kind.to_string(),
+        query,
+        list_versions: versions.clone(),
+        hits: s.hits.iter().map(embargo_audit::AuditHit::from).collect(),
+        decision: match s.decision {
+            embargo_screen::Decision::Match => "match",
+            embargo_screen::Decision::Review => "review",
+            embargo_screen::Decision::NoMatch => "no_match",
+        }
+        .into(),
     }
 }
 
@@ -728,6 +771,9 @@ const BATCH_BLOCK: usize = 8192;
 #[derive(Default)]
 struct BatchTally {
     lines: Vec<u8>,
+    /// The audit records of the rows screened (bad rows have none), appended before the
+    /// block's lines are written.
+    audit: Vec<embargo_audit::AuditRecord>,
     rows: usize,
     matched: usize,
     review: usize,
@@ -772,6 +818,11 @@ fn run_batch(
 ) -> anyhow::Result<()> {
     let rows = read_batch(path)?;
     let today = chrono::Utc::now().date_naive();
+    // Every screened row is audited, as the server's batch rows are: one record a row,
+    // sharing the request id, committed a block at a time before the block is written.
+    let data = ctx.data_dir();
+    let request_id = crate::book::cli_request_id();
+    let versions = crate::book::list_versions(&data);
     let bar = indicatif::ProgressBar::new(rows.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
@@ -799,6 +850,19 @@ fn run_batch(
             Err(e) => Err(e.clone()),
         };
         bar.inc(1);
+        if let (Ok(s), Ok(q)) = (&res, &r.query) {
+            tally.audit.push(audit_record(
+                "screen_batch",
+                &request_id,
+                json!({
+                    "row": r.row, "input_id": r.id, "name": q.name,
+                    "schema": q.schema.map(|s| s.as_str()), "country": q.country,
+                    "imo": q.imo, "passport": q.passport,
+                }),
+                &versions,
+                s,
+            ));
+        }
         tally.add(&batch_line(r, &res))
     };
     let mut total = BatchTally::default();
@@ -829,8 +893,10 @@ fn run_batch(
                     })
                     .collect()
             });
+            let parts = parts.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
+            let audit: Vec<_> = parts.iter().flat_map(|p| p.audit.iter().cloned()).collect();
+            crate::book::audit(&data, &audit)?;
             for part in parts {
-                let part = part?;
                 w.write_all(&part.lines)?;
                 total.absorb(part);
             }

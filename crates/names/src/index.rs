@@ -67,6 +67,31 @@ pub struct TokenIndex {
     postings: Vec<Vec<u32>>,
     /// Key id → number of names whose tokens fold to it.
     df: Vec<u32>,
+    /// Token frequencies the weights come from when they are not this index's own (see
+    /// [`TokenFrequencies`]).
+    frozen: Option<std::sync::Arc<TokenFrequencies>>,
+}
+
+/// How many indexed names each fold key occurs in, and how many names there are: what a
+/// token's rarity, and so its weight, is computed from. An index built with a table of its
+/// own weighs tokens by its names; an index built [`with_frequencies`](TokenIndex::build_with)
+/// of another weighs them by that table, so the score of a query against a name does not
+/// depend on which other names are in the index (a small index over a few changed entries
+/// scores each pair as the whole list does).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TokenFrequencies {
+    /// Names indexed.
+    pub total: usize,
+    /// Fold key → names whose tokens fold to it.
+    pub df: std::collections::BTreeMap<String, u32>,
+}
+
+impl TokenFrequencies {
+    /// Document frequency of a fold key (1 for a key the table does not know: a new token
+    /// is as rare as can be).
+    pub fn df_of(&self, fold: &str) -> u32 {
+        self.df.get(fold).copied().unwrap_or(1)
+    }
 }
 
 /// Token ids, weights, conflict kinds, joined-piece ids, initials and acronym codes of one name.
@@ -194,6 +219,24 @@ pub struct QueryForm {
     keys: Vec<(String, f64)>,
 }
 
+impl QueryForm {
+    /// The fold keys this query probes the inverted index with, each followed by its
+    /// [`typo_prefix`] when it has one: a name is a candidate for the query only if one of
+    /// its [`posting keys`](TokenIndex::posting_keys) is among these.
+    pub fn probe_keys(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (key, _) in &self.keys {
+            if let Some(prefix) = typo_prefix(key) {
+                out.push(prefix.to_string());
+            }
+            out.push(key.clone());
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
 /// Per-thread buffers reused across queries.
 #[derive(Default)]
 pub struct Scratch {
@@ -248,6 +291,16 @@ impl Scratch {
 impl TokenIndex {
     /// Index the forms of all names; `forms[k]` is name k's form.
     pub fn build<'a>(forms: impl Iterator<Item = &'a NameForm> + Clone, p: &CompareParams) -> Self {
+        Self::build_with(forms, p, None)
+    }
+
+    /// Index the forms of all names, weighing tokens by `frequencies` when given, else by
+    /// the names indexed here.
+    pub fn build_with<'a>(
+        forms: impl Iterator<Item = &'a NameForm> + Clone,
+        p: &CompareParams,
+        frequencies: Option<std::sync::Arc<TokenFrequencies>>,
+    ) -> Self {
         let mut keys: FastMap<String, u32> = FastMap::default();
         let mut postings: Vec<Vec<u32>> = Vec::new();
         let mut df: Vec<u32> = Vec::new();
@@ -329,12 +382,17 @@ impl TokenIndex {
                         vocab.len() as u32 - 1
                     });
                 tokens.push(id);
-                let d = keys
-                    .get(&t.fold)
-                    .and_then(|k| df.get(*k as usize))
-                    .copied()
-                    .unwrap_or(1);
-                weights.push(class_weight(t.class, rarity(d, total), p));
+                let rare = match &frequencies {
+                    Some(f) => rarity(f.df_of(&t.fold), f.total),
+                    None => rarity(
+                        keys.get(&t.fold)
+                            .and_then(|k| df.get(*k as usize))
+                            .copied()
+                            .unwrap_or(1),
+                        total,
+                    ),
+                };
+                weights.push(class_weight(t.class, rare, p));
             }
             for w in form.tokens.windows(2) {
                 if let [a, b] = w {
@@ -369,7 +427,37 @@ impl TokenIndex {
             keys,
             postings,
             df,
+            frozen: frequencies,
         }
+    }
+
+    /// The token frequencies this index weighs by: the table it was built with, else its
+    /// own names'.
+    pub fn frequencies(&self) -> TokenFrequencies {
+        if let Some(f) = &self.frozen {
+            return (**f).clone();
+        }
+        let mut df = std::collections::BTreeMap::new();
+        for (key, id) in &self.keys {
+            if let Some(&d) = self.df.get(*id as usize).filter(|d| **d > 0) {
+                df.insert(key.clone(), d);
+            }
+        }
+        TokenFrequencies {
+            total: self.spans.len(),
+            df,
+        }
+    }
+
+    /// Every key a name of this index can be found by (the keys with postings). A query
+    /// reaches a name only through one of these, directly or by [`typo_prefix`].
+    pub fn posting_keys(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().filter_map(|(key, id)| {
+            self.postings
+                .get(*id as usize)
+                .filter(|l| !l.is_empty())
+                .map(|_| key.as_str())
+        })
     }
 
     /// Token weights of name `ni` (for explanations).
@@ -392,13 +480,18 @@ impl TokenIndex {
             .tokens
             .iter()
             .map(|t| {
-                let d = self
-                    .keys
-                    .get(&t.fold)
-                    .and_then(|k| self.df.get(*k as usize))
-                    .copied()
-                    .unwrap_or(1);
-                class_weight(t.class, rarity(d, total), p)
+                let rare = match &self.frozen {
+                    Some(f) => rarity(f.df_of(&t.fold), f.total),
+                    None => rarity(
+                        self.keys
+                            .get(&t.fold)
+                            .and_then(|k| self.df.get(*k as usize))
+                            .copied()
+                            .unwrap_or(1),
+                        total,
+                    ),
+                };
+                class_weight(t.class, rare, p)
             })
             .collect();
         let mut keys: Vec<(String, f64)> = form

@@ -23,7 +23,9 @@ pub mod store;
 pub use sources::{ofac, un};
 
 pub use error::{ListError, QueryError, StoreError};
-pub use matcher::{Decision, Hit, Matcher, Query, QueryDate, Screening, Thresholds};
+pub use matcher::{
+    Decision, Hit, Matcher, Query, QueryDate, QueryKeys, Screening, Thresholds, TokenFrequencies,
+};
 pub use model::{Entity, ListSnapshot, Schema, Source};
 pub use request::ScreenRequest;
 pub use store::ListStore;

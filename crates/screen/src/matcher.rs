@@ -3,11 +3,13 @@
 //! statistics for weighting. [`Matcher::screen`] returns explained hits.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use embargo_names::compare::{CompareParams, NameComparison};
+pub use embargo_names::index::TokenFrequencies;
 use embargo_names::index::{with_scratch, QueryForm, TokenIndex};
 use embargo_names::name_countries::{name_mask, CountryMask, NameCountries};
 use embargo_names::normalize::{forms, NameForm};
@@ -18,6 +20,17 @@ use crate::model::{
     imo_checked, normalize_imo, Entity, IdentifierKind, NameKind, Schema, SchemaFamily, Source,
 };
 use crate::scoring;
+
+/// What a query can be found by: see [`Matcher::query_keys`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryKeys {
+    /// Index keys (token folds, probe keys and their typo prefixes).
+    pub names: Vec<String>,
+    /// The checked, normalized IMO number.
+    pub imo: Option<String>,
+    /// The passport or national ID as the document index keys it.
+    pub document: Option<String>,
+}
 
 /// Decision for a query, from the best hit's score and the thresholds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -363,6 +376,66 @@ impl Matcher {
     }
 
     pub fn with_params(entities: Vec<Entity>, params: CompareParams) -> Matcher {
+        Matcher::build(entities, params, None)
+    }
+
+    /// A matcher over `entities` that weighs name tokens by `frequencies` (another
+    /// matcher's [`frequencies`](Matcher::frequencies)) instead of by these entities' names,
+    /// and returns every hit (no candidate or hit limit). Each (query, entry) score is then
+    /// a property of the pair and the table alone: screening against a matcher over a few
+    /// entries gives those entries the scores a matcher over the whole list with the same
+    /// table gives them. Continuous screening of a book by list deltas rests on this.
+    pub fn pairwise(entities: Vec<Entity>, frequencies: Arc<TokenFrequencies>) -> Matcher {
+        let mut m = Matcher::build(entities, CompareParams::default(), Some(frequencies));
+        m.max_candidates = usize::MAX;
+        m.max_hits = usize::MAX;
+        m
+    }
+
+    /// The token frequencies this matcher weighs names by.
+    pub fn frequencies(&self) -> TokenFrequencies {
+        self.index.frequencies()
+    }
+
+    /// Every index key a listed name of this matcher can be found by.
+    pub fn posting_keys(&self) -> impl Iterator<Item = &str> {
+        self.index.posting_keys()
+    }
+
+    /// The listed IMO numbers and document keys of this matcher's entries: a query with
+    /// one of them is a candidate whatever its name.
+    pub fn identifier_keys(&self) -> (Vec<&str>, Vec<&str>) {
+        (
+            self.by_imo.keys().map(String::as_str).collect(),
+            self.by_document.keys().map(String::as_str).collect(),
+        )
+    }
+
+    /// The keys by which `query` can find a name in any matcher (see
+    /// [`QueryForm::probe_keys`]), with its normalized IMO and document key: a query
+    /// sharing none of them with a matcher's [`posting_keys`](Matcher::posting_keys) and
+    /// [`identifier_keys`](Matcher::identifier_keys) has no hit there.
+    pub fn query_keys(&self, query: &Query) -> Result<QueryKeys, QueryError> {
+        let q = self.prepare(query)?;
+        let mut names: Vec<String> = q.prepared.iter().flat_map(|f| f.probe_keys()).collect();
+        names.sort();
+        names.dedup();
+        Ok(QueryKeys {
+            names,
+            imo: q.imo.clone(),
+            document: query
+                .passport
+                .as_deref()
+                .map(document_key)
+                .filter(|k| k.len() >= 5),
+        })
+    }
+
+    fn build(
+        entities: Vec<Entity>,
+        params: CompareParams,
+        frequencies: Option<Arc<TokenFrequencies>>,
+    ) -> Matcher {
         let mut names = Vec::new();
         let mut by_imo: HashMap<String, Vec<u32>> = HashMap::new();
         let mut by_document: HashMap<String, Vec<u32>> = HashMap::new();
@@ -400,7 +473,7 @@ impl Matcher {
                 }
             }
         }
-        let index = TokenIndex::build(names.iter().map(|n| &n.form), &params);
+        let index = TokenIndex::build_with(names.iter().map(|n| &n.form), &params, frequencies);
         let families = names
             .iter()
             .map(|n| {

@@ -9,7 +9,8 @@
 //! flushes the audit log before returning.
 
 pub mod app;
-pub mod audit;
+/// The audit log lives in `embargo-audit` (the command line writes it too).
+pub use embargo_audit as audit;
 pub mod config;
 pub mod error;
 pub mod extract;

@@ -162,6 +162,7 @@ fn questions() -> Vec<(&'static str, &'static str, String, Option<Value>)> {
         ),
         ("listStatus", "GET", "/api/v1/lists".into(), None),
         ("listUploads", "GET", "/api/v1/network/uploads".into(), None),
+        ("listAlerts", "GET", "/api/v1/alerts?open=true".into(), None),
         ("report", "GET", "/api/v1/report".into(), None),
         ("listCharts", "GET", "/api/v1/report/charts".into(), None),
         ("exposure", "GET", "/api/v1/exposure".into(), None),
@@ -201,6 +202,7 @@ const NEED_DATA: &[&str] = &[
     "uploadOwnership",
     "networkExposure",
     "getVessel",
+    "decideAlert",
 ];
 
 async fn ask(

@@ -2,6 +2,7 @@
 //! back; the answers themselves come from the library crates.
 
 pub mod analysis;
+pub mod book;
 pub mod network;
 pub mod ops;
 pub mod params;

@@ -147,11 +147,12 @@ impl AuditLog {
     /// Open the store and start the writer thread.
     pub fn open(path: &Path) -> Result<(AuditLog, AuditWriter), AuditError> {
         let conn = store::open(path)?;
-        let head = read_head(&conn)?;
+        // A store whose log cannot be read fails here, not at the first screening.
+        read_head(&conn)?;
         let (tx, rx) = mpsc::channel::<Pending>();
         let handle = std::thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || writer_loop(conn, head, rx))
+            .spawn(move || writer_loop(conn, rx))
             .map_err(AuditError::Io)?;
         Ok((AuditLog { tx }, AuditWriter { handle }))
     }
@@ -193,7 +194,35 @@ impl AuditLog {
     }
 }
 
-fn writer_loop(mut conn: Connection, mut head: Head, rx: mpsc::Receiver<Pending>) {
+/// Append records directly, without the writer thread: for the command line, which
+/// audits its own screenings and decisions into the same chain (`DATA/server.sqlite`).
+/// The head is read inside an immediate transaction, so two processes appending at once
+/// take turns, and the server's writer reads the head the same way.
+pub fn append_now(path: &Path, records: &[AuditRecord]) -> Result<Vec<u64>, AuditError> {
+    let mut conn = store::open(path)?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let head = read_head(&tx)?;
+    let mut seq = head.seq;
+    let mut prev = head.hash;
+    let mut seqs = Vec::with_capacity(records.len());
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO audit_log (seq, body, prev_hash, hash) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for record in records {
+            let body = serde_json::to_string(record)?;
+            seq += 1;
+            let hash = link_hash(seq, &prev, &body);
+            stmt.execute(params![seq as i64, body, prev, hash])?;
+            prev = hash;
+            seqs.push(seq);
+        }
+    }
+    tx.commit()?;
+    Ok(seqs)
+}
+
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Pending>) {
     // `recv` fails only when every sender is gone: that is the shutdown signal, and
     // everything sent before it has been received and committed by then.
     while let Ok(first) = rx.recv() {
@@ -204,10 +233,8 @@ fn writer_loop(mut conn: Connection, mut head: Head, rx: mpsc::Receiver<Pending>
                 Err(_) => break,
             }
         }
-        match commit_group(&mut conn, &head, &group) {
-            Ok(new_head) => {
-                let first_seq = head.seq + 1;
-                head = new_head;
+        match commit_group(&mut conn, &group) {
+            Ok(first_seq) => {
                 for (i, p) in group.into_iter().enumerate() {
                     let _ = p.reply.send(Ok(first_seq + i as u64));
                 }
@@ -218,24 +245,20 @@ fn writer_loop(mut conn: Connection, mut head: Head, rx: mpsc::Receiver<Pending>
                 for p in group {
                     let _ = p.reply.send(Err(msg.clone()));
                 }
-                // The transaction rolled back; re-read the head in case of doubt.
-                match read_head(&conn) {
-                    Ok(h) => head = h,
-                    Err(e) => tracing::error!(error = %e, "audit head unreadable"),
-                }
             }
         }
     }
 }
 
-fn commit_group(
-    conn: &mut Connection,
-    head: &Head,
-    group: &[Pending],
-) -> Result<Head, rusqlite::Error> {
-    let tx = conn.transaction()?;
+/// Commit a group after the chain's head as stored; returns the first record's sequence
+/// number. The head is read inside the (immediate) transaction rather than kept in
+/// memory: the command line appends to the same chain (`append_now`), and an indexed read
+/// of the last row costs little beside the group's fsync.
+fn commit_group(conn: &mut Connection, group: &[Pending]) -> Result<u64, rusqlite::Error> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let head = read_head(&tx)?;
     let mut seq = head.seq;
-    let mut prev = head.hash.clone();
+    let mut prev = head.hash;
     {
         let mut stmt = tx.prepare_cached(
             "INSERT INTO audit_log (seq, body, prev_hash, hash) VALUES (?1, ?2, ?3, ?4)",
@@ -248,7 +271,7 @@ fn commit_group(
         }
     }
     tx.commit()?;
-    Ok(Head { seq, hash: prev })
+    Ok(head.seq + 1)
 }
 
 /// Outcome of walking the chain.
