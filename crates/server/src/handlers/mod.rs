@@ -2,11 +2,14 @@
 //! back; the answers themselves come from the library crates.
 
 pub mod analysis;
+pub mod compat;
 pub mod network;
 pub mod ops;
 pub mod params;
+pub mod reconcile;
 pub mod regime;
 pub mod screen;
 #[cfg(feature = "trade-store")]
 pub mod trade;
 pub mod web;
+pub mod yente;
