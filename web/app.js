@@ -455,6 +455,151 @@ async function submitVessel(ev) {
       h("p", { class: "note" }, "No signal from the records above (which says nothing of what they do not hold)."));
 }
 
+// ---- batch uploads ------------------------------------------------------------------
+
+// Columns each kind of file may have: the ones `embargo check --batch` and
+// `embargo screen --batch` read, which are the fields of the batch APIs.
+const BATCH_KINDS = {
+  check: { path: "/api/v1/check/batch", required: ["hs", "origin", "destination", "date"],
+    columns: ["id", "hs", "origin", "destination", "date", "via", "quantity", "unit", "value_usd"],
+    numbers: ["quantity", "value_usd"], file: "check-results.csv" },
+  screen: { path: "/api/v1/screen/batch", required: [],
+    columns: ["id", "name", "schema", "dob", "country", "imo", "passport", "date"],
+    numbers: [], file: "screen-results.csv" },
+};
+// Rows per request (the server's --max-batch defaults to 1000) and per file on this page.
+const BATCH_PART = 500;
+const BATCH_MAX_ROWS = 5000;
+
+// RFC 4180 CSV: quoted fields with "" for a quote, CRLF or LF line ends.
+function parseCsv(text) {
+  const rows = [];
+  let row = [], field = "", quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"' && field === "") quoted = true;
+    else if (c === ",") { row.push(field); field = ""; }
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(field); rows.push(row); row = []; field = "";
+    } else field += c;
+  }
+  if (field !== "" || row.length) { row.push(field); rows.push(row); }
+  return rows.filter((r) => r.some((f) => f.trim() !== ""));
+}
+
+function csvField(v) {
+  const s = v === null || v === undefined ? "" : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+// The rows of a CSV as the batch API's items, or an error message.
+function batchItems(kind, text) {
+  const spec = BATCH_KINDS[kind];
+  const rows = parseCsv(text.replace(/^\uFEFF/, ""));
+  if (rows.length < 2) return { error: "The file has no data row under its header." };
+  const header = rows[0].map((c) => c.trim().toLowerCase());
+  const unknown = header.filter((c) => !spec.columns.includes(c));
+  if (unknown.length) return { error: `Unknown column(s) ${unknown.join(", ")}: a ${kind} file has ${spec.columns.join(", ")}.` };
+  const missing = spec.required.filter((c) => !header.includes(c));
+  if (missing.length) return { error: `Missing column(s): ${missing.join(", ")}.` };
+  if (kind === "screen" && !["name", "imo", "passport"].some((c) => header.includes(c))) {
+    return { error: "A names file needs a name, imo or passport column." };
+  }
+  const data = rows.slice(1);
+  if (data.length > BATCH_MAX_ROWS) {
+    return { error: `${data.length} rows: this page takes up to ${BATCH_MAX_ROWS}; use embargo ${kind} --batch for larger files.` };
+  }
+  const items = data.map((r) => {
+    const item = {};
+    header.forEach((c, i) => {
+      const v = (r[i] || "").trim();
+      if (v === "") return;
+      // A number column keeps text that is not a number, so the server names the field.
+      item[c] = spec.numbers.includes(c) && v !== "" && !Number.isNaN(Number(v)) ? Number(v) : v;
+    });
+    return item;
+  });
+  return { items };
+}
+
+async function submitBatch(ev) {
+  ev.preventDefault();
+  const f = ev.target.elements;
+  const kind = f.kind.value;
+  const out = $("#batch-result");
+  const file = f.file.files && f.file.files[0];
+  const text = file ? await file.text() : f.csv.value;
+  if (!text.trim()) return put(out, h("div", { class: "error" }, "Choose a CSV file or paste its text."));
+  const { items, error } = batchItems(kind, text);
+  if (error) return put(out, h("div", { class: "error", id: "batch-error" }, error));
+  const spec = BATCH_KINDS[kind];
+  const results = [];
+  for (let start = 0; start < items.length; start += BATCH_PART) {
+    put(out, h("p", { class: "note" }, `Sending rows ${start + 1}–${Math.min(start + BATCH_PART, items.length)} of ${items.length}…`));
+    const r = await api("POST", spec.path, { items: items.slice(start, start + BATCH_PART) });
+    if (!r.ok) return showError(out, r);
+    for (const row of r.json.results) results.push({ ...row, line: start + (row.index ?? row.row) + 2, input: items[start + (row.index ?? row.row)] });
+  }
+  const table = kind === "check" ? checkBatchTable(results) : screenBatchTable(results);
+  const csv = [table.head, ...table.rows].map((r) => r.map(csvField).join(",")).join("\r\n") + "\r\n";
+  const url = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
+  const counts = {};
+  for (const r of table.rows) counts[r[table.verdictAt]] = (counts[r[table.verdictAt]] || 0) + 1;
+  put(out,
+    h("p", { id: "batch-summary" }, `${results.length} rows: `,
+      Object.entries(counts).map(([k, n]) => `${n} ${k || "error"}`).join(", "), " · ",
+      h("a", { href: url, download: spec.file, id: "batch-download" }, `download ${spec.file}`)),
+    h("table", { class: "data", id: "batch-table" },
+      h("thead", {}, h("tr", {}, table.head.map((t) => h("th", {}, t)))),
+      h("tbody", {}, table.rows.map((r) => h("tr", {}, r.map((v, i) =>
+        i === table.verdictAt && v ? h("td", {}, h("span", { class: `badge decision-${v} verdict-${v}` }, v.replace("_", " "))) :
+          i === table.confidenceAt && ["confirmed", "partly", "unconfirmed"].includes(v) ? h("td", {}, confidenceBadge(v)) :
+            h("td", {}, v)))))));
+}
+
+// A failed row's error, naming its field unless the message already starts with it.
+function rowError(e) {
+  return e.field && !e.message.startsWith(`${e.field}:`) ? `${e.field}: ${e.message}` : e.message;
+}
+
+// One line per shipment: the verdict, its confidence and the citations it rests on.
+function checkBatchTable(results) {
+  const head = ["line", "id", "hs", "route", "date", "verdict", "confidence", "citations", "error"];
+  const rows = results.map((r) => {
+    const i = r.input || {};
+    const a = r.assessment;
+    const route = `${i.origin || ""} → ${i.destination || ""}${i.via ? " via " + i.via : ""}`;
+    if (!a) return [r.line, r.id || "", i.hs || "", route, i.date || "", "", "", "", r.error ? rowError(r.error) : ""];
+    const cites = a.citations.map((c) => `${c.resolution} ${para(c.paragraph)}`).join("; ");
+    const conf = a.confidence || "";
+    return [r.line, r.id || "", i.hs || "", route, i.date || "", a.verdict, conf + (a.rests_on_unconfirmed ? " (rests on unconfirmed)" : ""), cites, ""];
+  });
+  return { head, rows, verdictAt: 5, confidenceAt: 6 };
+}
+
+// One line per name: the decision, the top score (the confidence of the decision), the
+// hits at or above the review threshold, and the measures that make them matter.
+function screenBatchTable(results) {
+  const head = ["line", "id", "query", "decision", "top score", "hits", "measures", "audit record", "error"];
+  const rows = results.map((r) => {
+    const q = r.query || (r.input && (r.input.name || (r.input.imo ? `IMO ${r.input.imo}` : r.input.passport))) || "";
+    if (r.error) return [r.line, r.id || "", q, "", "", "", "", "", rowError(r.error)];
+    const matches = r.matches || [];
+    const shown = matches.filter((m) => m.decision !== "no_match");
+    const hits = shown.map((m) => `${m.name} (${m.source.toUpperCase()} ${m.id}, ${Number(m.score).toFixed(3)})`).join("; ");
+    const measures = [...new Set(shown.flatMap((m) => (m.regime && m.regime.measures ? m.regime.measures : [])
+      .map((c) => `${c.resolution} ${para(c.paragraph)}`)))].join("; ");
+    return [r.line, r.id || "", q, r.decision, matches.length ? Number(matches[0].score).toFixed(3) : "",
+      hits, measures, r.audit_seq ?? "", ""];
+  });
+  return { head, rows, verdictAt: 3, confidenceAt: -1 };
+}
+
 const LOADERS = { regime: loadRegime, screen: loadScreen, report: loadReport };
 
 document.addEventListener("DOMContentLoaded", async () => {
@@ -464,6 +609,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("#relief-form").addEventListener("submit", submitRelief);
   $("#network-form").addEventListener("submit", submitNetwork);
   $("#vessel-form").addEventListener("submit", submitVessel);
+  $("#batch-form").addEventListener("submit", submitBatch);
   const keyInput = $("#api-key");
   keyInput.value = sessionStorage.getItem(KEY_STORE) || "";
   keyInput.addEventListener("change", () => {

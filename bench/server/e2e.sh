@@ -5,7 +5,8 @@
 # the UN 1718 list from ../shared and examples/ownership.csv through the API (with an API
 # key), then loads each view of the page: regime, check (a ban and a verdict resting on an
 # unconfirmed paragraph), screening (a Latin name, a Hangul name, an IMO number alone),
-# relief, network, vessel (after an OFAC import through the API) and report. For each it dumps the DOM after the page's scripts ran
+# relief, network, vessel (after an OFAC import through the API), report and batch uploads
+# (a CSV of shipments and one of names, pasted through the deep link). For each it dumps the DOM after the page's scripts ran
 # (--dump-dom, with a virtual time budget so the fetches finish), asserts on what a user
 # needs to see, and takes a screenshot into $OUT (default target/e2e): look at them.
 # Finally it verifies the audit log the screening left.
@@ -191,6 +192,23 @@ if [ "$HAVE_LIST" = 1 ]; then
     else
         fail "audit verify: $(cat "$WORK/verify.txt")"
     fi
+fi
+
+# Batch uploads: a CSV pasted through the deep link (the file picker takes the same text).
+urlq() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.stdin.read(), safe=""))'; }
+CHECK_CSV=$(printf 'id,hs,origin,destination,date,via,quantity,unit,value_usd\ncoal-after-2371,2701,KP,CN,2017-09-15,,,,\ncomputers-2018,8471,CN,KP,2018-06-01,,,,\nrugs-cheap,5701,CN,KP,2017-06-01,,,,900\nbad-hs,27x1,KP,CN,2017-09-15,,,,\n' | urlq)
+render batch-check "$BASE/#batch?kind=check&csv=$CHECK_CSV" 1100
+expect batch-check "batch view: four shipments checked, verdicts with confidence and citations, the bad row named, a CSV to download" \
+    'id="batch-table"' 'id="batch-download"' 'href="blob:' 'download check-results.csv' 'coal-after-2371' '2371 OP8' \
+    'verdict-prohibited' 'class="conf conf-' 'rests on unconfirmed' 'bad-hs' 'hs: HS code'
+expect_png batch-check
+if [ "$HAVE_LIST" = 1 ]; then
+    SCREEN_CSV=$(printf 'id,name,schema,dob\nc1,Yun Ho Jin,person,1944-10-13\nc2,KOREA KWANGSON BANKING CORPORATION,organization,\nc3,Margaret Thornbury-Welles,person,1971\nc4,,person,\n' | urlq)
+    render batch-screen "$BASE/#batch?kind=screen&csv=$SCREEN_CSV" 1100
+    expect batch-screen "batch view: names screened, decisions with the top hit, its score and measures, audit records, a CSV to download" \
+        'id="batch-table"' 'download screen-results.csv' 'UN KPi.001, ' 'UN KPe.025, ' '1718 OP8(d)' \
+        'decision-match' 'decision-no_match' 'name: empty name'
+    expect_png batch-screen
 fi
 
 echo "e2e: screenshots and DOM dumps in $OUT"

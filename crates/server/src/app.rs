@@ -55,6 +55,9 @@ pub struct Doc {
 
 /// Request body marker: raw bytes (a list file or an ownership CSV).
 pub const UPLOAD: &str = "#upload";
+/// Request body marker: an HTML form (`application/x-www-form-urlencoded`), as
+/// OpenRefine posts reconciliation queries.
+pub const FORM: &str = "#form";
 /// Response marker: `text/plain`.
 pub const TEXT: &str = "#text";
 /// Response marker: `image/svg+xml`.
@@ -241,6 +244,7 @@ pub fn routes() -> Vec<Route> {
             None, "Estimate"),
     ];
     all.extend(trade_routes());
+    all.extend(compat_routes());
     all
 }
 
@@ -267,6 +271,49 @@ fn trade_routes() -> Vec<Route> {
         route(M::GET, "/api/v1/trade/files", Read, get(trade::files), "tradeFiles", "trade",
             "Parquet files in the data directory's trade store, and which rows trade queries read.",
             vec![], None, "TradeFiles"),
+    ]
+}
+
+/// The interfaces other tools speak: yente's matching API and OpenRefine's reconciliation
+/// API (`handlers/yente.rs`, `handlers/reconcile.rs`; docs/interfaces.md).
+#[rustfmt::skip]
+fn compat_routes() -> Vec<Route> {
+    use handlers::*;
+    use Access::*;
+    use Method as M;
+    const DATASET: &str = "default or sanctions (every active list), un_sc_sanctions (UN), us_ofac_sdn (OFAC)";
+    const RECONCILE_QUERY: &str = "JSON object of reconciliation queries ({\"q0\": {\"query\": \"...\", \"type\": \"Person\", \"limit\": 3, \"properties\": [{\"pid\": \"birthDate\", \"v\": \"1944\"}]}}); without it the service manifest";
+    const CALLBACK: &str = "JSONP: the answer wrapped as callback(...)";
+    vec![
+        route(M::POST, "/match/{dataset}", Read, post(yente::match_entities), "yenteMatch", "interfaces",
+            "yente's matching API: FtM example entities (schema, properties: name, birthDate, nationality, imoNumber, passportNumber...) screened against a dataset's lists, answered in yente's shape (results with id, caption, schema, properties, datasets, score, match, features); audited.",
+            vec![path_param("dataset", DATASET),
+                 query("limit", false, "results per query, 1..500 (default 5; the matcher gives at most 10 per name)"),
+                 query("threshold", false, "score at which a result is a match (default: the server's match threshold, 0.80)"),
+                 query("cutoff", false, "results scoring below it are left out"),
+                 query("algorithm", false, "accepted for yente clients; every name is answered by embargo's matcher"),
+                 query("include_dataset", false, "only results of this dataset (repeatable)"),
+                 query("exclude_dataset", false, "no results of this dataset (repeatable)"),
+                 query("exclude_schema", false, "no results of this schema (repeatable)"),
+                 query("exclude_entity_ids", false, "no result with this id, FtM (un-KPi.001) or list id (repeatable)"),
+                 query("topics", false, "only results with one of these topics (every listed entry has `sanction`)")],
+            Some("YenteMatchQuery"), "YenteMatchResult"),
+        route(M::GET, "/entities/{id}", Read, get(yente::entity), "yenteEntity", "interfaces",
+            "One listed entry as an FtM entity in yente's shape, by FtM id (un-KPi.001) or list id (KPi.001).",
+            vec![path_param("id", "un-KPi.001, ofac-9345 or a list id")], None, "YenteEntity"),
+        route(M::GET, "/reconcile", Read, get(reconcile::reconcile_default), "reconcileManifest", "interfaces",
+            "OpenRefine reconciliation service (API v0.2) over every active list: the manifest, or with queries= the candidates (as the POST answers).",
+            vec![query("queries", false, RECONCILE_QUERY), query("callback", false, CALLBACK)], None, "ReconcileManifest"),
+        route(M::POST, "/reconcile", Read, post(reconcile::reconcile_default), "reconcile", "interfaces",
+            "OpenRefine reconciliation queries (form field queries=, or in the query string): candidates with id, name, type, score, match; audited.",
+            vec![query("callback", false, CALLBACK)], Some(FORM), "ReconcileResults"),
+        route(M::GET, "/reconcile/{dataset}", Read, get(reconcile::reconcile_dataset), "reconcileDatasetManifest", "interfaces",
+            "The reconciliation service of one dataset (as /reconcile).",
+            vec![path_param("dataset", DATASET), query("queries", false, RECONCILE_QUERY), query("callback", false, CALLBACK)],
+            None, "ReconcileManifest"),
+        route(M::POST, "/reconcile/{dataset}", Read, post(reconcile::reconcile_dataset), "reconcileDataset", "interfaces",
+            "Reconciliation queries against one dataset (as POST /reconcile).",
+            vec![path_param("dataset", DATASET), query("callback", false, CALLBACK)], Some(FORM), "ReconcileResults"),
     ]
 }
 

@@ -3,7 +3,7 @@
 //! router is built from, so a route cannot exist undocumented or the other way round;
 //! tests check that every referenced schema exists and every path parameter is declared.
 
-use crate::app::{routes, Access, Doc, Route, HTML, SVG, TEXT, UPLOAD};
+use crate::app::{routes, Access, Doc, Route, FORM, HTML, SVG, TEXT, UPLOAD};
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
@@ -85,6 +85,8 @@ fn operation(r: &Route) -> Value {
     if let Some(b) = *body {
         let content = if b == UPLOAD {
             json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}})
+        } else if b == FORM {
+            json!({"application/x-www-form-urlencoded": {"schema": schema_ref("ReconcileForm")}})
         } else {
             json!({"application/json": {"schema": schema_ref(b)}})
         };

@@ -188,6 +188,13 @@ fn questions() -> Vec<(&'static str, &'static str, String, Option<Value>)> {
             None,
         ),
         ("tradeFiles", "GET", "/api/v1/trade/files".into(), None),
+        ("reconcileManifest", "GET", "/reconcile".into(), None),
+        (
+            "reconcileDatasetManifest",
+            "GET",
+            "/reconcile/un_sc_sanctions".into(),
+            None,
+        ),
     ]
 }
 
@@ -203,6 +210,10 @@ const NEED_DATA: &[&str] = &[
     "networkExposure",
     "getVessel",
     "decideAlert",
+    "yenteMatch",
+    "yenteEntity",
+    "reconcile",
+    "reconcileDataset",
 ];
 
 async fn ask(
@@ -318,6 +329,33 @@ async fn screening_and_network_answers_hold_to_their_schemas() {
     let (st, v) = ask(&s, "POST", "/api/v1/screen/batch", Some(&batch), None).await;
     assert_eq!(st, StatusCode::OK, "{v}");
     errors.extend(checked(&doc, "screenBatch", &v));
+    let example = json!({"queries": {"q": {"schema": "Person", "properties": {"name": ["Yun Ho-jin"], "birthDate": ["1944-10-13"]}}}});
+    let (st, v) = ask(&s, "POST", "/match/default", Some(&example), None).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    errors.extend(checked(&doc, "yenteMatch", &v));
+    let (st, v) = s.get("/entities/un-KPi.001").await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    errors.extend(checked(&doc, "yenteEntity", &v));
+    let form = "queries=%7B%22q0%22%3A%7B%22query%22%3A%22YUN%20HO%20JIN%22%2C%22type%22%3A%22Person%22%7D%7D";
+    for (op, uri) in [
+        ("reconcile", "/reconcile"),
+        ("reconcileDataset", "/reconcile/un_sc_sanctions"),
+    ] {
+        let (st, v) = s
+            .post_raw(
+                uri,
+                "application/x-www-form-urlencoded",
+                form.as_bytes().to_vec(),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert!(
+            v["q0"]["result"].as_array().is_some_and(|r| !r.is_empty()),
+            "{v}"
+        );
+        errors.extend(checked(&doc, op, &v));
+    }
     let csv = "owner,owned,share_pct,relation,start,end,source\n\
                KOREA KWANGSON BANKING CORPORATION,Example Trading Ltd,60,ownership,2015,,test\n";
     let (st, v) = s

@@ -3,11 +3,14 @@
 
 pub mod analysis;
 pub mod book;
+pub mod compat;
 pub mod network;
 pub mod ops;
 pub mod params;
+pub mod reconcile;
 pub mod regime;
 pub mod screen;
 #[cfg(feature = "trade-store")]
 pub mod trade;
 pub mod web;
+pub mod yente;
