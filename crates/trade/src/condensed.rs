@@ -34,13 +34,12 @@ use crate::hs::HsField;
 use crate::record::{Flow, Level, Period, Status, TradeRecord};
 use crate::store::{DataRead, TradeStore};
 
-/// `SELECT ... WHERE` filter of the rows that involve the DPRK on either side. The
-/// `dprk` term lets the engine skip the store's other row groups from their statistics;
-/// files written before the column existed read it as null and are filtered row by row.
+/// `SELECT ... WHERE` filter of the rows that involve the DPRK on either side, with the
+/// store's term that skips the other row groups.
 pub(crate) fn dprk_filter() -> String {
     format!(
-        "(({col} OR {col} IS NULL) AND (partner = '{DPRK}' OR reporter = '{DPRK}'))",
-        col = crate::store::DPRK_COLUMN
+        "({} AND (partner = '{DPRK}' OR reporter = '{DPRK}'))",
+        crate::store::dprk_rows()
     )
 }
 

@@ -1093,8 +1093,9 @@ impl TradeStore {
     }
 }
 
-/// The term that lets a query about the DPRK skip the store's other row groups.
-fn dprk_rows() -> String {
+/// The term that lets a query about the DPRK skip the store's other row groups (files
+/// written before the column existed read it as null and are filtered row by row).
+pub(crate) fn dprk_rows() -> String {
     format!("({DPRK_COLUMN} OR {DPRK_COLUMN} IS NULL)")
 }
 
