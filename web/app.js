@@ -562,9 +562,9 @@ async function submitBatch(ev) {
             h("td", {}, v)))))));
 }
 
-// A failed row's error, naming its field unless the message already starts with it.
+// A failed row's error, naming its field unless the message already names it.
 function rowError(e) {
-  return e.field && !e.message.startsWith(`${e.field}:`) ? `${e.field}: ${e.message}` : e.message;
+  return e.field && !e.message.includes(e.field) ? `${e.field}: ${e.message}` : e.message;
 }
 
 // One line per shipment: the verdict, its confidence and the citations it rests on.
@@ -577,7 +577,7 @@ function checkBatchTable(results) {
     if (!a) return [r.line, r.id || "", i.hs || "", route, i.date || "", "", "", "", r.error ? rowError(r.error) : ""];
     const cites = a.citations.map((c) => `${c.resolution} ${para(c.paragraph)}`).join("; ");
     const conf = a.confidence || "";
-    return [r.line, r.id || "", i.hs || "", route, i.date || "", a.verdict, conf + (a.rests_on_unconfirmed ? " (rests on unconfirmed)" : ""), cites, ""];
+    return [r.line, r.id || "", i.hs || "", route, i.date || "", a.verdict, conf + (a.rests_on_unconfirmed ? " (only unconfirmed measures behind this verdict)" : ""), cites, ""];
   });
   return { head, rows, verdictAt: 5, confidenceAt: 6 };
 }

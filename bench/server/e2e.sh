@@ -200,14 +200,14 @@ CHECK_CSV=$(printf 'id,hs,origin,destination,date,via,quantity,unit,value_usd\nc
 render batch-check "$BASE/#batch?kind=check&csv=$CHECK_CSV" 1100
 expect batch-check "batch view: four shipments checked, verdicts with confidence and citations, the bad row named, a CSV to download" \
     'id="batch-table"' 'id="batch-download"' 'href="blob:' 'download check-results.csv' 'coal-after-2371' '2371 OP8' \
-    'verdict-prohibited' 'class="conf conf-' 'rests on unconfirmed' 'bad-hs' 'hs: HS code'
+    'verdict-prohibited' 'class="conf conf-' 'only unconfirmed measures behind this verdict' 'bad-hs' 'hs: HS code'
 expect_png batch-check
 if [ "$HAVE_LIST" = 1 ]; then
     SCREEN_CSV=$(printf 'id,name,schema,dob\nc1,Yun Ho Jin,person,1944-10-13\nc2,KOREA KWANGSON BANKING CORPORATION,organization,\nc3,Margaret Thornbury-Welles,person,1971\nc4,,person,\n' | urlq)
     render batch-screen "$BASE/#batch?kind=screen&csv=$SCREEN_CSV" 1100
     expect batch-screen "batch view: names screened, decisions with the top hit, its score and measures, audit records, a CSV to download" \
         'id="batch-table"' 'download screen-results.csv' 'UN KPi.001, ' 'UN KPe.025, ' '1718 OP8(d)' \
-        'decision-match' 'decision-no_match' 'name: empty name'
+        'decision-match' 'decision-no_match' 'empty name: nothing to screen'
     expect_png batch-screen
 fi
 
