@@ -83,12 +83,15 @@ fn page_renders_check_screening_and_report_in_chromium() {
         return;
     }
     let un = embargo_fixtures::shared_file("data/un-sc-consolidated/consolidated_dprk.xml");
+    // The server before the runtime, so that a failed assertion drops the runtime (and the
+    // serving task that holds the server's state) first: the server's audit writer then
+    // finishes instead of waiting for that task forever.
+    let server = common::TestServer::new();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let server = common::TestServer::new();
     let key = server.create_key("e2e");
     if let Some(un) = &un {
         let (st, r) = runtime.block_on(server.send_raw(
