@@ -29,6 +29,17 @@ pub enum BookError {
     Corrupt { file: PathBuf, message: String },
     #[error(transparent)]
     Lists(#[from] embargo_screen::StoreError),
+    #[error(
+        "the file would remove {removed} of the book's {records} records (more than {:.0}%): \
+         a cut or partial file? Nothing was changed; to import it as the whole book anyway, \
+         allow the shrink (--allow-shrink)",
+        max_share * 100.0
+    )]
+    Shrink {
+        removed: usize,
+        records: usize,
+        max_share: f64,
+    },
     #[error("no record {0} in the book")]
     NoRecord(String),
     #[error("no alert {0}")]

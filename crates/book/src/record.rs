@@ -168,6 +168,17 @@ fn read_csv(path: &Path, bytes: &[u8]) -> Result<Vec<(u64, BookRecord)>> {
             input(path, line, "row", e.to_string())
         })?;
         let line = row.position().map_or(0, |p| p.line());
+        // No id, name or code holds a line break; a field that does is a quote left open
+        // (a cut file), which would swallow the rows after it.
+        if let Some(i) = row.iter().position(|f| f.contains(['\n', '\r'])) {
+            let field = headers.get(i).unwrap_or("row").trim();
+            return Err(input(
+                path,
+                line,
+                field,
+                "a line break inside the field: a quote left open (a cut file?)",
+            ));
+        }
         let get = |c: &str| at.get(c).and_then(|i| row.get(*i));
         out.push((
             line,
@@ -298,6 +309,11 @@ mod tests {
             ("id,name,imo\nc1,Ship,8660314\n", "book.csv:2: field imo"),
             ("id,name\n,Kim\n", "book.csv:2: field id"),
             ("id,name\nc1,\n", "book.csv:2: field name"),
+            // A quote left open swallows the rows after it.
+            (
+                "id,name\nc1,Kim\nc2,\"Lee\nc3,Pak\n",
+                "book.csv:3: field name: a line break inside the field",
+            ),
         ];
         for (text, want) in cases {
             let (_d, p) = write("book.csv", text);

@@ -558,6 +558,22 @@ impl Book {
         records: Vec<BookRecord>,
         lists: &impl ListSource,
     ) -> Result<ImportReport> {
+        let anything = embargo_screen::ImportOptions {
+            max_shrink: 1.0,
+            allow_shrink: true,
+        };
+        self.import_with(records, lists, anything)
+    }
+
+    /// [`Book::import`], refused (nothing changed) when the records would remove more
+    /// than `guard.max_shrink` of the book's records, unless `guard.allow_shrink`: a cut
+    /// or partial file must not empty the book.
+    pub fn import_with(
+        &mut self,
+        records: Vec<BookRecord>,
+        lists: &impl ListSource,
+        guard: embargo_screen::ImportOptions,
+    ) -> Result<ImportReport> {
         let follow = self.follow_lists(lists)?;
         let mut known: HashMap<String, String> = HashMap::new();
         {
@@ -600,6 +616,16 @@ impl Book {
             }
         }
         report.removed = removed.len();
+        if !guard.allow_shrink
+            && !known.is_empty()
+            && removed.len() as f64 > guard.max_shrink * known.len() as f64
+        {
+            return Err(BookError::Shrink {
+                removed: removed.len(),
+                records: known.len(),
+                max_share: guard.max_shrink,
+            });
+        }
         let keys = prepare_records(&fresh)?;
         let freq = self.frequencies()?;
         let screening = match (&freq, fresh.is_empty()) {

@@ -280,3 +280,35 @@ fn reimport_counts_added_changed_removed() {
     assert_eq!(book.record("r1").unwrap().country.as_deref(), Some("KP"));
     assert!(book.record("r0").is_err());
 }
+
+/// A file that would remove more than the guard's share of the book is refused and
+/// changes nothing; allowed, it replaces the book.
+#[test]
+fn a_file_that_would_empty_the_book_is_refused_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = Book::open(dir.path()).unwrap();
+    let lists = MemoryLists::default();
+    let all: Vec<BookRecord> = (0..10).map(|i| record(i, i, i, None, false)).collect();
+    book.import(all.clone(), &lists).unwrap();
+    let guard = embargo_screen::ImportOptions {
+        max_shrink: 0.2,
+        allow_shrink: false,
+    };
+    // Two of ten removed: within the guard.
+    let r = book.import_with(all[..8].to_vec(), &lists, guard).unwrap();
+    assert_eq!(r.removed, 2);
+    let err = book
+        .import_with(all[..3].to_vec(), &lists, guard)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("remove 5 of the book's 8 records"), "{err}");
+    assert_eq!(book.records().unwrap().len(), 8);
+    let allowed = embargo_screen::ImportOptions {
+        allow_shrink: true,
+        ..guard
+    };
+    let r = book
+        .import_with(all[..3].to_vec(), &lists, allowed)
+        .unwrap();
+    assert_eq!((r.removed, book.records().unwrap().len()), (5, 3));
+}

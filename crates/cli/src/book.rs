@@ -27,6 +27,8 @@ enum BookCommand {
     Import {
         /// The book file (.csv, or .json/.jsonl/.ftm with one FtM entity a line).
         file: PathBuf,
+        #[command(flatten)]
+        shrink: crate::screening::ShrinkArgs,
     },
     /// Every record of the book with its open alerts.
     List,
@@ -90,6 +92,7 @@ impl From<VerdictArg> for Verdict {
 /// The local user, for decisions and audit records made without an API key.
 pub fn local_user() -> String {
     std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
         .or_else(|_| std::env::var("USERNAME"))
         .ok()
         .filter(|u| !u.trim().is_empty())
@@ -171,10 +174,10 @@ pub fn run_book(args: BookArgs, ctx: &Context) -> anyhow::Result<()> {
     let data = ctx.data_dir();
     let lists = ListStore::open(&data);
     match args.command {
-        BookCommand::Import { file } => {
+        BookCommand::Import { file, shrink } => {
             let records = embargo_book::read_book(&file)?;
             let mut book = open_book(&data)?;
-            let report = book.import(records, &lists)?;
+            let report = book.import_with(records, &lists, shrink.options()?)?;
             if ctx.json {
                 return ctx.print_json(&report);
             }

@@ -77,20 +77,23 @@ enum ListsCommand {
     },
 }
 
-/// The guard against a new version much smaller than the active one.
+/// The guard against a new file much smaller than what it replaces (a list's active
+/// version, or the book).
 #[derive(ClapArgs)]
-struct ShrinkArgs {
-    /// Import even when the new version lacks more than --max-shrink of the active
-    /// version's entries (the publisher really removed them, or a filtered list is wanted).
+pub(crate) struct ShrinkArgs {
+    /// Import even when the new file lacks more than --max-shrink of what it replaces (the
+    /// list's active entries, or the book's records): the publisher really removed them,
+    /// a filtered list is wanted, or the book really shrank.
     #[arg(long)]
     allow_shrink: bool,
-    /// Largest share (0 to 1) of the active version's entries the new version may lack.
+    /// Largest share (0 to 1) of the list's active entries, or of the book's records, that
+    /// the new file may lack.
     #[arg(long, default_value_t = embargo_screen::DEFAULT_MAX_SHRINK)]
     max_shrink: f64,
 }
 
 impl ShrinkArgs {
-    fn options(&self) -> anyhow::Result<embargo_screen::ImportOptions> {
+    pub(crate) fn options(&self) -> anyhow::Result<embargo_screen::ImportOptions> {
         if !(0.0..=1.0).contains(&self.max_shrink) {
             bail!(
                 "--max-shrink {}: a share between 0 and 1 (0.2 = 20%)",
