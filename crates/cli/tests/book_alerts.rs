@@ -6,12 +6,12 @@ use std::process::Command;
 
 use embargo_fixtures::{run_json, shared_file, workspace_root};
 
+mod common;
+
+/// `embargo --data DATA` run by the local user `ana` (the audit log's key id).
 fn embargo(data: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
-    c.env_remove("EMBARGO_REGIME")
-        .env("USER", "ana")
-        .arg("--data")
-        .arg(data);
+    let mut c = common::embargo(data);
+    c.env("USER", "ana");
     c
 }
 

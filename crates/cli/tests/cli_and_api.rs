@@ -2,40 +2,17 @@
 //! data directory (the UN DPRK list, an ownership network), the same questions to
 //! `embargo screen --json` and to `POST /api/v1/screen`, the answers compared.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
+use common::{api, embargo, post_json};
 use embargo_fixtures::{run_json, run_ok};
-use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
-fn embargo(data: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
-    c.env_remove("EMBARGO_REGIME").arg("--data").arg(data);
-    c
-}
+mod common;
 
 async fn api_screen(router: &axum::Router, body: &Value) -> (StatusCode, Value) {
-    let req = Request::post("/api/v1/screen")
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let resp = router
-        .clone()
-        .oneshot(req)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let status = resp.status();
-    let bytes = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .to_bytes();
-    let value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{e}"));
-    (status, value)
+    api(router, post_json("/api/v1/screen", body)).await
 }
 
 /// What both answers must agree on: the decision, each hit's entry, score, decision and

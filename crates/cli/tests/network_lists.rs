@@ -2,17 +2,12 @@
 //! owner stops blocking, a newly listed entry resolves; named imports are not replaced
 //! unless asked.
 
-use std::process::Command;
-
+use common::embargo;
 use embargo_fixtures::{run_json, run_ok};
 
-const SMALL_UN: &str = include_str!("../../screen/tests/fixtures/small_un.xml");
+mod common;
 
-fn embargo(data: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
-    c.env_remove("EMBARGO_REGIME").arg("--data").arg(data);
-    c
-}
+const SMALL_UN: &str = include_str!("../../screen/tests/fixtures/small_un.xml");
 
 #[test]
 fn exposure_follows_list_imports() {

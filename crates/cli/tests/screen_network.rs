@@ -2,15 +2,10 @@
 //! through a chain from a UN designee (KOMID, KPe.001), is blocked under the 50% rule and
 //! the screen command says so, with the path and its sources.
 
-use std::process::Command;
-
+use common::embargo;
 use embargo_fixtures::{run_json, run_ok};
 
-fn embargo(data: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
-    c.env_remove("EMBARGO_REGIME").arg("--data").arg(data);
-    c
-}
+mod common;
 
 #[test]
 fn screening_reports_a_designee_reached_through_ownership() {

@@ -2,15 +2,11 @@
 //! same decision, the same top entry and the same fields for each match.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
+use common::embargo;
 use embargo_fixtures::{run_json, run_ok};
 
-fn embargo(data: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
-    c.env_remove("EMBARGO_REGIME").arg("--data").arg(data);
-    c
-}
+mod common;
 
 /// (name, schema, country) screened both ways.
 const QUERIES: [(&str, &str, &str); 6] = [

@@ -10,15 +10,14 @@ use std::process::Command;
 
 use serde_json::Value;
 
+mod common;
+
 const KEY: &str = "test-key-5f1c9a";
 
+/// `embargo --data DATA` without a Comtrade key from the caller's environment.
 fn embargo(data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
-    c.env_remove("EMBARGO_REGIME")
-        .env_remove("EMBARGO_DATA")
-        .env_remove("COMTRADE_API_KEY")
-        .arg("--data")
-        .arg(data);
+    let mut c = common::embargo(data);
+    c.env_remove("COMTRADE_API_KEY");
     c
 }
 

@@ -4,20 +4,13 @@
 //! A few figures are also checked by hand against the fixture.
 
 use std::path::Path;
-use std::process::Command;
 
+use common::embargo;
 use embargo_regime::{Direction, Regime};
 use embargo_trade::{LoadOptions, TradeRecord};
 use serde_json::Value;
 
-fn embargo(data: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
-    c.env_remove("EMBARGO_REGIME")
-        .env_remove("EMBARGO_DATA")
-        .arg("--data")
-        .arg(data);
-    c
-}
+mod common;
 
 fn run_json(data: &Path, args: &[&str]) -> Value {
     embargo_fixtures::run_json(embargo(data).args(args).arg("--json"))

@@ -7,16 +7,11 @@ use std::process::{Command, Output};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use common::{api, embargo, get, post_json};
 use embargo_fixtures::{run_json, run_ok};
-use http_body_util::BodyExt;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
-fn embargo(data: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
-    c.env_remove("EMBARGO_REGIME").arg("--data").arg(data);
-    c
-}
+mod common;
 
 fn run_failing(cmd: &mut Command) -> (i32, String) {
     let out: Output = cmd.output().unwrap_or_else(|e| panic!("{e}"));
@@ -24,34 +19,8 @@ fn run_failing(cmd: &mut Command) -> (i32, String) {
     (code, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-async fn api(router: &axum::Router, req: Request<Body>) -> (StatusCode, Value) {
-    let resp = router
-        .clone()
-        .oneshot(req)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let status = resp.status();
-    let bytes = resp
-        .into_body()
-        .collect()
-        .await
-        .unwrap_or_else(|e| panic!("{e}"))
-        .to_bytes();
-    let value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{e}"));
-    (status, value)
-}
-
-fn get(path: &str) -> Request<Body> {
-    Request::get(path)
-        .body(Body::empty())
-        .unwrap_or_else(|e| panic!("{e}"))
-}
-
 fn post_screen(body: &Value) -> Request<Body> {
-    Request::post("/api/v1/screen")
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap_or_else(|e| panic!("{e}"))
+    post_json("/api/v1/screen", body)
 }
 
 #[test]
