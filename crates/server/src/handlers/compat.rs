@@ -505,7 +505,8 @@ pub fn entity<'a>(lists: &'a ListSet, hit: &Hit) -> Option<&'a Entity> {
 /// `name` is the name score the features started from.
 pub fn features(hit: &Hit) -> BTreeMap<&'static str, f64> {
     let mut out = BTreeMap::new();
-    out.insert("name", hit.explanation.name_score);
+    // Sums of token weights can land a rounding step above 1; a score is at most 1.
+    out.insert("name", hit.explanation.name_score.clamp(0.0, 1.0));
     for f in &hit.explanation.features {
         *out.entry(f.feature).or_insert(0.0) += f.contribution;
     }
