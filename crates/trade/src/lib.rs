@@ -14,6 +14,8 @@ pub mod dprk;
 pub mod error;
 pub mod fetch;
 #[cfg(feature = "store")]
+pub mod functions;
+#[cfg(feature = "store")]
 mod groups;
 pub mod hs;
 pub mod load;

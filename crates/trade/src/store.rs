@@ -640,9 +640,9 @@ fn code_ok(s: &str) -> Result<String, TradeError> {
 /// The trade store under a data directory.
 pub struct TradeStore {
     dir: PathBuf,
-    /// `regime_coverage`, registered in every session (the bundled regime's unless
-    /// [`TradeStore::with_regime`] gave another).
-    coverage: Option<RecordBatch>,
+    /// The regime of `regime_coverage` and of `check(...)`, registered in every session
+    /// (the bundled regime unless [`TradeStore::with_regime`] gave another).
+    regime: Option<Arc<embargo_regime::Regime>>,
 }
 
 /// One Parquet file a result read.
@@ -699,7 +699,7 @@ impl TradeStore {
     pub fn open(data_dir: &Path) -> TradeStore {
         let store = TradeStore {
             dir: data_dir.join("trade"),
-            coverage: None,
+            regime: None,
         };
         store.remove_orphan_temp_files();
         store
@@ -728,23 +728,22 @@ impl TradeStore {
         }
     }
 
-    /// Registers `regime`'s goods coverage as `regime_coverage` in this store's sessions.
+    /// Registers `regime` in this store's sessions: its goods coverage as
+    /// `regime_coverage`, and the `check(...)` function.
     pub fn with_regime(
         mut self,
         regime: &embargo_regime::Regime,
     ) -> Result<TradeStore, TradeError> {
-        self.coverage = Some(embargo_regime::coverage_batch(&regime.coverage_relation())?);
+        self.regime = Some(Arc::new(regime.clone()));
         Ok(self)
     }
 
-    fn coverage_batch(&self) -> Result<RecordBatch, TradeError> {
-        match &self.coverage {
-            Some(b) => Ok(b.clone()),
-            None => {
-                let regime = embargo_regime::Regime::bundled()
-                    .map_err(|e| TradeError::Query(format!("bundled regime: {e}")))?;
-                Ok(embargo_regime::coverage_batch(&regime.coverage_relation())?)
-            }
+    fn regime(&self) -> Result<Arc<embargo_regime::Regime>, TradeError> {
+        match &self.regime {
+            Some(r) => Ok(r.clone()),
+            None => embargo_regime::Regime::bundled()
+                .map(Arc::new)
+                .map_err(|e| TradeError::Query(format!("bundled regime: {e}"))),
         }
     }
 
@@ -905,7 +904,9 @@ impl TradeStore {
             false,
         );
         let ctx = SessionContext::new_with_config(config);
-        let coverage = self.coverage_batch()?;
+        let regime = self.regime()?;
+        let coverage = embargo_regime::coverage_batch(&regime.coverage_relation())?;
+        ctx.register_udf(crate::functions::CheckUdf::udf(regime));
         ctx.register_table(
             "regime_coverage",
             Arc::new(MemTable::try_new(coverage.schema(), vec![vec![coverage]])?),

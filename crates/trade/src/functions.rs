@@ -1,0 +1,203 @@
+//! embargo's questions as engine functions, registered in every trade session.
+//!
+//! `check(hs, origin, destination, date[, quantity, unit, value_usd])` answers "is this
+//! shipment allowed?" for every row of a query, as `embargo check` does: each row is read
+//! by `regime::ShipmentInput` (the same rules as the command line's flags and batch rows)
+//! and assessed through a `regime::CheckIndex` (the batch check's memo, held to the full
+//! check by the regime's property tests). It returns a struct:
+//!
+//! | field | meaning |
+//! |---|---|
+//! | `verdict` | `prohibited`, `conditional` or `permitted`; null when the row cannot be read |
+//! | `citations` | the paragraphs the verdict rests on, `2270 OP29; 2371 OP8` |
+//! | `conditions` | conditions and notes, `|`-separated |
+//! | `confidence` | the best citation confidence behind the verdict (null when permitted) |
+//! | `rests_on_unconfirmed` | every measure behind the verdict is unconfirmed |
+//! | `error` | why the row could not be read (`hs: ...`), else null |
+//!
+//! A row that cannot be read is never given a verdict: its `verdict` is null and its
+//! `error` names the field.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, BooleanBuilder, Float64Array, StringArray, StringBuilder, StructArray,
+};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Fields};
+use datafusion::common::{DataFusionError, Result as DfResult};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility,
+};
+use embargo_regime::{CheckIndex, Regime, ShipmentInput};
+
+/// The function's name in SQL.
+pub const CHECK: &str = "check";
+
+/// The fields of `check`'s result, in order.
+fn check_fields() -> Fields {
+    Fields::from(vec![
+        Field::new("verdict", DataType::Utf8, true),
+        Field::new("citations", DataType::Utf8, true),
+        Field::new("conditions", DataType::Utf8, true),
+        Field::new("confidence", DataType::Utf8, true),
+        Field::new("rests_on_unconfirmed", DataType::Boolean, true),
+        Field::new("error", DataType::Utf8, true),
+    ])
+}
+
+/// `check(...)` over one regime.
+pub(crate) struct CheckUdf {
+    regime: Arc<Regime>,
+    signature: Signature,
+}
+
+// Not derived: an error that prints the function must not print the whole regime.
+impl std::fmt::Debug for CheckUdf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{CHECK}({} measures)", self.regime.measures().len())
+    }
+}
+
+impl PartialEq for CheckUdf {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.regime, &other.regime)
+    }
+}
+impl Eq for CheckUdf {}
+impl std::hash::Hash for CheckUdf {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        Arc::as_ptr(&self.regime).hash(state);
+    }
+}
+
+impl CheckUdf {
+    pub(crate) fn udf(regime: Arc<Regime>) -> ScalarUDF {
+        ScalarUDF::from(CheckUdf {
+            regime,
+            signature: Signature::one_of(
+                vec![TypeSignature::Any(4), TypeSignature::Any(7)],
+                Volatility::Immutable,
+            ),
+        })
+    }
+}
+
+/// An argument as text (dates, dictionaries and numbers as they print).
+fn text(a: &ArrayRef) -> DfResult<StringArray> {
+    let c = cast(a, &DataType::Utf8)?;
+    c.as_any()
+        .downcast_ref::<StringArray>()
+        .cloned()
+        .ok_or_else(|| DataFusionError::Execution(format!("{CHECK}: text expected")))
+}
+
+/// An argument as a number.
+fn number(a: &ArrayRef) -> DfResult<Float64Array> {
+    let c = cast(a, &DataType::Float64)?;
+    c.as_any()
+        .downcast_ref::<Float64Array>()
+        .cloned()
+        .ok_or_else(|| DataFusionError::Execution(format!("{CHECK}: number expected")))
+}
+
+fn opt(a: &StringArray, i: usize) -> Option<&str> {
+    (!a.is_null(i)).then(|| a.value(i))
+}
+
+fn opt_f(a: Option<&Float64Array>, i: usize) -> Option<f64> {
+    a.and_then(|a| (!a.is_null(i)).then(|| a.value(i)))
+}
+
+impl ScalarUDFImpl for CheckUdf {
+    fn name(&self) -> &str {
+        CHECK
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> DfResult<DataType> {
+        Ok(DataType::Struct(check_fields()))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let texts = arrays[..4].iter().map(text).collect::<DfResult<Vec<_>>>()?;
+        let [hs, origin, destination, date] = &texts[..] else {
+            return Err(DataFusionError::Execution(format!(
+                "{CHECK} takes hs, origin, destination, date[, quantity, unit, value_usd]"
+            )));
+        };
+        let (quantity, unit, value) = match arrays.get(4..7) {
+            Some([q, u, v]) => (Some(number(q)?), Some(text(u)?), Some(number(v)?)),
+            _ => (None, None, None),
+        };
+        let n = hs.len();
+        let mut index = CheckIndex::new(&self.regime);
+        let mut verdict = StringBuilder::with_capacity(n, n * 10);
+        let mut citations = StringBuilder::with_capacity(n, n * 16);
+        let mut conditions = StringBuilder::with_capacity(n, n * 8);
+        let mut confidence = StringBuilder::with_capacity(n, n * 10);
+        let mut unconfirmed = BooleanBuilder::with_capacity(n);
+        let mut error = StringBuilder::with_capacity(n, n);
+        for i in 0..n {
+            let missing = [
+                ("hs", hs),
+                ("origin", origin),
+                ("destination", destination),
+                ("date", date),
+            ]
+            .into_iter()
+            .find(|(_, a)| a.is_null(i))
+            .map(|(f, _)| format!("{f}: missing"));
+            let shipment = match missing {
+                Some(m) => Err(m),
+                None => ShipmentInput {
+                    hs: hs.value(i),
+                    origin: origin.value(i),
+                    destination: destination.value(i),
+                    via: None,
+                    date: date.value(i),
+                    quantity: opt_f(quantity.as_ref(), i),
+                    unit: unit.as_ref().and_then(|u| opt(u, i)),
+                    value_usd: opt_f(value.as_ref(), i),
+                }
+                .to_shipment()
+                .map_err(|e| e.to_string()),
+            };
+            match shipment {
+                Ok(s) => {
+                    let a = index.assess(&s);
+                    verdict.append_value(a.verdict.as_str());
+                    citations.append_value(embargo_regime::citations_text(&a));
+                    conditions.append_value(embargo_regime::conditions_text(&a));
+                    confidence.append_option(a.confidence.map(|c| c.to_string()));
+                    unconfirmed.append_value(a.rests_on_unconfirmed);
+                    error.append_null();
+                }
+                Err(e) => {
+                    verdict.append_null();
+                    citations.append_null();
+                    conditions.append_null();
+                    confidence.append_null();
+                    unconfirmed.append_null();
+                    error.append_value(e);
+                }
+            }
+        }
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(verdict.finish()),
+            Arc::new(citations.finish()),
+            Arc::new(conditions.finish()),
+            Arc::new(confidence.finish()),
+            Arc::new(unconfirmed.finish()),
+            Arc::new(error.finish()),
+        ];
+        Ok(ColumnarValue::Array(Arc::new(StructArray::try_new(
+            check_fields(),
+            columns,
+            None,
+        )?)))
+    }
+}
