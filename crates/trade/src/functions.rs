@@ -1,6 +1,6 @@
 //! embargo's questions as engine functions, registered in every trade session.
 //!
-//! `check(hs, origin, destination, date[, quantity, unit, value_usd])` answers "is this
+//! `check(hs, origin, destination, date[, quantity, unit, value_usd[, via]])` answers "is this
 //! shipment allowed?" for every row of a query, as `embargo check` does: each row is read
 //! by `regime::ShipmentInput` (the same rules as the command line's flags and batch rows)
 //! and assessed through a `regime::CheckIndex` (the batch check's memo, held to the full
@@ -77,7 +77,11 @@ impl CheckUdf {
         ScalarUDF::from(CheckUdf {
             regime,
             signature: Signature::one_of(
-                vec![TypeSignature::Any(4), TypeSignature::Any(7)],
+                vec![
+                    TypeSignature::Any(4),
+                    TypeSignature::Any(7),
+                    TypeSignature::Any(8),
+                ],
                 Volatility::Immutable,
             ),
         })
@@ -93,21 +97,40 @@ fn text(a: &ArrayRef) -> DfResult<StringArray> {
         .ok_or_else(|| DataFusionError::Execution(format!("{CHECK}: text expected")))
 }
 
-/// An argument as a number.
-fn number(a: &ArrayRef) -> DfResult<Float64Array> {
-    let c = cast(a, &DataType::Float64)?;
-    c.as_any()
-        .downcast_ref::<Float64Array>()
-        .cloned()
-        .ok_or_else(|| DataFusionError::Execution(format!("{CHECK}: number expected")))
+/// A number argument: numbers as they are, text read row by row (so that a quantity that
+/// is not a number is that row's error, never a silent null).
+enum NumberArg {
+    Numbers(Float64Array),
+    Text(StringArray),
+}
+
+impl NumberArg {
+    fn of(a: &ArrayRef) -> DfResult<NumberArg> {
+        if a.data_type().is_numeric() || a.data_type() == &DataType::Null {
+            let c = cast(a, &DataType::Float64)?;
+            if let Some(n) = c.as_any().downcast_ref::<Float64Array>() {
+                return Ok(NumberArg::Numbers(n.clone()));
+            }
+        }
+        Ok(NumberArg::Text(text(a)?))
+    }
+
+    fn at(&self, field: &str, i: usize) -> Result<Option<f64>, String> {
+        match self {
+            NumberArg::Numbers(n) => Ok((!n.is_null(i)).then(|| n.value(i))),
+            NumberArg::Text(t) => match opt(t, i).map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(s) => s
+                    .parse::<f64>()
+                    .map(Some)
+                    .map_err(|_| format!("{field}: {s:?} is not a number")),
+            },
+        }
+    }
 }
 
 fn opt(a: &StringArray, i: usize) -> Option<&str> {
     (!a.is_null(i)).then(|| a.value(i))
-}
-
-fn opt_f(a: Option<&Float64Array>, i: usize) -> Option<f64> {
-    a.and_then(|a| (!a.is_null(i)).then(|| a.value(i)))
 }
 
 impl ScalarUDFImpl for CheckUdf {
@@ -126,11 +149,16 @@ impl ScalarUDFImpl for CheckUdf {
         let texts = arrays[..4].iter().map(text).collect::<DfResult<Vec<_>>>()?;
         let [hs, origin, destination, date] = &texts[..] else {
             return Err(DataFusionError::Execution(format!(
-                "{CHECK} takes hs, origin, destination, date[, quantity, unit, value_usd]"
+                "{CHECK} takes hs, origin, destination, date[, quantity, unit, value_usd[, via]]"
             )));
         };
+        let via = arrays.get(7).map(text).transpose()?;
         let (quantity, unit, value) = match arrays.get(4..7) {
-            Some([q, u, v]) => (Some(number(q)?), Some(text(u)?), Some(number(v)?)),
+            Some([q, u, v]) => (
+                Some(NumberArg::of(q)?),
+                Some(text(u)?),
+                Some(NumberArg::of(v)?),
+            ),
             _ => (None, None, None),
         };
         let n = hs.len();
@@ -151,20 +179,33 @@ impl ScalarUDFImpl for CheckUdf {
             .into_iter()
             .find(|(_, a)| a.is_null(i))
             .map(|(f, _)| format!("{f}: missing"));
+            let number = |a: &Option<NumberArg>, field: &str| match a {
+                Some(a) => a.at(field, i),
+                None => Ok(None),
+            };
             let shipment = match missing {
                 Some(m) => Err(m),
-                None => ShipmentInput {
-                    hs: hs.value(i),
-                    origin: origin.value(i),
-                    destination: destination.value(i),
-                    via: None,
-                    date: date.value(i),
-                    quantity: opt_f(quantity.as_ref(), i),
-                    unit: unit.as_ref().and_then(|u| opt(u, i)),
-                    value_usd: opt_f(value.as_ref(), i),
-                }
-                .to_shipment()
-                .map_err(|e| e.to_string()),
+                None => number(&quantity, "quantity").and_then(|q| {
+                    let v = number(&value, "value_usd")?;
+                    ShipmentInput {
+                        hs: hs.value(i),
+                        origin: origin.value(i),
+                        destination: destination.value(i),
+                        via: via
+                            .as_ref()
+                            .and_then(|v| opt(v, i))
+                            .filter(|v| !v.trim().is_empty()),
+                        date: date.value(i),
+                        quantity: q,
+                        unit: unit
+                            .as_ref()
+                            .and_then(|u| opt(u, i))
+                            .filter(|u| !u.trim().is_empty()),
+                        value_usd: v,
+                    }
+                    .to_shipment()
+                    .map_err(|e| e.to_string())
+                }),
             };
             match shipment {
                 Ok(s) => {
@@ -199,5 +240,81 @@ impl ScalarUDFImpl for CheckUdf {
             columns,
             None,
         )?)))
+    }
+}
+
+/// The table function's name in SQL.
+pub const READ_CSV: &str = "read_csv";
+
+/// Header bytes read to name a file's columns.
+const MAX_HEADER_BYTES: u64 = 1 << 20;
+
+/// `read_csv('FILE')`: a CSV file with a header as a table whose columns are all text,
+/// named by the header. Text, not inferred types: an HS code read as a number would lose
+/// its leading zeros (`0301` → 301), and a check must see the code as written.
+#[derive(Debug)]
+pub(crate) struct ReadCsv;
+
+impl ReadCsv {
+    fn table(path: &str) -> DfResult<Arc<dyn datafusion::catalog::TableProvider>> {
+        use datafusion::datasource::file_format::csv::CsvFormat;
+        use datafusion::datasource::listing::{
+            ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+        };
+        use std::io::Read;
+        let fail = |m: String| DataFusionError::Plan(format!("{READ_CSV}('{path}'): {m}"));
+        let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+        let mut head = Vec::new();
+        file.take(MAX_HEADER_BYTES)
+            .read_to_end(&mut head)
+            .map_err(|e| fail(e.to_string()))?;
+        let header = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(head.as_slice())
+            .headers()
+            .map_err(|e| fail(format!("header: {e}")))?
+            .clone();
+        let mut names: Vec<String> = Vec::new();
+        for h in header.iter() {
+            let h = h.trim().trim_start_matches('\u{feff}').to_string();
+            if h.is_empty() || names.contains(&h) {
+                return Err(fail(format!(
+                    "header: column {:?} is empty or given twice",
+                    h
+                )));
+            }
+            names.push(h);
+        }
+        if names.is_empty() {
+            return Err(fail("no header line".into()));
+        }
+        let schema = Arc::new(datafusion::arrow::datatypes::Schema::new(
+            names
+                .iter()
+                .map(|n| Field::new(n, DataType::Utf8, true))
+                .collect::<Vec<_>>(),
+        ));
+        let options = ListingOptions::new(Arc::new(CsvFormat::default().with_has_header(true)))
+            .with_file_extension("");
+        let config = ListingTableConfig::new(ListingTableUrl::parse(path)?)
+            .with_listing_options(options)
+            .with_schema(schema);
+        Ok(Arc::new(ListingTable::try_new(config)?))
+    }
+}
+
+impl datafusion::catalog::TableFunctionImpl for ReadCsv {
+    fn call_with_args(
+        &self,
+        args: datafusion::catalog::TableFunctionArgs,
+    ) -> DfResult<Arc<dyn datafusion::catalog::TableProvider>> {
+        use datafusion::common::ScalarValue;
+        use datafusion::logical_expr::Expr;
+        match args.exprs() {
+            [Expr::Literal(ScalarValue::Utf8(Some(path)), _)] => Self::table(path),
+            _ => Err(DataFusionError::Plan(format!(
+                "{READ_CSV} takes one argument, the file's path in quotes: {READ_CSV}('shipments.csv')"
+            ))),
+        }
     }
 }

@@ -907,6 +907,10 @@ impl TradeStore {
         let regime = self.regime()?;
         let coverage = embargo_regime::coverage_batch(&regime.coverage_relation())?;
         ctx.register_udf(crate::functions::CheckUdf::udf(regime));
+        ctx.register_udtf(
+            crate::functions::READ_CSV,
+            Arc::new(crate::functions::ReadCsv),
+        );
         ctx.register_table(
             "regime_coverage",
             Arc::new(MemTable::try_new(coverage.schema(), vec![vec![coverage]])?),

@@ -167,3 +167,66 @@ fn an_unreadable_row_gets_no_verdict_and_names_its_field() {
     assert!(rows[1].1.starts_with("date: "), "{rows:?}");
     assert_eq!(rows[2].1, "date: missing");
 }
+
+/// `read_csv` reads a shipments file as text (an HS code keeps its leading zero), and
+/// the seven-argument `check` reads quantities from it: the answers are the shipment
+/// check's, and a quantity that is not a number is that row's error.
+#[test]
+fn read_csv_and_check_answer_a_shipments_file() {
+    let regime = Regime::bundled().expect("bundled regime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = dir.path().join("shipments.csv");
+    std::fs::write(
+        &csv,
+        "id,hs,origin,destination,date,quantity,unit,value_usd\n\
+         over-cap,2701,KP,CN,2017-03-01,8000000,t,\n\
+         seafood,0306,KP,CN,2018-01-10,,,\n\
+         bad-qty,2701,KP,CN,2017-03-01,lots,t,\n",
+    )
+    .expect("write");
+    let store = TradeStore::open(dir.path())
+        .with_regime(&regime)
+        .expect("store");
+    let sql = format!(
+        "SELECT id, hs, get_field(c, 'verdict'), get_field(c, 'error') FROM \
+         (SELECT id, hs, check(hs, origin, destination, date, quantity, unit, value_usd) AS c \
+          FROM read_csv('{}')) ORDER BY id",
+        csv.display()
+    );
+    let res = store.sql(&sql, false).expect("sql");
+    let rows: Vec<Vec<Option<String>>> = res
+        .rows
+        .iter()
+        .map(|r| r.iter().map(text).collect())
+        .collect();
+    let verdict = |hs: &str, date: &str, q: Option<f64>| {
+        let s = ShipmentInput {
+            hs,
+            origin: "KP",
+            destination: "CN",
+            via: None,
+            date,
+            quantity: q,
+            unit: q.map(|_| "t"),
+            value_usd: None,
+        }
+        .to_shipment()
+        .expect("shipment");
+        regime.check(&s).verdict.as_str().to_string()
+    };
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0][0].as_deref(), Some("bad-qty"));
+    assert_eq!(rows[0][2], None);
+    assert_eq!(
+        rows[0][3].as_deref(),
+        Some("quantity: \"lots\" is not a number")
+    );
+    assert_eq!(rows[1][0].as_deref(), Some("over-cap"));
+    assert_eq!(
+        rows[1][2],
+        Some(verdict("2701", "2017-03-01", Some(8_000_000.0)))
+    );
+    assert_eq!(rows[1][2].as_deref(), Some("prohibited"));
+    assert_eq!(rows[2][1].as_deref(), Some("0306"));
+    assert_eq!(rows[2][2], Some(verdict("0306", "2018-01-10", None)));
+}
