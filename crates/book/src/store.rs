@@ -677,27 +677,7 @@ impl Book {
         }
         if let Some((hits, by_index, versions)) = &screening {
             report.screened = fresh.len();
-            for ((r, hash), record_hits) in fresh.iter().zip(hits) {
-                for hit in record_hits {
-                    let Some((source, entity_id, entity_hash)) = by_index.get(hit.entity_index)
-                    else {
-                        continue;
-                    };
-                    let version = versions.get(source.as_str()).map_or("", String::as_str);
-                    settle_hit(
-                        &tx,
-                        &r.id,
-                        hash,
-                        entity_id,
-                        entity_hash,
-                        version,
-                        hit,
-                        &at,
-                        &mut tally,
-                    )
-                    .map_err(sql)?;
-                }
-            }
+            settle_hits(&tx, &fresh, hits, by_index, versions, &at, &mut tally).map_err(sql)?;
         }
         tx.commit().map_err(sql)?;
         report.new_alerts = tally.new_alerts;
@@ -820,30 +800,16 @@ impl Book {
             )
             .map_err(sql)?;
         }
-        for ((r, hash), record_hits) in candidates.iter().zip(&hits) {
-            for hit in record_hits {
-                let Some((source, entity_id, entity_hash)) = changed_keys.get(hit.entity_index)
-                else {
-                    continue;
-                };
-                let version = active
-                    .versions
-                    .get(source.as_str())
-                    .map_or("", String::as_str);
-                settle_hit(
-                    &tx,
-                    &r.id,
-                    hash,
-                    entity_id,
-                    entity_hash,
-                    version,
-                    hit,
-                    &at,
-                    &mut tally,
-                )
-                .map_err(sql)?;
-            }
-        }
+        settle_hits(
+            &tx,
+            &candidates,
+            &hits,
+            &changed_keys,
+            &active.versions,
+            &at,
+            &mut tally,
+        )
+        .map_err(sql)?;
         set_followed(&tx, &active.versions).map_err(sql)?;
         tx.commit().map_err(sql)?;
         report.new_alerts = tally.new_alerts;
@@ -941,31 +907,18 @@ impl Book {
         let at = now();
         let mut tally = Tally::default();
         let tx = self.conn.transaction().map_err(sql)?;
-        let mut hit_pairs: HashSet<(String, String, String)> = HashSet::new();
-        for ((r, hash), record_hits) in records.iter().zip(&hits) {
-            for hit in record_hits {
-                let Some((source, entity_id, entity_hash)) = keys.get(hit.entity_index) else {
-                    continue;
-                };
-                let version = active
-                    .versions
-                    .get(source.as_str())
-                    .map_or("", String::as_str);
-                settle_hit(
-                    &tx,
-                    &r.id,
-                    hash,
-                    entity_id,
-                    entity_hash,
-                    version,
-                    hit,
-                    &at,
-                    &mut tally,
-                )
-                .map_err(sql)?;
-                hit_pairs.insert((r.id.clone(), source.as_str().to_string(), entity_id.clone()));
-            }
-        }
+        let hit_pairs: HashSet<(String, String, String)> = settle_hits(
+            &tx,
+            &records,
+            &hits,
+            &keys,
+            &active.versions,
+            &at,
+            &mut tally,
+        )
+        .map_err(sql)?
+        .into_iter()
+        .collect();
         // Current rows whose pair no longer hits.
         let stale: Vec<(i64, String, String, String)> = {
             let mut stmt = tx
@@ -1086,6 +1039,43 @@ fn supersede_where(
         update.execute(params![id, at, reason])?;
     }
     Ok(open)
+}
+
+/// Settles every hit of the screened `records` (`hits[i]` are record `i`'s): each hit's
+/// entry is found by its index in the matcher (`keys`: source, entity id, content hash)
+/// and stamped with its list's version. Returns the (record id, source, entity id) pairs
+/// that hit.
+fn settle_hits(
+    tx: &Transaction<'_>,
+    records: &[(BookRecord, String)],
+    hits: &[Vec<Hit>],
+    keys: &[(Source, String, String)],
+    versions: &Versions,
+    at: &str,
+    tally: &mut Tally,
+) -> rusqlite::Result<Vec<(String, String, String)>> {
+    let mut pairs = Vec::new();
+    for ((r, hash), record_hits) in records.iter().zip(hits) {
+        for hit in record_hits {
+            let Some((source, entity_id, entity_hash)) = keys.get(hit.entity_index) else {
+                continue;
+            };
+            let version = versions.get(source.as_str()).map_or("", String::as_str);
+            settle_hit(
+                tx,
+                &r.id,
+                hash,
+                entity_id,
+                entity_hash,
+                version,
+                hit,
+                at,
+                tally,
+            )?;
+            pairs.push((r.id.clone(), source.as_str().to_string(), entity_id.clone()));
+        }
+    }
+    Ok(pairs)
 }
 
 /// Record that `record` hits the entry: nothing when the pair's current row has these
