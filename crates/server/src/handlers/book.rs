@@ -7,6 +7,7 @@ use crate::app::{Caller, RequestId};
 use crate::audit::{AuditHit, AuditRecord};
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::handlers::blocking;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -31,15 +32,6 @@ fn book_error(context: &str, e: BookError) -> ApiError {
         ),
         other => ApiError::internal(context, other),
     }
-}
-
-async fn blocking<T: Send + 'static>(
-    context: &'static str,
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::internal(context, e))?
 }
 
 #[derive(Deserialize)]

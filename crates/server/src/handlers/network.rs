@@ -4,7 +4,7 @@
 use crate::app::Caller;
 use crate::error::ApiError;
 use crate::extract::{read_upload, ApiPath, ApiQuery};
-use crate::handlers::params;
+use crate::handlers::{blocking, params};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -40,16 +40,6 @@ pub(crate) fn network_error(context: &str, e: NetworkError) -> ApiError {
         ),
         other => ApiError::internal(context, other),
     }
-}
-
-/// Run store work off the async workers (SQLite calls block).
-async fn blocking<T: Send + 'static>(
-    context: &'static str,
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::internal(context, e))?
 }
 
 #[derive(Deserialize)]
