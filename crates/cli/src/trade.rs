@@ -102,7 +102,9 @@ enum TradeCommand {
 }
 
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
-    let store = TradeStore::open(&ctx.data_dir());
+    // `screen(...)` over the data directory's active lists, loaded at its first row.
+    let store = TradeStore::open(&ctx.data_dir())
+        .with_functions([embargo_screen::sql::ScreenUdf::over_store(&ctx.data_dir())]);
     match args.command {
         TradeCommand::Import {
             files,

@@ -26,6 +26,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::datasource::MemTable;
 use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use serde::Serialize;
 
@@ -643,6 +644,9 @@ pub struct TradeStore {
     /// The regime of `regime_coverage` and of `check(...)`, registered in every session
     /// (the bundled regime unless [`TradeStore::with_regime`] gave another).
     regime: Option<Arc<embargo_regime::Regime>>,
+    /// Functions registered in every session beside `check` and `read_csv` (the binary
+    /// hands in what the trade crate cannot know, such as `screen`).
+    functions: Vec<ScalarUDF>,
 }
 
 /// One Parquet file a result read.
@@ -700,6 +704,7 @@ impl TradeStore {
         let store = TradeStore {
             dir: data_dir.join("trade"),
             regime: None,
+            functions: Vec::new(),
         };
         store.remove_orphan_temp_files();
         store
@@ -736,6 +741,13 @@ impl TradeStore {
     ) -> Result<TradeStore, TradeError> {
         self.regime = Some(Arc::new(regime.clone()));
         Ok(self)
+    }
+
+    /// Registers `functions` in this store's sessions as well (a function of the same name
+    /// as a built-in one replaces it).
+    pub fn with_functions(mut self, functions: impl IntoIterator<Item = ScalarUDF>) -> TradeStore {
+        self.functions.extend(functions);
+        self
     }
 
     fn regime(&self) -> Result<Arc<embargo_regime::Regime>, TradeError> {
@@ -911,6 +923,9 @@ impl TradeStore {
             crate::functions::READ_CSV,
             Arc::new(crate::functions::ReadCsv),
         );
+        for f in &self.functions {
+            ctx.register_udf(f.clone());
+        }
         ctx.register_table(
             "regime_coverage",
             Arc::new(MemTable::try_new(coverage.schema(), vec![vec![coverage]])?),
