@@ -50,7 +50,10 @@ fn screen_in_sql_answers_as_the_batch_screening() {
                     .as_f64()
                     .map(|x| format!("{x:.3}"))
                     .unwrap_or_default(),
-                v["error"].as_str().map(|_| "error".to_string()).unwrap_or_default(),
+                v["error"]
+                    .as_str()
+                    .map(|_| "error".to_string())
+                    .unwrap_or_default(),
             ]
         })
         .collect();
@@ -86,5 +89,9 @@ fn screen_in_sql_answers_as_the_batch_screening() {
     let decisions: Vec<&str> = batch.iter().map(|r| r[1].as_str()).collect();
     assert!(decisions.contains(&"match"), "{batch:?}");
     assert!(decisions.contains(&"no_match"), "{batch:?}");
-    assert_eq!(batch.iter().filter(|r| r[4] == "error").count(), 2, "{batch:?}");
+    assert_eq!(
+        batch.iter().filter(|r| r[4] == "error").count(),
+        2,
+        "{batch:?}"
+    );
 }
