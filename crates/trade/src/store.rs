@@ -236,7 +236,7 @@ impl crate::load::RowSink for BatchBuilder {
 
     fn push(&mut self, r: &crate::load::Cells<'_>) -> Result<(), TradeError> {
         self.dprk
-            .append_value(r.reporter == DPRK || r.partner == DPRK);
+            .append_value(r.reporter.as_bytes() == DPRK_CODE || r.partner.as_bytes() == DPRK_CODE);
         let cells: [Option<&str>; 11] = [
             Some(&r.reporter),
             Some(&r.partner),
@@ -399,10 +399,19 @@ pub fn from_batches(batches: &[RecordBatch]) -> Result<Vec<TradeRecord>, TradeEr
     Ok(out)
 }
 
-/// Rows a row group of the store holds at most (other than the DPRK's own groups). An
-/// import's row groups are its blocks of the file (4 MiB of CSV, some 50,000–100,000
-/// rows), each encoded by the worker that parsed it.
-const ROW_GROUP_ROWS: usize = 1 << 17;
+/// Rows a row group written from records holds at least (other than the DPRK's own
+/// groups; see [`IMPORT_BLOCK_BYTES`] for an import's).
+const ROW_GROUP_ROWS: usize = 1 << 18;
+
+/// How much of a CSV file an import worker parses at a time. Each block's rows (other than
+/// the DPRK's) become one row group, encoded by the worker that parsed it: 16 MiB is some
+/// 200,000 rows of Comtrade and 400,000 of BACI, row groups large enough that their
+/// dictionaries and statistics cost little, small enough that two workers and the blocks
+/// in flight stay within a few hundred MB.
+const IMPORT_BLOCK_BYTES: usize = 16 << 20;
+
+/// The DPRK's code as bytes, compared without a call to `memcmp`.
+const DPRK_CODE: &[u8] = DPRK.as_bytes();
 
 /// One row group's columns, encoded (pages and statistics), ready to be appended to a file.
 pub struct EncodedGroup {
@@ -672,8 +681,13 @@ fn stream_into_sink(
             rows: BatchBuilder::new(BATCH_ROWS),
             columns: columns.clone(),
         };
-        let parsed =
-            crate::load::stream_path_parallel(path, opts, workers, &rows, &mut |block, n| {
+        let parsed = crate::load::stream_path_parallel(
+            path,
+            opts,
+            workers,
+            IMPORT_BLOCK_BYTES,
+            &rows,
+            &mut |block, n| {
                 written += n;
                 // A closed channel means the writer failed; its error is returned below.
                 if tx.send(block).is_err() {
@@ -681,7 +695,8 @@ fn stream_into_sink(
                 }
                 progress(written);
                 Ok(())
-            });
+            },
+        );
         drop(tx);
         let written = writer
             .join()

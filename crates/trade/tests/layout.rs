@@ -56,13 +56,82 @@ fn is_dprk(r: &TradeRecord) -> bool {
     r.reporter == "KP" || r.partner == "KP"
 }
 
+/// A CSV of `rows` in embargo's plain layout.
+fn write_csv(path: &std::path::Path, rows: &[TradeRecord]) {
+    let mut w = csv::Writer::from_path(path).unwrap();
+    w.write_record([
+        "reporter",
+        "partner",
+        "flow",
+        "year",
+        "hs",
+        "value_usd",
+        "source",
+        "series",
+    ])
+    .unwrap();
+    for r in rows {
+        w.write_record([
+            r.reporter.as_str(),
+            &r.partner,
+            r.flow.as_str(),
+            &r.period.year.to_string(),
+            r.hs.as_str(),
+            &r.value_usd.to_string(),
+            &r.source,
+            &r.series,
+        ])
+        .unwrap();
+    }
+    w.flush().unwrap();
+}
+
 #[test]
 fn dprk_rows_have_row_groups_of_their_own() {
     let rows = records(200_000);
     let dir = tempfile::tempdir().unwrap();
     let store = TradeStore::open(dir.path());
     let path = store.import("mixed", &rows).unwrap();
-    let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+    assert_dprk_groups_apart(&path, &rows);
+}
+
+/// An imported file (parsed and encoded a block at a time by the import's workers) has
+/// the same layout, and reads back as the rows written.
+#[test]
+fn an_imported_file_keeps_dprk_rows_apart_and_every_row() {
+    let rows = records(650_000);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("mixed.csv");
+    write_csv(&csv, &rows);
+    assert!(
+        std::fs::metadata(&csv).unwrap().len() > 16 << 20,
+        "more than one block"
+    );
+    let store = TradeStore::open(&dir.path().join("data"));
+    let (report, path) = store
+        .import_path("mixed", &csv, &Default::default(), &mut |_| {})
+        .unwrap();
+    assert_eq!(report.loaded, rows.len() as u64);
+    assert_dprk_groups_apart(&path, &rows);
+    let sql =
+        "SELECT count(*) AS n, sum(value_usd) AS v, sum(CASE WHEN dprk THEN value_usd END) AS d, \
+               count(DISTINCT hs) AS hs FROM trade";
+    let got = store.sql(sql, false).unwrap();
+    let want_v: f64 = rows.iter().map(|r| r.value_usd).sum();
+    let want_d: f64 = rows
+        .iter()
+        .filter(|r| is_dprk(r))
+        .map(|r| r.value_usd)
+        .sum();
+    let row = &got.rows[0];
+    assert_eq!(row[0].as_u64(), Some(rows.len() as u64), "{row:?}");
+    assert_eq!(row[1].as_f64(), Some(want_v), "{row:?}");
+    assert_eq!(row[2].as_f64(), Some(want_d), "{row:?}");
+    assert_eq!(row[3].as_u64(), Some(4), "{row:?}");
+}
+
+fn assert_dprk_groups_apart(path: &std::path::Path, rows: &[TradeRecord]) {
+    let reader = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
     let meta = reader.metadata();
     let column = meta
         .file_metadata()
@@ -85,7 +154,7 @@ fn dprk_rows_have_row_groups_of_their_own() {
         }
     }
     let want = rows.iter().filter(|r| is_dprk(r)).count() as i64;
-    assert_eq!((dprk_rows, other_rows), (want, 200_000 - want));
+    assert_eq!((dprk_rows, other_rows), (want, rows.len() as i64 - want));
     assert!(meta.num_row_groups() >= 2);
 }
 

@@ -28,21 +28,30 @@ struct Parsed<T> {
     bad: Vec<(Location, String, String)>,
 }
 
-/// Loads `path` with `threads` workers. Each worker maps a block's records into a sink
-/// made by `rows`; `sink` receives what each block came to, in file order, with its row
-/// count. The report has no `records`; `loaded` counts them.
+/// Loads `path` with `threads` workers in blocks of about `block_bytes` (at least
+/// [`BLOCK_BYTES`]). Each worker maps a block's records into a sink made by `rows`; `sink`
+/// receives what each block came to, in file order, with its row count. The report has no
+/// `records`; `loaded` counts them.
 pub fn stream_path_parallel<S: RowSink>(
     path: &Path,
     opts: &LoadOptions,
     threads: usize,
+    block_bytes: usize,
     rows: &(dyn Fn() -> S + Sync),
     sink: &mut dyn FnMut(S::Out, u64) -> Result<(), TradeError>,
 ) -> Result<LoadReport, TradeError> {
-    stream_blocks(path, opts, threads, BLOCK_BYTES, rows, sink)
+    stream_blocks(
+        path,
+        opts,
+        threads,
+        block_bytes.max(BLOCK_BYTES),
+        rows,
+        sink,
+    )
 }
 
-/// [`stream_path_parallel`] with blocks of about `block_bytes` (tests cut tiny blocks so
-/// that records straddle them).
+/// [`stream_path_parallel`] with blocks of any size (tests cut tiny blocks so that
+/// records straddle them).
 fn stream_blocks<S: RowSink>(
     path: &Path,
     opts: &LoadOptions,
