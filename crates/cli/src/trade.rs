@@ -82,6 +82,10 @@ enum TradeCommand {
         /// CSV on stdout instead of a table.
         #[arg(long)]
         csv: bool,
+        /// Run the query on the Ballista cluster whose scheduler is at df://HOST:PORT
+        /// (default: $EMBARGO_CLUSTER, else this process). `--by measure` runs here.
+        #[arg(long, value_name = "df://HOST:PORT")]
+        cluster: Option<String>,
     },
     /// Run SQL over the table `trade` (columns as in docs/trade.md).
     Sql {
@@ -93,6 +97,11 @@ enum TradeCommand {
         /// CSV on stdout instead of a table.
         #[arg(long)]
         csv: bool,
+        /// Run the statement on the Ballista cluster whose scheduler is at df://HOST:PORT
+        /// (default: $EMBARGO_CLUSTER, else this process). Files it reads (the store,
+        /// read_csv) must be at the same path on every executor.
+        #[arg(long, value_name = "df://HOST:PORT")]
+        cluster: Option<String>,
     },
     /// Files in the store.
     Files,
@@ -128,7 +137,9 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             series,
             bundled,
             csv,
+            cluster,
         } => {
+            let store = on_cluster(store, cluster.as_deref())?;
             let flow = flow
                 .map(|f| {
                     Flow::parse(&f).with_context(|| {
@@ -160,7 +171,11 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             query,
             bundled,
             csv,
-        } => sql(ctx, &store, &query, bundled, csv),
+            cluster,
+        } => {
+            let store = on_cluster(store, cluster.as_deref())?;
+            sql(ctx, &store, &query, bundled, csv)
+        }
         TradeCommand::Files => files(ctx, &store),
         TradeCommand::Fetch(args) => fetch::run(ctx, args),
     }
@@ -220,6 +235,15 @@ pub fn usd(v: f64) -> String {
     } else {
         out
     }
+}
+
+/// The store, running its sessions on the cluster `--cluster` or `$EMBARGO_CLUSTER`
+/// names, if any.
+fn on_cluster(store: TradeStore, flag: Option<&str>) -> anyhow::Result<TradeStore> {
+    Ok(match crate::cluster::cluster_url(flag)? {
+        Some(url) => store.with_engine(embargo_cluster::engine(&url)),
+        None => store,
+    })
 }
 
 fn dataset_note(d: Dataset, store: &TradeStore) -> String {

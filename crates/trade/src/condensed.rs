@@ -305,7 +305,9 @@ impl TradeStore {
         class_of: ClassOf,
     ) -> Result<(DprkTrade, DataRead), TradeError> {
         Self::runtime()?.block_on(async {
-            let (ctx, read) = self.session_read(bundled).await?;
+            // Local even when the store runs its sessions on a cluster: `trade_group`
+            // fills a table that this process reads back.
+            let (ctx, read) = self.local_session_read(bundled).await?;
             let table = Arc::new(RwLock::new(GroupTable::new(class_of)));
             ctx.register_udf(TradeGroupUdf::udf(table.clone()));
             let mut out = DprkTrade::default();

@@ -29,4 +29,6 @@ pub use hs::HsField;
 pub use load::{load_path, load_reader, stream_path, Format, LoadOptions, LoadReport, Skipped};
 pub use record::{Flow, Level, Period, Status, TradeRecord};
 #[cfg(feature = "store")]
-pub use store::{DataRead, Dataset, FileRead, Grouping, QueryResult, QuerySpec, Side, TradeStore};
+pub use store::{
+    ContextMaker, DataRead, Dataset, FileRead, Grouping, QueryResult, QuerySpec, Side, TradeStore,
+};

@@ -3,7 +3,8 @@
 //! Imports are written as one Parquet file per imported file under `<data dir>/trade/`,
 //! atomically (temp file in the same directory, then rename). Queries run as SQL over a
 //! table `trade` that is either the store (when it holds files) or the bundled rows, so
-//! the same plans run on both (and could later run on Ballista).
+//! the same plans run on both, in this process or on a Ballista cluster
+//! ([`TradeStore::with_engine`], crate embargo-cluster).
 //!
 //! Layout: every row carries `dprk` (the reporter or the partner is the DPRK), and the
 //! writer puts those rows in row groups of their own. The analyses read only DPRK trade,
@@ -643,6 +644,26 @@ pub struct TradeStore {
     /// The regime of `regime_coverage` and of `check(...)`, registered in every session
     /// (the bundled regime unless [`TradeStore::with_regime`] gave another).
     regime: Option<Arc<embargo_regime::Regime>>,
+    /// Where the sessions' plans run: this process unless [`TradeStore::with_engine`] gave
+    /// another (a cluster).
+    engine: Option<ContextMaker>,
+}
+
+/// Makes the context a session's plans run in, from the store's session configuration.
+/// The store registers its tables and functions on what comes back, so a context whose
+/// query planner sends plans elsewhere (a cluster's scheduler) runs the same plans there.
+pub type ContextMaker =
+    Arc<dyn Fn(SessionConfig) -> Result<SessionContext, TradeError> + Send + Sync>;
+
+/// The configuration of every trade session, local or on a cluster: plain Utf8 columns
+/// (not the Utf8View that newer DataFusion reads from Parquet by default), so that stored
+/// and bundled tables have one schema; `DATAFUSION_*` environment variables tune the
+/// engine (docs/trade.md).
+pub fn session_config() -> Result<SessionConfig, TradeError> {
+    Ok(SessionConfig::from_env()?.set_bool(
+        "datafusion.execution.parquet.schema_force_view_types",
+        false,
+    ))
 }
 
 /// One Parquet file a result read.
@@ -700,6 +721,7 @@ impl TradeStore {
         let store = TradeStore {
             dir: data_dir.join("trade"),
             regime: None,
+            engine: None,
         };
         store.remove_orphan_temp_files();
         store
@@ -738,7 +760,16 @@ impl TradeStore {
         Ok(self)
     }
 
-    fn regime(&self) -> Result<Arc<embargo_regime::Regime>, TradeError> {
+    /// Runs this store's sessions in the contexts `engine` makes (a cluster's) instead of
+    /// local ones. The condensing plan of the analyses ([`TradeStore::dprk_trade`]) still
+    /// runs locally: its `trade_group` function fills a table in the process that runs it.
+    pub fn with_engine(mut self, engine: ContextMaker) -> TradeStore {
+        self.engine = Some(engine);
+        self
+    }
+
+    /// The regime registered in this store's sessions.
+    pub fn regime(&self) -> Result<Arc<embargo_regime::Regime>, TradeError> {
         match &self.regime {
             Some(r) => Ok(r.clone()),
             None => embargo_regime::Regime::bundled()
@@ -896,17 +927,32 @@ impl TradeStore {
         &self,
         bundled: bool,
     ) -> Result<(SessionContext, DataRead), TradeError> {
-        // Plain Utf8 columns (not the Utf8View that newer DataFusion reads from Parquet by
-        // default), so that stored and bundled tables have one schema.
-        // `DATAFUSION_*` environment variables tune the engine (docs/trade.md).
-        let config = SessionConfig::from_env()?.set_bool(
-            "datafusion.execution.parquet.schema_force_view_types",
-            false,
-        );
-        let ctx = SessionContext::new_with_config(config);
+        self.session_in(bundled, self.engine.as_ref()).await
+    }
+
+    /// [`TradeStore::session_read`] in this process, whatever engine the store was given.
+    pub(crate) async fn local_session_read(
+        &self,
+        bundled: bool,
+    ) -> Result<(SessionContext, DataRead), TradeError> {
+        self.session_in(bundled, None).await
+    }
+
+    async fn session_in(
+        &self,
+        bundled: bool,
+        engine: Option<&ContextMaker>,
+    ) -> Result<(SessionContext, DataRead), TradeError> {
+        let config = session_config()?;
+        let ctx = match engine {
+            Some(make) => make(config)?,
+            None => SessionContext::new_with_config(config),
+        };
         let regime = self.regime()?;
         let coverage = embargo_regime::coverage_batch(&regime.coverage_relation())?;
-        ctx.register_udf(crate::functions::CheckUdf::udf(regime));
+        for f in crate::functions::session_functions(regime) {
+            ctx.register_udf(f.as_ref().clone());
+        }
         ctx.register_udtf(
             crate::functions::READ_CSV,
             Arc::new(crate::functions::ReadCsv),
