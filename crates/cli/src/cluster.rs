@@ -88,7 +88,9 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                 regime,
             };
             runtime.block_on(embargo_cluster::run_scheduler(options, |addr| {
-                log::info!("embargo scheduler listening on {addr} (clients: --cluster df://{addr})");
+                log::info!(
+                    "embargo scheduler listening on {addr} (clients: --cluster df://{addr})"
+                );
             }))?;
         }
         ClusterCommand::Executor {

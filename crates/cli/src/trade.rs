@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context as _};
 use clap::{Args as ClapArgs, Subcommand, ValueEnum};
+use embargo_cluster::ClusterUrl;
 use embargo_trade::store::{Dataset, Grouping, QuerySpec, TradeStore};
 use embargo_trade::{Flow, LoadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -83,7 +84,7 @@ enum TradeCommand {
         #[arg(long)]
         csv: bool,
         /// Run the query on the Ballista cluster whose scheduler is at df://HOST:PORT
-        /// (default: $EMBARGO_CLUSTER, else this process). `--by measure` runs here.
+        /// (default: $EMBARGO_CLUSTER, else this process; docs/cluster.md).
         #[arg(long, value_name = "df://HOST:PORT")]
         cluster: Option<String>,
     },
@@ -139,7 +140,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             csv,
             cluster,
         } => {
-            let store = on_cluster(store, cluster.as_deref())?;
+            let (store, cluster) = on_cluster(store, cluster.as_deref())?;
             let flow = flow
                 .map(|f| {
                     Flow::parse(&f).with_context(|| {
@@ -163,9 +164,9 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                 series,
             };
             if matches!(by, By::Measure) {
-                return by_measure(ctx, &store, &spec, bundled, csv);
+                return naming(cluster, by_measure(ctx, &store, &spec, bundled, csv));
             }
-            query(ctx, &store, &spec, bundled, csv)
+            naming(cluster, query(ctx, &store, &spec, bundled, csv))
         }
         TradeCommand::Sql {
             query,
@@ -173,8 +174,8 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             csv,
             cluster,
         } => {
-            let store = on_cluster(store, cluster.as_deref())?;
-            sql(ctx, &store, &query, bundled, csv)
+            let (store, cluster) = on_cluster(store, cluster.as_deref())?;
+            naming(cluster, sql(ctx, &store, &query, bundled, csv))
         }
         TradeCommand::Files => files(ctx, &store),
         TradeCommand::Fetch(args) => fetch::run(ctx, args),
@@ -239,11 +240,26 @@ pub fn usd(v: f64) -> String {
 
 /// The store, running its sessions on the cluster `--cluster` or `$EMBARGO_CLUSTER`
 /// names, if any.
-fn on_cluster(store: TradeStore, flag: Option<&str>) -> anyhow::Result<TradeStore> {
+pub(crate) fn on_cluster(
+    store: TradeStore,
+    flag: Option<&str>,
+) -> anyhow::Result<(TradeStore, Option<ClusterUrl>)> {
     Ok(match crate::cluster::cluster_url(flag)? {
-        Some(url) => store.with_engine(embargo_cluster::engine(&url)),
-        None => store,
+        Some(url) => (store.with_engine(embargo_cluster::engine(&url)), Some(url)),
+        None => (store, None),
     })
+}
+
+/// A command's result, its error naming the cluster it ran on (a scheduler that cannot be
+/// reached shows as a transport error otherwise).
+pub(crate) fn naming<T>(
+    cluster: Option<ClusterUrl>,
+    result: anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    match cluster {
+        Some(url) => result.with_context(|| format!("running on the cluster {url}")),
+        None => result,
+    }
 }
 
 fn dataset_note(d: Dataset, store: &TradeStore) -> String {

@@ -1,7 +1,8 @@
 //! `--cluster`: a scheduler and two executors (`embargo cluster ...` child processes on
 //! loopback) give the answers of a local run, row for row, for a `trade sql` aggregation
-//! over an imported store, a `trade query`, and the shipment check over a CSV; and what
-//! happens when an executor is killed while a query runs (docs/cluster.md).
+//! over an imported store, `trade query`, the shipment check over a CSV, and the
+//! analyses (`signals`, `relief`, `trade query --by measure`); and what happens when an
+//! executor is killed while a query runs (docs/cluster.md).
 //!
 //! Every wait is bounded, and every node is killed when the test ends, fails or panics.
 
@@ -37,9 +38,7 @@ impl Node {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .env("EMBARGO_LOG", "info");
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {name}: {e}"));
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("start {name}: {e}"));
         let stderr = child.stderr.take().expect("stderr piped");
         let log = Arc::new(Mutex::new(Vec::new()));
         let (tx, lines) = channel();
@@ -215,12 +214,15 @@ fn import_store(data: &Path, files: usize, rows: usize) {
         w.flush().expect("flush");
         paths.push(path);
     }
+    // Comtrade rows with quantities and weights, for the analyses' plan.
+    paths.push(workspace_root().join("crates/cli/tests/fixtures/comtrade-exposure.csv"));
     for p in paths {
         run_ok(embargo(data).args(["trade", "import"]).arg(p));
     }
 }
 
-const AGGREGATION: &str = "SELECT partner, flow, year, hs, sum(value_usd) AS value_usd, count(*) AS n \
+const AGGREGATION: &str =
+    "SELECT partner, flow, year, hs, sum(value_usd) AS value_usd, count(*) AS n \
      FROM trade GROUP BY partner, flow, year, hs ORDER BY partner, flow, year, hs";
 
 fn shipments_sql() -> String {
@@ -255,18 +257,37 @@ fn a_cluster_answers_as_a_local_run() {
     let v: serde_json::Value = serde_json::from_slice(&here).expect("json");
     let groups = v["rows"].as_array().map_or(0, Vec::len);
     assert!(groups > 50, "{groups} groups");
-    assert_eq!(String::from_utf8_lossy(&remote(&sql)), String::from_utf8_lossy(&here));
+    assert_eq!(
+        String::from_utf8_lossy(&remote(&sql)),
+        String::from_utf8_lossy(&here)
+    );
     let csv = ["trade", "sql", "--csv", AGGREGATION];
     assert_eq!(remote(&csv), local(&csv));
 
     // A grouped query through the mirror, and one over the bundled figures (an in-memory
     // table sent with the plan).
     let query = [
-        "--json", "trade", "query", "--reporter", "KP", "--flow", "export", "--by", "hs4",
+        "--json",
+        "trade",
+        "query",
+        "--reporter",
+        "KP",
+        "--flow",
+        "export",
+        "--by",
+        "hs4",
     ];
     assert_eq!(remote(&query), local(&query));
     let bundled = [
-        "--json", "trade", "query", "--reporter", "CN", "--partner", "KP", "--by", "hs2",
+        "--json",
+        "trade",
+        "query",
+        "--reporter",
+        "CN",
+        "--partner",
+        "KP",
+        "--by",
+        "hs2",
         "--bundled",
     ];
     assert_eq!(remote(&bundled), local(&bundled));
@@ -287,6 +308,33 @@ fn a_cluster_answers_as_a_local_run() {
     ];
     assert_eq!(remote(&coverage), local(&coverage));
 
+    // The analyses: their condensing plan sums on the cluster and groups here.
+    for args in [
+        &["--json", "signals"][..],
+        &["--json", "relief", "--baseline", "2016"][..],
+        &[
+            "--json",
+            "trade",
+            "query",
+            "--reporter",
+            "KP",
+            "--by",
+            "measure",
+        ][..],
+    ] {
+        let here = local(args);
+        assert!(
+            here.len() > 100,
+            "{args:?}: {}",
+            String::from_utf8_lossy(&here)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&remote(args)),
+            String::from_utf8_lossy(&here),
+            "{args:?}"
+        );
+    }
+
     // EMBARGO_CLUSTER does what --cluster does.
     let out = ok_within(
         embargo(data)
@@ -299,7 +347,7 @@ fn a_cluster_answers_as_a_local_run() {
 }
 
 #[test]
-fn a_cluster_url_that_is_not_one_is_named() {
+fn a_cluster_that_is_not_one_or_not_there_is_named() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = output_within(
         embargo(dir.path()).args(["trade", "sql", "SELECT 1", "--cluster", "http://x:1"]),
@@ -307,7 +355,28 @@ fn a_cluster_url_that_is_not_one_is_named() {
     );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("http://x:1") && err.contains("df://HOST:PORT"), "{err}");
+    assert!(
+        err.contains("http://x:1") && err.contains("df://HOST:PORT"),
+        "{err}"
+    );
+    // Nothing listens on port 1: the command fails at once and names the cluster.
+    let out = output_within(
+        embargo(dir.path()).args([
+            "trade",
+            "sql",
+            "SELECT count(*) FROM trade",
+            "--cluster",
+            "df://127.0.0.1:1",
+        ]),
+        QUERY,
+    );
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("running on the cluster df://127.0.0.1:1"),
+        "{err}"
+    );
 }
 
 /// An executor killed while a query runs: the query gives the local answer (Ballista
@@ -361,6 +430,23 @@ fn an_executor_killed_mid_query() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let out = query.wait_with_output().expect("query output");
+    let elapsed = started.elapsed();
+    // What the scheduler made of the loss (lines naming a failure, a lost executor, a
+    // rerun), for the record.
+    let seen: Vec<String> = c
+        .scheduler
+        .log_text()
+        .lines()
+        .filter(|l| {
+            let l = l.to_lowercase();
+            l.contains("warn") || l.contains("error") || l.contains("lost") || l.contains("fail")
+        })
+        .map(str::to_string)
+        .collect();
+    eprintln!(
+        "query ended {elapsed:?} after it started; scheduler said:\n{}",
+        seen.join("\n")
+    );
     if out.status.success() {
         assert_eq!(
             String::from_utf8_lossy(&out.stdout),

@@ -114,7 +114,9 @@ mod tests {
             let e = ClusterUrl::parse(bad).unwrap_err().to_string();
             assert!(e.contains(says) && e.contains(bad), "{bad}: {e}");
         }
-        let e = HostPort::parse("x:y", "scheduler address").unwrap_err().to_string();
+        let e = HostPort::parse("x:y", "scheduler address")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("scheduler address \"x:y\""), "{e}");
     }
 }

@@ -92,7 +92,7 @@ impl CheckUdf {
 /// local sessions ([`TradeStore::session_read`](crate::store::TradeStore::session_read)) and
 /// by every node of a cluster, so that a plan finds the same functions wherever it runs.
 /// `trade_group` is not here: it fills a table in the process that runs the plan, and only
-/// the condensing plan registers it (module `condensed`).
+/// the condensing plan registers it, in the calling process (module `condensed`).
 pub fn session_functions(regime: Arc<Regime>) -> Vec<Arc<ScalarUDF>> {
     vec![Arc::new(CheckUdf::udf(regime))]
 }

@@ -761,8 +761,9 @@ impl TradeStore {
     }
 
     /// Runs this store's sessions in the contexts `engine` makes (a cluster's) instead of
-    /// local ones. The condensing plan of the analyses ([`TradeStore::dprk_trade`]) still
-    /// runs locally: its `trade_group` function fills a table in the process that runs it.
+    /// local ones. The condensing plan of the analyses ([`TradeStore::dprk_trade`]) runs
+    /// in two halves then: the engine sums rows with the same fields, and this process
+    /// condenses the sums (its `trade_group` function fills a table here).
     pub fn with_engine(mut self, engine: ContextMaker) -> TradeStore {
         self.engine = Some(engine);
         self
@@ -927,27 +928,25 @@ impl TradeStore {
         &self,
         bundled: bool,
     ) -> Result<(SessionContext, DataRead), TradeError> {
-        self.session_in(bundled, self.engine.as_ref()).await
-    }
-
-    /// [`TradeStore::session_read`] in this process, whatever engine the store was given.
-    pub(crate) async fn local_session_read(
-        &self,
-        bundled: bool,
-    ) -> Result<(SessionContext, DataRead), TradeError> {
-        self.session_in(bundled, None).await
-    }
-
-    async fn session_in(
-        &self,
-        bundled: bool,
-        engine: Option<&ContextMaker>,
-    ) -> Result<(SessionContext, DataRead), TradeError> {
         let config = session_config()?;
-        let ctx = match engine {
+        let ctx = match &self.engine {
             Some(make) => make(config)?,
             None => SessionContext::new_with_config(config),
         };
+        self.register_session(ctx, bundled).await
+    }
+
+    /// Whether this store's sessions run their plans elsewhere (a cluster).
+    pub(crate) fn runs_elsewhere(&self) -> bool {
+        self.engine.is_some()
+    }
+
+    /// Registers a trade session's functions and tables in `ctx`.
+    async fn register_session(
+        &self,
+        ctx: SessionContext,
+        bundled: bool,
+    ) -> Result<(SessionContext, DataRead), TradeError> {
         let regime = self.regime()?;
         let coverage = embargo_regime::coverage_batch(&regime.coverage_relation())?;
         for f in crate::functions::session_functions(regime) {
