@@ -769,8 +769,7 @@ impl TradeStore {
         self
     }
 
-    /// The regime registered in this store's sessions.
-    pub fn regime(&self) -> Result<Arc<embargo_regime::Regime>, TradeError> {
+    fn regime(&self) -> Result<Arc<embargo_regime::Regime>, TradeError> {
         match &self.regime {
             Some(r) => Ok(r.clone()),
             None => embargo_regime::Regime::bundled()
