@@ -62,7 +62,8 @@ enum ClusterCommand {
         /// Seconds to keep trying to reach the scheduler at start.
         #[arg(long, default_value_t = 30)]
         connect_timeout: u16,
-        /// Directory for shuffle files (default: a temporary directory).
+        /// Directory for shuffle files (default: a temporary directory, removed when the
+        /// executor is stopped with SIGTERM or Ctrl-C).
         #[arg(long)]
         work_dir: Option<PathBuf>,
     },

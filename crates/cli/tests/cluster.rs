@@ -133,7 +133,9 @@ fn cluster(data: &Path, n: usize) -> Cluster {
             .arg(format!("127.0.0.1:{}", free_port()))
             .arg("--grpc-port")
             .arg(free_port().to_string())
-            .args(["--concurrent-tasks", "2", "--heartbeat", "1"]);
+            .args(["--concurrent-tasks", "2", "--heartbeat", "1", "--work-dir"])
+            // Inside the test's directory: a killed executor leaves its shuffle files.
+            .arg(data.join(format!("executor-{i}")));
         executors.push(Node::start(&format!("executor {i}"), cmd));
     }
     for e in &executors {

@@ -56,7 +56,8 @@ pub struct ExecutorOptions {
     pub heartbeat_seconds: u64,
     /// Seconds it keeps trying to reach the scheduler when it starts.
     pub connect_timeout_seconds: u16,
-    /// Where it keeps shuffle files (default: a temporary directory).
+    /// Where it keeps shuffle files (default: a temporary directory, removed when the
+    /// executor stops).
     pub work_dir: Option<PathBuf>,
     /// The regime of its functions (`check`): the same on every node, or the answers differ.
     pub regime: Arc<Regime>,
@@ -140,6 +141,30 @@ pub async fn run_scheduler(
 /// tells it to stop.
 pub async fn run_executor(options: ExecutorOptions) -> Result<(), ClusterError> {
     let scheduler = options.scheduler.to_string();
+    // Without a work directory, one of our own that lives as long as the executor (and is
+    // removed when it stops), rather than Ballista's default, which is left behind.
+    let own_work_dir = match &options.work_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| ClusterError::Executor {
+                scheduler: scheduler.clone(),
+                message: format!("work directory {}: {e}", dir.display()),
+            })?;
+            None
+        }
+        None => Some(
+            tempfile::Builder::new()
+                .prefix("embargo-executor-")
+                .tempdir()
+                .map_err(|e| ClusterError::Executor {
+                    scheduler: scheduler.clone(),
+                    message: format!("cannot create a work directory: {e}"),
+                })?,
+        ),
+    };
+    let work_dir = options
+        .work_dir
+        .clone()
+        .or_else(|| own_work_dir.as_ref().map(|d| d.path().to_path_buf()));
     let config = ExecutorProcessConfig {
         bind_host: options.bind.host.clone(),
         external_host: options.external_host.clone(),
@@ -150,20 +175,20 @@ pub async fn run_executor(options: ExecutorOptions) -> Result<(), ClusterError> 
         scheduler_connect_timeout_seconds: options.connect_timeout_seconds,
         vcores: options.concurrent_tasks,
         executor_heartbeat_interval_seconds: options.heartbeat_seconds,
-        work_dir: options
-            .work_dir
-            .as_ref()
-            .map(|d| d.to_string_lossy().into_owned()),
+        work_dir: work_dir.map(|d| d.to_string_lossy().into_owned()),
         override_function_registry: Some(Arc::new(function_registry(options.regime.clone()))),
         override_logical_codec: Some(Arc::new(PlanCodec::new())),
         ..ExecutorProcessConfig::default()
     };
-    start_executor_process(Arc::new(config))
-        .await
-        .map_err(|e| ClusterError::Executor {
-            scheduler,
-            message: e.to_string(),
-        })
+    let outcome =
+        start_executor_process(Arc::new(config))
+            .await
+            .map_err(|e| ClusterError::Executor {
+                scheduler,
+                message: e.to_string(),
+            });
+    drop(own_work_dir);
+    outcome
 }
 
 /// The sessions of a [`embargo_trade::TradeStore`] on the cluster at `url`: their plans
