@@ -63,8 +63,8 @@ pub struct ExecutorOptions {
     pub regime: Arc<Regime>,
 }
 
-/// The functions an executor runs plans with: DataFusion's and Ballista's, and a trade
-/// session's ([`session_functions`]).
+/// The functions an executor runs plans with: those Ballista's executor has by default
+/// (DataFusion's), and a trade session's ([`session_functions`]).
 pub fn function_registry(regime: Arc<Regime>) -> BallistaFunctionRegistry {
     let mut registry = BallistaFunctionRegistry::default();
     add_functions(&mut registry.scalar_functions, session_functions(regime));
