@@ -35,8 +35,8 @@ enum ClusterCommand {
         executor_timeout: u64,
     },
     /// Run an executor: registers with the scheduler and runs the tasks it is given,
-    /// with embargo's functions over the regime (--regime, else the bundled one). Runs
-    /// until stopped.
+    /// with embargo's functions over the regime (--regime, else the bundled one) and the
+    /// active lists of the data directory (--data). Runs until stopped.
     Executor {
         /// The scheduler's address, HOST:PORT.
         #[arg(long)]
@@ -72,6 +72,11 @@ enum ClusterCommand {
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     install_stderr_log();
     let regime = Arc::new(ctx.regime()?);
+    // The functions the clients' stores are given (`screen` over this node's lists).
+    let functions: Vec<_> = crate::trade::store_functions(ctx)
+        .into_iter()
+        .map(Arc::new)
+        .collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -87,6 +92,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                 external_host,
                 executor_timeout_seconds: executor_timeout,
                 regime,
+                functions,
             };
             runtime.block_on(embargo_cluster::run_scheduler(options, |addr| {
                 log::info!(
@@ -114,6 +120,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                 connect_timeout_seconds: connect_timeout,
                 work_dir,
                 regime,
+                functions,
             };
             log::info!(
                 "embargo executor on {} for scheduler {}",

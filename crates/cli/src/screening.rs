@@ -587,12 +587,7 @@ fn audit_record(
         query,
         list_versions: versions.clone(),
         hits: s.hits.iter().map(embargo_audit::AuditHit::from).collect(),
-        decision: match s.decision {
-            embargo_screen::Decision::Match => "match",
-            embargo_screen::Decision::Review => "review",
-            embargo_screen::Decision::NoMatch => "no_match",
-        }
-        .into(),
+        decision: s.decision.as_str().into(),
     }
 }
 

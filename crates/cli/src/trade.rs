@@ -112,7 +112,7 @@ enum TradeCommand {
 }
 
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
-    let store = TradeStore::open(&ctx.data_dir());
+    let store = TradeStore::open(&ctx.data_dir()).with_functions(store_functions(ctx));
     match args.command {
         TradeCommand::Import {
             files,
@@ -236,6 +236,13 @@ pub fn usd(v: f64) -> String {
     } else {
         out
     }
+}
+
+/// Functions a trade session has beside the trade crate's own: `screen(...)` over the data
+/// directory's active lists, loaded at its first row. The cluster's nodes register the
+/// same ones.
+pub(crate) fn store_functions(ctx: &Context) -> Vec<embargo_trade::ScalarUDF> {
+    vec![embargo_screen::sql::ScreenUdf::over_store(&ctx.data_dir())]
 }
 
 /// The store, running its sessions on the cluster `--cluster` or `$EMBARGO_CLUSTER`

@@ -1,8 +1,9 @@
 //! `--cluster`: a scheduler and two executors (`embargo cluster ...` child processes on
 //! loopback) give the answers of a local run, row for row, for a `trade sql` aggregation
-//! over an imported store, `trade query`, the shipment check over a CSV, and the
-//! analyses (`signals`, `relief`, `trade query --by measure`); and what happens when an
-//! executor is killed while a query runs (docs/cluster.md).
+//! over an imported store, `trade query`, the shipment check over a CSV, the analyses
+//! (`signals`, `relief`, `trade query --by measure`) and, with the UN list from
+//! `../shared`, the screening of names; and what happens when an executor is killed
+//! while a query runs (docs/cluster.md).
 //!
 //! Every wait is bounded, and every node is killed when the test ends, fails or panics.
 
@@ -15,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::embargo;
-use embargo_fixtures::{run_ok, workspace_root};
+use embargo_fixtures::{run_ok, shared_file, workspace_root};
 
 mod common;
 
@@ -334,6 +335,43 @@ fn a_cluster_answers_as_a_local_run() {
             String::from_utf8_lossy(&remote(args)),
             String::from_utf8_lossy(&here),
             "{args:?}"
+        );
+    }
+
+    // Screening names over the data directory's lists (read by every executor), when the
+    // UN list is at hand.
+    if let Some(un) = shared_file("data/un-sc-consolidated/consolidated.xml") {
+        run_ok(
+            embargo(data)
+                .args(["lists", "import", "--source", "un", "--json"])
+                .arg(&un),
+        );
+        let names = data.join("names.csv");
+        std::fs::write(
+            &names,
+            "id,name,schema,dob,country,imo\n\
+             n1,Pak Chol Min,person,1980,KP,\n\
+             n2,Korea Ryonbong General Corp,organization,,KP,\n\
+             n3,Liaoning Sample Logistics Co. Ltd,organization,,CN,\n\
+             n4,Jie Shun,vessel,,,8518780\n\
+             n5,,person,,,\n",
+        )
+        .expect("names");
+        let sql = format!(
+            "SELECT id, get_field(s, 'decision') AS decision, get_field(s, 'hit_id') AS hit, \
+               get_field(s, 'score') AS score, get_field(s, 'error') AS error, \
+               get_field(s, 'list_versions') AS lists \
+             FROM (SELECT id, screen(name, schema, dob, country, imo) AS s \
+                   FROM read_csv('{}')) ORDER BY id",
+            names.display()
+        );
+        let screen = ["--json", "trade", "sql", &sql];
+        let here = local(&screen);
+        let v: serde_json::Value = serde_json::from_slice(&here).expect("json");
+        assert_eq!(v["rows"].as_array().map(Vec::len), Some(5));
+        assert_eq!(
+            String::from_utf8_lossy(&remote(&screen)),
+            String::from_utf8_lossy(&here)
         );
     }
 

@@ -36,6 +36,9 @@ pub struct SchedulerOptions {
     pub executor_timeout_seconds: u64,
     /// The regime whose functions the scheduler plans with.
     pub regime: Arc<Regime>,
+    /// Functions beside a trade session's (such as `screen`): the ones the clients'
+    /// stores are given ([`embargo_trade::TradeStore::with_functions`]).
+    pub functions: Vec<Arc<ScalarUDF>>,
 }
 
 /// How an executor runs.
@@ -61,13 +64,20 @@ pub struct ExecutorOptions {
     pub work_dir: Option<PathBuf>,
     /// The regime of its functions (`check`): the same on every node, or the answers differ.
     pub regime: Arc<Regime>,
+    /// Functions beside a trade session's (such as `screen`, over this node's lists).
+    pub functions: Vec<Arc<ScalarUDF>>,
 }
 
 /// The functions an executor runs plans with: those Ballista's executor has by default
-/// (DataFusion's), and a trade session's ([`session_functions`]).
-pub fn function_registry(regime: Arc<Regime>) -> BallistaFunctionRegistry {
+/// (DataFusion's), a trade session's ([`session_functions`]) and `more` (which replace
+/// functions of the same name, as in a trade session).
+pub fn function_registry(
+    regime: Arc<Regime>,
+    more: Vec<Arc<ScalarUDF>>,
+) -> BallistaFunctionRegistry {
     let mut registry = BallistaFunctionRegistry::default();
     add_functions(&mut registry.scalar_functions, session_functions(regime));
+    add_functions(&mut registry.scalar_functions, more);
     registry
 }
 
@@ -100,7 +110,8 @@ pub async fn run_scheduler(
     let bound = listener
         .local_addr()
         .map_err(|e| fail(format!("cannot listen: {e}")))?;
-    let functions = session_functions(options.regime.clone());
+    let mut functions = session_functions(options.regime.clone());
+    functions.extend(options.functions.iter().cloned());
     // The scheduler reads the client's logical plan with these functions, then plans it.
     let session_builder: SessionBuilder = Arc::new(move |config: SessionConfig| {
         let mut state: SessionState = default_session_builder(config)?;
@@ -176,7 +187,10 @@ pub async fn run_executor(options: ExecutorOptions) -> Result<(), ClusterError> 
         vcores: options.concurrent_tasks,
         executor_heartbeat_interval_seconds: options.heartbeat_seconds,
         work_dir: work_dir.map(|d| d.to_string_lossy().into_owned()),
-        override_function_registry: Some(Arc::new(function_registry(options.regime.clone()))),
+        override_function_registry: Some(Arc::new(function_registry(
+            options.regime.clone(),
+            options.functions.clone(),
+        ))),
         override_logical_codec: Some(Arc::new(PlanCodec::new())),
         ..ExecutorProcessConfig::default()
     };

@@ -19,6 +19,8 @@ pub mod regime_link;
 pub mod request;
 pub mod scoring;
 pub mod sources;
+#[cfg(feature = "sql")]
+pub mod sql;
 pub mod store;
 pub use sources::{ofac, un};
 

@@ -41,6 +41,17 @@ pub enum Decision {
     NoMatch,
 }
 
+impl Decision {
+    /// The decision as written in answers: `match`, `review`, `no_match`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Match => "match",
+            Decision::Review => "review",
+            Decision::NoMatch => "no_match",
+        }
+    }
+}
+
 /// Whether an acronym may pair with a long form between a query and a listed name of these
 /// schema families: only when both are known not to be persons. A person's initials often
 /// spell a company's acronym (RA KYONG SU and an RKS LLC), so a query of unknown schema does

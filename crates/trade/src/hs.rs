@@ -14,6 +14,17 @@ pub struct HsField {
     parts: Vec<HsPart>,
 }
 
+/// What an HS field stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HsShape {
+    /// `TOTAL`: all goods.
+    Total,
+    /// One HS code.
+    Single,
+    /// A list or range of codes (a published category).
+    Group,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum HsPart {
     Total,
@@ -73,6 +84,25 @@ impl HsField {
 
     pub fn as_str(&self) -> &str {
         &self.raw
+    }
+
+    /// Checks a field without keeping it: its canonical text (what [`HsField::as_str`]
+    /// gives for it) and its shape. A single code, nearly every row of a statistics file,
+    /// is borrowed and costs no allocation.
+    pub fn canonical(s: &str) -> Result<(std::borrow::Cow<'_, str>, HsShape), String> {
+        let t = s.trim();
+        if is_code(t) {
+            return Ok((std::borrow::Cow::Borrowed(t), HsShape::Single));
+        }
+        let f = HsField::parse(s)?;
+        let shape = if f.is_total() {
+            HsShape::Total
+        } else if f.single_code().is_some() {
+            HsShape::Single
+        } else {
+            HsShape::Group
+        };
+        Ok((std::borrow::Cow::Owned(f.raw), shape))
     }
 
     pub fn is_total(&self) -> bool {
@@ -152,6 +182,19 @@ mod tests {
         #[test]
         fn parse_never_panics(s in ".{0,24}") {
             let _ = HsField::parse(&s);
+        }
+
+        #[test]
+        fn canonical_is_the_parsed_text(s in "[0-9;TOTALtotal -]{0,12}") {
+            match (HsField::parse(&s), HsField::canonical(&s)) {
+                (Ok(f), Ok((text, shape))) => {
+                    prop_assert_eq!(f.as_str(), text.as_ref());
+                    prop_assert_eq!(shape == HsShape::Total, f.is_total());
+                    prop_assert_eq!(shape == HsShape::Single, f.single_code().is_some());
+                }
+                (Err(a), Err(b)) => prop_assert_eq!(a, b),
+                (a, b) => prop_assert!(false, "parse {:?}, canonical {:?}", a, b),
+            }
         }
 
         #[test]

@@ -23,6 +23,9 @@ pub mod record;
 #[cfg(feature = "store")]
 pub mod store;
 
+/// The type of the functions [`TradeStore::with_functions`] takes.
+#[cfg(feature = "store")]
+pub use datafusion::logical_expr::ScalarUDF;
 pub use dprk::{ClassOf, DprkTrade, OutsideScope};
 pub use error::{Location, TradeError};
 pub use hs::HsField;

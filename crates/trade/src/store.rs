@@ -26,6 +26,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::datasource::MemTable;
+use datafusion::logical_expr::ScalarUDF;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use serde::Serialize;
@@ -140,87 +141,104 @@ impl CodedTextBuilder {
     }
 }
 
-/// Converts records to one Arrow batch.
-pub fn to_batch(records: &[TradeRecord]) -> Result<RecordBatch, TradeError> {
-    let n = records.len();
-    let mut strs: Vec<CodedTextBuilder> = (0..11).map(|_| CodedTextBuilder::new(n)).collect();
-    let mut year = Int32Builder::with_capacity(n);
-    let mut month = Int32Builder::with_capacity(n);
-    let mut value = Float64Builder::with_capacity(n);
-    let mut qty = Float64Builder::with_capacity(n);
-    let mut wgt = Float64Builder::with_capacity(n);
-    let mut dprk = BooleanBuilder::with_capacity(n);
-    for r in records {
-        dprk.append_value(r.reporter == DPRK || r.partner == DPRK);
+/// The store's columns, built a row at a time: what an import's workers fill from the
+/// file's rows directly (no record in between), and what [`to_batch`] fills from records.
+pub struct BatchBuilder {
+    /// reporter, partner, flow, hs, hs_revision, level, category, quantity_unit, source,
+    /// series, status.
+    text: [CodedTextBuilder; 11],
+    year: Int32Builder,
+    month: Int32Builder,
+    value: Float64Builder,
+    qty: Float64Builder,
+    wgt: Float64Builder,
+    note: StringBuilder,
+    dprk: BooleanBuilder,
+}
+
+impl BatchBuilder {
+    /// Builders with room for about `rows` rows.
+    pub fn new(rows: usize) -> BatchBuilder {
+        BatchBuilder {
+            text: std::array::from_fn(|_| CodedTextBuilder::new(rows)),
+            year: Int32Builder::with_capacity(rows),
+            month: Int32Builder::with_capacity(rows),
+            value: Float64Builder::with_capacity(rows),
+            qty: Float64Builder::with_capacity(rows),
+            wgt: Float64Builder::with_capacity(rows),
+            note: StringBuilder::with_capacity(rows, 0),
+            dprk: BooleanBuilder::with_capacity(rows),
+        }
+    }
+}
+
+impl crate::load::RowSink for BatchBuilder {
+    type Out = RecordBatch;
+
+    fn push(&mut self, r: &crate::load::Cells<'_>) -> Result<(), TradeError> {
+        self.dprk
+            .append_value(r.reporter == DPRK || r.partner == DPRK);
         let cells: [Option<&str>; 11] = [
             Some(&r.reporter),
             Some(&r.partner),
             Some(r.flow.as_str()),
-            Some(r.hs.as_str()),
-            r.hs_revision.as_deref(),
+            Some(&r.hs),
+            r.hs_revision,
             Some(r.level.as_str()),
-            r.category.as_deref(),
-            r.quantity_unit.as_deref(),
-            Some(&r.source),
+            r.category,
+            r.quantity_unit,
+            Some(r.source),
             Some(&r.series),
             Some(r.status.as_str()),
         ];
-        for (b, c) in strs.iter_mut().zip(cells) {
+        for (b, c) in self.text.iter_mut().zip(cells) {
             b.append(c)?;
         }
-        year.append_value(r.period.year);
-        month.append_option(r.period.month.map(i32::from));
-        value.append_value(r.value_usd);
-        qty.append_option(r.quantity);
-        wgt.append_option(r.net_weight_kg);
+        self.year.append_value(r.period.year);
+        self.month.append_option(r.period.month.map(i32::from));
+        self.value.append_value(r.value_usd);
+        self.qty.append_option(r.quantity);
+        self.wgt.append_option(r.net_weight_kg);
+        self.note.append_option(r.note.as_deref());
+        Ok(())
     }
-    let mut note = StringBuilder::with_capacity(n, n * 8);
+
+    fn finish(mut self) -> Result<RecordBatch, TradeError> {
+        let [rep, par, flow, hs, rev, lvl, cat, unit, src, ser, stat] = self.text;
+        let coded =
+            |b: CodedTextBuilder| -> Result<ArrayRef, TradeError> { Ok(Arc::new(b.finish()?)) };
+        let columns: Vec<ArrayRef> = vec![
+            coded(rep)?,
+            coded(par)?,
+            coded(flow)?,
+            Arc::new(self.year.finish()),
+            Arc::new(self.month.finish()),
+            coded(hs)?,
+            coded(rev)?,
+            coded(lvl)?,
+            coded(cat)?,
+            Arc::new(self.value.finish()),
+            Arc::new(self.qty.finish()),
+            coded(unit)?,
+            Arc::new(self.wgt.finish()),
+            coded(src)?,
+            coded(ser)?,
+            coded(stat)?,
+            Arc::new(self.note.finish()),
+            Arc::new(self.dprk.finish()),
+        ];
+        Ok(RecordBatch::try_new(schema(), columns)?)
+    }
+}
+
+/// Converts records to one Arrow batch.
+pub fn to_batch(records: &[TradeRecord]) -> Result<RecordBatch, TradeError> {
+    use crate::load::RowSink;
+    let mut b = BatchBuilder::new(records.len());
     for r in records {
-        note.append_option(r.note.as_deref());
+        b.push(&crate::load::Cells::of(r))?;
     }
-    // Order of `cells` above: reporter, partner, flow, hs, hs_revision, level, category,
-    // quantity_unit, source, series, status.
-    let mut s = strs
-        .into_iter()
-        .map(|b| b.finish().map(|a| Arc::new(a) as ArrayRef));
-    let mut next = || {
-        s.next()
-            .ok_or_else(|| TradeError::Query("internal: column count".into()))?
-    };
-    let (rep, par, flow, hs, rev, lvl, cat, unit, src, ser, stat) = (
-        next()?,
-        next()?,
-        next()?,
-        next()?,
-        next()?,
-        next()?,
-        next()?,
-        next()?,
-        next()?,
-        next()?,
-        next()?,
-    );
-    let columns: Vec<ArrayRef> = vec![
-        rep,
-        par,
-        flow,
-        Arc::new(year.finish()),
-        Arc::new(month.finish()),
-        hs,
-        rev,
-        lvl,
-        cat,
-        Arc::new(value.finish()),
-        Arc::new(qty.finish()),
-        unit,
-        Arc::new(wgt.finish()),
-        src,
-        ser,
-        stat,
-        Arc::new(note.finish()),
-        Arc::new(dprk.finish()),
-    ];
-    Ok(RecordBatch::try_new(schema(), columns)?)
+    b.finish()
 }
 
 /// Reads records back from batches with the [`schema`] layout.
@@ -468,9 +486,9 @@ fn stream_into_sink(
             Ok(sink)
         });
         let mut written = 0u64;
-        let convert = |records: Vec<TradeRecord>| to_batch(&records);
+        let rows = || BatchBuilder::new(BATCH_ROWS);
         let parsed =
-            crate::load::stream_path_parallel(path, opts, workers, &convert, &mut |batch, n| {
+            crate::load::stream_path_parallel(path, opts, workers, &rows, &mut |batch, n| {
                 written += n;
                 // A closed channel means the writer failed; its error is returned below.
                 if tx.send(batch).is_err() {
@@ -644,6 +662,9 @@ pub struct TradeStore {
     /// The regime of `regime_coverage` and of `check(...)`, registered in every session
     /// (the bundled regime unless [`TradeStore::with_regime`] gave another).
     regime: Option<Arc<embargo_regime::Regime>>,
+    /// Functions registered in every session beside `check` and `read_csv` (the binary
+    /// hands in what the trade crate cannot know, such as `screen`).
+    functions: Vec<ScalarUDF>,
     /// Where the sessions' plans run: this process unless [`TradeStore::with_engine`] gave
     /// another (a cluster).
     engine: Option<ContextMaker>,
@@ -721,6 +742,7 @@ impl TradeStore {
         let store = TradeStore {
             dir: data_dir.join("trade"),
             regime: None,
+            functions: Vec::new(),
             engine: None,
         };
         store.remove_orphan_temp_files();
@@ -758,6 +780,13 @@ impl TradeStore {
     ) -> Result<TradeStore, TradeError> {
         self.regime = Some(Arc::new(regime.clone()));
         Ok(self)
+    }
+
+    /// Registers `functions` in this store's sessions as well (a function of the same name
+    /// as a built-in one replaces it).
+    pub fn with_functions(mut self, functions: impl IntoIterator<Item = ScalarUDF>) -> TradeStore {
+        self.functions.extend(functions);
+        self
     }
 
     /// Runs this store's sessions in the contexts `engine` makes (a cluster's) instead of
@@ -955,6 +984,9 @@ impl TradeStore {
             crate::functions::READ_CSV,
             Arc::new(crate::functions::ReadCsv),
         );
+        for f in &self.functions {
+            ctx.register_udf(f.clone());
+        }
         ctx.register_table(
             "regime_coverage",
             Arc::new(MemTable::try_new(coverage.schema(), vec![vec![coverage]])?),

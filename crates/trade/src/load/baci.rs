@@ -12,11 +12,12 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use super::{parse_number, Ctx, FieldErr, LoadOptions, Row};
+use std::borrow::Cow;
+
+use super::{parse_number, Cells, Ctx, FieldErr, LoadOptions, Row};
 use crate::country::normalise;
 use crate::error::{Location, TradeError};
-use crate::hs::HsField;
-use crate::record::{Flow, Level, Period, Status, TradeRecord};
+use crate::record::{Flow, Level, Period, Status};
 
 /// Columns a BACI file must have (`q` may be absent or blank).
 pub(crate) const REQUIRED: &[&str] = &["t", "i", "j", "k", "v"];
@@ -194,7 +195,7 @@ impl Countries {
     }
 
     /// The ISO code of a row's country column (`i` or `j`).
-    fn resolve(&self, row: &Row, col: &str) -> Result<String, FieldErr> {
+    fn resolve<'c>(&'c self, row: &Row, col: &str) -> Result<&'c str, FieldErr> {
         let raw = row.req(col)?;
         let code: u32 = raw.parse().map_err(|_| {
             (
@@ -203,7 +204,7 @@ impl Countries {
             )
         })?;
         match self.codes.get(&code) {
-            Some(Entry { iso: Some(iso), .. }) => Ok(iso.clone()),
+            Some(Entry { iso: Some(iso), .. }) => Ok(iso),
             Some(Entry { iso: None, name }) => Err((
                 col.to_string(),
                 format!(
@@ -326,17 +327,35 @@ fn times_thousand(v: &str) -> Option<f64> {
             .filter(|n| n.is_finite());
     }
     let (head, tail) = frac.split_at(frac.len().min(3));
-    let mut s = String::with_capacity(v.len() + 4);
-    s.push_str(if int.is_empty() { "0" } else { int });
-    s.push_str(head);
-    for _ in head.len()..3 {
-        s.push('0');
+    let int = if int.is_empty() { "0" } else { int };
+    // The digits with the point moved three places, written on the stack: this runs twice
+    // for every row of a BACI file.
+    let mut buf = [0u8; 64];
+    let mut len = 0;
+    for piece in [
+        int,
+        head,
+        &"000"[head.len()..],
+        if tail.is_empty() { "" } else { "." },
+        tail,
+    ] {
+        let end = len + piece.len();
+        if end > buf.len() {
+            let long: String = [int, head, &"000"[head.len()..], ".", tail].concat();
+            return long
+                .trim_end_matches('.')
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite());
+        }
+        buf[len..end].copy_from_slice(piece.as_bytes());
+        len = end;
     }
-    if !tail.is_empty() {
-        s.push('.');
-        s.push_str(tail);
-    }
-    s.parse::<f64>().ok().filter(|n| n.is_finite())
+    std::str::from_utf8(&buf[..len])
+        .ok()?
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite())
 }
 
 fn thousands(row: &Row, col: &str, unit: &str) -> Result<Option<f64>, FieldErr> {
@@ -358,7 +377,7 @@ fn thousands(row: &Row, col: &str, unit: &str) -> Result<Option<f64>, FieldErr> 
 
 /// The HS6 product code `k`, kept as text. A 5-digit code lost its leading zero (a file
 /// written with `k` as a number) and is padded back: `30749` → `030749`.
-fn product(row: &Row) -> Result<HsField, FieldErr> {
+fn product<'a>(row: &Row<'a>) -> Result<Cow<'a, str>, FieldErr> {
     let raw = row.req("k")?;
     let err = || {
         (
@@ -369,15 +388,14 @@ fn product(row: &Row) -> Result<HsField, FieldErr> {
     if !raw.bytes().all(|b| b.is_ascii_digit()) {
         return Err(err());
     }
-    let code = match raw.len() {
-        6 => HsField::parse(raw),
-        5 => HsField::parse(&format!("0{raw}")),
-        _ => return Err(err()),
-    };
-    code.map_err(|m| ("k".to_string(), m))
+    match raw.len() {
+        6 => Ok(Cow::Borrowed(raw)),
+        5 => Ok(Cow::Owned(format!("0{raw}"))),
+        _ => Err(err()),
+    }
 }
 
-pub(crate) fn row(row: &Row, ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
+pub(crate) fn row<'a>(row: &Row<'a>, ctx: &'a Ctx) -> Result<Cells<'a>, FieldErr> {
     let Some(baci) = ctx.baci.as_ref() else {
         return Err(("(row)".into(), "no BACI country table loaded".into()));
     };
@@ -393,24 +411,23 @@ pub(crate) fn row(row: &Row, ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
     let value_usd = thousands(row, "v", "thousands of USD")?
         .ok_or_else(|| ("v".to_string(), "missing value".to_string()))?;
     let net_weight_kg = thousands(row, "q", "metric tonnes")?;
-    Ok(TradeRecord {
-        reporter: importer,
-        partner: exporter,
+    Ok(Cells {
+        reporter: Cow::Borrowed(importer),
+        partner: Cow::Borrowed(exporter),
         flow: Flow::Import,
         period: Period::year(year),
         hs,
-        hs_revision: baci.hs_revision.clone(),
+        hs_revision: baci.hs_revision.as_deref(),
         level: Level::Hs,
         category: None,
         value_usd,
         quantity: None,
         quantity_unit: None,
         net_weight_kg,
-        source: ctx.source.clone(),
-        series: "BACI".into(),
+        source: &ctx.source,
+        series: Cow::Borrowed("BACI"),
         status: Status::Derived,
         note: None,
-        rows: 1,
     })
 }
 

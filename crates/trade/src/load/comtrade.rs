@@ -1,12 +1,14 @@
 //! UN Comtrade rows. Two generations of column names exist: the legacy site
 //! (comtrade.un.org: `Reporter ISO`, `Trade Flow`, `Commodity Code`, `Trade Value (US$)`)
 //! and Comtrade Plus / the current API (`reporterISO`, `flowCode`, `cmdCode`,
-//! `primaryValue`). Both map onto the same [`TradeRecord`].
+//! `primaryValue`). Both map onto the same [`Cells`].
 
-use super::{Ctx, FieldErr, Row};
-use crate::country::normalise;
-use crate::hs::HsField;
-use crate::record::{Flow, Level, Period, Status, TradeRecord};
+use std::borrow::Cow;
+
+use super::{Cells, Ctx, FieldErr, Row};
+use crate::country::normalise_borrowed;
+use crate::hs::{HsField, HsShape};
+use crate::record::{Flow, Level, Period, Status};
 
 pub(crate) const LEGACY_REQUIRED: &[&str] = &[
     "Period",
@@ -25,18 +27,17 @@ pub(crate) const PLUS_REQUIRED: &[&str] = &[
     "primaryValue",
 ];
 
-fn hs(row: &Row, col: &str) -> Result<(HsField, Level), FieldErr> {
+fn hs<'a>(row: &Row<'a>, col: &str) -> Result<(Cow<'a, str>, Level), FieldErr> {
     let raw = row.req(col)?;
-    let field = HsField::parse(raw).map_err(|m| (col.to_string(), m))?;
-    if field.single_code().is_none() && !field.is_total() {
-        return Err((col.to_string(), format!("`{raw}` is not a single HS code")));
-    }
-    let level = if field.is_total() {
-        Level::Total
-    } else {
-        Level::Hs
+    let (text, shape) = HsField::canonical(raw).map_err(|m| (col.to_string(), m))?;
+    let level = match shape {
+        HsShape::Total => Level::Total,
+        HsShape::Single => Level::Hs,
+        HsShape::Group => {
+            return Err((col.to_string(), format!("`{raw}` is not a single HS code")));
+        }
     };
-    Ok((field, level))
+    Ok((text, level))
 }
 
 fn flow(row: &Row, col: &str) -> Result<Flow, FieldErr> {
@@ -44,12 +45,12 @@ fn flow(row: &Row, col: &str) -> Result<Flow, FieldErr> {
     Flow::parse(raw).ok_or_else(|| (col.to_string(), format!("unknown trade flow `{raw}`")))
 }
 
-fn country(row: &Row, col: &str) -> Result<String, FieldErr> {
+fn country<'a>(row: &Row<'a>, col: &str) -> Result<Cow<'a, str>, FieldErr> {
     let raw = row.req(col)?;
     if raw.len() > 3 {
         return Err((col.to_string(), format!("`{raw}` is not an ISO code")));
     }
-    Ok(normalise(raw))
+    Ok(normalise_borrowed(raw))
 }
 
 /// Where one generation of Comtrade files keeps each field. The two generations differ
@@ -90,36 +91,35 @@ const PLUS: Columns = Columns {
     net_weight_kg: "netWgt",
 };
 
-fn record(
-    row: &Row,
-    ctx: &Ctx,
+fn record<'a>(
+    row: &Row<'a>,
+    ctx: &'a Ctx,
     cols: &Columns,
     period: Period,
-    note: Option<String>,
-) -> Result<TradeRecord, FieldErr> {
+    note: Option<Cow<'a, str>>,
+) -> Result<Cells<'a>, FieldErr> {
     let (hs, level) = hs(row, cols.hs)?;
-    Ok(TradeRecord {
+    Ok(Cells {
         reporter: country(row, cols.reporter)?,
         partner: country(row, cols.partner)?,
         flow: flow(row, cols.flow)?,
         period,
         hs,
-        hs_revision: row.get(cols.classification).map(str::to_string),
+        hs_revision: row.get(cols.classification),
         level,
         category: None,
         value_usd: row.req_num(cols.value_usd)?,
         quantity: row.num(cols.quantity)?,
-        quantity_unit: row.get(cols.quantity_unit).map(str::to_string),
+        quantity_unit: row.get(cols.quantity_unit),
         net_weight_kg: row.num(cols.net_weight_kg)?,
-        source: ctx.source.clone(),
-        series: "COMTRADE".into(),
+        source: &ctx.source,
+        series: Cow::Borrowed("COMTRADE"),
         status: Status::Confirmed,
         note,
-        rows: 1,
     })
 }
 
-pub(crate) fn legacy_row(row: &Row, ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
+pub(crate) fn legacy_row<'a>(row: &Row<'a>, ctx: &'a Ctx) -> Result<Cells<'a>, FieldErr> {
     let period_raw = row.req("Period")?;
     let period = Period::parse(period_raw).ok_or_else(|| {
         (
@@ -130,11 +130,11 @@ pub(crate) fn legacy_row(row: &Row, ctx: &Ctx) -> Result<TradeRecord, FieldErr> 
     let note = row
         .get("Flag")
         .filter(|f| *f != "0")
-        .map(|f| format!("Comtrade flag {f}"));
+        .map(|f| Cow::Owned(format!("Comtrade flag {f}")));
     record(row, ctx, &LEGACY, period, note)
 }
 
-pub(crate) fn plus_row(row: &Row, ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
+pub(crate) fn plus_row<'a>(row: &Row<'a>, ctx: &'a Ctx) -> Result<Cells<'a>, FieldErr> {
     // `period` is YYYY or YYYYMM; older extracts only have refYear/refMonth (52 = annual).
     let period = match row.get("period") {
         Some(p) => Period::parse(p)

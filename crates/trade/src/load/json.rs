@@ -56,7 +56,10 @@ pub(crate) fn load<R: Read>(
                         Some((k.clone(), text))
                     })
                     .collect();
-                comtrade::plus_row(&Row::Json(&map), &ctx)
+                match comtrade::plus_row(&Row::Json(&map), &ctx) {
+                    Ok(cells) => Ok(cells.to_record()?),
+                    Err(e) => Err(e),
+                }
             }
         };
         acc.push(at, outcome)?;

@@ -3,6 +3,7 @@
 //! value is reported the same way everywhere: file, line (or JSON record) and field.
 
 mod baci;
+mod cells;
 mod comtrade;
 mod json;
 mod parallel;
@@ -17,6 +18,7 @@ use serde::Serialize;
 use crate::error::{Location, TradeError};
 use crate::record::TradeRecord;
 
+pub use cells::{Cells, RowSink};
 pub use parallel::stream_path_parallel;
 pub use plain::{PLAIN_COLUMNS, PLAIN_REQUIRED};
 
@@ -156,17 +158,17 @@ fn read_head<R: Read>(name: &str, reader: &mut R) -> Result<Vec<u8>, TradeError>
 }
 
 /// Reads a trade file from `reader`, JSON or CSV by its first bytes: CSV through the
-/// block reader with `threads` workers, which hand their rows to `convert`; `sink`
-/// receives what they made, in file order, with its row count.
+/// block reader with `threads` workers, each block's rows into a sink made by `rows`;
+/// `sink` receives what each block came to, in file order, with its row count.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn load_stream<R: Read + Send, T: Send>(
+pub(crate) fn load_stream<R: Read + Send, S: RowSink>(
     name: &str,
     mut reader: R,
     opts: &LoadOptions,
     threads: usize,
     block_bytes: usize,
-    convert: &(dyn Fn(Vec<TradeRecord>) -> Result<T, TradeError> + Sync),
-    sink: &mut dyn FnMut(T, u64) -> Result<(), TradeError>,
+    rows: &(dyn Fn() -> S + Sync),
+    sink: &mut dyn FnMut(S::Out, u64) -> Result<(), TradeError>,
 ) -> Result<LoadReport, TradeError> {
     let head = read_head(name, &mut reader)?;
     if looks_like_json(&head) {
@@ -175,21 +177,15 @@ pub(crate) fn load_stream<R: Read + Send, T: Send>(
             .chain(reader)
             .take(MAX_JSON_BYTES);
         let mut forward = |chunk: Vec<TradeRecord>| {
-            let n = chunk.len() as u64;
-            sink(convert(chunk)?, n)
+            let mut out = rows();
+            for r in &chunk {
+                out.push(&Cells::of(r))?;
+            }
+            sink(out.finish()?, chunk.len() as u64)
         };
         return json::load(name, body, opts, Some((1 << 16, &mut forward)));
     }
-    parallel::csv_blocks(
-        name,
-        reader,
-        head,
-        opts,
-        threads,
-        block_bytes,
-        convert,
-        sink,
-    )
+    parallel::csv_blocks(name, reader, head, opts, threads, block_bytes, rows, sink)
 }
 
 /// One thread: records kept in the report, or handed to `sink` in chunks of its size.
@@ -206,7 +202,7 @@ fn load_impl<R: Read + Send>(
         opts,
         1,
         embargo_regime::blocks::BLOCK_BYTES,
-        &|records| Ok(records),
+        &Vec::new,
         &mut |mut records: Vec<TradeRecord>, _| match sink.as_mut() {
             Some((chunk, f)) => {
                 while records.len() > *chunk {
@@ -450,12 +446,12 @@ pub(crate) enum Row<'a> {
 
 type FieldErr = (String, String);
 
-/// Turns one row into a record, or names the bad field and why.
-type RowMapper = fn(&Row, &Ctx) -> Result<TradeRecord, FieldErr>;
+/// Turns one row into its cells, or names the bad field and why.
+type RowMapper = for<'a> fn(&Row<'a>, &'a Ctx) -> Result<Cells<'a>, FieldErr>;
 
-impl Row<'_> {
+impl<'a> Row<'a> {
     /// The trimmed value, `None` when the column is absent or the cell is empty.
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&'a str> {
         let v = match self {
             Row::Json(map) => map.get(name).map(String::as_str),
             Row::Fields { fields, cols } => cols.get(name).and_then(|i| fields.get(*i)).copied(),
@@ -464,7 +460,7 @@ impl Row<'_> {
         (!v.is_empty()).then_some(v)
     }
 
-    pub(crate) fn req(&self, name: &str) -> Result<&str, FieldErr> {
+    pub(crate) fn req(&self, name: &str) -> Result<&'a str, FieldErr> {
         self.get(name)
             .ok_or_else(|| (name.to_string(), "missing value".to_string()))
     }

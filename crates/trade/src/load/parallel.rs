@@ -1,7 +1,7 @@
 //! CSV files read by several threads. The file is cut into blocks of whole records (the
 //! batch check's reader, `embargo_regime::blocks`, which honours CSV quoting across block
-//! ends); workers split and map the records of a block and convert them (e.g. to an Arrow
-//! batch); the caller's thread takes the blocks back in file order, so that rows keep
+//! ends); workers split and map the records of a block into a [`RowSink`] of their own
+//! (records, or the store's Arrow builders); the caller's thread takes the blocks back in file order, so that rows keep
 //! their order, a malformed row is reported and counted exactly as the one-thread loader
 //! does (file, line, field; the same allowance), and the sink sees rows in order.
 //!
@@ -16,9 +16,9 @@ use std::sync::{mpsc, Mutex};
 
 use embargo_regime::blocks::{for_each_record, Block, BlockReader, BLOCK_BYTES, MAX_RECORD_BYTES};
 
+use super::cells::RowSink;
 use super::{csv_headers, csv_layout, Accumulator, CsvLayout, LoadOptions, LoadReport, Row};
 use crate::error::{Location, TradeError};
-use crate::record::TradeRecord;
 
 /// One block, parsed and converted.
 struct Parsed<T> {
@@ -28,45 +28,45 @@ struct Parsed<T> {
     bad: Vec<(Location, String, String)>,
 }
 
-/// Loads `path` with `threads` workers. Each worker maps a block's records and hands
-/// them to `convert`; `sink` receives the converted blocks in file order with their row
-/// counts. The report has no `records`; `loaded` counts them.
-pub fn stream_path_parallel<T: Send>(
+/// Loads `path` with `threads` workers. Each worker maps a block's records into a sink
+/// made by `rows`; `sink` receives what each block came to, in file order, with its row
+/// count. The report has no `records`; `loaded` counts them.
+pub fn stream_path_parallel<S: RowSink>(
     path: &Path,
     opts: &LoadOptions,
     threads: usize,
-    convert: &(dyn Fn(Vec<TradeRecord>) -> Result<T, TradeError> + Sync),
-    sink: &mut dyn FnMut(T, u64) -> Result<(), TradeError>,
+    rows: &(dyn Fn() -> S + Sync),
+    sink: &mut dyn FnMut(S::Out, u64) -> Result<(), TradeError>,
 ) -> Result<LoadReport, TradeError> {
-    stream_blocks(path, opts, threads, BLOCK_BYTES, convert, sink)
+    stream_blocks(path, opts, threads, BLOCK_BYTES, rows, sink)
 }
 
 /// [`stream_path_parallel`] with blocks of about `block_bytes` (tests cut tiny blocks so
 /// that records straddle them).
-fn stream_blocks<T: Send>(
+fn stream_blocks<S: RowSink>(
     path: &Path,
     opts: &LoadOptions,
     threads: usize,
     block_bytes: usize,
-    convert: &(dyn Fn(Vec<TradeRecord>) -> Result<T, TradeError> + Sync),
-    sink: &mut dyn FnMut(T, u64) -> Result<(), TradeError>,
+    rows: &(dyn Fn() -> S + Sync),
+    sink: &mut dyn FnMut(S::Out, u64) -> Result<(), TradeError>,
 ) -> Result<LoadReport, TradeError> {
     let file = std::fs::File::open(path).map_err(|e| TradeError::io(path, e))?;
     let name = path.display().to_string();
-    super::load_stream(&name, file, opts, threads, block_bytes, convert, sink)
+    super::load_stream(&name, file, opts, threads, block_bytes, rows, sink)
 }
 
 /// Reads CSV from `reader`, whose first bytes (`head`) were already read, in blocks.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn csv_blocks<R: Read + Send, T: Send>(
+pub(crate) fn csv_blocks<R: Read + Send, S: RowSink>(
     name: &str,
     reader: R,
     head: Vec<u8>,
     opts: &LoadOptions,
     threads: usize,
     block_bytes: usize,
-    convert: &(dyn Fn(Vec<TradeRecord>) -> Result<T, TradeError> + Sync),
-    sink: &mut dyn FnMut(T, u64) -> Result<(), TradeError>,
+    rows: &(dyn Fn() -> S + Sync),
+    sink: &mut dyn FnMut(S::Out, u64) -> Result<(), TradeError>,
 ) -> Result<LoadReport, TradeError> {
     let name = name.to_string();
     let mut blocks = BlockReader::new(reader, head, 1).with_sizes(block_bytes, MAX_RECORD_BYTES);
@@ -93,7 +93,7 @@ pub(crate) fn csv_blocks<R: Read + Send, T: Send>(
     let stop = AtomicBool::new(false);
     let mut acc = Accumulator::new(&name, layout.format, opts, None);
     std::thread::scope(|scope| -> Result<(), TradeError> {
-        let (tx, rx) = mpsc::sync_channel::<Sequenced<T>>(threads.max(1) * 2);
+        let (tx, rx) = mpsc::sync_channel::<Sequenced<S::Out>>(threads.max(1) * 2);
         for _ in 0..threads.max(1) {
             let tx = tx.clone();
             let (queue, stop, layout, name) = (&queue, &stop, &layout, &name);
@@ -108,7 +108,7 @@ pub(crate) fn csv_blocks<R: Read + Send, T: Send>(
                     };
                     // A reader error comes after every block handed out before it.
                     let parsed = match next {
-                        Ok(Some(block)) => (block.seq, parse_block(name, &block, layout, convert)),
+                        Ok(Some(block)) => (block.seq, parse_block(name, &block, layout, rows())),
                         Ok(None) => break,
                         Err(e) => (u64::MAX, Err(e)),
                     };
@@ -165,16 +165,17 @@ fn collect<T>(
     }
 }
 
-fn parse_block<T>(
+fn parse_block<S: RowSink>(
     name: &str,
     block: &Block,
     layout: &CsvLayout,
-    convert: &(dyn Fn(Vec<TradeRecord>) -> Result<T, TradeError> + Sync),
-) -> Result<Parsed<T>, TradeError> {
-    let mut records = Vec::new();
+    mut out: S,
+) -> Result<Parsed<S::Out>, TradeError> {
+    let mut loaded = 0u64;
     let mut bad = Vec::new();
     let mut rows_read = 0u64;
     let mut too_long = None;
+    let mut failed = None;
     for_each_record(
         &block.data,
         block.first_line,
@@ -205,7 +206,11 @@ fn parse_block<T>(
                 cols: &layout.cols,
             };
             match (layout.mapper)(&row, &layout.ctx) {
-                Ok(r) => records.push(r),
+                Ok(cells) if failed.is_none() => match out.push(&cells) {
+                    Ok(()) => loaded += 1,
+                    Err(e) => failed = Some(e),
+                },
+                Ok(_) => {}
                 Err((field, message)) => bad.push((at, field, message)),
             }
         },
@@ -216,11 +221,13 @@ fn parse_block<T>(
             message: format!("line {line}: {e}"),
         });
     }
-    let loaded = records.len() as u64;
-    let out = if records.is_empty() {
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let out = if loaded == 0 {
         None
     } else {
-        Some(convert(records)?)
+        Some(out.finish()?)
     };
     Ok(Parsed {
         rows_read,
@@ -246,6 +253,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    use crate::record::TradeRecord;
+
     type Outcome = Result<(Vec<TradeRecord>, u64, Vec<String>), String>;
 
     fn one_thread(path: &Path, opts: &LoadOptions) -> Outcome {
@@ -261,7 +270,7 @@ mod tests {
 
     fn parallel(path: &Path, opts: &LoadOptions, threads: usize, block: usize) -> Outcome {
         let mut got = Vec::new();
-        let report = stream_blocks(path, opts, threads, block, &|r| Ok(r), &mut |r, n| {
+        let report = stream_blocks(path, opts, threads, block, &Vec::new, &mut |r, n| {
             assert_eq!(r.len() as u64, n);
             got.extend(r);
             Ok(())

@@ -1,10 +1,13 @@
 //! embargo's plain CSV, the format of the bundled data (data/trade/*.csv) and the easy way
 //! in for figures from other publications. Columns are documented in docs/trade.md.
 
-use super::{Ctx, FieldErr, Row};
-use crate::country::normalise;
-use crate::hs::HsField;
-use crate::record::{Flow, Level, Period, Status, TradeRecord};
+use std::borrow::Cow;
+
+use super::cells::upper;
+use super::{Cells, Ctx, FieldErr, Row};
+use crate::country::normalise_borrowed;
+use crate::hs::{HsField, HsShape};
+use crate::record::{Flow, Level, Period, Status};
 
 /// All columns, in the order the bundled files use.
 pub const PLAIN_COLUMNS: &[&str] = &[
@@ -39,7 +42,7 @@ pub const PLAIN_REQUIRED: &[&str] = &[
     "series",
 ];
 
-pub(crate) fn row(row: &Row, _ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
+pub(crate) fn row<'a>(row: &Row<'a>, _ctx: &'a Ctx) -> Result<Cells<'a>, FieldErr> {
     let year_raw = row.req("year")?;
     let year: i32 = year_raw
         .parse()
@@ -56,10 +59,10 @@ pub(crate) fn row(row: &Row, _ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
         ),
     };
     let hs_raw = row.req("hs")?;
-    let hs = HsField::parse(hs_raw).map_err(|m| ("hs".to_string(), m))?;
+    let (hs, shape) = HsField::canonical(hs_raw).map_err(|m| ("hs".to_string(), m))?;
     let level = match row.get("level") {
-        None if hs.is_total() => Level::Total,
-        None if hs.single_code().is_some() => Level::Hs,
+        None if shape == HsShape::Total => Level::Total,
+        None if shape == HsShape::Single => Level::Hs,
         None => Level::Category,
         Some(l) => Level::parse(l).ok_or_else(|| {
             (
@@ -68,7 +71,7 @@ pub(crate) fn row(row: &Row, _ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
             )
         })?,
     };
-    if level == Level::Hs && hs.single_code().is_none() {
+    if level == Level::Hs && shape != HsShape::Single {
         return Err((
             "level".into(),
             format!("`hs` level needs one HS code, got `{hs_raw}`"),
@@ -84,9 +87,9 @@ pub(crate) fn row(row: &Row, _ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
             )
         })?,
     };
-    Ok(TradeRecord {
-        reporter: normalise(row.req("reporter")?),
-        partner: normalise(row.req("partner")?),
+    Ok(Cells {
+        reporter: normalise_borrowed(row.req("reporter")?),
+        partner: normalise_borrowed(row.req("partner")?),
         flow: Flow::parse(flow_raw).ok_or_else(|| {
             (
                 "flow".to_string(),
@@ -95,17 +98,16 @@ pub(crate) fn row(row: &Row, _ctx: &Ctx) -> Result<TradeRecord, FieldErr> {
         })?,
         period: Period { year, month },
         hs,
-        hs_revision: row.get("hs_revision").map(str::to_string),
+        hs_revision: row.get("hs_revision"),
         level,
-        category: row.get("category").map(str::to_string),
+        category: row.get("category"),
         value_usd: row.req_num("value_usd")?,
         quantity: row.num("quantity")?,
-        quantity_unit: row.get("quantity_unit").map(str::to_string),
+        quantity_unit: row.get("quantity_unit"),
         net_weight_kg: row.num("net_weight_kg")?,
-        source: row.req("source")?.to_string(),
-        series: row.req("series")?.to_ascii_uppercase(),
+        source: row.req("source")?,
+        series: upper(row.req("series")?),
         status,
-        note: row.get("note").map(str::to_string),
-        rows: 1,
+        note: row.get("note").map(Cow::Borrowed),
     })
 }
