@@ -21,13 +21,17 @@ use datafusion::arrow::array::{
     Int32Array, Int32Builder, StringArray, StringBuilder,
 };
 use datafusion::arrow::compute::kernels::boolean::not;
-use datafusion::arrow::compute::{cast, filter_record_batch};
+use datafusion::arrow::compute::{cast, concat_batches, filter_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::datasource::MemTable;
 use datafusion::logical_expr::ScalarUDF;
+use datafusion::parquet::arrow::arrow_writer::{
+    compute_leaves, ArrowColumnChunk, ArrowRowGroupWriterFactory,
+};
 use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::file::writer::SerializedFileWriter;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use serde::Serialize;
 
@@ -79,14 +83,44 @@ pub const DPRK_COLUMN: &str = "dprk";
 /// Rows of DPRK trade held back before they are written as row groups of their own.
 const DPRK_GROUP_ROWS: usize = 1 << 20;
 
+/// A text of at most 16 bytes as two machine words and its length: two texts of the
+/// same length are equal exactly when their words are (the words are the first and the
+/// last bytes, overlapping for short texts). Comparing and hashing it needs no call to
+/// `memcmp`, which was the import's largest cost when every cell was compared as text.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct ShortText(u64, u64, u8);
+
+impl ShortText {
+    fn of(v: &[u8]) -> Option<ShortText> {
+        let n = v.len();
+        let word8 = |b: &[u8]| b.try_into().ok().map(u64::from_le_bytes);
+        let word4 = |b: &[u8]| b.try_into().ok().map(|w| u64::from(u32::from_le_bytes(w)));
+        let (a, b) = match n {
+            0 => (0, 0),
+            1..=3 => (
+                u64::from(v[0]) | u64::from(v[n / 2]) << 8 | u64::from(v[n - 1]) << 16,
+                0,
+            ),
+            4..=7 => (word4(v.get(..4)?)?, word4(v.get(n - 4..)?)?),
+            8..=16 => (word8(v.get(..8)?)?, word8(v.get(n - 8..)?)?),
+            _ => return None,
+        };
+        Some(ShortText(a, b, n as u8))
+    }
+}
+
 /// Builds one coded text column as a dictionary. It remembers the value it appended
 /// last, so that a run of one value (a file's source, series, status, flow: nearly every
-/// row of an import) costs a comparison instead of a hash.
+/// row of an import) costs a comparison instead of a hash. Texts of up to 16 bytes (codes
+/// of countries, goods, flows) are keyed as [`ShortText`].
 struct CodedTextBuilder {
     keys: Int32Builder,
     values: StringBuilder,
-    index: HashMap<String, i32, ahash::RandomState>,
-    last: Option<(String, i32)>,
+    distinct: usize,
+    short: HashMap<ShortText, i32, ahash::RandomState>,
+    long: HashMap<String, i32, ahash::RandomState>,
+    last_short: Option<(ShortText, i32)>,
+    last_long: Option<(String, i32)>,
 }
 
 impl CodedTextBuilder {
@@ -94,9 +128,21 @@ impl CodedTextBuilder {
         CodedTextBuilder {
             keys: Int32Builder::with_capacity(rows),
             values: StringBuilder::new(),
-            index: HashMap::with_hasher(ahash::RandomState::new()),
-            last: None,
+            distinct: 0,
+            short: HashMap::with_hasher(ahash::RandomState::new()),
+            long: HashMap::with_hasher(ahash::RandomState::new()),
+            last_short: None,
+            last_long: None,
         }
+    }
+
+    /// The key of a value seen for the first time.
+    fn add(&mut self, v: &str) -> Result<i32, TradeError> {
+        let k = i32::try_from(self.distinct)
+            .map_err(|_| TradeError::Query("more distinct values than a column holds".into()))?;
+        self.values.append_value(v);
+        self.distinct += 1;
+        Ok(k)
     }
 
     fn append(&mut self, v: Option<&str>) -> Result<(), TradeError> {
@@ -104,32 +150,46 @@ impl CodedTextBuilder {
             self.keys.append_null();
             return Ok(());
         };
-        if let Some((last, key)) = &self.last {
-            if last == v {
-                self.keys.append_value(*key);
-                return Ok(());
-            }
-        }
-        let key = match self.index.get(v) {
-            Some(k) => *k,
-            None => {
-                let k = i32::try_from(self.index.len()).map_err(|_| {
-                    TradeError::Query("more distinct values than a column holds".into())
-                })?;
-                self.values.append_value(v);
-                self.index.insert(v.to_string(), k);
-                k
-            }
+        let key = match ShortText::of(v.as_bytes()) {
+            Some(t) => match self.last_short {
+                Some((last, key)) if last == t => key,
+                _ => {
+                    let key = match self.short.get(&t) {
+                        Some(k) => *k,
+                        None => {
+                            let k = self.add(v)?;
+                            self.short.insert(t, k);
+                            k
+                        }
+                    };
+                    self.last_short = Some((t, key));
+                    key
+                }
+            },
+            None => match &mut self.last_long {
+                Some((last, key)) if last == v => *key,
+                _ => {
+                    let key = match self.long.get(v) {
+                        Some(k) => *k,
+                        None => {
+                            let k = self.add(v)?;
+                            self.long.insert(v.to_string(), k);
+                            k
+                        }
+                    };
+                    match &mut self.last_long {
+                        Some((last, k)) => {
+                            last.clear();
+                            last.push_str(v);
+                            *k = key;
+                        }
+                        None => self.last_long = Some((v.to_string(), key)),
+                    }
+                    key
+                }
+            },
         };
         self.keys.append_value(key);
-        match &mut self.last {
-            Some((last, k)) => {
-                last.clear();
-                last.push_str(v);
-                *k = key;
-            }
-            None => self.last = Some((v.to_string(), key)),
-        }
         Ok(())
     }
 
@@ -340,16 +400,107 @@ pub fn from_batches(batches: &[RecordBatch]) -> Result<Vec<TradeRecord>, TradeEr
     Ok(out)
 }
 
-/// Writes records to a Parquet file atomically: batches go to a temp file in the target
-/// directory, which is renamed into place by [`ParquetSink::commit`]. Dropping the sink
-/// without committing removes the temp file.
+/// Rows a row group of the store holds at most (other than the DPRK's own groups). An
+/// import's row groups are its blocks of the file (4 MiB of CSV, some 50,000–100,000
+/// rows), each encoded by the worker that parsed it.
+const ROW_GROUP_ROWS: usize = 1 << 17;
+
+/// One row group's columns, encoded (pages and statistics), ready to be appended to a file.
+pub struct EncodedGroup {
+    chunks: Vec<ArrowColumnChunk>,
+}
+
+/// Encodes `batch` (the store's schema) as one row group's column chunks. This is most of
+/// the cost of writing Parquet, and it needs nothing of the file, so each import worker
+/// encodes its own blocks and the file's writer only appends bytes.
+fn encode(
+    columns: &ArrowRowGroupWriterFactory,
+    batch: &RecordBatch,
+) -> Result<EncodedGroup, TradeError> {
+    let mut writers = columns.create_column_writers(0)?;
+    let mut next = writers.iter_mut();
+    for (field, array) in batch.schema().fields().iter().zip(batch.columns()) {
+        for leaf in compute_leaves(field, array)? {
+            next.next()
+                .ok_or_else(|| {
+                    TradeError::Query("internal: more leaves than column writers".into())
+                })?
+                .write(&leaf)?;
+        }
+    }
+    let chunks = writers
+        .into_iter()
+        .map(|w| w.close())
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(EncodedGroup { chunks })
+}
+
+/// A batch split by the `dprk` column: the DPRK's rows and the others.
+fn split_dprk(
+    batch: &RecordBatch,
+) -> Result<(Option<RecordBatch>, Option<RecordBatch>), TradeError> {
+    let dprk = batch
+        .column_by_name(DPRK_COLUMN)
+        .and_then(|c| c.as_any().downcast_ref::<BooleanArray>())
+        .ok_or_else(|| TradeError::Query(format!("internal: batch without `{DPRK_COLUMN}`")))?;
+    let held = dprk.true_count();
+    Ok(if held == 0 {
+        (None, Some(batch.clone()))
+    } else if held == batch.num_rows() {
+        (Some(batch.clone()), None)
+    } else {
+        (
+            Some(filter_record_batch(batch, dprk)?),
+            Some(filter_record_batch(batch, &not(dprk)?)?),
+        )
+    })
+}
+
+/// What an import worker makes of one block: the block's rows other than the DPRK's,
+/// encoded as a row group, and the DPRK's rows, for the writer to gather into groups of
+/// their own.
+pub struct EncodedBlock {
+    others: Option<(EncodedGroup, usize)>,
+    dprk: Option<RecordBatch>,
+}
+
+/// A [`RowSink`](crate::load::RowSink) that builds a block's batch and encodes it.
+struct BlockEncoder {
+    rows: BatchBuilder,
+    columns: Arc<ArrowRowGroupWriterFactory>,
+}
+
+impl crate::load::RowSink for BlockEncoder {
+    type Out = EncodedBlock;
+
+    fn push(&mut self, row: &crate::load::Cells<'_>) -> Result<(), TradeError> {
+        self.rows.push(row)
+    }
+
+    fn finish(self) -> Result<EncodedBlock, TradeError> {
+        let (dprk, others) = split_dprk(&self.rows.finish()?)?;
+        let others = match others {
+            Some(b) => Some((encode(&self.columns, &b)?, b.num_rows())),
+            None => None,
+        };
+        Ok(EncodedBlock { others, dprk })
+    }
+}
+
+/// Writes records to a Parquet file atomically: row groups go to a temp file in the
+/// target directory, which is renamed into place by [`ParquetSink::commit`]. Dropping the
+/// sink without committing removes the temp file.
 ///
 /// Rows of DPRK trade are held back and written as row groups of their own (see the
 /// module's "Layout"), so a row group's `dprk` statistics are all true or all false.
 pub struct ParquetSink {
     tmp: PathBuf,
     target: PathBuf,
-    writer: Option<ArrowWriter<std::fs::File>>,
+    file: Option<SerializedFileWriter<std::fs::File>>,
+    columns: Arc<ArrowRowGroupWriterFactory>,
+    /// Rows other than the DPRK's given by [`ParquetSink::write_batch`], not yet a group.
+    pending: Vec<RecordBatch>,
+    pending_rows: usize,
     held: Vec<RecordBatch>,
     held_rows: usize,
     rows: u64,
@@ -367,11 +518,15 @@ impl ParquetSink {
         // The temp name does not end in `.parquet`, so queries never see half a file.
         let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
         let file = std::fs::File::create(&tmp).map_err(|e| TradeError::io(&tmp, e))?;
-        let writer = ArrowWriter::try_new(file, schema(), None)?;
+        let (file, columns) =
+            ArrowWriter::try_new(file, schema(), None)?.into_serialized_writer()?;
         Ok(ParquetSink {
             tmp,
             target: target.to_path_buf(),
-            writer: Some(writer),
+            file: Some(file),
+            columns: Arc::new(columns),
+            pending: Vec::new(),
+            pending_rows: 0,
             held: Vec::new(),
             held_rows: 0,
             rows: 0,
@@ -387,30 +542,65 @@ impl ParquetSink {
     }
 
     /// Writes one batch of the store's schema: its DPRK rows are held back for their own
-    /// row groups, the others go to the current row group.
+    /// row groups, the others gathered into row groups of [`ROW_GROUP_ROWS`].
     pub fn write_batch(&mut self, batch: &RecordBatch) -> Result<(), TradeError> {
-        let n = batch.num_rows();
-        self.rows += n as u64;
-        let dprk = batch
-            .column_by_name(DPRK_COLUMN)
-            .and_then(|c| c.as_any().downcast_ref::<BooleanArray>())
-            .ok_or_else(|| TradeError::Query(format!("internal: batch without `{DPRK_COLUMN}`")))?;
-        let held = dprk.true_count();
-        if held == 0 {
-            if let Some(w) = self.writer.as_mut() {
-                w.write(batch)?;
+        self.rows += batch.num_rows() as u64;
+        let (dprk, others) = split_dprk(batch)?;
+        if let Some(b) = others {
+            self.pending_rows += b.num_rows();
+            self.pending.push(b);
+            if self.pending_rows >= ROW_GROUP_ROWS {
+                self.write_pending()?;
             }
+        }
+        if let Some(b) = dprk {
+            self.hold(b)?;
+        }
+        Ok(())
+    }
+
+    /// Appends a block encoded by an import worker.
+    fn write_block(&mut self, block: EncodedBlock) -> Result<(), TradeError> {
+        if let Some((group, rows)) = block.others {
+            self.rows += rows as u64;
+            self.append(group)?;
+        }
+        if let Some(b) = block.dprk {
+            self.rows += b.num_rows() as u64;
+            self.hold(b)?;
+        }
+        Ok(())
+    }
+
+    /// Appends an encoded row group to the file.
+    fn append(&mut self, group: EncodedGroup) -> Result<(), TradeError> {
+        let Some(file) = self.file.as_mut() else {
+            return Err(TradeError::Query(
+                "internal: the Parquet file is closed".into(),
+            ));
+        };
+        let mut row_group = file.next_row_group()?;
+        for chunk in group.chunks {
+            chunk.append_to_row_group(&mut row_group)?;
+        }
+        row_group.close()?;
+        Ok(())
+    }
+
+    /// Writes the gathered batches as one row group.
+    fn write_group(&mut self, batches: Vec<RecordBatch>) -> Result<(), TradeError> {
+        if batches.is_empty() {
             return Ok(());
         }
-        if held == n {
-            self.hold(batch.clone())?;
-            return Ok(());
-        }
-        let others = filter_record_batch(batch, &not(dprk)?)?;
-        if let Some(w) = self.writer.as_mut() {
-            w.write(&others)?;
-        }
-        self.hold(filter_record_batch(batch, dprk)?)
+        let batch = concat_batches(&schema(), &batches)?;
+        let group = encode(&self.columns, &batch)?;
+        self.append(group)
+    }
+
+    fn write_pending(&mut self) -> Result<(), TradeError> {
+        let batches = std::mem::take(&mut self.pending);
+        self.pending_rows = 0;
+        self.write_group(batches)
     }
 
     fn hold(&mut self, batch: RecordBatch) -> Result<(), TradeError> {
@@ -422,29 +612,20 @@ impl ParquetSink {
         Ok(())
     }
 
-    /// Ends the current row group and writes the held DPRK rows as row groups of their own.
+    /// Writes the held DPRK rows as a row group of their own.
     fn write_held(&mut self) -> Result<(), TradeError> {
-        if self.held.is_empty() {
-            return Ok(());
-        }
-        if let Some(w) = self.writer.as_mut() {
-            w.flush()?;
-            for b in &self.held {
-                w.write(b)?;
-            }
-            w.flush()?;
-        }
-        self.held.clear();
+        let batches = std::mem::take(&mut self.held);
         self.held_rows = 0;
-        Ok(())
+        self.write_group(batches)
     }
 
     /// Writes the file's footer; the file stays under its temporary name until
     /// [`ParquetSink::commit`].
     pub fn finish(&mut self) -> Result<(), TradeError> {
+        self.write_pending()?;
         self.write_held()?;
-        if let Some(w) = self.writer.take() {
-            w.close()?;
+        if let Some(f) = self.file.take() {
+            f.close()?;
         }
         Ok(())
     }
@@ -466,8 +647,9 @@ impl Drop for ParquetSink {
     }
 }
 
-/// Parses `path` on worker threads (one per core) and writes Parquet on another; the
-/// sink comes back finished (footer written) but not committed.
+/// Parses `path` on worker threads (one per core), which also encode their blocks as row
+/// groups; another thread appends them to the file. The sink comes back finished (footer
+/// written) but not committed.
 fn stream_into_sink(
     path: &Path,
     opts: &crate::load::LoadOptions,
@@ -475,23 +657,27 @@ fn stream_into_sink(
     progress: &mut dyn FnMut(u64),
 ) -> Result<(crate::load::LoadReport, ParquetSink), TradeError> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    // Two batches in flight at most: the parsers run ahead of the writer by one batch.
-    let (tx, rx) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
+    // Two blocks in flight at most: the parsers run ahead of the writer by one block.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<EncodedBlock>(2);
+    let columns = sink.columns.clone();
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> Result<ParquetSink, TradeError> {
-            for batch in rx {
-                sink.write_batch(&batch)?;
+            for block in rx {
+                sink.write_block(block)?;
             }
             sink.finish()?;
             Ok(sink)
         });
         let mut written = 0u64;
-        let rows = || BatchBuilder::new(BATCH_ROWS);
+        let rows = || BlockEncoder {
+            rows: BatchBuilder::new(BATCH_ROWS),
+            columns: columns.clone(),
+        };
         let parsed =
-            crate::load::stream_path_parallel(path, opts, workers, &rows, &mut |batch, n| {
+            crate::load::stream_path_parallel(path, opts, workers, &rows, &mut |block, n| {
                 written += n;
                 // A closed channel means the writer failed; its error is returned below.
-                if tx.send(batch).is_err() {
+                if tx.send(block).is_err() {
                     return Err(TradeError::Query("the Parquet writer stopped".into()));
                 }
                 progress(written);
@@ -1284,4 +1470,41 @@ pub fn build_query(spec: &QuerySpec) -> Result<(String, Side), TradeError> {
          ORDER BY year, month NULLS FIRST, reporter, partner, flow, key, series"
     );
     Ok((sql, side))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Two texts have the same short key exactly when they are the same text.
+        #[test]
+        fn short_keys_are_equal_exactly_for_equal_texts(a in "[A-C0-2]{0,18}", b in "[A-C0-2]{0,18}") {
+            match (ShortText::of(a.as_bytes()), ShortText::of(b.as_bytes())) {
+                (Some(x), Some(y)) => prop_assert_eq!(x == y, a == b),
+                (x, y) => {
+                    prop_assert_eq!(x.is_none(), a.len() > 16);
+                    prop_assert_eq!(y.is_none(), b.len() > 16);
+                }
+            }
+        }
+
+        /// The column reads back as the values appended, short and long, repeated or not.
+        #[test]
+        fn coded_text_reads_back(values in proptest::collection::vec(proptest::option::of("[AB]{0,3}|[AB]{15,18}"), 0..60)) {
+            let mut b = CodedTextBuilder::new(values.len());
+            for v in &values {
+                b.append(v.as_deref()).unwrap();
+            }
+            let a = b.finish().unwrap();
+            let texts = a.values().as_any().downcast_ref::<StringArray>().unwrap().clone();
+            let back: Vec<Option<String>> = a
+                .keys()
+                .iter()
+                .map(|k| k.map(|k| texts.value(k as usize).to_string()))
+                .collect();
+            prop_assert_eq!(back, values);
+        }
+    }
 }
