@@ -39,9 +39,8 @@ pub enum Command {
         /// Also apply lifts that only some sources report (AP: coal, iron).
         #[arg(long)]
         include_disputed: bool,
-        /// Use the bundled published figures even when the store has files.
-        #[arg(long)]
-        bundled: bool,
+        #[command(flatten)]
+        trade: TradeSource,
     },
     /// Non-trade earnings with sources: workers abroad or tourism.
     Estimate {
@@ -50,9 +49,8 @@ pub enum Command {
     },
     /// Compliance signals: flows after bans, cap use, livelihood leakage.
     Signals {
-        /// Use the bundled published figures even when the store has files.
-        #[arg(long)]
-        bundled: bool,
+        #[command(flatten)]
+        trade: TradeSource,
     },
     /// Days from each DPRK provocation to the Security Council's resolution, and the
     /// means by US administration.
@@ -78,9 +76,8 @@ pub enum Command {
         /// PNG resolution relative to the SVG size.
         #[arg(long, default_value_t = 2.0)]
         png_scale: f32,
-        /// Use the bundled published figures even when the store has files.
-        #[arg(long)]
-        bundled: bool,
+        #[command(flatten)]
+        trade: TradeSource,
     },
 }
 
@@ -147,11 +144,29 @@ fn baseline(year: Option<i32>, years: Option<&str>) -> anyhow::Result<(i32, i32)
 fn trade(
     ctx: &Context,
     regime: &embargo_regime::Regime,
-    bundled: bool,
+    source: &TradeSource,
 ) -> anyhow::Result<(DprkTrade, String)> {
     let store = TradeStore::open(&ctx.data_dir()).with_regime(regime)?;
-    let (trade, read) = store.dprk_trade(bundled, scope_class(regime))?;
+    let (store, cluster) = crate::trade::on_cluster(store, source.cluster.as_deref())?;
+    let (trade, read) = crate::trade::naming(
+        cluster,
+        store
+            .dprk_trade(source.bundled, scope_class(regime))
+            .map_err(anyhow::Error::from),
+    )?;
     Ok((trade, read.describe()))
+}
+
+/// Where an analysis reads its trade.
+#[derive(clap::Args)]
+pub struct TradeSource {
+    /// Use the bundled published figures even when the store has files.
+    #[arg(long)]
+    bundled: bool,
+    /// Run the trade plan on the Ballista cluster whose scheduler is at df://HOST:PORT
+    /// (default: $EMBARGO_CLUSTER, else this process; docs/cluster.md).
+    #[arg(long, value_name = "df://HOST:PORT")]
+    cluster: Option<String>,
 }
 
 fn range(r: &Range) -> String {
@@ -183,17 +198,17 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
             baseline: baseline_year,
             baseline_years,
             include_disputed,
-            bundled,
+            trade,
         } => relief_report(
             ctx,
             proposal,
             baseline_year,
             baseline_years,
             include_disputed,
-            bundled,
+            &trade,
         ),
         Command::Estimate { what } => estimate(ctx, what),
-        Command::Signals { bundled } => signals_report(ctx, bundled),
+        Command::Signals { trade } => signals_report(ctx, &trade),
         Command::Timeline { events } => timeline_report(ctx, events),
         Command::Report {
             out,
@@ -201,7 +216,7 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
             baseline: baseline_year,
             baseline_years,
             png_scale,
-            bundled,
+            trade,
         } => write_report(
             ctx,
             out,
@@ -209,7 +224,7 @@ pub fn run(cmd: Command, ctx: &Context) -> anyhow::Result<()> {
             baseline_year,
             baseline_years,
             png_scale,
-            bundled,
+            &trade,
         ),
     }
 }
@@ -221,10 +236,10 @@ fn relief_report(
     baseline_year: Option<i32>,
     baseline_years: Option<String>,
     include_disputed: bool,
-    bundled: bool,
+    source: &TradeSource,
 ) -> anyhow::Result<()> {
     let regime = ctx.regime()?;
-    let (recs, label) = trade(ctx, &regime, bundled)?;
+    let (recs, label) = trade(ctx, &regime, source)?;
     let p = Proposal::load(&proposal)?;
     let w = Workers::bundled()?;
     let opts = ReliefOptions {
@@ -334,9 +349,9 @@ fn relief_report(
 }
 
 /// `embargo signals`: compliance signals in the trade data.
-fn signals_report(ctx: &Context, bundled: bool) -> anyhow::Result<()> {
+fn signals_report(ctx: &Context, source: &TradeSource) -> anyhow::Result<()> {
     let regime = ctx.regime()?;
-    let (recs, label) = trade(ctx, &regime, bundled)?;
+    let (recs, label) = trade(ctx, &regime, source)?;
     let s = signals(&regime, &recs);
     if ctx.json {
         return ctx.print_json(&json!({"data": label, "signals": s}));
@@ -486,7 +501,7 @@ fn write_report(
     baseline_year: Option<i32>,
     baseline_years: Option<String>,
     png_scale: f32,
-    bundled: bool,
+    source: &TradeSource,
 ) -> anyhow::Result<()> {
     if !(0.1..=8.0).contains(&png_scale) {
         bail!("--png-scale must be between 0.1 and 8");
@@ -498,7 +513,7 @@ fn write_report(
     );
     bar.set_message("loading regime and trade data");
     let regime = ctx.regime()?;
-    let (recs, label) = trade(ctx, &regime, bundled)?;
+    let (recs, label) = trade(ctx, &regime, source)?;
     let p = Proposal::load(&proposal)?;
     let (w, t, e) = (Workers::bundled()?, Tourism::bundled()?, Events::bundled()?);
     bar.inc(1);

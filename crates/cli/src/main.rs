@@ -6,6 +6,7 @@ mod analysis;
 mod book;
 mod bounded;
 mod check;
+mod cluster;
 mod context;
 mod network;
 mod regime;
@@ -64,6 +65,9 @@ enum Command {
     Eval(screening::EvalArgs),
     /// Trade data: import Comtrade/plain files, query the Parquet store, run SQL.
     Trade(trade::Args),
+    /// Run a node of an Apache Ballista cluster (scheduler or executor) for the trade
+    /// plans of `--cluster df://HOST:PORT` (docs/cluster.md).
+    Cluster(cluster::Args),
     #[command(flatten)]
     Analysis(analysis::Command),
 }
@@ -119,6 +123,7 @@ fn main() -> std::process::ExitCode {
         Command::Regime(args) => regime::run(args, &ctx),
         Command::Check(args) => check::run(args, &ctx),
         Command::Trade(args) => trade::run(args, &ctx),
+        Command::Cluster(args) => cluster::run(args, &ctx),
         Command::Analysis(cmd) => analysis::run(cmd, &ctx),
         Command::Serve(args) => serve::run(args, &ctx),
         Command::Audit(args) => serve::run_audit(args, &ctx),

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context as _};
 use clap::{Args as ClapArgs, Subcommand, ValueEnum};
+use embargo_cluster::ClusterUrl;
 use embargo_trade::store::{Dataset, Grouping, QuerySpec, TradeStore};
 use embargo_trade::{Flow, LoadOptions};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -82,6 +83,10 @@ enum TradeCommand {
         /// CSV on stdout instead of a table.
         #[arg(long)]
         csv: bool,
+        /// Run the query on the Ballista cluster whose scheduler is at df://HOST:PORT
+        /// (default: $EMBARGO_CLUSTER, else this process; docs/cluster.md).
+        #[arg(long, value_name = "df://HOST:PORT")]
+        cluster: Option<String>,
     },
     /// Run SQL over the table `trade` (columns as in docs/trade.md).
     Sql {
@@ -93,6 +98,11 @@ enum TradeCommand {
         /// CSV on stdout instead of a table.
         #[arg(long)]
         csv: bool,
+        /// Run the statement on the Ballista cluster whose scheduler is at df://HOST:PORT
+        /// (default: $EMBARGO_CLUSTER, else this process). Files it reads (the store,
+        /// read_csv) must be at the same path on every executor.
+        #[arg(long, value_name = "df://HOST:PORT")]
+        cluster: Option<String>,
     },
     /// Files in the store.
     Files,
@@ -102,9 +112,7 @@ enum TradeCommand {
 }
 
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
-    // `screen(...)` over the data directory's active lists, loaded at its first row.
-    let store = TradeStore::open(&ctx.data_dir())
-        .with_functions([embargo_screen::sql::ScreenUdf::over_store(&ctx.data_dir())]);
+    let store = TradeStore::open(&ctx.data_dir()).with_functions(store_functions(ctx));
     match args.command {
         TradeCommand::Import {
             files,
@@ -130,7 +138,9 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             series,
             bundled,
             csv,
+            cluster,
         } => {
+            let (store, cluster) = on_cluster(store, cluster.as_deref())?;
             let flow = flow
                 .map(|f| {
                     Flow::parse(&f).with_context(|| {
@@ -154,15 +164,19 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                 series,
             };
             if matches!(by, By::Measure) {
-                return by_measure(ctx, &store, &spec, bundled, csv);
+                return naming(cluster, by_measure(ctx, &store, &spec, bundled, csv));
             }
-            query(ctx, &store, &spec, bundled, csv)
+            naming(cluster, query(ctx, &store, &spec, bundled, csv))
         }
         TradeCommand::Sql {
             query,
             bundled,
             csv,
-        } => sql(ctx, &store, &query, bundled, csv),
+            cluster,
+        } => {
+            let (store, cluster) = on_cluster(store, cluster.as_deref())?;
+            naming(cluster, sql(ctx, &store, &query, bundled, csv))
+        }
         TradeCommand::Files => files(ctx, &store),
         TradeCommand::Fetch(args) => fetch::run(ctx, args),
     }
@@ -221,6 +235,37 @@ pub fn usd(v: f64) -> String {
         format!("-{out}")
     } else {
         out
+    }
+}
+
+/// Functions a trade session has beside the trade crate's own: `screen(...)` over the data
+/// directory's active lists, loaded at its first row. The cluster's nodes register the
+/// same ones.
+pub(crate) fn store_functions(ctx: &Context) -> Vec<embargo_trade::ScalarUDF> {
+    vec![embargo_screen::sql::ScreenUdf::over_store(&ctx.data_dir())]
+}
+
+/// The store, running its sessions on the cluster `--cluster` or `$EMBARGO_CLUSTER`
+/// names, if any.
+pub(crate) fn on_cluster(
+    store: TradeStore,
+    flag: Option<&str>,
+) -> anyhow::Result<(TradeStore, Option<ClusterUrl>)> {
+    Ok(match crate::cluster::cluster_url(flag)? {
+        Some(url) => (store.with_engine(embargo_cluster::engine(&url)), Some(url)),
+        None => (store, None),
+    })
+}
+
+/// A command's result, its error naming the cluster it ran on (a scheduler that cannot be
+/// reached shows as a transport error otherwise).
+pub(crate) fn naming<T>(
+    cluster: Option<ClusterUrl>,
+    result: anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    match cluster {
+        Some(url) => result.with_context(|| format!("running on the cluster {url}")),
+        None => result,
     }
 }
 

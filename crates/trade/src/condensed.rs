@@ -23,6 +23,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 
@@ -59,6 +60,41 @@ pub fn condensed_sql() -> String {
         dprk_filter()
     )
 }
+
+/// The first half of the condensing plan on a cluster: rows with the same fields summed,
+/// with the counts the second half needs (how many rows, how many gave a quantity or a
+/// weight). `trade_group` keeps its table in the process that runs it, so the cluster
+/// cannot run it; it runs the scan and this aggregation, which is bounded by distinct
+/// fields, and this process condenses what comes back ([`condensed_from_sums_sql`]).
+fn field_sums_sql() -> String {
+    format!(
+        "SELECT {KEYS}, sum(value_usd) AS value_usd, \
+           sum(quantity) AS quantity, count(quantity) AS quantities, \
+           sum(net_weight_kg) AS net_weight_kg, count(net_weight_kg) AS weights, count(*) AS n \
+         FROM trade WHERE {} AND level <> 'category' \
+         GROUP BY {KEYS}",
+        dprk_filter()
+    )
+}
+
+/// The second half: [`condensed_sql`] over the sums of [`field_sums_sql`], registered as
+/// `trade`. A group has every quantity (weight) when its parts gave one on every row.
+fn condensed_from_sums_sql() -> String {
+    format!(
+        "SELECT g, sum(value_usd) AS value_usd, \
+           CASE WHEN sum(quantities) = sum(n) THEN sum(quantity) END AS quantity, \
+           CASE WHEN sum(weights) = sum(n) THEN sum(net_weight_kg) END AS net_weight_kg, \
+           sum(n) AS n \
+         FROM (SELECT {}({KEYS}) AS g, value_usd, quantity, quantities, net_weight_kg, \
+                 weights, n FROM trade) d \
+         GROUP BY g",
+        crate::groups::TRADE_GROUP,
+    )
+}
+
+/// The fields that make a group, in `trade_group`'s order.
+const KEYS: &str =
+    "year, month, reporter, partner, flow, series, level, hs, source, status, quantity_unit";
 
 /// Published category rows, as they are.
 fn category_sql() -> String {
@@ -307,9 +343,24 @@ impl TradeStore {
         Self::runtime()?.block_on(async {
             let (ctx, read) = self.session_read(bundled).await?;
             let table = Arc::new(RwLock::new(GroupTable::new(class_of)));
-            ctx.register_udf(TradeGroupUdf::udf(table.clone()));
+            // `trade_group` fills a table that this process reads back, so it runs here:
+            // in this session, or on the sums of rows a cluster sends back.
+            let (condensing, sql) = if self.runs_elsewhere() {
+                let sums = ctx.sql(&field_sums_sql()).await?;
+                let planned = Arc::new(sums.schema().as_arrow().clone());
+                let batches = sums.collect().await?;
+                // The batches' own schema: a cluster's may differ from the plan's in
+                // nullability or encoding.
+                let schema = batches.first().map_or(planned, |b| b.schema());
+                let here = SessionContext::new_with_config(crate::store::session_config()?);
+                here.register_table("trade", Arc::new(MemTable::try_new(schema, vec![batches])?))?;
+                (here, condensed_from_sums_sql())
+            } else {
+                (ctx.clone(), condensed_sql())
+            };
+            condensing.register_udf(TradeGroupUdf::udf(table.clone()));
             let mut out = DprkTrade::default();
-            let mut stream = ctx.sql(&condensed_sql()).await?.execute_stream().await?;
+            let mut stream = condensing.sql(&sql).await?.execute_stream().await?;
             while let Some(batch) = stream.next().await {
                 let batch = batch?;
                 let table = table

@@ -45,6 +45,10 @@ pub enum TradeError {
     },
     #[error("invalid query: {0}")]
     Query(String),
+    /// The engine a store was given ([`TradeStore::with_engine`](crate::TradeStore::with_engine))
+    /// could not make a session; the message names it.
+    #[error("{0}")]
+    Session(String),
     #[cfg(feature = "store")]
     #[error("query engine: {0}")]
     Engine(#[from] datafusion::error::DataFusionError),

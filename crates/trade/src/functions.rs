@@ -88,6 +88,15 @@ impl CheckUdf {
     }
 }
 
+/// The scalar functions every trade session carries, over `regime`: one list, read by the
+/// local sessions ([`TradeStore::session_read`](crate::store::TradeStore::session_read)) and
+/// by every node of a cluster, so that a plan finds the same functions wherever it runs.
+/// `trade_group` is not here: it fills a table in the process that runs the plan, and only
+/// the condensing plan registers it, in the calling process (module `condensed`).
+pub fn session_functions(regime: Arc<Regime>) -> Vec<Arc<ScalarUDF>> {
+    vec![Arc::new(CheckUdf::udf(regime))]
+}
+
 /// An argument as text (dates, dictionaries and numbers as they print).
 fn text(a: &ArrayRef) -> DfResult<StringArray> {
     let c = cast(a, &DataType::Utf8)?;

@@ -23,10 +23,15 @@ pub mod record;
 #[cfg(feature = "store")]
 pub mod store;
 
+/// The type of the functions [`TradeStore::with_functions`] takes.
+#[cfg(feature = "store")]
+pub use datafusion::logical_expr::ScalarUDF;
 pub use dprk::{ClassOf, DprkTrade, OutsideScope};
 pub use error::{Location, TradeError};
 pub use hs::HsField;
 pub use load::{load_path, load_reader, stream_path, Format, LoadOptions, LoadReport, Skipped};
 pub use record::{Flow, Level, Period, Status, TradeRecord};
 #[cfg(feature = "store")]
-pub use store::{DataRead, Dataset, FileRead, Grouping, QueryResult, QuerySpec, Side, TradeStore};
+pub use store::{
+    ContextMaker, DataRead, Dataset, FileRead, Grouping, QueryResult, QuerySpec, Side, TradeStore,
+};

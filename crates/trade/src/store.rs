@@ -3,7 +3,8 @@
 //! Imports are written as one Parquet file per imported file under `<data dir>/trade/`,
 //! atomically (temp file in the same directory, then rename). Queries run as SQL over a
 //! table `trade` that is either the store (when it holds files) or the bundled rows, so
-//! the same plans run on both (and could later run on Ballista).
+//! the same plans run on both, in this process or on a Ballista cluster
+//! ([`TradeStore::with_engine`], crate embargo-cluster).
 //!
 //! Layout: every row carries `dprk` (the reporter or the partner is the DPRK), and the
 //! writer puts those rows in row groups of their own. The analyses read only DPRK trade,
@@ -865,6 +866,26 @@ pub struct TradeStore {
     /// Functions registered in every session beside `check` and `read_csv` (the binary
     /// hands in what the trade crate cannot know, such as `screen`).
     functions: Vec<ScalarUDF>,
+    /// Where the sessions' plans run: this process unless [`TradeStore::with_engine`] gave
+    /// another (a cluster).
+    engine: Option<ContextMaker>,
+}
+
+/// Makes the context a session's plans run in, from the store's session configuration.
+/// The store registers its tables and functions on what comes back, so a context whose
+/// query planner sends plans elsewhere (a cluster's scheduler) runs the same plans there.
+pub type ContextMaker =
+    Arc<dyn Fn(SessionConfig) -> Result<SessionContext, TradeError> + Send + Sync>;
+
+/// The configuration of every trade session, local or on a cluster: plain Utf8 columns
+/// (not the Utf8View that newer DataFusion reads from Parquet by default), so that stored
+/// and bundled tables have one schema; `DATAFUSION_*` environment variables tune the
+/// engine (docs/trade.md).
+pub fn session_config() -> Result<SessionConfig, TradeError> {
+    Ok(SessionConfig::from_env()?.set_bool(
+        "datafusion.execution.parquet.schema_force_view_types",
+        false,
+    ))
 }
 
 /// One Parquet file a result read.
@@ -923,6 +944,7 @@ impl TradeStore {
             dir: data_dir.join("trade"),
             regime: None,
             functions: Vec::new(),
+            engine: None,
         };
         store.remove_orphan_temp_files();
         store
@@ -965,6 +987,15 @@ impl TradeStore {
     /// as a built-in one replaces it).
     pub fn with_functions(mut self, functions: impl IntoIterator<Item = ScalarUDF>) -> TradeStore {
         self.functions.extend(functions);
+        self
+    }
+
+    /// Runs this store's sessions in the contexts `engine` makes (a cluster's) instead of
+    /// local ones. The condensing plan of the analyses ([`TradeStore::dprk_trade`]) runs
+    /// in two halves then: the engine sums rows with the same fields, and this process
+    /// condenses the sums (its `trade_group` function fills a table here).
+    pub fn with_engine(mut self, engine: ContextMaker) -> TradeStore {
+        self.engine = Some(engine);
         self
     }
 
@@ -1126,17 +1157,30 @@ impl TradeStore {
         &self,
         bundled: bool,
     ) -> Result<(SessionContext, DataRead), TradeError> {
-        // Plain Utf8 columns (not the Utf8View that newer DataFusion reads from Parquet by
-        // default), so that stored and bundled tables have one schema.
-        // `DATAFUSION_*` environment variables tune the engine (docs/trade.md).
-        let config = SessionConfig::from_env()?.set_bool(
-            "datafusion.execution.parquet.schema_force_view_types",
-            false,
-        );
-        let ctx = SessionContext::new_with_config(config);
+        let config = session_config()?;
+        let ctx = match &self.engine {
+            Some(make) => make(config)?,
+            None => SessionContext::new_with_config(config),
+        };
+        self.register_session(ctx, bundled).await
+    }
+
+    /// Whether this store's sessions run their plans elsewhere (a cluster).
+    pub(crate) fn runs_elsewhere(&self) -> bool {
+        self.engine.is_some()
+    }
+
+    /// Registers a trade session's functions and tables in `ctx`.
+    async fn register_session(
+        &self,
+        ctx: SessionContext,
+        bundled: bool,
+    ) -> Result<(SessionContext, DataRead), TradeError> {
         let regime = self.regime()?;
         let coverage = embargo_regime::coverage_batch(&regime.coverage_relation())?;
-        ctx.register_udf(crate::functions::CheckUdf::udf(regime));
+        for f in crate::functions::session_functions(regime) {
+            ctx.register_udf(f.as_ref().clone());
+        }
         ctx.register_udtf(
             crate::functions::READ_CSV,
             Arc::new(crate::functions::ReadCsv),

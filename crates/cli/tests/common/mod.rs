@@ -12,12 +12,13 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
-/// `embargo --data DATA`, with the bundled regime (a caller's `EMBARGO_REGIME` and
-/// `EMBARGO_DATA` removed).
+/// `embargo --data DATA`, with the bundled regime, in this process (a caller's
+/// `EMBARGO_REGIME`, `EMBARGO_DATA` and `EMBARGO_CLUSTER` removed).
 pub fn embargo(data: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
     c.env_remove("EMBARGO_REGIME")
         .env_remove("EMBARGO_DATA")
+        .env_remove("EMBARGO_CLUSTER")
         .arg("--data")
         .arg(data);
     c

@@ -1,0 +1,180 @@
+//! `embargo cluster scheduler|executor`: the nodes of an Apache Ballista cluster that runs
+//! embargo's trade plans (crate embargo-cluster; docs/cluster.md). Thin glue: flags in,
+//! library call, logs on stderr until the process is stopped.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Args as ClapArgs, Subcommand};
+use embargo_cluster::{ClusterUrl, ExecutorOptions, HostPort, SchedulerOptions};
+
+use crate::context::Context;
+
+#[derive(ClapArgs)]
+pub struct Args {
+    #[command(subcommand)]
+    command: ClusterCommand,
+}
+
+#[derive(Subcommand)]
+enum ClusterCommand {
+    /// Run a scheduler: clients send it their plans (`--cluster df://HOST:PORT`), it
+    /// splits them into tasks for the executors. Runs until stopped.
+    Scheduler {
+        /// Address to listen on, HOST:PORT (port 0: any free port; the log names it).
+        #[arg(long, default_value = "127.0.0.1:50050")]
+        bind: String,
+        /// Host name executors and clients use to reach this scheduler, when not the
+        /// bind host (e.g. with --bind 0.0.0.0:50050).
+        #[arg(long)]
+        external_host: Option<String>,
+        /// Seconds without a heartbeat after which an executor is taken for dead and
+        /// its tasks are run on the others.
+        #[arg(long, default_value_t = 180)]
+        executor_timeout: u64,
+    },
+    /// Run an executor: registers with the scheduler and runs the tasks it is given,
+    /// with embargo's functions over the regime (--regime, else the bundled one) and the
+    /// active lists of the data directory (--data). Runs until stopped.
+    Executor {
+        /// The scheduler's address, HOST:PORT.
+        #[arg(long)]
+        scheduler: String,
+        /// Address of this executor's data service (results and shuffle data), HOST:PORT.
+        #[arg(long, default_value = "127.0.0.1:50051")]
+        bind: String,
+        /// Port of this executor's task service (the scheduler sends tasks there), on the
+        /// --bind host.
+        #[arg(long, default_value_t = 50052)]
+        grpc_port: u16,
+        /// Host name the scheduler, other executors and clients use to reach this
+        /// executor, when not the --bind host.
+        #[arg(long)]
+        external_host: Option<String>,
+        /// Tasks run at once (default: one per core).
+        #[arg(long, default_value_t = 0)]
+        concurrent_tasks: usize,
+        /// Seconds between heartbeats to the scheduler (keep it below the scheduler's
+        /// --executor-timeout).
+        #[arg(long, default_value_t = 60)]
+        heartbeat: u64,
+        /// Seconds to keep trying to reach the scheduler at start.
+        #[arg(long, default_value_t = 30)]
+        connect_timeout: u16,
+        /// Directory for shuffle files (default: a temporary directory, removed when the
+        /// executor is stopped with SIGTERM or Ctrl-C).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+    },
+}
+
+pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
+    install_stderr_log();
+    let regime = Arc::new(ctx.regime()?);
+    // The functions the clients' stores are given (`screen` over this node's lists).
+    let functions: Vec<_> = crate::trade::store_functions(ctx)
+        .into_iter()
+        .map(Arc::new)
+        .collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    match args.command {
+        ClusterCommand::Scheduler {
+            bind,
+            external_host,
+            executor_timeout,
+        } => {
+            let options = SchedulerOptions {
+                bind: HostPort::parse(&bind, "--bind")?,
+                external_host,
+                executor_timeout_seconds: executor_timeout,
+                regime,
+                functions,
+            };
+            runtime.block_on(embargo_cluster::run_scheduler(options, |addr| {
+                log::info!(
+                    "embargo scheduler listening on {addr} (clients: --cluster df://{addr})"
+                );
+            }))?;
+        }
+        ClusterCommand::Executor {
+            scheduler,
+            bind,
+            grpc_port,
+            external_host,
+            concurrent_tasks,
+            heartbeat,
+            connect_timeout,
+            work_dir,
+        } => {
+            let options = ExecutorOptions {
+                scheduler: HostPort::parse(&scheduler, "--scheduler")?,
+                bind: HostPort::parse(&bind, "--bind")?,
+                grpc_port,
+                external_host,
+                concurrent_tasks,
+                heartbeat_seconds: heartbeat,
+                connect_timeout_seconds: connect_timeout,
+                work_dir,
+                regime,
+                functions,
+            };
+            log::info!(
+                "embargo executor on {} for scheduler {}",
+                options.bind,
+                options.scheduler
+            );
+            runtime.block_on(embargo_cluster::run_executor(options))?;
+        }
+    }
+    Ok(())
+}
+
+/// The cluster a command's plans run on: `--cluster`, else `$EMBARGO_CLUSTER`, else none
+/// (this process). Read here rather than through clap's `env` (see `main::env_dir`).
+pub fn cluster_url(flag: Option<&str>) -> anyhow::Result<Option<ClusterUrl>> {
+    let given = flag
+        .map(str::to_string)
+        .or_else(|| std::env::var("EMBARGO_CLUSTER").ok())
+        .filter(|v| !v.trim().is_empty());
+    Ok(given.as_deref().map(ClusterUrl::parse).transpose()?)
+}
+
+/// Ballista logs through `log`; a node writes those lines to stderr. `EMBARGO_LOG` sets
+/// the level (error, warn, info, debug, trace; default info).
+fn install_stderr_log() {
+    let level = std::env::var("EMBARGO_LOG")
+        .ok()
+        .and_then(|l| l.parse::<log::LevelFilter>().ok())
+        .unwrap_or(log::LevelFilter::Info);
+    if log::set_boxed_logger(Box::new(StderrLog { level })).is_ok() {
+        log::set_max_level(level);
+    }
+}
+
+struct StderrLog {
+    level: log::LevelFilter,
+}
+
+impl log::Log for StderrLog {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() <= self.level
+    }
+
+    fn log(&self, record: &log::Record) {
+        if self.enabled(record.metadata()) {
+            eprintln!(
+                "{} {:<5} {}: {}",
+                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                record.level(),
+                record.target(),
+                record.args()
+            );
+        }
+    }
+
+    fn flush(&self) {}
+}
