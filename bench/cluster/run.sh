@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
-# Cluster benchmark: one exposure-like aggregation over a synthetic store (SYNTHETIC, for
-# speed only), run locally, on a one-executor and on a two-executor loopback cluster.
-# Usage: bench/cluster/run.sh [ROWS]   (default 10000000)
+# Cluster benchmark: an exposure-like aggregation over a synthetic store, a batch check of
+# synthetic shipments and a batch screening of synthetic names (SYNTHETIC, for speed only),
+# each run locally, on a one-executor and on a two-executor loopback cluster.
+# Usage: bench/cluster/run.sh [ROWS [SHIPMENTS [NAMES]]]   (default 10000000 2000000 100000)
 # Needs: an `embargo` binary ($EMBARGO, default: the release build under
 # $CARGO_TARGET_DIR, built by this script), python3, GNU time.
 #
 # Steps, each under /usr/bin/time -v (wall time and peak RSS of the client):
 #   generate   a plain CSV of ROWS rows, a tenth of them DPRK trade (kept between runs)
 #   import     embargo trade import (CSV -> Parquet store)
-#   local      embargo trade sql AGG                        (this process)
-#   cluster1   embargo trade sql AGG --cluster df://...     (scheduler + 1 executor)
-#   cluster2   the same with 2 executors
+#   local-Q    embargo trade sql Q                          (this process)
+#   clusterN-Q embargo trade sql Q --cluster df://...       (scheduler + N executors)
+# for Q in agg (the aggregation), check (check(...) over every shipment of a CSV, counted
+# by verdict) and screen (screen(...) over every name of a CSV against the UN list of
+# ../shared, counted by decision; skipped when the list is not there).
 # Every cluster answer must equal the local one byte for byte, or the script stops.
 # The nodes run on this machine: on loopback the executors share its cores with each
 # other and the client, so this measures the cluster's overhead, not its scaling.
 # Output: $WORK/results-ROWS.txt.
 set -euo pipefail
 ROWS="${1:-10000000}"
+SHIPMENTS="${2:-2000000}"
+NAMES="${3:-100000}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 WORK="${BENCH_WORK:-/tmp/embargo-bench-cluster}"
@@ -49,29 +54,42 @@ step() {
   grep -E "Elapsed \(wall clock\)|Maximum resident set size" "$WORK/$name.time" | tee -a "$OUT"
 }
 
+# generate KIND PATH ROWS: a synthetic input, kept between runs of the same size.
+generate() {
+  [ -s "$2" ] && return
+  log "== generate $3 $1"
+  python3 "$HERE/generate.py" "$1" "$2" "$3"
+}
 CSV="$WORK/trade-$ROWS.csv"
-if [ ! -s "$CSV" ]; then
-  log "== generate $ROWS rows"
-  python3 - "$CSV" "$ROWS" <<'PY'
-import sys
-path, rows = sys.argv[1], int(sys.argv[2])
-partners = ["KP", "RU", "JP", "KR", "VN", "US", "DE", "TH", "MY", "IN"]
-hs = ["2701", "2601", "0301", "6110", "8703", "2709", "7108", "8471", "3004", "1006"]
-with open(path, "w") as f:
-    f.write("reporter,partner,flow,year,hs,value_usd,source,series\n")
-    for n in range(rows):
-        f.write(f"CN,{partners[n % 10]},{'import' if (n // 7) % 2 else 'export'},"
-                f"{2010 + n % 12},{hs[(n // 3) % 10]},{1 + (n * 37) % 100000},synthetic,COMTRADE\n")
-PY
-fi
+generate trade "$CSV" "$ROWS"
 if [ ! -d "$DATA/trade" ]; then
   step import "$EMBARGO" --data "$DATA" trade import "$CSV" --name synthetic
+fi
+SHIP="$WORK/shipments-$SHIPMENTS.csv"
+generate shipments "$SHIP" "$SHIPMENTS"
+NAMES_CSV="$WORK/names-$NAMES.csv"
+generate names "$NAMES_CSV" "$NAMES"
+LIST="$ROOT/../shared/data/un-sc-consolidated/consolidated.xml"
+if [ -f "$LIST" ] && [ ! -d "$DATA/lists" ]; then
+  "$EMBARGO" --data "$DATA" lists import --source un "$LIST" > /dev/null
 fi
 
 AGG="SELECT year, flow, hs, sum(value_usd) AS value_usd, count(*) AS n FROM trade \
 WHERE partner = 'KP' AND (dprk OR dprk IS NULL) GROUP BY year, flow, hs ORDER BY year, flow, hs"
+CHECK="SELECT get_field(c, 'verdict') AS verdict, count(*) AS n FROM (SELECT check(hs, origin, \
+destination, date, quantity, unit, value_usd) AS c FROM read_csv('$SHIP')) GROUP BY 1 ORDER BY 1"
+SCREEN="SELECT get_field(s, 'decision') AS decision, count(*) AS n FROM (SELECT screen(name, \
+schema, dob, country) AS s FROM read_csv('$NAMES_CSV')) GROUP BY 1 ORDER BY 1"
+QUERIES=(agg check)
+[ -d "$DATA/lists" ] && QUERIES+=(screen)
+query() {
+  case "$1" in agg) echo "$AGG" ;; check) echo "$CHECK" ;; screen) echo "$SCREEN" ;; esac
+}
+log "shipments $SHIPMENTS names $NAMES queries ${QUERIES[*]}"
 
-step local "$EMBARGO" --data "$DATA" --json trade sql "$AGG"
+for q in "${QUERIES[@]}"; do
+  step "local-$q" "$EMBARGO" --data "$DATA" --json trade sql "$(query "$q")"
+done
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -96,11 +114,14 @@ run_cluster() {
       exit 1
     }
   done
-  step "$name" "$EMBARGO" --data "$DATA" --json trade sql "$AGG" --cluster "df://127.0.0.1:$sched_port"
-  cmp "$WORK/local.out" "$WORK/$name.out" || {
-    echo "$name answered differently from the local run" >&2
-    exit 1
-  }
+  for q in "${QUERIES[@]}"; do
+    step "$name-$q" "$EMBARGO" --data "$DATA" --json trade sql "$(query "$q")" \
+      --cluster "df://127.0.0.1:$sched_port"
+    cmp "$WORK/local-$q.out" "$WORK/$name-$q.out" || {
+      echo "$name answered $q differently from the local run" >&2
+      exit 1
+    }
+  done
   cleanup
   PIDS=()
 }
