@@ -256,13 +256,11 @@ pub trait ListSource {
 
 impl ListSource for ListStore {
     fn versions(&self) -> Result<Versions> {
-        let mut out = Versions::new();
-        for s in [Source::Un, Source::Ofac] {
-            if let Some(v) = self.active_version(s)? {
-                out.insert(s.as_str().to_string(), v);
-            }
-        }
-        Ok(out)
+        Ok(self
+            .active_versions()?
+            .into_iter()
+            .map(|(s, v)| (s.as_str().to_string(), v))
+            .collect())
     }
 
     fn entities(&self) -> Result<(Vec<Entity>, Versions)> {

@@ -30,7 +30,6 @@ use datafusion::logical_expr::{
 };
 
 use crate::matcher::{Matcher, Thresholds};
-use crate::model::Source;
 use crate::request::ScreenRequest;
 use crate::store::ListStore;
 
@@ -62,12 +61,12 @@ impl ScreeningLists {
     /// The active lists of a list store. No active list is an error: a screening against
     /// nothing would answer `no_match` for every name.
     pub fn active(store: &ListStore) -> Result<ScreeningLists, String> {
-        let mut versions = Vec::new();
-        for s in [Source::Un, Source::Ofac] {
-            if let Some(v) = store.active_version(s).map_err(|e| e.to_string())? {
-                versions.push(format!("{}:{v}", s.as_str()));
-            }
-        }
+        let versions: Vec<String> = store
+            .active_versions()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|(s, v)| format!("{}:{v}", s.as_str()))
+            .collect();
         let entities = store.active_entities().map_err(|e| e.to_string())?;
         if entities.is_empty() {
             return Err(format!(

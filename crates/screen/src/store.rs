@@ -338,6 +338,17 @@ impl ListStore {
         }
     }
 
+    /// The active version of each list that has one, UN first.
+    pub fn active_versions(&self) -> Result<Vec<(Source, String)>, StoreError> {
+        let mut out = Vec::new();
+        for s in [Source::Un, Source::Ofac] {
+            if let Some(v) = self.active_version(s)? {
+                out.push((s, v));
+            }
+        }
+        Ok(out)
+    }
+
     /// The active snapshot of one list, if any.
     pub fn load_active(&self, source: Source) -> Result<Option<ListSnapshot>, StoreError> {
         let Some(v) = self.active_version(source)? else {

@@ -415,7 +415,7 @@ const IMPORT_BLOCK_BYTES: usize = 16 << 20;
 const DPRK_CODE: &[u8] = DPRK.as_bytes();
 
 /// One row group's columns, encoded (pages and statistics), ready to be appended to a file.
-pub struct EncodedGroup {
+struct EncodedGroup {
     chunks: Vec<ArrowColumnChunk>,
 }
 
@@ -468,7 +468,7 @@ fn split_dprk(
 /// What an import worker makes of one block: the block's rows other than the DPRK's,
 /// encoded as a row group, and the DPRK's rows, for the writer to gather into groups of
 /// their own.
-pub struct EncodedBlock {
+struct EncodedBlock {
     others: Option<(EncodedGroup, usize)>,
     dprk: Option<RecordBatch>,
 }
@@ -488,10 +488,9 @@ impl crate::load::RowSink for BlockEncoder {
 
     fn finish(self) -> Result<EncodedBlock, TradeError> {
         let (dprk, others) = split_dprk(&self.rows.finish()?)?;
-        let others = match others {
-            Some(b) => Some((encode(&self.columns, &b)?, b.num_rows())),
-            None => None,
-        };
+        let others = others
+            .map(|b| encode(&self.columns, &b).map(|group| (group, b.num_rows())))
+            .transpose()?;
         Ok(EncodedBlock { others, dprk })
     }
 }

@@ -8,6 +8,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
 use datafusion::parquet::file::statistics::Statistics;
+use embargo_trade::load::PLAIN_REQUIRED;
 use embargo_trade::store::{to_batch, QuerySpec, TradeStore, DPRK_COLUMN};
 use embargo_trade::{Flow, HsField, Level, Period, Status, TradeRecord};
 
@@ -59,17 +60,8 @@ fn is_dprk(r: &TradeRecord) -> bool {
 /// A CSV of `rows` in embargo's plain layout.
 fn write_csv(path: &std::path::Path, rows: &[TradeRecord]) {
     let mut w = csv::Writer::from_path(path).unwrap();
-    w.write_record([
-        "reporter",
-        "partner",
-        "flow",
-        "year",
-        "hs",
-        "value_usd",
-        "source",
-        "series",
-    ])
-    .unwrap();
+    // The plain layout's required columns, in their order: the fields written below.
+    w.write_record(PLAIN_REQUIRED).unwrap();
     for r in rows {
         w.write_record([
             r.reporter.as_str(),
