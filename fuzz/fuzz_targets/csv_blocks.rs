@@ -3,7 +3,7 @@
 //! block size (1..=256 bytes) so that records, quoted line ends and long fields straddle
 //! block boundaries.
 #![no_main]
-use embargo_regime::blocks::{for_each_record, BlockReader};
+use embargo_records::blocks::{for_each_record, BlockReader};
 use libfuzzer_sys::fuzz_target;
 
 type Rec = (u64, Vec<Vec<u8>>);

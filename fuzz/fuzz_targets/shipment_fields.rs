@@ -3,8 +3,8 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = embargo_regime::parse_hs_fast(data);
-    let _ = embargo_regime::parse_date_fast(data);
+    let _ = embargo_regime::HsCode::parse_bytes(data);
+    let _ = embargo_records::fields::date_ymd(data);
     let _ = embargo_regime::Country::from_bytes(data);
     if let Ok(s) = std::str::from_utf8(data) {
         let _ = embargo_regime::HsCode::parse(s);

@@ -4,7 +4,6 @@
 
 mod analysis;
 mod book;
-mod bounded;
 mod check;
 mod cluster;
 mod context;

@@ -232,9 +232,9 @@ fn import(
     let label = name.unwrap_or_else(|| file.display().to_string());
     let bounded = || -> anyhow::Result<_> {
         let f = std::fs::File::open(file).with_context(|| format!("{label}: cannot open"))?;
-        Ok(crate::bounded::LineBound::new(
+        Ok(embargo_records::bounded::LineBound::new(
             f,
-            crate::bounded::MAX_LINE_BYTES,
+            embargo_records::bounded::MAX_LINE_BYTES,
         ))
     };
     let (batch, kind_name): (ImportBatch, &str) = match kind {

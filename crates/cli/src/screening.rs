@@ -10,10 +10,11 @@ use embargo_names::compare::{compare_names, CompareParams};
 use embargo_screen::eval::{best, metrics, read_cases, score_cases, Metrics};
 use embargo_screen::matcher::{FoundBy, DEFAULT_MATCH, DEFAULT_REVIEW};
 use embargo_screen::{
-    regime_link, ListStore, Matcher, Query, Schema, ScreenRequest, Screening, Source, Thresholds,
+    regime_link, ListStore, Matcher, Schema, ScreenRequest, Screening, Source, Thresholds,
 };
 use serde_json::json;
 
+use crate::check::BatchFormat;
 use crate::context::Context;
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -150,9 +151,15 @@ pub struct ScreenArgs {
     /// CSV of names: columns name, optional schema, dob, country, imo, id.
     #[arg(long, conflicts_with = "name")]
     batch: Option<PathBuf>,
-    /// Output file for --batch (JSON lines; default stdout).
+    /// Where --batch writes: a file (written under a temporary name, renamed when the run
+    /// succeeds), an http:// or https:// URL (one streamed POST through curl; the
+    /// Authorization header from EMBARGO_OUT_AUTHORIZATION), or - for stdout (default).
     #[arg(long, requires = "batch")]
     out: Option<PathBuf>,
+    /// Output format for --batch: JSON lines carry every hit with its explanation; CSV the
+    /// best hit of each row; Parquet both (every hit in the `matches` column as JSON).
+    #[arg(long, value_enum, default_value_t = BatchFormat::Jsonl, requires = "batch")]
+    format: BatchFormat,
     /// Score at or above which a hit is a match.
     #[arg(long, default_value_t = DEFAULT_MATCH)]
     match_threshold: f64,
@@ -505,15 +512,7 @@ pub fn run_screen(args: ScreenArgs, ctx: &Context) -> anyhow::Result<()> {
     let regime = ctx.regime()?;
     let today = chrono::Utc::now().date_naive();
     if let Some(batch) = &args.batch {
-        return run_batch(
-            batch,
-            args.out.as_deref(),
-            &matcher,
-            &regime,
-            &th,
-            args.threads,
-            ctx,
-        );
+        return run_batch(&args, batch, &matcher, &regime, &th, ctx);
     }
     let mut q = ScreenRequest {
         name: args.name.as_deref(),
@@ -591,333 +590,77 @@ fn audit_record(
     }
 }
 
-struct BatchRow {
-    row: usize,
-    id: Option<String>,
-    query: Result<Query, String>,
+/// What the command line keeps of each batch row: its audit record (the server's batch
+/// rows are audited the same way), committed a block at a time before the block is written.
+struct AuditLedger {
+    data: PathBuf,
+    request_id: String,
+    versions: serde_json::Value,
 }
 
-fn read_batch(path: &Path) -> anyhow::Result<Vec<BatchRow>> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut rdr =
-        csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(crate::bounded::LineBound::new(
-                file,
-                crate::bounded::MAX_LINE_BYTES,
-            ));
-    let headers = rdr
-        .headers()
-        .with_context(|| format!("{}: line 1: cannot read the header", path.display()))?
-        .clone();
-    let col = |n: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim().eq_ignore_ascii_case(n))
-    };
-    let Some(c_name) = col("name") else {
-        bail!(
-            "{}: line 1: field name: column missing (columns: name, schema, dob, country, imo, id)",
-            path.display()
-        );
-    };
-    let (c_schema, c_dob, c_country, c_imo, c_id) = (
-        col("schema"),
-        col("dob"),
-        col("country"),
-        col("imo"),
-        col("id"),
-    );
-    let mut rows = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let row = i + 1;
-        let line = i + 2;
-        let rec = match rec {
-            Ok(r) => r,
-            // A read error (an endless line) ends the file; a record error is that row's.
-            Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
-                bail!("{}: {e}", path.display())
-            }
-            Err(e) => {
-                rows.push(BatchRow {
-                    row,
-                    id: None,
-                    query: Err(format!("line {line}: {e}")),
-                });
-                continue;
-            }
-        };
-        let get = |c: Option<usize>| {
-            c.and_then(|c| rec.get(c))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-        };
-        // No listed name has a line break; one inside the field means a quote left open
-        // swallowed the rows after it, which must not be screened as one name.
-        if get(Some(c_name)).is_some_and(|n| n.contains(['\n', '\r'])) {
-            rows.push(BatchRow {
-                row,
-                id: get(c_id).map(str::to_string),
-                query: Err(format!(
-                    "line {line}: field name: contains a line break (a quote left open swallows the rows after it)"
-                )),
-            });
-            continue;
-        }
-        let q = ScreenRequest {
-            name: get(Some(c_name)),
-            schema: get(c_schema),
-            dob: get(c_dob),
-            country: get(c_country),
-            imo: get(c_imo),
-            passport: None,
-        }
-        .to_query()
-        .map_err(|e| format!("line {line}: field {}: {e}", e.field()));
-        rows.push(BatchRow {
-            row,
-            id: get(c_id).map(str::to_string),
-            query: q,
-        });
-    }
-    Ok(rows)
-}
+impl embargo_batch::screen::Ledger for AuditLedger {
+    type Record = embargo_audit::AuditRecord;
 
-/// One hit of a batch line.
-#[derive(serde::Serialize)]
-struct BatchMatch<'a> {
-    id: &'a str,
-    source: Source,
-    name: &'a str,
-    schema: Schema,
-    score: f64,
-    decision: embargo_screen::Decision,
-    programs: &'a [String],
-    // Absent fields are left out as in `embargo_screen::Hit`, so a batch line's matches and
-    // the single query's carry the same fields.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    listed_on: Option<chrono::NaiveDate>,
-    explanation: &'a embargo_screen::matcher::Explanation,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    imo: Option<&'a str>,
-    #[serde(skip_serializing_if = "no_regime")]
-    regime: &'a Option<regime_link::RegimeContext>,
-}
-
-fn no_regime(r: &&Option<regime_link::RegimeContext>) -> bool {
-    r.is_none()
-}
-
-/// One line of `screen --batch` output, serialized straight from the screening (no
-/// intermediate JSON tree: at a million rows the tree's allocations cost more than writing).
-#[derive(serde::Serialize)]
-#[serde(untagged)]
-enum BatchLine<'a> {
-    Screened {
-        row: usize,
-        input_id: &'a Option<String>,
-        query: &'a str,
-        decision: embargo_screen::Decision,
-        matches: Vec<BatchMatch<'a>>,
-    },
-    Failed {
-        row: usize,
-        input_id: &'a Option<String>,
-        error: &'a str,
-    },
-}
-
-fn batch_line<'a>(row: &'a BatchRow, result: &'a Result<Screening, String>) -> BatchLine<'a> {
-    match result {
-        Ok(s) => BatchLine::Screened {
-            row: row.row,
-            input_id: &row.id,
-            query: &s.query,
-            decision: s.decision,
-            matches: s
-                .hits
-                .iter()
-                .map(|h| BatchMatch {
-                    id: &h.id,
-                    source: h.source,
-                    name: &h.name,
-                    schema: h.schema,
-                    score: (h.score * 1000.0).round() / 1000.0,
-                    decision: h.decision,
-                    programs: &h.programs,
-                    listed_on: h.listed_on,
-                    explanation: &h.explanation,
-                    imo: h.imo.as_deref(),
-                    regime: &h.regime,
-                })
-                .collect(),
-        },
-        Err(e) => BatchLine::Failed {
-            row: row.row,
-            input_id: &row.id,
-            error: e,
-        },
-    }
-}
-
-/// Rows screened between two writes: memory stays bounded by one block whatever the length
-/// of the file, and each block still keeps every thread busy.
-const BATCH_BLOCK: usize = 8192;
-
-/// What a block of rows came to: their JSON lines, in input order, and the decisions.
-#[derive(Default)]
-struct BatchTally {
-    lines: Vec<u8>,
-    /// The audit records of the rows screened (bad rows have none), appended before the
-    /// block's lines are written.
-    audit: Vec<embargo_audit::AuditRecord>,
-    rows: usize,
-    matched: usize,
-    review: usize,
-    no_match: usize,
-    bad: Vec<String>,
-}
-
-impl BatchTally {
-    fn add(&mut self, line: &BatchLine<'_>) -> anyhow::Result<()> {
-        self.rows += 1;
-        match line {
-            BatchLine::Screened { decision, .. } => match decision {
-                embargo_screen::Decision::Match => self.matched += 1,
-                embargo_screen::Decision::Review => self.review += 1,
-                embargo_screen::Decision::NoMatch => self.no_match += 1,
-            },
-            BatchLine::Failed { error, .. } => self.bad.push((*error).to_string()),
-        }
-        serde_json::to_writer(&mut self.lines, line)?;
-        self.lines.push(b'\n');
-        Ok(())
+    fn record(&self, r: &embargo_batch::screen::Screened<'_>) -> Self::Record {
+        let q = r.query;
+        audit_record(
+            "screen_batch",
+            &self.request_id,
+            json!({
+                "row": r.row, "input_id": r.id, "name": q.name,
+                "schema": q.schema.map(|s| s.as_str()), "country": q.country,
+                "imo": q.imo, "passport": q.passport,
+            }),
+            &self.versions,
+            r.screening,
+        )
     }
 
-    /// Fold a later block's counts into this one (its lines are written separately).
-    fn absorb(&mut self, other: BatchTally) {
-        self.rows += other.rows;
-        self.matched += other.matched;
-        self.review += other.review;
-        self.no_match += other.no_match;
-        self.bad.extend(other.bad);
+    fn commit(&self, records: Vec<Self::Record>) -> Result<(), String> {
+        crate::book::audit(&self.data, &records)
+            .map(drop)
+            .map_err(|e| format!("{e:#}"))
     }
 }
 
 fn run_batch(
+    args: &ScreenArgs,
     path: &Path,
-    out: Option<&Path>,
     matcher: &Matcher,
     regime: &embargo_regime::Regime,
     th: &Thresholds,
-    threads: Option<usize>,
     ctx: &Context,
 ) -> anyhow::Result<()> {
-    let rows = read_batch(path)?;
-    let today = chrono::Utc::now().date_naive();
-    // Every screened row is audited, as the server's batch rows are: one record a row,
-    // sharing the request id, committed a block at a time before the block is written.
+    let format: embargo_batch::Format = args.format.into();
+    let target = embargo_batch::Target::from_out(args.out.as_deref());
+    crate::check::refuse_parquet_on_terminal(&target, format)?;
+    let rows = embargo_batch::screen::NameRows::open(path)?;
     let data = ctx.data_dir();
-    let request_id = crate::book::cli_request_id();
     let versions = crate::book::list_versions(&data);
-    let bar = indicatif::ProgressBar::new(rows.len() as u64);
+    let ledger = AuditLedger {
+        data,
+        request_id: crate::book::cli_request_id(),
+        versions: versions.clone(),
+    };
+    let job = embargo_batch::screen::ScreenBatch {
+        matcher,
+        regime,
+        thresholds: *th,
+        today: chrono::Utc::now().date_naive(),
+        format,
+        threads: args.threads.unwrap_or_else(embargo_batch::default_threads),
+    };
+    let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:40}] {pos}/{len} rows {per_sec}",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template("{elapsed_precise} {pos} rows {per_sec}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
-    let threads = threads
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
-        .max(1);
-    // One row: screened, linked to the regime, and rendered as its JSON line.
-    let screen_row = |r: &BatchRow, tally: &mut BatchTally| -> anyhow::Result<()> {
-        let res = match &r.query {
-            Ok(q) => matcher
-                .screen(q, th)
-                .map(|mut s| {
-                    regime_link::attach(&mut s, matcher, regime, today);
-                    s
-                })
-                .map_err(|e| format!("row {}: {e}", r.row)),
-            Err(e) => Err(e.clone()),
-        };
-        bar.inc(1);
-        if let (Ok(s), Ok(q)) = (&res, &r.query) {
-            tally.audit.push(audit_record(
-                "screen_batch",
-                &request_id,
-                json!({
-                    "row": r.row, "input_id": r.id, "name": q.name,
-                    "schema": q.schema.map(|s| s.as_str()), "country": q.country,
-                    "imo": q.imo, "passport": q.passport,
-                }),
-                &versions,
-                s,
-            ));
-        }
-        tally.add(&batch_line(r, &res))
-    };
-    let mut total = BatchTally::default();
-    // Blocks of rows are screened on all threads (JSON rendered there too) and written in
-    // input order before the next block starts.
-    let mut body = |w: &mut dyn Write| -> anyhow::Result<()> {
-        for block in rows.chunks(BATCH_BLOCK) {
-            let part = block.len().div_ceil(threads).max(1);
-            let parts: Vec<anyhow::Result<BatchTally>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = block
-                    .chunks(part)
-                    .map(|rows| {
-                        let screen_row = &screen_row;
-                        scope.spawn(move || {
-                            let mut tally = BatchTally::default();
-                            for r in rows {
-                                screen_row(r, &mut tally)?;
-                            }
-                            Ok(tally)
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|_| Err(anyhow::anyhow!("a screening thread failed")))
-                    })
-                    .collect()
-            });
-            let parts = parts.into_iter().collect::<anyhow::Result<Vec<_>>>()?;
-            let audit: Vec<_> = parts.iter().flat_map(|p| p.audit.iter().cloned()).collect();
-            crate::book::audit(&data, &audit)?;
-            for part in parts {
-                w.write_all(&part.lines)?;
-                total.absorb(part);
-            }
-        }
-        Ok(())
-    };
-    match out {
-        Some(p) => write_atomically(p, &mut body)?,
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = BufWriter::new(stdout.lock());
-            body(&mut lock)?;
-            lock.flush()?;
-        }
-    }
+    let tick = bar.clone();
+    let result =
+        embargo_batch::screen::screen_rows(&job, rows, &target, &ledger, &move |n| tick.inc(n));
     bar.finish_and_clear();
-    if total.rows != rows.len() {
-        bail!(
-            "internal error: {} results for {} rows",
-            total.rows,
-            rows.len()
-        );
-    }
+    let summary = result?;
+    let total = &summary.counts;
     for b in &total.bad {
         eprintln!("bad row: {b}");
     }
@@ -925,6 +668,7 @@ fn run_batch(
         let summary = json!({
             "rows": total.rows, "match": total.matched, "review": total.review,
             "no_match": total.no_match, "bad_rows": total.bad.len(),
+            "format": format.as_str(), "delivered": summary.delivered, "list_versions": versions,
         });
         eprintln!("{summary}");
     } else {

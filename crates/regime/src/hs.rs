@@ -64,6 +64,17 @@ impl HsCode {
         })
     }
 
+    /// [`HsCode::parse`] from bytes, for readers of large files: plain 2, 4 or 6 digits
+    /// take a path without UTF-8 checks or allocation; anything else goes through `parse`.
+    pub fn parse_bytes(s: &[u8]) -> Option<HsCode> {
+        if matches!(s.len(), 2 | 4 | 6) && s.iter().all(u8::is_ascii_digit) {
+            return HsCode::from_digits(s);
+        }
+        std::str::from_utf8(s)
+            .ok()
+            .and_then(|t| HsCode::parse(t).ok())
+    }
+
     /// From 2, 4 or 6 ASCII digits (no separators); `None` otherwise.
     pub fn from_digits(b: &[u8]) -> Option<HsCode> {
         if !matches!(b.len(), 2 | 4 | 6)

@@ -17,7 +17,7 @@
 //! full check.
 
 use crate::check::{Assessment, ConditionKind, Shipment, Verdict};
-use crate::{CapPeriod, Country, Direction, HsCode, Measure, MeasureKind, Regime};
+use crate::{CapPeriod, Country, Direction, Measure, MeasureKind, Regime};
 use chrono::{Datelike, NaiveDate};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -54,7 +54,7 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<RowHasher>>;
 
 /// One step of a timeline: an assessment. Equal steps of different timelines are one
 /// segment (interned), so the arena stays small and hot; `id` lets a printer keep what
-/// it renders for a segment (the batch CSV's tail) without rendering it per row.
+/// it renders for a segment without rendering it per row.
 #[derive(Debug, Clone)]
 pub struct Segment {
     /// The segment's index in its [`CheckIndex`]'s arena (stable for the index's life).
@@ -408,35 +408,4 @@ impl<'r> CheckIndex<'r> {
 pub fn needs_full_check(seg: &Segment, s: &Shipment) -> bool {
     (seg.has_cap && (s.quantity.is_some() || s.value_usd.is_some() || s.date.year() > HORIZON_YEAR))
         || (seg.has_value_threshold && s.value_usd.is_some())
-}
-
-/// Parse helpers for fast batch input (no allocation on the hot path).
-pub fn parse_date_fast(s: &[u8]) -> Option<NaiveDate> {
-    if s.len() != 10 || s[4] != b'-' || s[7] != b'-' {
-        return None;
-    }
-    let num = |b: &[u8]| -> Option<u32> {
-        let mut v = 0u32;
-        for &c in b {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            v = v * 10 + u32::from(c - b'0');
-        }
-        Some(v)
-    };
-    let y = num(&s[0..4])?;
-    let m = num(&s[5..7])?;
-    let d = num(&s[8..10])?;
-    NaiveDate::from_ymd_opt(y as i32, m, d)
-}
-
-/// HS parse from bytes (same rules as [`HsCode::parse`]; plain digits take a fast path).
-pub fn parse_hs_fast(s: &[u8]) -> Option<HsCode> {
-    if matches!(s.len(), 2 | 4 | 6) && s.iter().all(u8::is_ascii_digit) {
-        return HsCode::from_digits(s);
-    }
-    std::str::from_utf8(s)
-        .ok()
-        .and_then(|t| HsCode::parse(t).ok())
 }

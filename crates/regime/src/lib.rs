@@ -10,7 +10,6 @@
 //! Dates: adoption dates are New York dates (the Council's own), and a measure is in force
 //! from its adoption day. Trigger events are local (KST) dates, as the fact base gives them.
 
-pub mod blocks;
 mod check;
 mod country;
 mod error;
@@ -29,10 +28,7 @@ pub use country::{Country, CountryError};
 pub use error::{Issue, RegimeError, Severity};
 pub use hs::{HsCode, HsError, HsMatch, HsSpec};
 pub use hs_names::{describe_hs, hs_names, HsName};
-pub use index::{
-    citations_text, conditions_text, needs_full_check, parse_date_fast, parse_hs_fast, CheckIndex,
-    Segment,
-};
+pub use index::{citations_text, conditions_text, needs_full_check, CheckIndex, Segment};
 pub use input::{ShipmentFieldError, ShipmentInput};
 pub use load::paragraph_is_well_formed;
 pub use model::*;

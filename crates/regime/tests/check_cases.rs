@@ -781,14 +781,6 @@ fn unknown_countries_are_errors() {
     assert_eq!(Country::parse("kp").map(|c| c.is_dprk()), Ok(true));
 }
 
-#[test]
-fn impossible_dates_are_rejected_by_the_fast_parser() {
-    assert!(parse_date_fast(b"2017-02-30").is_none());
-    assert!(parse_date_fast(b"2017-13-01").is_none());
-    assert!(parse_date_fast(b"17-09-15").is_none());
-    assert_eq!(parse_date_fast(b"2016-02-29"), Some(d("2016-02-29")));
-}
-
 // ---- Queries ------------------------------------------------------------------------
 
 #[test]

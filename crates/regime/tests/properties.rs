@@ -103,12 +103,6 @@ proptest! {
     }
 
     #[test]
-    fn fast_date_parser_agrees_with_chrono(y in 1900i32..2100, m in 0u32..14, d in 0u32..33) {
-        let text = format!("{y:04}-{m:02}-{d:02}");
-        prop_assert_eq!(parse_date_fast(text.as_bytes()), chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok());
-    }
-
-    #[test]
     fn paragraph_grammar_never_panics(p in ".{0,16}") {
         let _ = paragraph_is_well_formed(&p);
     }

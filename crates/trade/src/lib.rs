@@ -5,7 +5,6 @@
 //! declarations (the *mirror*): the DPRK's exports are its partners' imports from it.
 //! [`TradeRecord::is_dprk_export`] and the query layer's [`Side`] make that explicit.
 
-pub mod bounded;
 pub mod bundled;
 #[cfg(feature = "store")]
 pub mod condensed;

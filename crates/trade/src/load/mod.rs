@@ -201,7 +201,7 @@ fn load_impl<R: Read + Send>(
         reader,
         opts,
         1,
-        embargo_regime::blocks::BLOCK_BYTES,
+        embargo_records::blocks::BLOCK_BYTES,
         &Vec::new,
         &mut |mut records: Vec<TradeRecord>, _| match sink.as_mut() {
             Some((chunk, f)) => {

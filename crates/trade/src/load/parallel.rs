@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};
 
-use embargo_regime::blocks::{for_each_record, Block, BlockReader, BLOCK_BYTES, MAX_RECORD_BYTES};
+use embargo_records::blocks::{for_each_record, Block, BlockReader, BLOCK_BYTES, MAX_RECORD_BYTES};
 
 use super::cells::RowSink;
 use super::{csv_headers, csv_layout, Accumulator, CsvLayout, LoadOptions, LoadReport, Row};
@@ -246,8 +246,8 @@ fn parse_block<S: RowSink>(
     })
 }
 
-fn block_error(name: &str, e: embargo_regime::blocks::BlockError) -> TradeError {
-    use embargo_regime::blocks::BlockError;
+fn block_error(name: &str, e: embargo_records::blocks::BlockError) -> TradeError {
+    use embargo_records::blocks::BlockError;
     match e {
         BlockError::Io { source, .. } => TradeError::io(name, source),
         BlockError::Unterminated { .. } => TradeError::Format {

@@ -2,7 +2,7 @@
 //! records, same fields, same lines, whatever the block size and wherever quoted line
 //! ends, long fields and records fall against the block boundaries.
 
-use embargo_regime::blocks::{for_each_record, BlockError, BlockReader, RecordTooLong};
+use embargo_records::blocks::{for_each_record, BlockError, BlockReader, RecordTooLong};
 use proptest::prelude::*;
 
 type Rec = (u64, Result<Vec<Vec<u8>>, RecordTooLong>);
