@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use embargo_regime::{Confidence, Direction, MeasureKind, Regime};
+use embargo_regime::{Confidence, Direction, Measure, MeasureKind, Regime};
 use embargo_trade::{Level, TradeRecord};
 use serde::{Deserialize, Serialize};
 
@@ -299,121 +299,24 @@ pub fn relief(
         .iter()
         .filter(|r| direction(r) == Some(Direction::FromDprk))
         .collect();
-    // Denominator: total DPRK exports in the baseline; world totals preferred.
-    let totals: Vec<(&TradeRecord, bool)> = exports
-        .iter()
-        .filter(|r| r.level == Level::Total)
-        .map(|r| (*r, true))
-        .collect();
     let mut notes = Vec::new();
-    let all_totals = estimates_of(&totals);
-    let world: Vec<Estimate> = all_totals
-        .iter()
-        .filter(|e| e.counterpart == "WLD")
-        .cloned()
-        .collect();
-    let pool = if world
-        .iter()
-        .any(|e| e.year >= opts.baseline.0 && e.year <= opts.baseline.1)
-    {
-        world
-    } else {
-        all_totals
-    };
-    let pre_estimates = in_baseline(pool, opts.baseline, &mut notes);
+    let pre_estimates = pre_sanction_estimates(&exports, opts, &mut notes);
     let pre = range_of(&pre_estimates);
 
     let mut lifts = Vec::new();
     let mut goods = Range::point(0.0);
     let mut labour_lifts = Vec::new();
     for lift in &proposal.lift {
-        let applied = !lift.disputed || opts.include_disputed;
-        let measures = regime.paragraph(&lift.resolution, &lift.paragraph);
-        let citation = format!("{} OP{}", lift.resolution, lift.paragraph);
-        let mut lnotes: Vec<String> = lift.note.iter().cloned().collect();
-        let goods_measures: Vec<_> = measures
-            .iter()
-            .filter(|m| {
-                matches!(m.kind, MeasureKind::GoodsBan { .. })
-                    && m.directions().contains(&Direction::FromDprk)
-            })
-            .copied()
-            .collect();
-        let is_labour = measures
-            .iter()
-            .any(|m| matches!(m.kind, MeasureKind::Labour { .. }));
-        let kind = if measures.is_empty() {
-            lnotes.push(format!(
-                "{citation} is not in the regime data; nothing computed"
-            ));
-            "not_in_regime"
-        } else if !goods_measures.is_empty() {
-            "goods"
-        } else if is_labour {
-            "labour"
-        } else {
-            "other"
-        };
-        let mut estimates = Vec::new();
-        let mut restored = None;
-        if kind == "goods" {
-            let covered: Vec<(&TradeRecord, bool)> = exports
-                .iter()
-                .filter(|r| r.level != Level::Total)
-                .filter_map(|r| {
-                    goods_measures
-                        .iter()
-                        .filter_map(|m| covered_by(regime, r, m))
-                        .map(|(exact, _)| exact)
-                        .reduce(|a, b| a && b)
-                        .map(|exact| (*r, exact))
-                })
-                .collect();
-            estimates = in_baseline(estimates_of(&covered), opts.baseline, &mut lnotes);
-            restored = range_of(&estimates);
-            if restored.is_none() {
-                lnotes.push(format!(
-                    "no trade figure for the goods of {citation} ({}) in the data",
-                    lift.label
-                ));
-            }
-            if estimates.iter().any(|e| e.category_level) {
-                lnotes.push("category-level published figures, not HS-level statistics".into());
-            }
-            if estimates.len() > 1 {
-                lnotes.push("range across series and counterparts: low = smallest, central = mean, high = largest".into());
-            }
-            if applied {
-                if let Some(r) = restored {
-                    goods = goods.plus(r);
-                }
+        let result = lift_result(regime, &exports, lift, pre, opts);
+        if result.kind == "goods" && result.applied {
+            if let Some(r) = result.restored {
+                goods = goods.plus(r);
             }
         }
-        if kind == "labour" && applied {
-            labour_lifts.push(citation.clone());
-            lnotes.push("earnings of workers abroad: counted once for all lifted labour paragraphs (see labour relief)".into());
+        if result.kind == "labour" && result.applied {
+            labour_lifts.push(result.citation.clone());
         }
-        if !applied {
-            lnotes.push("disputed: not applied (use --include-disputed)".into());
-        }
-        lifts.push(LiftResult {
-            citation,
-            label: lift.label.clone(),
-            confidence: lift.confidence,
-            disputed: lift.disputed,
-            applied,
-            measures: measures.iter().map(|m| m.id.clone()).collect(),
-            kind: kind.to_string(),
-            share: match (restored, pre) {
-                (Some(r), Some(p)) if p.central > 0.0 => Some(scale(r, p.central)),
-                _ => None,
-            },
-            restored,
-            estimates,
-            years_used: Vec::new(),
-            sources: lift.sources.clone(),
-            notes: lnotes,
-        });
+        lifts.push(result);
     }
     for l in &mut lifts {
         let mut years: Vec<i32> = l.estimates.iter().map(|e| e.year).collect();
@@ -421,16 +324,7 @@ pub fn relief(
         years.dedup();
         l.years_used = years;
     }
-    let labour = (!labour_lifts.is_empty()).then(|| {
-        let w = estimates::workers(workers, &estimates::WorkerOverrides::default());
-        LabourRelief {
-            lifts: labour_lifts,
-            earnings: w.earnings,
-            workers: w.workers,
-            sources: w.sources,
-            note: "annual earnings of ≈100,000 workers abroad (USD 200–500m; central = midpoint, derived). Lifting the ban on new authorizations and the repatriation requirement would let these earnings continue rather than add new ones".into(),
-        }
-    });
+    let labour = (!labour_lifts.is_empty()).then(|| labour_relief(labour_lifts, workers));
     let total = labour.as_ref().map_or(goods, |l| goods.plus(l.earnings));
     if proposal.exemption.iter().any(|e| !e.quantified) {
         notes.push("exemptions are listed but not quantified: no source gives their value".into());
@@ -449,6 +343,167 @@ pub fn relief(
         lifts,
         exemptions: proposal.exemption.clone(),
         notes,
+    }
+}
+
+/// Denominator: total DPRK exports in the baseline; world totals preferred (any other
+/// counterpart's totals when there is no world figure for the baseline years).
+fn pre_sanction_estimates(
+    exports: &[&TradeRecord],
+    opts: &ReliefOptions,
+    notes: &mut Vec<String>,
+) -> Vec<Estimate> {
+    let totals: Vec<(&TradeRecord, bool)> = exports
+        .iter()
+        .filter(|r| r.level == Level::Total)
+        .map(|r| (*r, true))
+        .collect();
+    let all_totals = estimates_of(&totals);
+    let world: Vec<Estimate> = all_totals
+        .iter()
+        .filter(|e| e.counterpart == "WLD")
+        .cloned()
+        .collect();
+    let pool = if world
+        .iter()
+        .any(|e| e.year >= opts.baseline.0 && e.year <= opts.baseline.1)
+    {
+        world
+    } else {
+        all_totals
+    };
+    in_baseline(pool, opts.baseline, notes)
+}
+
+/// What lifting one paragraph gives: its kind (goods, labour, other, not_in_regime), for
+/// goods the trade restored and its share of `pre`, with notes on how it was estimated.
+/// `years_used` is filled in by the caller.
+fn lift_result(
+    regime: &Regime,
+    exports: &[&TradeRecord],
+    lift: &Lift,
+    pre: Option<Range>,
+    opts: &ReliefOptions,
+) -> LiftResult {
+    let applied = !lift.disputed || opts.include_disputed;
+    let measures = regime.paragraph(&lift.resolution, &lift.paragraph);
+    let citation = format!("{} OP{}", lift.resolution, lift.paragraph);
+    let mut lnotes: Vec<String> = lift.note.iter().cloned().collect();
+    let goods_measures: Vec<_> = measures
+        .iter()
+        .filter(|m| {
+            matches!(m.kind, MeasureKind::GoodsBan { .. })
+                && m.directions().contains(&Direction::FromDprk)
+        })
+        .copied()
+        .collect();
+    let is_labour = measures
+        .iter()
+        .any(|m| matches!(m.kind, MeasureKind::Labour { .. }));
+    let kind = if measures.is_empty() {
+        lnotes.push(format!(
+            "{citation} is not in the regime data; nothing computed"
+        ));
+        "not_in_regime"
+    } else if !goods_measures.is_empty() {
+        "goods"
+    } else if is_labour {
+        "labour"
+    } else {
+        "other"
+    };
+    let mut estimates = Vec::new();
+    let mut restored = None;
+    if kind == "goods" {
+        estimates = goods_estimates(regime, exports, &goods_measures, opts, &mut lnotes);
+        restored = range_of(&estimates);
+        goods_notes(&estimates, restored, &citation, lift, &mut lnotes);
+    }
+    if kind == "labour" && applied {
+        lnotes.push("earnings of workers abroad: counted once for all lifted labour paragraphs (see labour relief)".into());
+    }
+    if !applied {
+        lnotes.push("disputed: not applied (use --include-disputed)".into());
+    }
+    LiftResult {
+        citation,
+        label: lift.label.clone(),
+        confidence: lift.confidence,
+        disputed: lift.disputed,
+        applied,
+        measures: measures.iter().map(|m| m.id.clone()).collect(),
+        kind: kind.to_string(),
+        share: match (restored, pre) {
+            (Some(r), Some(p)) if p.central > 0.0 => Some(scale(r, p.central)),
+            _ => None,
+        },
+        restored,
+        estimates,
+        years_used: Vec::new(),
+        sources: lift.sources.clone(),
+        notes: lnotes,
+    }
+}
+
+/// The baseline estimates of the exports under the lifted goods bans: detail records only,
+/// each exact when every ban covering it covers it exactly.
+fn goods_estimates(
+    regime: &Regime,
+    exports: &[&TradeRecord],
+    goods_measures: &[&Measure],
+    opts: &ReliefOptions,
+    lnotes: &mut Vec<String>,
+) -> Vec<Estimate> {
+    let covered: Vec<(&TradeRecord, bool)> = exports
+        .iter()
+        .filter(|r| r.level != Level::Total)
+        .filter_map(|r| {
+            goods_measures
+                .iter()
+                .filter_map(|m| covered_by(regime, r, m))
+                .map(|(exact, _)| exact)
+                .reduce(|a, b| a && b)
+                .map(|exact| (*r, exact))
+        })
+        .collect();
+    in_baseline(estimates_of(&covered), opts.baseline, lnotes)
+}
+
+/// Notes on a goods lift's estimate: no figure at all, category-level figures, a range
+/// over several series.
+fn goods_notes(
+    estimates: &[Estimate],
+    restored: Option<Range>,
+    citation: &str,
+    lift: &Lift,
+    lnotes: &mut Vec<String>,
+) {
+    if restored.is_none() {
+        lnotes.push(format!(
+            "no trade figure for the goods of {citation} ({}) in the data",
+            lift.label
+        ));
+    }
+    if estimates.iter().any(|e| e.category_level) {
+        lnotes.push("category-level published figures, not HS-level statistics".into());
+    }
+    if estimates.len() > 1 {
+        lnotes.push(
+            "range across series and counterparts: low = smallest, central = mean, high = largest"
+                .into(),
+        );
+    }
+}
+
+/// The earnings of workers abroad, counted once for all the lifted labour paragraphs.
+fn labour_relief(labour_lifts: Vec<String>, workers: &Workers) -> LabourRelief {
+    let w = estimates::workers(workers, &estimates::WorkerOverrides::default());
+    LabourRelief {
+        lifts: labour_lifts,
+        earnings: w.earnings,
+        workers: w.workers,
+        sources: w.sources,
+        note: "annual earnings of ≈100,000 workers abroad (USD 200–500m; central = midpoint, derived). Lifting the ban on new authorizations and the repatriation requirement would let these earnings continue rather than add new ones".into(),
     }
 }
 

@@ -69,9 +69,47 @@ fn relation_word(kind: EdgeKind) -> &'static str {
 pub fn reach(graph: &Graph, entity: NodeIx, opts: ReachOptions) -> Option<Reach> {
     let node = graph.node(entity)?;
     let own = exposure(graph, entity, ExposureOptions::ofac(opts.as_of));
+    let (parent, reached) = search_upward(graph, entity, opts);
 
-    // Breadth-first upward (and both ways over symmetric links): parent pointers give the
-    // shortest path to each listed party.
+    let mut hits = Vec::new();
+    for d in reached {
+        let Some(designee) = graph.node(d) else {
+            continue;
+        };
+        let path = path_from(graph, &parent, d);
+        hits.push(graph_hit(node, designee, path, own.as_ref()));
+    }
+    hits.sort_by(|a, b| {
+        b.decision
+            .cmp(&a.decision)
+            .then(a.path.len().cmp(&b.path.len()))
+    });
+    let decision = hits
+        .iter()
+        .map(|h| h.decision)
+        .chain(own.as_ref().map(|x| x.decision))
+        .max()
+        .unwrap_or(Decision::NoMatch);
+    Some(Reach {
+        entity: NodeRef {
+            id: node.id.clone(),
+            name: node.name.clone(),
+            designated: node.is_designated(),
+        },
+        decision,
+        ownership: own,
+        hits,
+    })
+}
+
+/// Breadth-first upward from `entity` (and both ways over symmetric links), over edges in
+/// force on the date, up to `max_hops`: the listed parties reached, and parent pointers
+/// giving the shortest path to each. The walk stops at a listed party.
+fn search_upward(
+    graph: &Graph,
+    entity: NodeIx,
+    opts: ReachOptions,
+) -> (HashMap<NodeIx, (NodeIx, EdgeIx)>, Vec<NodeIx>) {
     let mut parent: HashMap<NodeIx, (NodeIx, EdgeIx)> = HashMap::new();
     let mut depth: HashMap<NodeIx, usize> = HashMap::from([(entity, 0)]);
     let mut queue = VecDeque::from([entity]);
@@ -107,124 +145,117 @@ pub fn reach(graph: &Graph, entity: NodeIx, opts: ReachOptions) -> Option<Reach>
             queue.push_back(next);
         }
     }
+    (parent, reached)
+}
 
-    let mut hits = Vec::new();
-    for d in reached {
-        let Some(designee) = graph.node(d) else {
-            continue;
+/// The steps from listed party `designee` back to the queried entity, following the
+/// parent pointers of the search.
+fn path_from(
+    graph: &Graph,
+    parent: &HashMap<NodeIx, (NodeIx, EdgeIx)>,
+    designee: NodeIx,
+) -> Vec<PathStep> {
+    let mut path = Vec::new();
+    let mut cur = designee;
+    while let Some(&(child, e)) = parent.get(&cur) {
+        let (Some(edge), Some((from, to))) = (graph.edge(e), graph.ends(e)) else {
+            break;
         };
-        let mut path = Vec::new();
-        let mut cur = d;
-        while let Some(&(child, e)) = parent.get(&cur) {
-            let (Some(edge), Some((from, to))) = (graph.edge(e), graph.ends(e)) else {
-                break;
-            };
-            let (a, b) = (graph.node(from), graph.node(to));
-            if let (Some(a), Some(b)) = (a, b) {
-                path.push(PathStep {
-                    from: NodeRef {
-                        id: a.id.clone(),
-                        name: a.name.clone(),
-                        designated: a.is_designated(),
-                    },
-                    to: NodeRef {
-                        id: b.id.clone(),
-                        name: b.name.clone(),
-                        designated: b.is_designated(),
-                    },
-                    relation: edge.kind,
-                    share_pct: edge.share_pct,
-                    source: edge.source.clone(),
-                    origin: edge.origin.clone(),
-                });
-            }
-            cur = child;
+        let (a, b) = (graph.node(from), graph.node(to));
+        if let (Some(a), Some(b)) = (a, b) {
+            path.push(PathStep {
+                from: NodeRef {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    designated: a.is_designated(),
+                },
+                to: NodeRef {
+                    id: b.id.clone(),
+                    name: b.name.clone(),
+                    designated: b.is_designated(),
+                },
+                relation: edge.kind,
+                share_pct: edge.share_pct,
+                source: edge.source.clone(),
+                origin: edge.origin.clone(),
+            });
         }
-        let all_ownership = path.iter().all(|s| s.relation == EdgeKind::Ownership);
-        let decision = if all_ownership {
-            own.as_ref()
-                .map(|x| match x.status {
-                    Status::Blocked | Status::Designated => Decision::Match,
-                    _ => Decision::Review,
-                })
-                .unwrap_or(Decision::Review)
-        } else if path.len() == 1
-            && path
-                .first()
-                .is_some_and(|s| s.relation == EdgeKind::VesselOwner)
-        {
-            Decision::Match
-        } else {
-            Decision::Review
-        };
-        let chain = path
-            .iter()
-            .map(|s| {
-                format!(
-                    "{} ({}) {}{} {} [source: {}]",
-                    s.from.name,
-                    s.from.id,
-                    relation_word(s.relation),
-                    s.share_pct.map(|p| format!(" {p}% of")).unwrap_or_default(),
-                    s.to.name,
-                    s.source
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        let rule = if all_ownership {
-            match own.as_ref().map(|x| x.status) {
-                Some(Status::Blocked) => "blocked under OFAC's 50% rule",
-                Some(Status::PossiblyBlocked) => {
-                    "possibly blocked under the 50% rule (missing or conflicting records)"
-                }
-                _ => "a blocked ownership interest below 50%: not blocked, review",
-            }
-        } else if decision == Decision::Match {
-            "the vessel's registered owner is listed"
-        } else {
-            "a relation that does not block by itself: review"
-        };
-        hits.push(GraphHit {
-            designee: NodeRef {
-                id: designee.id.clone(),
-                name: designee.name.clone(),
-                designated: true,
-            },
-            designations: designee
-                .designations
-                .iter()
-                .map(|x| format!("{} {} ({})", x.list, x.reference, x.programs.join(", ")))
-                .collect(),
-            decision,
-            explanation: format!(
-                "{} is reached through the graph from {}: {chain}. {rule}.",
-                node.name, designee.name
-            ),
-            path,
-        });
+        cur = child;
     }
-    hits.sort_by(|a, b| {
-        b.decision
-            .cmp(&a.decision)
-            .then(a.path.len().cmp(&b.path.len()))
-    });
-    let decision = hits
+    path
+}
+
+/// The hit of one listed party reached from `node` along `path`. An ownership chain is
+/// decided by the 50% rule (`own`), a listed registered owner of the vessel is a match,
+/// any other relation is for review.
+fn graph_hit(
+    node: &Node,
+    designee: &Node,
+    path: Vec<PathStep>,
+    own: Option<&Exposure>,
+) -> GraphHit {
+    let all_ownership = path.iter().all(|s| s.relation == EdgeKind::Ownership);
+    let decision = if all_ownership {
+        own.map(|x| match x.status {
+            Status::Blocked | Status::Designated => Decision::Match,
+            _ => Decision::Review,
+        })
+        .unwrap_or(Decision::Review)
+    } else if path.len() == 1
+        && path
+            .first()
+            .is_some_and(|s| s.relation == EdgeKind::VesselOwner)
+    {
+        Decision::Match
+    } else {
+        Decision::Review
+    };
+    let chain = path
         .iter()
-        .map(|h| h.decision)
-        .chain(own.as_ref().map(|x| x.decision))
-        .max()
-        .unwrap_or(Decision::NoMatch);
-    Some(Reach {
-        entity: NodeRef {
-            id: node.id.clone(),
-            name: node.name.clone(),
-            designated: node.is_designated(),
+        .map(|s| {
+            format!(
+                "{} ({}) {}{} {} [source: {}]",
+                s.from.name,
+                s.from.id,
+                relation_word(s.relation),
+                s.share_pct.map(|p| format!(" {p}% of")).unwrap_or_default(),
+                s.to.name,
+                s.source
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let rule = if all_ownership {
+        match own.map(|x| x.status) {
+            Some(Status::Blocked) => "blocked under OFAC's 50% rule",
+            Some(Status::PossiblyBlocked) => {
+                "possibly blocked under the 50% rule (missing or conflicting records)"
+            }
+            _ => "a blocked ownership interest below 50%: not blocked, review",
+        }
+    } else if decision == Decision::Match {
+        "the vessel's registered owner is listed"
+    } else {
+        "a relation that does not block by itself: review"
+    };
+    GraphHit {
+        designee: NodeRef {
+            id: designee.id.clone(),
+            name: designee.name.clone(),
+            designated: true,
         },
+        designations: designee
+            .designations
+            .iter()
+            .map(|x| format!("{} {} ({})", x.list, x.reference, x.programs.join(", ")))
+            .collect(),
         decision,
-        ownership: own,
-        hits,
-    })
+        explanation: format!(
+            "{} is reached through the graph from {}: {chain}. {rule}.",
+            node.name, designee.name
+        ),
+        path,
+    }
 }
 
 /// Entities the given party owns that are blocked (or possibly blocked) through it under

@@ -704,127 +704,10 @@ fn write_batch(
         skipped: batch.skipped.clone(),
         ..ImportReport::default()
     };
-
-    // A name written in a user file that equals a designated organization's or vessel's
-    // name or alias (after normalization) refers to that entry. Several such entries (the
-    // same company on the UN and OFAC lists) → the first id, all reported. Person names are
-    // never linked automatically: a name does not identify a person; they are reported so
-    // the user can write the list id instead.
-    let mut rename: HashMap<String, String> = HashMap::new();
-    {
-        let mut lookup = tx.prepare(
-            "SELECT DISTINCT n.node_id, nd.kind FROM names n JOIN designations d ON d.node_id = n.node_id JOIN nodes nd ON nd.id = n.node_id WHERE n.norm = ?1 ORDER BY n.node_id",
-        )?;
-        for node in &batch.nodes {
-            if !node.id.starts_with("user:") || rename.contains_key(&node.id) {
-                continue;
-            }
-            let hits: Vec<(String, String)> = lookup
-                .query_map([normalize_name(&node.name)], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            let (people, others): (Vec<_>, Vec<_>) =
-                hits.into_iter().partition(|(_, kind)| kind == "person");
-            if let Some((first, _)) = others.first() {
-                rename.insert(node.id.clone(), first.clone());
-                report.resolved_by_name.push(NameResolution {
-                    name: node.name.clone(),
-                    candidates: others.iter().map(|(id, _)| id.clone()).collect(),
-                });
-            } else if !people.is_empty()
-                && !report.ambiguous_names.iter().any(|a| a.name == node.name)
-            {
-                report.ambiguous_names.push(NameResolution {
-                    name: node.name.clone(),
-                    candidates: people.into_iter().map(|(id, _)| id).collect(),
-                });
-            }
-        }
-    }
-    let map = |id: &str| rename.get(id).cloned().unwrap_or_else(|| id.to_string());
-
-    {
-        let mut exists = tx.prepare("SELECT kind FROM nodes WHERE id = ?1")?;
-        let mut insert =
-            tx.prepare("INSERT INTO nodes(id, kind, name, origin) VALUES (?1, ?2, ?3, ?4)")?;
-        let mut set_kind =
-            tx.prepare("UPDATE nodes SET kind = ?2 WHERE id = ?1 AND kind = 'unknown'")?;
-        let mut add_name =
-            tx.prepare("INSERT OR IGNORE INTO names(node_id, name, norm) VALUES (?1, ?2, ?3)")?;
-        let mut add_designation = tx.prepare(&format!(
-            "INSERT OR {} INTO designations(node_id, list, reference, programs, listed_on, batch) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            if from_list { "REPLACE" } else { "IGNORE" }
-        ))?;
-        for node in &batch.nodes {
-            let id = map(&node.id);
-            let existing: Option<String> = exists.query_row([&id], |r| r.get(0)).optional()?;
-            match existing {
-                None => {
-                    insert.execute(params![id, node.kind.as_str(), node.name, node.origin])?;
-                    report.nodes_added += 1;
-                }
-                Some(_) if node.kind != NodeKind::Unknown => {
-                    set_kind.execute(params![id, node.kind.as_str()])?;
-                }
-                Some(_) => {}
-            }
-            // Placeholder names of id references (`ofac:9345`) are not names.
-            if node.name != node.id {
-                for n in std::iter::once(&node.name).chain(node.aliases.iter()) {
-                    let norm = normalize_name(n);
-                    if !norm.is_empty() {
-                        add_name.execute(params![id, n, norm])?;
-                    }
-                }
-            }
-            for d in &node.designations {
-                add_designation.execute(params![
-                    id,
-                    d.list,
-                    d.reference,
-                    d.programs.join(";"),
-                    d.listed_on.map(|x| x.to_string()),
-                    batch_id
-                ])?;
-            }
-        }
-    }
-    {
-        let mut insert = tx.prepare(
-            "INSERT INTO edges(src, dst, kind, share_pct, start, end, source, origin, batch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        for e in &batch.edges {
-            insert.execute(params![
-                map(&e.from),
-                map(&e.to),
-                e.kind.as_str(),
-                e.share_pct,
-                e.period.start.map(|d| d.to_string()),
-                e.period.end.map(|d| d.to_string()),
-                e.source,
-                e.origin,
-                batch_id
-            ])?;
-            report.edges_added += 1;
-        }
-    }
-    {
-        let mut insert = tx.prepare(
-            "INSERT INTO vessel_events(imo, date, name, flag, kind, source, origin, batch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        for ev in &batch.vessel_events {
-            insert.execute(params![
-                ev.imo.to_string(),
-                ev.date.map(|d| d.to_string()),
-                ev.name,
-                ev.flag,
-                ev.kind.as_str(),
-                ev.source,
-                ev.origin,
-                batch_id
-            ])?;
-            report.vessel_events_added += 1;
-        }
-    }
+    let rename = resolve_user_names(tx, &batch.nodes, &mut report)?;
+    write_nodes(tx, &batch.nodes, &rename, batch_id, from_list, &mut report)?;
+    write_edges(tx, &batch.edges, &rename, batch_id, &mut report)?;
+    write_vessel_events(tx, &batch.vessel_events, batch_id, &mut report)?;
     tx.execute(
         "UPDATE batches SET nodes = ?2, edges = ?3, events = ?4 WHERE id = ?1",
         params![
@@ -835,4 +718,164 @@ fn write_batch(
         ],
     )?;
     Ok((batch_id, report))
+}
+
+/// The list ids that `user:` nodes of a batch stand for, by their user id.
+///
+/// A name written in a user file that equals a designated organization's or vessel's
+/// name or alias (after normalization) refers to that entry. Several such entries (the
+/// same company on the UN and OFAC lists) → the first id, all reported. Person names are
+/// never linked automatically: a name does not identify a person; they are reported so
+/// the user can write the list id instead.
+fn resolve_user_names(
+    tx: &rusqlite::Transaction<'_>,
+    nodes: &[Node],
+    report: &mut ImportReport,
+) -> rusqlite::Result<HashMap<String, String>> {
+    let mut rename: HashMap<String, String> = HashMap::new();
+    let mut lookup = tx.prepare(
+        "SELECT DISTINCT n.node_id, nd.kind FROM names n JOIN designations d ON d.node_id = n.node_id JOIN nodes nd ON nd.id = n.node_id WHERE n.norm = ?1 ORDER BY n.node_id",
+    )?;
+    for node in nodes {
+        if !node.id.starts_with("user:") || rename.contains_key(&node.id) {
+            continue;
+        }
+        let hits: Vec<(String, String)> = lookup
+            .query_map([normalize_name(&node.name)], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let (people, others): (Vec<_>, Vec<_>) =
+            hits.into_iter().partition(|(_, kind)| kind == "person");
+        if let Some((first, _)) = others.first() {
+            rename.insert(node.id.clone(), first.clone());
+            report.resolved_by_name.push(NameResolution {
+                name: node.name.clone(),
+                candidates: others.iter().map(|(id, _)| id.clone()).collect(),
+            });
+        } else if !people.is_empty() && !report.ambiguous_names.iter().any(|a| a.name == node.name)
+        {
+            report.ambiguous_names.push(NameResolution {
+                name: node.name.clone(),
+                candidates: people.into_iter().map(|(id, _)| id).collect(),
+            });
+        }
+    }
+    Ok(rename)
+}
+
+/// The id a batch's node id is stored under: the list id it was resolved to, else itself.
+#[inline]
+fn stored_id(rename: &HashMap<String, String>, id: &str) -> String {
+    rename.get(id).cloned().unwrap_or_else(|| id.to_string())
+}
+
+/// Adds the batch's nodes that are new, sets the kind of known nodes of unknown kind, and
+/// records every node's names and designations (a list's designations replace a user
+/// file's copy, a user file's never replace).
+fn write_nodes(
+    tx: &rusqlite::Transaction<'_>,
+    nodes: &[Node],
+    rename: &HashMap<String, String>,
+    batch_id: i64,
+    from_list: bool,
+    report: &mut ImportReport,
+) -> rusqlite::Result<()> {
+    let mut exists = tx.prepare("SELECT kind FROM nodes WHERE id = ?1")?;
+    let mut insert =
+        tx.prepare("INSERT INTO nodes(id, kind, name, origin) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut set_kind =
+        tx.prepare("UPDATE nodes SET kind = ?2 WHERE id = ?1 AND kind = 'unknown'")?;
+    let mut add_name =
+        tx.prepare("INSERT OR IGNORE INTO names(node_id, name, norm) VALUES (?1, ?2, ?3)")?;
+    let mut add_designation = tx.prepare(&format!(
+        "INSERT OR {} INTO designations(node_id, list, reference, programs, listed_on, batch) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        if from_list { "REPLACE" } else { "IGNORE" }
+    ))?;
+    for node in nodes {
+        let id = stored_id(rename, &node.id);
+        let existing: Option<String> = exists.query_row([&id], |r| r.get(0)).optional()?;
+        match existing {
+            None => {
+                insert.execute(params![id, node.kind.as_str(), node.name, node.origin])?;
+                report.nodes_added += 1;
+            }
+            Some(_) if node.kind != NodeKind::Unknown => {
+                set_kind.execute(params![id, node.kind.as_str()])?;
+            }
+            Some(_) => {}
+        }
+        // Placeholder names of id references (`ofac:9345`) are not names.
+        if node.name != node.id {
+            for n in std::iter::once(&node.name).chain(node.aliases.iter()) {
+                let norm = normalize_name(n);
+                if !norm.is_empty() {
+                    add_name.execute(params![id, n, norm])?;
+                }
+            }
+        }
+        for d in &node.designations {
+            add_designation.execute(params![
+                id,
+                d.list,
+                d.reference,
+                d.programs.join(";"),
+                d.listed_on.map(|x| x.to_string()),
+                batch_id
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds the batch's edges, their ends under their stored ids.
+fn write_edges(
+    tx: &rusqlite::Transaction<'_>,
+    edges: &[Edge],
+    rename: &HashMap<String, String>,
+    batch_id: i64,
+    report: &mut ImportReport,
+) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare(
+        "INSERT INTO edges(src, dst, kind, share_pct, start, end, source, origin, batch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?;
+    for e in edges {
+        insert.execute(params![
+            stored_id(rename, &e.from),
+            stored_id(rename, &e.to),
+            e.kind.as_str(),
+            e.share_pct,
+            e.period.start.map(|d| d.to_string()),
+            e.period.end.map(|d| d.to_string()),
+            e.source,
+            e.origin,
+            batch_id
+        ])?;
+        report.edges_added += 1;
+    }
+    Ok(())
+}
+
+/// Adds the batch's vessel name and flag records.
+fn write_vessel_events(
+    tx: &rusqlite::Transaction<'_>,
+    events: &[VesselEvent],
+    batch_id: i64,
+    report: &mut ImportReport,
+) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare(
+        "INSERT INTO vessel_events(imo, date, name, flag, kind, source, origin, batch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for ev in events {
+        insert.execute(params![
+            ev.imo.to_string(),
+            ev.date.map(|d| d.to_string()),
+            ev.name,
+            ev.flag,
+            ev.kind.as_str(),
+            ev.source,
+            ev.origin,
+            batch_id
+        ])?;
+        report.vessel_events_added += 1;
+    }
+    Ok(())
 }

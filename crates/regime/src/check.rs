@@ -294,225 +294,184 @@ fn exception_applies(e: &Measure, ban: &Measure, s: &Shipment) -> bool {
     hs_fits(hs, s)
 }
 
+/// What the check gathers while it walks the bans and caps that cover a shipment.
+struct Tally<'r> {
+    verdict: Verdict,
+    findings: Vec<Finding>,
+    conditions: Vec<Condition>,
+    /// The measures the assessment cites, in the order met; repeats are dropped at the end.
+    cited: Vec<&'r Measure>,
+    notes: Vec<String>,
+}
+
 impl Regime {
     /// Classify one shipment.
     pub fn check(&self, s: &Shipment) -> Assessment {
-        let mut directions = Vec::new();
-        let mut notes = Vec::new();
-        if s.origin.is_dprk() && s.destination.is_dprk() {
-            notes.push("origin and destination are both the DPRK: not an international transfer; UN measures on trade with the DPRK do not apply as such".into());
-        } else {
-            if s.origin.is_dprk() {
-                directions.push(Direction::FromDprk);
-            }
-            if s.destination.is_dprk() {
-                directions.push(Direction::ToDprk);
-            }
-            if s.via.is_some_and(|v| v.is_dprk()) && !s.origin.is_dprk() && !s.destination.is_dprk()
-            {
-                directions.push(Direction::FromDprk);
-                directions.push(Direction::ToDprk);
-                notes.push("goods pass through the DPRK: measures on supplies to and exports from the DPRK are both considered".into());
-            }
-        }
-        if directions.is_empty() && notes.is_empty() {
-            notes.push("neither origin, destination nor transit is the DPRK: the UN goods measures do not apply; screen the parties and vessels".into());
-        }
-
-        let mut findings = Vec::new();
-        let mut conditions: Vec<Condition> = Vec::new();
-        let mut cited: Vec<&Measure> = Vec::new();
+        let (directions, notes) = shipment_directions(s);
+        let mut tally = Tally {
+            verdict: Verdict::Permitted,
+            findings: Vec::new(),
+            conditions: Vec::new(),
+            cited: Vec::new(),
+            notes,
+        };
         let mut unscoped: Vec<Citation> = Vec::new();
-        let mut verdict = Verdict::Permitted;
-
         for &dir in &directions {
             for cov in self.goods_coverage(&s.hs, dir, s.date) {
-                let m = cov.measure;
-                let exact = cov.exact && !cov.entry.partial;
-                match &m.kind {
-                    MeasureKind::GoodsBan { .. } => {
-                        let threshold = cov.entry.value_over_usd;
-                        if let (Some(t), Some(v)) = (threshold, s.value_usd) {
-                            if v <= t {
-                                notes.push(format!(
-                                    "{} covers {} only when valued over USD {}; this shipment's value, USD {}, is not over it",
-                                    m.short_citation(),
-                                    goods_words(m, cov.entry),
-                                    fmt_usd(t),
-                                    fmt_usd(v)
-                                ));
-                                continue;
-                            }
-                            notes.push(format!(
-                                "{}: USD {} is over the threshold of USD {} for {} (the threshold is read as the value of one item: several items each worth less are not covered)",
-                                m.short_citation(),
-                                fmt_usd(v),
-                                fmt_usd(t),
-                                goods_words(m, cov.entry)
-                            ));
-                        }
-                        let value_missing = threshold.is_some() && s.value_usd.is_none();
-                        let mut outcome = if exact && !value_missing {
-                            Verdict::Prohibited
-                        } else {
-                            Verdict::Conditional
-                        };
-                        cited.push(m);
-                        if !exact {
-                            conditions.push(scope_condition(m, &cov, s));
-                        }
-                        if let (Some(t), true) = (threshold, value_missing) {
-                            conditions.push(Condition {
-                                kind: ConditionKind::ValueThreshold,
-                                measure: m.id.clone(),
-                                citation: m.short_citation(),
-                                text: format!(
-                                    "prohibited if valued over USD {} ({}); give the value (value_usd) to settle it",
-                                    fmt_usd(t),
-                                    goods_words(m, cov.entry)
-                                ),
-                                confidence: cov.entry.confidence.min(m.citation_confidence()),
-                            });
-                        }
-                        // What relaxes this ban for this shipment.
-                        let mut relief: Vec<Condition> = Vec::new();
-                        let mut exceeded: Option<String> = None;
-                        for r in self.relaxing(&m.id) {
-                            if !r.in_force_on(s.date) {
-                                // A wind-down that ended here but runs on by another
-                                // reading: named, without relaxing the ban.
-                                if let MeasureKind::WindDown {
-                                    hs,
-                                    disputed_until: Some(alt),
-                                    ..
-                                } = &r.kind
-                                {
-                                    let disputed_day = r
-                                        .effective_until
-                                        .is_some_and(|u| s.date > u && s.date <= *alt);
-                                    if disputed_day && hs_fits(hs, s) {
-                                        conditions.push(Condition {
-                                            kind: ConditionKind::WindDown,
-                                            measure: r.id.clone(),
-                                            citation: r.short_citation(),
-                                            text: wind_down_text(r, s).unwrap_or_default(),
-                                            confidence: r.citation_confidence(),
-                                        });
-                                    }
-                                }
-                                continue;
-                            }
-                            match &r.kind {
-                                MeasureKind::Exception {
-                                    exception,
-                                    condition,
-                                    ..
-                                } if exception_applies(r, m, s) => {
-                                    relief.push(Condition {
-                                        kind: ConditionKind::Exception,
-                                        measure: r.id.clone(),
-                                        citation: r.short_citation(),
-                                        text: format!("{exception} exception: {condition}"),
-                                        confidence: r.citation_confidence(),
-                                    });
-                                    cited.push(r);
-                                }
-                                MeasureKind::WindDown { hs, .. } if hs_fits(hs, s) => {
-                                    relief.push(Condition {
-                                        kind: ConditionKind::WindDown,
-                                        measure: r.id.clone(),
-                                        citation: r.short_citation(),
-                                        text: wind_down_text(r, s).unwrap_or_default(),
-                                        confidence: r.citation_confidence(),
-                                    });
-                                    cited.push(r);
-                                }
-                                MeasureKind::Cap {
-                                    limits,
-                                    combine,
-                                    hs,
-                                    ..
-                                } => {
-                                    if !hs.is_empty()
-                                        && !hs.iter().any(|h| h.spec.matches(&s.hs).is_some())
-                                    {
-                                        continue;
-                                    }
-                                    let (text, over) = cap_status(limits, *combine, s);
-                                    if let Some(why) = over {
-                                        exceeded = Some(format!("{}: {why}", r.short_citation()));
-                                    }
-                                    relief.push(Condition {
-                                        kind: ConditionKind::Cap,
-                                        measure: r.id.clone(),
-                                        citation: r.short_citation(),
-                                        text,
-                                        confidence: r.citation_confidence(),
-                                    });
-                                    cited.push(r);
-                                }
-                                _ => {}
-                            }
-                        }
-                        if !relief.is_empty() {
-                            outcome = Verdict::Conditional;
-                        }
-                        // A shipment over a cap on its own is outside every relief that
-                        // rests on the cap: it is not listed as a condition it could meet.
-                        if let Some(why) = exceeded {
-                            outcome = Verdict::Prohibited;
-                            notes.push(why);
-                        } else {
-                            conditions.extend(relief);
-                        }
-                        verdict = verdict.max(outcome);
-                        findings.push(Finding::new(&cov, dir, outcome));
-                    }
+                match &cov.measure.kind {
+                    MeasureKind::GoodsBan { .. } => self.assess_ban(&cov, dir, s, &mut tally),
                     MeasureKind::Cap {
                         limits,
                         combine,
                         applies_to,
                         ..
                     } if applies_to.is_empty() => {
-                        // A free-standing cap (2397 OP5 refined petroleum): allowed within it.
-                        let (text, over) = cap_status(limits, *combine, s);
-                        let outcome = if over.is_some() {
-                            Verdict::Prohibited
-                        } else {
-                            Verdict::Conditional
-                        };
-                        if !exact {
-                            conditions.push(scope_condition(m, &cov, s));
-                        }
-                        match over {
-                            Some(why) => notes.push(format!("{}: {why}", m.short_citation())),
-                            None => conditions.push(Condition {
-                                kind: ConditionKind::Cap,
-                                measure: m.id.clone(),
-                                citation: m.short_citation(),
-                                text,
-                                confidence: m.citation_confidence(),
-                            }),
-                        }
-                        cited.push(m);
-                        verdict = verdict.max(outcome);
-                        findings.push(Finding::new(&cov, dir, outcome));
+                        assess_free_cap(&cov, limits, *combine, dir, s, &mut tally);
                     }
                     _ => {}
                 }
             }
-            for m in self.measures().iter().filter(|m| m.in_force_on(s.date)) {
-                if let MeasureKind::GoodsBan { directions: ds, hs } = &m.kind {
-                    if hs.is_empty()
-                        && ds.contains(&dir)
-                        && !unscoped.iter().any(|c| c.measure == m.id)
-                    {
-                        unscoped.push(m.citation());
+            self.collect_unscoped(dir, s.date, &mut unscoped);
+        }
+        tally.into_assessment(directions, unscoped)
+    }
+
+    /// One goods ban covering the shipment. Its value threshold, the exactness of its HS
+    /// match and what relaxes it for this shipment (exceptions, wind-downs, caps) decide
+    /// its outcome; a shipment over a relaxing cap is prohibited.
+    fn assess_ban<'r>(
+        &'r self,
+        cov: &crate::Coverage<'r>,
+        dir: Direction,
+        s: &Shipment,
+        tally: &mut Tally<'r>,
+    ) {
+        let m = cov.measure;
+        let exact = cov.exact && !cov.entry.partial;
+        let threshold = cov.entry.value_over_usd;
+        if !over_value_threshold(m, cov.entry, s, &mut tally.notes) {
+            return;
+        }
+        let value_missing = threshold.is_some() && s.value_usd.is_none();
+        let mut outcome = if exact && !value_missing {
+            Verdict::Prohibited
+        } else {
+            Verdict::Conditional
+        };
+        tally.cited.push(m);
+        if !exact {
+            tally.conditions.push(scope_condition(m, cov, s));
+        }
+        if let (Some(t), true) = (threshold, value_missing) {
+            tally.conditions.push(Condition {
+                kind: ConditionKind::ValueThreshold,
+                measure: m.id.clone(),
+                citation: m.short_citation(),
+                text: format!(
+                    "prohibited if valued over USD {} ({}); give the value (value_usd) to settle it",
+                    fmt_usd(t),
+                    goods_words(m, cov.entry)
+                ),
+                confidence: cov.entry.confidence.min(m.citation_confidence()),
+            });
+        }
+        let (relief, exceeded) = self.ban_relief(m, s, tally);
+        if !relief.is_empty() {
+            outcome = Verdict::Conditional;
+        }
+        // A shipment over a cap on its own is outside every relief that
+        // rests on the cap: it is not listed as a condition it could meet.
+        if let Some(why) = exceeded {
+            outcome = Verdict::Prohibited;
+            tally.notes.push(why);
+        } else {
+            tally.conditions.extend(relief);
+        }
+        tally.verdict = tally.verdict.max(outcome);
+        tally.findings.push(Finding::new(cov, dir, outcome));
+    }
+
+    /// What relaxes ban `m` for this shipment: the conditions of the exceptions, wind-downs
+    /// and caps in force that reach it (each relaxer so used is cited), and why the
+    /// shipment is over one of those caps, if it is. A wind-down over only by a disputed
+    /// reading goes straight to the conditions, without relaxing the ban.
+    fn ban_relief<'r>(
+        &'r self,
+        m: &Measure,
+        s: &Shipment,
+        tally: &mut Tally<'r>,
+    ) -> (Vec<Condition>, Option<String>) {
+        let mut relief: Vec<Condition> = Vec::new();
+        let mut exceeded: Option<String> = None;
+        for r in self.relaxing(&m.id) {
+            if !r.in_force_on(s.date) {
+                if let Some(c) = disputed_wind_down(r, s) {
+                    tally.conditions.push(c);
+                }
+                continue;
+            }
+            match &r.kind {
+                MeasureKind::Exception {
+                    exception,
+                    condition,
+                    ..
+                } if exception_applies(r, m, s) => {
+                    let text = format!("{exception} exception: {condition}");
+                    relief.push(relaxer_condition(r, ConditionKind::Exception, text));
+                    tally.cited.push(r);
+                }
+                MeasureKind::WindDown { hs, .. } if hs_fits(hs, s) => {
+                    let text = wind_down_text(r, s).unwrap_or_default();
+                    relief.push(relaxer_condition(r, ConditionKind::WindDown, text));
+                    tally.cited.push(r);
+                }
+                MeasureKind::Cap {
+                    limits,
+                    combine,
+                    hs,
+                    ..
+                } => {
+                    if !hs.is_empty() && !hs.iter().any(|h| h.spec.matches(&s.hs).is_some()) {
+                        continue;
                     }
+                    let (text, over) = cap_status(limits, *combine, s);
+                    if let Some(why) = over {
+                        exceeded = Some(format!("{}: {why}", r.short_citation()));
+                    }
+                    relief.push(relaxer_condition(r, ConditionKind::Cap, text));
+                    tally.cited.push(r);
+                }
+                _ => {}
+            }
+        }
+        (relief, exceeded)
+    }
+
+    /// Add the goods bans in force for `dir` whose goods are not defined by HS codes, each
+    /// once: the check cannot match them, so the assessment names them.
+    fn collect_unscoped(&self, dir: Direction, date: NaiveDate, unscoped: &mut Vec<Citation>) {
+        for m in self.measures().iter().filter(|m| m.in_force_on(date)) {
+            if let MeasureKind::GoodsBan { directions: ds, hs } = &m.kind {
+                if hs.is_empty() && ds.contains(&dir) && !unscoped.iter().any(|c| c.measure == m.id)
+                {
+                    unscoped.push(m.citation());
                 }
             }
         }
+    }
+}
 
+impl Tally<'_> {
+    /// The assessment: citations and conditions without repeats, notes without repeats,
+    /// and the best confidence among the findings the verdict rests on.
+    fn into_assessment(self, directions: Vec<Direction>, unscoped: Vec<Citation>) -> Assessment {
+        let Tally {
+            verdict,
+            findings,
+            mut conditions,
+            cited,
+            mut notes,
+        } = self;
         let mut citations: Vec<Citation> = Vec::new();
         for m in cited {
             if !citations.iter().any(|c| c.measure == m.id) {
@@ -544,6 +503,131 @@ impl Regime {
             rests_on_unconfirmed: confidence == Some(Confidence::Unconfirmed),
         }
     }
+}
+
+/// The directions of trade with the DPRK the shipment involves (both for transit through
+/// it), and the notes that explain when UN goods measures do not apply as such.
+fn shipment_directions(s: &Shipment) -> (Vec<Direction>, Vec<String>) {
+    let mut directions = Vec::new();
+    let mut notes = Vec::new();
+    if s.origin.is_dprk() && s.destination.is_dprk() {
+        notes.push("origin and destination are both the DPRK: not an international transfer; UN measures on trade with the DPRK do not apply as such".into());
+    } else {
+        if s.origin.is_dprk() {
+            directions.push(Direction::FromDprk);
+        }
+        if s.destination.is_dprk() {
+            directions.push(Direction::ToDprk);
+        }
+        if s.via.is_some_and(|v| v.is_dprk()) && !s.origin.is_dprk() && !s.destination.is_dprk() {
+            directions.push(Direction::FromDprk);
+            directions.push(Direction::ToDprk);
+            notes.push("goods pass through the DPRK: measures on supplies to and exports from the DPRK are both considered".into());
+        }
+    }
+    if directions.is_empty() && notes.is_empty() {
+        notes.push("neither origin, destination nor transit is the DPRK: the UN goods measures do not apply; screen the parties and vessels".into());
+    }
+    (directions, notes)
+}
+
+/// Whether a ban covering goods only above a value covers this shipment: false when the
+/// shipment's value is not over the threshold. A given value is compared in a note either
+/// way; a missing one leaves the ban covering (the caller makes it a condition).
+fn over_value_threshold(
+    m: &Measure,
+    entry: &HsEntry,
+    s: &Shipment,
+    notes: &mut Vec<String>,
+) -> bool {
+    if let (Some(t), Some(v)) = (entry.value_over_usd, s.value_usd) {
+        if v <= t {
+            notes.push(format!(
+                "{} covers {} only when valued over USD {}; this shipment's value, USD {}, is not over it",
+                m.short_citation(),
+                goods_words(m, entry),
+                fmt_usd(t),
+                fmt_usd(v)
+            ));
+            return false;
+        }
+        notes.push(format!(
+            "{}: USD {} is over the threshold of USD {} for {} (the threshold is read as the value of one item: several items each worth less are not covered)",
+            m.short_citation(),
+            fmt_usd(v),
+            fmt_usd(t),
+            goods_words(m, entry)
+        ));
+    }
+    true
+}
+
+/// A wind-down of a ban that ended before the shipment's date but runs on to it by a
+/// disputed reading, named as a condition (it does not relax the ban).
+fn disputed_wind_down(r: &Measure, s: &Shipment) -> Option<Condition> {
+    if let MeasureKind::WindDown {
+        hs,
+        disputed_until: Some(alt),
+        ..
+    } = &r.kind
+    {
+        let disputed_day = r
+            .effective_until
+            .is_some_and(|u| s.date > u && s.date <= *alt);
+        if disputed_day && hs_fits(hs, s) {
+            let text = wind_down_text(r, s).unwrap_or_default();
+            return Some(relaxer_condition(r, ConditionKind::WindDown, text));
+        }
+    }
+    None
+}
+
+/// The condition a relaxing measure (exception, wind-down, cap) sets, cited by `r`.
+#[inline]
+fn relaxer_condition(r: &Measure, kind: ConditionKind, text: String) -> Condition {
+    Condition {
+        kind,
+        measure: r.id.clone(),
+        citation: r.short_citation(),
+        text,
+        confidence: r.citation_confidence(),
+    }
+}
+
+/// A free-standing cap covering the shipment (2397 OP5 refined petroleum): allowed within
+/// it, on its terms as a condition; prohibited over it, with the reason as a note.
+fn assess_free_cap<'r>(
+    cov: &crate::Coverage<'r>,
+    limits: &[CapLimit],
+    combine: CapCombine,
+    dir: Direction,
+    s: &Shipment,
+    tally: &mut Tally<'r>,
+) {
+    let m = cov.measure;
+    let exact = cov.exact && !cov.entry.partial;
+    let (text, over) = cap_status(limits, combine, s);
+    let outcome = if over.is_some() {
+        Verdict::Prohibited
+    } else {
+        Verdict::Conditional
+    };
+    if !exact {
+        tally.conditions.push(scope_condition(m, cov, s));
+    }
+    match over {
+        Some(why) => tally.notes.push(format!("{}: {why}", m.short_citation())),
+        None => tally.conditions.push(Condition {
+            kind: ConditionKind::Cap,
+            measure: m.id.clone(),
+            citation: m.short_citation(),
+            text,
+            confidence: m.citation_confidence(),
+        }),
+    }
+    tally.cited.push(m);
+    tally.verdict = tally.verdict.max(outcome);
+    tally.findings.push(Finding::new(cov, dir, outcome));
 }
 
 /// The goods an HS entry stands for: its note, else the measure's title.

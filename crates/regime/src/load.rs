@@ -413,6 +413,10 @@ fn require<T: Clone>(
     v.clone()
 }
 
+/// Build one measure of a resolution from its raw form, reporting to `cx` every rule it
+/// breaks. `None` when something the measure cannot exist without is missing or
+/// unreadable; lesser problems are reported and the measure is still built, so that the
+/// second pass can check its links too.
 fn build_measure(
     cx: &mut FileCtx,
     resolution: &str,
@@ -421,15 +425,56 @@ fn build_measure(
     m: RawMeasure,
     out: &mut Loaded,
 ) -> Option<Measure> {
+    let id = measure_id(cx, resolution, &m);
+    let paragraph = measure_paragraph(cx, &m);
+    if m.sources.is_empty() {
+        cx.error(
+            m.id.span(),
+            "sources",
+            format!("measure {id} has no source"),
+        );
+    }
+    let (effective_from, mut effective_until) = effective_window(cx, &m, adopted)?;
+    let kind = measure_kind(cx, &m, effective_from, &mut effective_until)?;
+    check_fields_fit_kind(cx, &m, &kind);
+    record_refs(cx, &m, out);
+    Some(Measure {
+        id,
+        resolution: resolution.to_string(),
+        paragraph,
+        title: m.title,
+        kind,
+        effective_from,
+        effective_until,
+        supersedes: refs(&m.supersedes),
+        superseded_by: None,
+        confidence: m.confidence,
+        paragraph_confidence: m.paragraph_confidence.unwrap_or(m.confidence),
+        sources: m.sources,
+        notes: m.notes,
+        origin: SourceLocation {
+            file: cx.name.to_string(),
+            line,
+        },
+    })
+}
+
+/// The measure's id, reported when it does not carry its resolution's number as prefix
+/// (ids are global, the prefix keeps them unique across files).
+fn measure_id(cx: &mut FileCtx, resolution: &str, m: &RawMeasure) -> String {
     let id = m.id.get_ref().clone();
-    let id_span = m.id.span();
     if !id.starts_with(&format!("{resolution}-")) {
         cx.error(
-            id_span.clone(),
+            m.id.span(),
             "id",
             format!("measure id {id:?} must start with \"{resolution}-\""),
         );
     }
+    id
+}
+
+/// The measure's paragraph reference, reported when it is not a well-formed paragraph id.
+fn measure_paragraph(cx: &mut FileCtx, m: &RawMeasure) -> String {
     let paragraph = m.paragraph.get_ref().clone();
     if !paragraph_is_well_formed(&paragraph) {
         cx.error(
@@ -440,13 +485,17 @@ fn build_measure(
             ),
         );
     }
-    if m.sources.is_empty() {
-        cx.error(
-            id_span.clone(),
-            "sources",
-            format!("measure {id} has no source"),
-        );
-    }
+    paragraph
+}
+
+/// The measure's `effective_from` (the adoption date when left out) and `effective_until`.
+/// A start before adoption or an end before the start is reported; an unreadable date
+/// drops the measure.
+fn effective_window(
+    cx: &mut FileCtx,
+    m: &RawMeasure,
+    adopted: NaiveDate,
+) -> Option<(NaiveDate, Option<NaiveDate>)> {
     let effective_from = match &m.effective_from {
         Some(d) => {
             let d2 = cx.date(d, "effective_from")?;
@@ -461,7 +510,7 @@ fn build_measure(
         }
         None => adopted,
     };
-    let mut effective_until = match &m.effective_until {
+    let effective_until = match &m.effective_until {
         Some(d) => {
             let u = cx.date(d, "effective_until")?;
             if u < effective_from {
@@ -475,172 +524,31 @@ fn build_measure(
         }
         None => None,
     };
+    Some((effective_from, effective_until))
+}
+
+/// The typed measure for the raw `kind`, with the fields that kind requires. A wind-down
+/// fixes its own end, so it sets `effective_until`.
+fn measure_kind(
+    cx: &mut FileCtx,
+    m: &RawMeasure,
+    effective_from: NaiveDate,
+    effective_until: &mut Option<NaiveDate>,
+) -> Option<MeasureKind> {
     let kind_span = m.kind.span();
     let kind_name = m.kind.get_ref().as_str();
     let kind = match kind_name {
         "goods_ban" => {
-            let directions = directions(cx, &m, kind_span)?;
+            let directions = directions(cx, m, kind_span)?;
             MeasureKind::GoodsBan {
                 directions,
                 hs: hs_entries(cx, &m.hs),
             }
         }
-        "cap" => {
-            let directions = directions(cx, &m, kind_span.clone())?;
-            let mut limits = Vec::new();
-            for l in &m.limits {
-                let ls = l.span();
-                let l = l.get_ref();
-                let from = cx.date(&l.from, "limits.from")?;
-                let until = match &l.until {
-                    Some(u) => Some(cx.date(u, "limits.until")?),
-                    None => None,
-                };
-                if l.period == CapPeriod::Window && until.is_none() {
-                    cx.error(ls.clone(), "limits.until", "a `window` limit needs `until`");
-                }
-                if let Some(a) = l.amount {
-                    if !(a.is_finite() && a > 0.0) {
-                        cx.error(
-                            ls.clone(),
-                            "limits.amount",
-                            format!("{a} is not a positive amount"),
-                        );
-                    }
-                }
-                limits.push(CapLimit {
-                    amount: l.amount,
-                    unit: l.unit,
-                    period: l.period,
-                    from,
-                    until,
-                    note: l.note.clone(),
-                });
-            }
-            if limits.is_empty() {
-                cx.error(
-                    kind_span.clone(),
-                    "limits",
-                    "a cap needs at least one limit",
-                );
-            }
-            let combine = m.combine.unwrap_or(if limits.len() > 1 {
-                CapCombine::FirstReached
-            } else {
-                CapCombine::Single
-            });
-            MeasureKind::Cap {
-                directions,
-                hs: hs_entries(cx, &m.hs),
-                limits,
-                combine,
-                applies_to: refs(&m.applies_to),
-            }
-        }
-        "exception" => {
-            let exception = require(cx, &m.exception, kind_span.clone(), "exception", kind_name)?;
-            let condition = require(cx, &m.condition, kind_span.clone(), "condition", kind_name)?;
-            if m.applies_to.is_empty() {
-                cx.error(
-                    kind_span.clone(),
-                    "applies_to",
-                    "an exception must name the measures it applies to",
-                );
-            }
-            let mut origin_not = Vec::new();
-            for c in &m.origin_not {
-                match crate::Country::parse(c.get_ref()) {
-                    Ok(k) => origin_not.push(k.code().to_string()),
-                    Err(e) => cx.error(c.span(), "origin_not", e.to_string()),
-                }
-            }
-            let requires_via = match &m.requires_via {
-                Some(v) => match crate::Country::parse(v.get_ref()) {
-                    Ok(k) => Some(k.code().to_string()),
-                    Err(e) => {
-                        cx.error(v.span(), "requires_via", e.to_string());
-                        None
-                    }
-                },
-                None => None,
-            };
-            MeasureKind::Exception {
-                exception,
-                applies_to: refs(&m.applies_to),
-                hs: hs_entries(cx, &m.hs),
-                origin_not,
-                requires_via,
-                condition,
-            }
-        }
-        "wind_down" => {
-            let days = require(cx, &m.days, kind_span.clone(), "days", kind_name)?;
-            let scope = require(cx, &m.scope, kind_span.clone(), "scope", kind_name)?;
-            let end = effective_from + chrono::Days::new(u64::from(days));
-            if effective_until.is_some_and(|u| u != end) {
-                cx.error(kind_span.clone(), "effective_until", format!("a wind-down of {days} days from {effective_from} ends on {end}; leave effective_until out"));
-            }
-            effective_until = Some(end);
-            let disputed_until = match &m.disputed_until {
-                Some(d) => {
-                    let u = cx.date(d, "disputed_until")?;
-                    if u == end || u < effective_from {
-                        cx.error(
-                            d.span(),
-                            "disputed_until",
-                            format!("{u} must differ from the encoded last day {end} and not precede {effective_from}"),
-                        );
-                    }
-                    if m.dispute.is_none() {
-                        cx.error(
-                            d.span(),
-                            "dispute",
-                            "a disputed end needs `dispute`: who reads it so, and why",
-                        );
-                    }
-                    Some(u)
-                }
-                None => None,
-            };
-            MeasureKind::WindDown {
-                applies_to: refs(&m.applies_to),
-                days,
-                scope,
-                hs: hs_entries(cx, &m.hs),
-                disputed_until,
-                dispute: m.dispute.clone(),
-            }
-        }
-        "labour" => {
-            let rule = require(cx, &m.rule, kind_span.clone(), "rule", kind_name)?;
-            let rule = match rule.get_ref().as_str() {
-                "no_increase" => LabourRule::NoIncrease,
-                "no_new" => LabourRule::NoNew,
-                "repatriate" => LabourRule::Repatriate,
-                other => {
-                    cx.error(
-                        rule.span(),
-                        "rule",
-                        format!(
-                            "labour rule {other:?} is not one of no_increase, no_new, repatriate"
-                        ),
-                    );
-                    return None;
-                }
-            };
-            let deadline = match &m.deadline {
-                Some(d) => Some(cx.date(d, "deadline")?),
-                None => None,
-            };
-            if rule == LabourRule::Repatriate && deadline.is_none() {
-                cx.error(
-                    kind_span.clone(),
-                    "deadline",
-                    "a repatriation needs a deadline",
-                );
-            }
-            MeasureKind::Labour { rule, deadline }
-        }
+        "cap" => cap_kind(cx, m, kind_span)?,
+        "exception" => exception_kind(cx, m, kind_span)?,
+        "wind_down" => wind_down_kind(cx, m, kind_span, effective_from, effective_until)?,
+        "labour" => labour_kind(cx, m, kind_span)?,
         "joint_venture" | "shipping" | "financial" | "travel" | "other" => {
             let rule = require(cx, &m.rule, kind_span.clone(), "rule", kind_name)?.into_inner();
             match kind_name {
@@ -652,7 +560,7 @@ fn build_measure(
             }
         }
         "services" => {
-            let directions = directions(cx, &m, kind_span.clone())?;
+            let directions = directions(cx, m, kind_span.clone())?;
             let services = require(cx, &m.services, kind_span.clone(), "services", kind_name)?;
             MeasureKind::Services {
                 directions,
@@ -682,6 +590,206 @@ fn build_measure(
             return None;
         }
     };
+    Some(kind)
+}
+
+/// A `cap`: directions, HS scope and its limits, combined first-reached when there are
+/// several and none is named.
+fn cap_kind(
+    cx: &mut FileCtx,
+    m: &RawMeasure,
+    kind_span: std::ops::Range<usize>,
+) -> Option<MeasureKind> {
+    let directions = directions(cx, m, kind_span.clone())?;
+    let limits = cap_limits(cx, &m.limits)?;
+    if limits.is_empty() {
+        cx.error(
+            kind_span.clone(),
+            "limits",
+            "a cap needs at least one limit",
+        );
+    }
+    let combine = m.combine.unwrap_or(if limits.len() > 1 {
+        CapCombine::FirstReached
+    } else {
+        CapCombine::Single
+    });
+    Some(MeasureKind::Cap {
+        directions,
+        hs: hs_entries(cx, &m.hs),
+        limits,
+        combine,
+        applies_to: refs(&m.applies_to),
+    })
+}
+
+/// The limits of a cap. A `window` limit needs an end and an amount must be positive
+/// (both reported); an unreadable date drops the measure.
+fn cap_limits(cx: &mut FileCtx, raw: &[Spanned<RawLimit>]) -> Option<Vec<CapLimit>> {
+    let mut limits = Vec::new();
+    for l in raw {
+        let ls = l.span();
+        let l = l.get_ref();
+        let from = cx.date(&l.from, "limits.from")?;
+        let until = match &l.until {
+            Some(u) => Some(cx.date(u, "limits.until")?),
+            None => None,
+        };
+        if l.period == CapPeriod::Window && until.is_none() {
+            cx.error(ls.clone(), "limits.until", "a `window` limit needs `until`");
+        }
+        if let Some(a) = l.amount {
+            if !(a.is_finite() && a > 0.0) {
+                cx.error(
+                    ls.clone(),
+                    "limits.amount",
+                    format!("{a} is not a positive amount"),
+                );
+            }
+        }
+        limits.push(CapLimit {
+            amount: l.amount,
+            unit: l.unit,
+            period: l.period,
+            from,
+            until,
+            note: l.note.clone(),
+        });
+    }
+    Some(limits)
+}
+
+/// An `exception`: what it exempts, under which condition, from which measures, with the
+/// origins it excludes and the country goods must pass through, as ISO codes.
+fn exception_kind(
+    cx: &mut FileCtx,
+    m: &RawMeasure,
+    kind_span: std::ops::Range<usize>,
+) -> Option<MeasureKind> {
+    let kind_name = m.kind.get_ref().as_str();
+    let exception = require(cx, &m.exception, kind_span.clone(), "exception", kind_name)?;
+    let condition = require(cx, &m.condition, kind_span.clone(), "condition", kind_name)?;
+    if m.applies_to.is_empty() {
+        cx.error(
+            kind_span.clone(),
+            "applies_to",
+            "an exception must name the measures it applies to",
+        );
+    }
+    let mut origin_not = Vec::new();
+    for c in &m.origin_not {
+        match crate::Country::parse(c.get_ref()) {
+            Ok(k) => origin_not.push(k.code().to_string()),
+            Err(e) => cx.error(c.span(), "origin_not", e.to_string()),
+        }
+    }
+    let requires_via = match &m.requires_via {
+        Some(v) => match crate::Country::parse(v.get_ref()) {
+            Ok(k) => Some(k.code().to_string()),
+            Err(e) => {
+                cx.error(v.span(), "requires_via", e.to_string());
+                None
+            }
+        },
+        None => None,
+    };
+    Some(MeasureKind::Exception {
+        exception,
+        applies_to: refs(&m.applies_to),
+        hs: hs_entries(cx, &m.hs),
+        origin_not,
+        requires_via,
+        condition,
+    })
+}
+
+/// A `wind_down`: its end is `days` after `effective_from`, written into
+/// `effective_until` (a different explicit end is reported). A disputed reading of the end
+/// must differ from it and say who disputes it.
+fn wind_down_kind(
+    cx: &mut FileCtx,
+    m: &RawMeasure,
+    kind_span: std::ops::Range<usize>,
+    effective_from: NaiveDate,
+    effective_until: &mut Option<NaiveDate>,
+) -> Option<MeasureKind> {
+    let kind_name = m.kind.get_ref().as_str();
+    let days = require(cx, &m.days, kind_span.clone(), "days", kind_name)?;
+    let scope = require(cx, &m.scope, kind_span.clone(), "scope", kind_name)?;
+    let end = effective_from + chrono::Days::new(u64::from(days));
+    if effective_until.is_some_and(|u| u != end) {
+        cx.error(kind_span.clone(), "effective_until", format!("a wind-down of {days} days from {effective_from} ends on {end}; leave effective_until out"));
+    }
+    *effective_until = Some(end);
+    let disputed_until = match &m.disputed_until {
+        Some(d) => {
+            let u = cx.date(d, "disputed_until")?;
+            if u == end || u < effective_from {
+                cx.error(
+                    d.span(),
+                    "disputed_until",
+                    format!("{u} must differ from the encoded last day {end} and not precede {effective_from}"),
+                );
+            }
+            if m.dispute.is_none() {
+                cx.error(
+                    d.span(),
+                    "dispute",
+                    "a disputed end needs `dispute`: who reads it so, and why",
+                );
+            }
+            Some(u)
+        }
+        None => None,
+    };
+    Some(MeasureKind::WindDown {
+        applies_to: refs(&m.applies_to),
+        days,
+        scope,
+        hs: hs_entries(cx, &m.hs),
+        disputed_until,
+        dispute: m.dispute.clone(),
+    })
+}
+
+/// A `labour` measure: one of the known rules; a repatriation needs a deadline.
+fn labour_kind(
+    cx: &mut FileCtx,
+    m: &RawMeasure,
+    kind_span: std::ops::Range<usize>,
+) -> Option<MeasureKind> {
+    let kind_name = m.kind.get_ref().as_str();
+    let rule = require(cx, &m.rule, kind_span.clone(), "rule", kind_name)?;
+    let rule = match rule.get_ref().as_str() {
+        "no_increase" => LabourRule::NoIncrease,
+        "no_new" => LabourRule::NoNew,
+        "repatriate" => LabourRule::Repatriate,
+        other => {
+            cx.error(
+                rule.span(),
+                "rule",
+                format!("labour rule {other:?} is not one of no_increase, no_new, repatriate"),
+            );
+            return None;
+        }
+    };
+    let deadline = match &m.deadline {
+        Some(d) => Some(cx.date(d, "deadline")?),
+        None => None,
+    };
+    if rule == LabourRule::Repatriate && deadline.is_none() {
+        cx.error(
+            kind_span.clone(),
+            "deadline",
+            "a repatriation needs a deadline",
+        );
+    }
+    Some(MeasureKind::Labour { rule, deadline })
+}
+
+/// Report the fields that only some kinds may carry when this measure's kind may not:
+/// `applies_to`, an HS scope, a value threshold, a disputed end (and a `dispute` without one).
+fn check_fields_fit_kind(cx: &mut FileCtx, m: &RawMeasure, kind: &MeasureKind) {
     let applies_allowed = matches!(
         kind,
         MeasureKind::Cap { .. } | MeasureKind::Exception { .. } | MeasureKind::WindDown { .. }
@@ -728,11 +836,16 @@ fn build_measure(
     }
     if m.dispute.is_some() && m.disputed_until.is_none() {
         cx.error(
-            id_span.clone(),
+            m.id.span(),
             "dispute",
             "`dispute` explains `disputed_until`, which is missing",
         );
     }
+}
+
+/// Note where the measure about to be pushed refers to others (`supersedes`,
+/// `applies_to`), so the second pass can report a broken link at its line.
+fn record_refs(cx: &FileCtx, m: &RawMeasure, out: &mut Loaded) {
     let idx = out.measures.len();
     for (field, list) in [("supersedes", &m.supersedes), ("applies_to", &m.applies_to)] {
         for r in list {
@@ -744,25 +857,6 @@ fn build_measure(
             });
         }
     }
-    Some(Measure {
-        id,
-        resolution: resolution.to_string(),
-        paragraph,
-        title: m.title,
-        kind,
-        effective_from,
-        effective_until,
-        supersedes: refs(&m.supersedes),
-        superseded_by: None,
-        confidence: m.confidence,
-        paragraph_confidence: m.paragraph_confidence.unwrap_or(m.confidence),
-        sources: m.sources,
-        notes: m.notes,
-        origin: SourceLocation {
-            file: cx.name.to_string(),
-            line,
-        },
-    })
 }
 
 fn refs(v: &[Spanned<String>]) -> Vec<String> {

@@ -3,6 +3,7 @@
 //! statistics for weighting. [`Matcher::screen`] returns explained hits.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
@@ -783,129 +784,27 @@ impl Matcher {
     ) -> f64 {
         let mut score = name_score;
         if let Some(imo) = imo {
-            let listed: Vec<String> = e
-                .identifiers
-                .iter()
-                .filter(|i| matches!(i.kind, IdentifierKind::Imo | IdentifierKind::ImoCompany))
-                .filter_map(|i| normalize_imo(&i.value))
-                .chain(e.imo().and_then(normalize_imo))
-                .collect();
-            if listed.iter().any(|l| l == imo) {
-                let equal = scoring::IMO_EQUAL.value();
-                // The UN gives shipping companies' IMO company numbers in its comments;
-                // the explanation says which of the two numbers matched.
-                let what = if e.imo().and_then(normalize_imo).as_deref() == Some(imo) {
-                    "ship's IMO number"
-                } else {
-                    "IMO company number"
-                };
-                note(&mut features, "imo", equal - score, || {
-                    format!(
-                        "IMO {imo} equals the {what} listed in {} {}",
-                        e.source, e.id
-                    )
-                });
-                return equal;
-            } else if !listed.is_empty() {
-                let capped = score.min(scoring::IMO_DIFFERS.value());
-                note(&mut features, "imo", capped - score, || {
-                    format!("IMO {imo} differs from the listed {}", listed.join(", "))
-                });
-                score = capped;
+            match imo_evidence(e, imo, score, &mut features) {
+                ControlFlow::Break(equal) => return equal,
+                ControlFlow::Continue(s) => score = s,
             }
         }
         if let Some(pp) = &q.passport {
-            let key = document_key(pp);
-            let docs: Vec<&str> = e
-                .identifiers
-                .iter()
-                .filter(|i| {
-                    matches!(
-                        i.kind,
-                        IdentifierKind::Passport | IdentifierKind::NationalId
-                    )
-                })
-                .map(|i| i.value.as_str())
-                .collect();
-            if docs.iter().any(|d| document_key(d) == key) {
-                let equal = scoring::DOCUMENT_EQUAL.value();
-                note(&mut features, "document", equal - score, || {
-                    format!("document {pp} is listed")
-                });
-                return equal;
-            } else if !docs.is_empty() {
-                let c = scoring::DOCUMENT_DIFFERS.value();
-                note(&mut features, "document", c, || {
-                    "listed documents differ (documents are renewed: mild signal)".into()
-                });
-                score += c;
+            match document_evidence(e, pp, score, &mut features) {
+                ControlFlow::Break(equal) => return equal,
+                ControlFlow::Continue(s) => score = s,
             }
         }
         if let Some(qd) = q.birth_date {
-            if !e.birth_dates.is_empty() {
-                let y = qd.year();
-                let day_match = matches!(qd, QueryDate::Day(d) if e.birth_dates.iter().any(|b| matches!(b.value, crate::model::DateValue::Day { date } if date == d)));
-                let year_match = e.birth_dates.iter().any(|b| {
-                    let (lo, hi) = b.year_span();
-                    (lo..=hi).contains(&y)
-                });
-                let near = e.birth_dates.iter().any(|b| {
-                    let (lo, hi) = b.year_span();
-                    (lo - 1..=hi + 1).contains(&y)
-                });
-                let (rule, detail) = if day_match {
-                    (
-                        scoring::BIRTH_DAY,
-                        "birth date equals a listed date".to_string(),
-                    )
-                } else if year_match {
-                    (
-                        scoring::BIRTH_YEAR,
-                        format!("birth year {y} within a listed date"),
-                    )
-                } else if near {
-                    (
-                        scoring::BIRTH_NEAR,
-                        format!("birth year {y} one year off a listed date"),
-                    )
-                } else {
-                    (
-                        scoring::BIRTH_OFF,
-                        format!("birth year {y} differs from every listed date"),
-                    )
-                };
-                let c = rule.value();
+            if let Some(c) = birth_date_evidence(e, qd, &mut features) {
                 score += c;
-                note(&mut features, "birth_date", c, || detail);
             }
         }
         let mut country_missed = false;
         if let Some(country) = &q.country {
-            let listed = countries::entity_countries(e);
-            if !listed.is_empty() {
-                let qc = countries::code(country);
-                let hit = qc
-                    .as_deref()
-                    .is_some_and(|qc| listed.iter().any(|l| l == qc));
-                let miss = if e.schema.family() == SchemaFamily::Person {
-                    scoring::COUNTRY_MISS_PERSON.value()
-                } else {
-                    scoring::COUNTRY_MISS_OTHER.value()
-                };
-                let (c, detail) = if hit {
-                    (
-                        scoring::COUNTRY_MATCH.value(),
-                        format!("country {country} matches"),
-                    )
-                } else {
-                    (
-                        miss,
-                        format!("country {country} not among {}", listed.join(", ")),
-                    )
-                };
+            if let Some((c, hit)) = country_evidence(e, country, &mut features) {
                 score += c;
                 country_missed = !hit;
-                note(&mut features, "country", c, || detail);
             }
         }
         // One penalty for one wrong country: the entry's seat or the name's word.
@@ -926,6 +825,166 @@ impl Matcher {
         // different families were filtered out before.
         score.clamp(0.0, 1.0)
     }
+}
+
+/// The IMO number of the query against the entry's (the ship's, or a company's given in
+/// the UN's comments). Equal settles the score (`Break`); different caps it; an entry
+/// without one leaves it (`Continue` with the score to go on from).
+fn imo_evidence(
+    e: &Entity,
+    imo: &str,
+    score: f64,
+    features: &mut Option<&mut Vec<Feature>>,
+) -> ControlFlow<f64, f64> {
+    let listed: Vec<String> = e
+        .identifiers
+        .iter()
+        .filter(|i| matches!(i.kind, IdentifierKind::Imo | IdentifierKind::ImoCompany))
+        .filter_map(|i| normalize_imo(&i.value))
+        .chain(e.imo().and_then(normalize_imo))
+        .collect();
+    if listed.iter().any(|l| l == imo) {
+        let equal = scoring::IMO_EQUAL.value();
+        // The UN gives shipping companies' IMO company numbers in its comments;
+        // the explanation says which of the two numbers matched.
+        let what = if e.imo().and_then(normalize_imo).as_deref() == Some(imo) {
+            "ship's IMO number"
+        } else {
+            "IMO company number"
+        };
+        note(features, "imo", equal - score, || {
+            format!(
+                "IMO {imo} equals the {what} listed in {} {}",
+                e.source, e.id
+            )
+        });
+        return ControlFlow::Break(equal);
+    } else if !listed.is_empty() {
+        let capped = score.min(scoring::IMO_DIFFERS.value());
+        note(features, "imo", capped - score, || {
+            format!("IMO {imo} differs from the listed {}", listed.join(", "))
+        });
+        return ControlFlow::Continue(capped);
+    }
+    ControlFlow::Continue(score)
+}
+
+/// The query's passport against the entry's passports and national ids. Equal settles the
+/// score (`Break`); different moves it a little, documents being renewed; an entry without
+/// any leaves it (`Continue` with the score to go on from).
+fn document_evidence(
+    e: &Entity,
+    pp: &str,
+    score: f64,
+    features: &mut Option<&mut Vec<Feature>>,
+) -> ControlFlow<f64, f64> {
+    let key = document_key(pp);
+    let docs: Vec<&str> = e
+        .identifiers
+        .iter()
+        .filter(|i| {
+            matches!(
+                i.kind,
+                IdentifierKind::Passport | IdentifierKind::NationalId
+            )
+        })
+        .map(|i| i.value.as_str())
+        .collect();
+    if docs.iter().any(|d| document_key(d) == key) {
+        let equal = scoring::DOCUMENT_EQUAL.value();
+        note(features, "document", equal - score, || {
+            format!("document {pp} is listed")
+        });
+        return ControlFlow::Break(equal);
+    } else if !docs.is_empty() {
+        let c = scoring::DOCUMENT_DIFFERS.value();
+        note(features, "document", c, || {
+            "listed documents differ (documents are renewed: mild signal)".into()
+        });
+        return ControlFlow::Continue(score + c);
+    }
+    ControlFlow::Continue(score)
+}
+
+/// What the query's birth date adds to the score: the same day, a year within a listed
+/// date, one year off, or none matching. `None` when the entry lists no birth date.
+fn birth_date_evidence(
+    e: &Entity,
+    qd: QueryDate,
+    features: &mut Option<&mut Vec<Feature>>,
+) -> Option<f64> {
+    if e.birth_dates.is_empty() {
+        return None;
+    }
+    let y = qd.year();
+    let day_match = matches!(qd, QueryDate::Day(d) if e.birth_dates.iter().any(|b| matches!(b.value, crate::model::DateValue::Day { date } if date == d)));
+    let year_match = e.birth_dates.iter().any(|b| {
+        let (lo, hi) = b.year_span();
+        (lo..=hi).contains(&y)
+    });
+    let near = e.birth_dates.iter().any(|b| {
+        let (lo, hi) = b.year_span();
+        (lo - 1..=hi + 1).contains(&y)
+    });
+    let (rule, detail) = if day_match {
+        (
+            scoring::BIRTH_DAY,
+            "birth date equals a listed date".to_string(),
+        )
+    } else if year_match {
+        (
+            scoring::BIRTH_YEAR,
+            format!("birth year {y} within a listed date"),
+        )
+    } else if near {
+        (
+            scoring::BIRTH_NEAR,
+            format!("birth year {y} one year off a listed date"),
+        )
+    } else {
+        (
+            scoring::BIRTH_OFF,
+            format!("birth year {y} differs from every listed date"),
+        )
+    };
+    let c = rule.value();
+    note(features, "birth_date", c, || detail);
+    Some(c)
+}
+
+/// What the query's country adds to the score, and whether it is among the entry's
+/// countries (a miss weighs more for a person). `None` when the entry has no country.
+fn country_evidence(
+    e: &Entity,
+    country: &str,
+    features: &mut Option<&mut Vec<Feature>>,
+) -> Option<(f64, bool)> {
+    let listed = countries::entity_countries(e);
+    if listed.is_empty() {
+        return None;
+    }
+    let qc = countries::code(country);
+    let hit = qc
+        .as_deref()
+        .is_some_and(|qc| listed.iter().any(|l| l == qc));
+    let miss = if e.schema.family() == SchemaFamily::Person {
+        scoring::COUNTRY_MISS_PERSON.value()
+    } else {
+        scoring::COUNTRY_MISS_OTHER.value()
+    };
+    let (c, detail) = if hit {
+        (
+            scoring::COUNTRY_MATCH.value(),
+            format!("country {country} matches"),
+        )
+    } else {
+        (
+            miss,
+            format!("country {country} not among {}", listed.join(", ")),
+        )
+    };
+    note(features, "country", c, || detail);
+    Some((c, hit))
 }
 
 #[cfg(test)]

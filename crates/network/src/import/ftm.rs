@@ -68,6 +68,31 @@ pub fn read(text: &str, label: &str) -> Result<ImportBatch> {
         ..ImportBatch::default()
     };
     let mut errors = Vec::new();
+    let entities = parse_lines(text, label, &mut batch, &mut errors);
+
+    // First pass: node ids, so relations may refer to entities defined later in the file.
+    let mut ids: HashMap<String, String> = HashMap::new();
+    for (line, e) in &entities {
+        push_node(*line, e, label, &mut ids, &mut errors, &mut batch);
+    }
+    for (line, e) in &entities {
+        push_relation(*line, e, label, &ids, &mut errors, &mut batch);
+    }
+    if errors.is_empty() {
+        Ok(batch)
+    } else {
+        Err(NetworkError::rows(errors))
+    }
+}
+
+/// The entities of the file, one JSON object a line, each with its line; blank lines are
+/// not rows, a line that is not an entity is an error.
+fn parse_lines(
+    text: &str,
+    label: &str,
+    batch: &mut ImportBatch,
+    errors: &mut Vec<RowError>,
+) -> Vec<(u64, FtmEntity)> {
     let mut entities: Vec<(u64, FtmEntity)> = Vec::new();
     for (i, raw) in text.lines().enumerate() {
         let line = i as u64 + 1;
@@ -85,149 +110,166 @@ pub fn read(text: &str, label: &str) -> Result<ImportBatch> {
             }),
         }
     }
+    entities
+}
 
-    // First pass: node ids, so relations may refer to entities defined later in the file.
-    let mut ids: HashMap<String, String> = HashMap::new();
-    for (line, e) in &entities {
-        let kind = match e.schema.as_str() {
-            "Person" => NodeKind::Person,
-            "Company" | "Organization" | "LegalEntity" | "PublicBody" => NodeKind::Organization,
-            "Vessel" => NodeKind::Vessel,
-            _ => continue,
-        };
-        let origin = format!("{label}:{line}");
-        let mut id = node_id_for(&e.id);
-        if kind == NodeKind::Vessel {
-            if let Some(raw_imo) = e.first("imoNumber") {
-                match crate::vessel::Imo::parse(&raw_imo) {
-                    Ok(imo) => id = imo.node_id(),
-                    Err(err) => errors.push(RowError {
-                        file: label.into(),
-                        line: *line,
-                        field: "properties.imoNumber".into(),
-                        message: err.to_string(),
-                    }),
-                }
-            }
-        }
-        let names = e.strings("name");
-        let Some(name) = names.first().cloned() else {
-            errors.push(RowError {
-                file: label.into(),
-                line: *line,
-                field: "properties.name".into(),
-                message: format!("{} `{}` has no name", e.schema, e.id),
-            });
-            continue;
-        };
-        let mut node = Node::new(id.clone(), kind, name);
-        node.aliases = names.into_iter().skip(1).collect();
-        node.aliases.extend(e.strings("alias"));
-        node.aliases.extend(e.strings("previousName"));
-        node.aliases.extend(e.strings("pastNames"));
-        node.origin = origin;
-        ids.insert(e.id.clone(), id);
-        batch.nodes.push(node);
-    }
-
-    for (line, e) in &entities {
-        let (from_prop, to_prop, kind) = match e.schema.as_str() {
-            "Ownership" => ("owner", "asset", EdgeKind::Ownership),
-            "Directorship" => ("director", "organization", EdgeKind::Control),
-            "UnknownLink" => ("subject", "object", EdgeKind::LinkedTo),
-            "Person" | "Company" | "Organization" | "LegalEntity" | "PublicBody" | "Vessel" => {
-                continue
-            }
-            other => {
-                batch.skipped.push(RowError {
+/// A person, organization or vessel entity becomes a node (a vessel under its IMO number
+/// when it has a valid one), its id noted in `ids`; other schemas are relations, read later.
+fn push_node(
+    line: u64,
+    e: &FtmEntity,
+    label: &str,
+    ids: &mut HashMap<String, String>,
+    errors: &mut Vec<RowError>,
+    batch: &mut ImportBatch,
+) {
+    let kind = match e.schema.as_str() {
+        "Person" => NodeKind::Person,
+        "Company" | "Organization" | "LegalEntity" | "PublicBody" => NodeKind::Organization,
+        "Vessel" => NodeKind::Vessel,
+        _ => return,
+    };
+    let origin = format!("{label}:{line}");
+    let mut id = node_id_for(&e.id);
+    if kind == NodeKind::Vessel {
+        if let Some(raw_imo) = e.first("imoNumber") {
+            match crate::vessel::Imo::parse(&raw_imo) {
+                Ok(imo) => id = imo.node_id(),
+                Err(err) => errors.push(RowError {
                     file: label.into(),
-                    line: *line,
-                    field: "schema".into(),
-                    message: format!("schema `{other}` carries no ownership or control; skipped"),
-                });
-                continue;
+                    line,
+                    field: "properties.imoNumber".into(),
+                    message: err.to_string(),
+                }),
             }
-        };
-        let origin = format!("{label}:{line}");
-        let mut err = |field: &str, message: String| {
-            errors.push(RowError {
+        }
+    }
+    let names = e.strings("name");
+    let Some(name) = names.first().cloned() else {
+        errors.push(RowError {
+            file: label.into(),
+            line,
+            field: "properties.name".into(),
+            message: format!("{} `{}` has no name", e.schema, e.id),
+        });
+        return;
+    };
+    let mut node = Node::new(id.clone(), kind, name);
+    node.aliases = names.into_iter().skip(1).collect();
+    node.aliases.extend(e.strings("alias"));
+    node.aliases.extend(e.strings("previousName"));
+    node.aliases.extend(e.strings("pastNames"));
+    node.origin = origin;
+    ids.insert(e.id.clone(), id);
+    batch.nodes.push(node);
+}
+
+/// An Ownership, Directorship or UnknownLink entity becomes an edge between the entities it
+/// names (placeholders for those not defined in the file); other schemas without ownership
+/// or control are skipped and reported.
+fn push_relation(
+    line: u64,
+    e: &FtmEntity,
+    label: &str,
+    ids: &HashMap<String, String>,
+    errors: &mut Vec<RowError>,
+    batch: &mut ImportBatch,
+) {
+    let (from_prop, to_prop, kind) = match e.schema.as_str() {
+        "Ownership" => ("owner", "asset", EdgeKind::Ownership),
+        "Directorship" => ("director", "organization", EdgeKind::Control),
+        "UnknownLink" => ("subject", "object", EdgeKind::LinkedTo),
+        "Person" | "Company" | "Organization" | "LegalEntity" | "PublicBody" | "Vessel" => return,
+        other => {
+            batch.skipped.push(RowError {
                 file: label.into(),
-                line: *line,
-                field: field.into(),
-                message,
-            })
-        };
-        let from = e.first(from_prop);
-        let to = e.first(to_prop);
-        if from.is_none() {
-            err(&format!("properties.{from_prop}"), "empty".into());
-        }
-        if to.is_none() {
-            err(&format!("properties.{to_prop}"), "empty".into());
-        }
-        let share = match e.first("percentage") {
-            Some(p) if kind == EdgeKind::Ownership => parse_share(&p).unwrap_or_else(|m| {
-                err("properties.percentage", m);
-                None
-            }),
-            _ => None,
-        };
-        let start =
-            parse_date(&e.first("startDate").unwrap_or_default(), false).unwrap_or_else(|m| {
-                err("properties.startDate", m);
-                None
+                line,
+                field: "schema".into(),
+                message: format!("schema `{other}` carries no ownership or control; skipped"),
             });
-        let end = parse_date(&e.first("endDate").unwrap_or_default(), true).unwrap_or_else(|m| {
-            err("properties.endDate", m);
+            return;
+        }
+    };
+    let origin = format!("{label}:{line}");
+    let mut err = |field: &str, message: String| {
+        errors.push(RowError {
+            file: label.into(),
+            line,
+            field: field.into(),
+            message,
+        })
+    };
+    let from = e.first(from_prop);
+    let to = e.first(to_prop);
+    if from.is_none() {
+        err(&format!("properties.{from_prop}"), "empty".into());
+    }
+    if to.is_none() {
+        err(&format!("properties.{to_prop}"), "empty".into());
+    }
+    let share = match e.first("percentage") {
+        Some(p) if kind == EdgeKind::Ownership => parse_share(&p).unwrap_or_else(|m| {
+            err("properties.percentage", m);
             None
-        });
-        let period = Period { start, end };
-        if period.is_inverted() {
-            err("properties.endDate", "end is before start".into());
+        }),
+        _ => None,
+    };
+    let period = relation_period(e, &mut err);
+    let source = e
+        .first("publisher")
+        .or_else(|| e.first("sourceUrl"))
+        .or_else(|| (!e.datasets.is_empty()).then(|| e.datasets.join(";")));
+    if source.is_none() {
+        err(
+            "properties.publisher",
+            "no publisher, sourceUrl or datasets: every relation needs a source".into(),
+        );
+    }
+    let (Some(from), Some(to), Some(source)) = (from, to, source) else {
+        return;
+    };
+    let resolve = |r: &str| -> Node {
+        match ids.get(r) {
+            Some(id) => Node::new(id.clone(), NodeKind::Unknown, id.clone()),
+            None => super::reference_node(&node_id_for(r), &origin),
         }
-        let source = e
-            .first("publisher")
-            .or_else(|| e.first("sourceUrl"))
-            .or_else(|| (!e.datasets.is_empty()).then(|| e.datasets.join(";")));
-        if source.is_none() {
-            err(
-                "properties.publisher",
-                "no publisher, sourceUrl or datasets: every relation needs a source".into(),
-            );
-        }
-        let (Some(from), Some(to), Some(source)) = (from, to, source) else {
-            continue;
-        };
-        let resolve = |r: &str| -> Node {
-            match ids.get(r) {
-                Some(id) => Node::new(id.clone(), NodeKind::Unknown, id.clone()),
-                None => super::reference_node(&node_id_for(r), &origin),
-            }
-        };
-        let a = resolve(&from);
-        let b = resolve(&to);
-        batch.edges.push(Edge {
-            from: a.id.clone(),
-            to: b.id.clone(),
-            kind,
-            share_pct: share,
-            period,
-            source,
-            origin: origin.clone(),
-        });
-        // Referenced entities not defined in this file become placeholder nodes, merged
-        // with what the store already knows under the same id.
-        for n in [a, b] {
-            if !ids.values().any(|v| *v == n.id) {
-                batch.nodes.push(n);
-            }
+    };
+    let a = resolve(&from);
+    let b = resolve(&to);
+    batch.edges.push(Edge {
+        from: a.id.clone(),
+        to: b.id.clone(),
+        kind,
+        share_pct: share,
+        period,
+        source,
+        origin: origin.clone(),
+    });
+    // Referenced entities not defined in this file become placeholder nodes, merged
+    // with what the store already knows under the same id.
+    for n in [a, b] {
+        if !ids.values().any(|v| *v == n.id) {
+            batch.nodes.push(n);
         }
     }
-    if errors.is_empty() {
-        Ok(batch)
-    } else {
-        Err(NetworkError::rows(errors))
+}
+
+/// A relation's period from its `startDate` and `endDate`; an unreadable date is reported
+/// and left open, an end before the start is reported.
+fn relation_period(e: &FtmEntity, err: &mut impl FnMut(&str, String)) -> Period {
+    let start = parse_date(&e.first("startDate").unwrap_or_default(), false).unwrap_or_else(|m| {
+        err("properties.startDate", m);
+        None
+    });
+    let end = parse_date(&e.first("endDate").unwrap_or_default(), true).unwrap_or_else(|m| {
+        err("properties.endDate", m);
+        None
+    });
+    let period = Period { start, end };
+    if period.is_inverted() {
+        err("properties.endDate", "end is before start".into());
     }
+    period
 }
 
 /// FtM ids already in our scheme are kept; others are namespaced so they cannot collide

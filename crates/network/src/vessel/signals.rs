@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::registry::{Confidence, FlagCategory, FlagRegistry};
 use super::{EventKind, Imo, VesselEvent};
-use crate::graph::{normalize_name, Graph};
+use crate::graph::{normalize_name, Graph, NodeIx};
 use crate::model::{Designation, EdgeKind};
 
 /// Thresholds of the flag-hopping heuristic. They are analyst settings, not sourced
@@ -138,6 +138,44 @@ pub fn vessel_profile(
     let node = node_ix.and_then(|ix| graph.node(ix));
     let designations = node.map(|n| n.designations.clone()).unwrap_or_default();
 
+    let names = name_records(events);
+    let flags = flag_records(events, registry);
+    let current_flag = latest_flag(&flags);
+    let name = names
+        .iter()
+        .filter(|n| n.kind != EventKind::FormerName)
+        .max_by_key(|n| n.date)
+        .map(|n| n.name.clone())
+        .or_else(|| node.map(|n| n.name.clone()));
+    let links = node_ix
+        .map(|ix| vessel_links(graph, ix))
+        .unwrap_or_default();
+    let because = dprk_link_reasons(&designations, &flags, &links, registry);
+    let dprk_linked = !because.is_empty();
+
+    let mut profile = VesselProfile {
+        imo,
+        name,
+        // A node alone is not knowledge: nodes outlive the list versions and files that
+        // named them (user edges may point at them), so a delisted ship's node stays with
+        // nothing current said of it.
+        known: !events.is_empty() || !designations.is_empty() || !links.is_empty(),
+        designations,
+        names,
+        flags,
+        current_flag,
+        dprk_linked,
+        dprk_linked_because: because,
+        links,
+        signals: Vec::new(),
+    };
+    profile.signals = profile_signals(&profile, registry, rules);
+    profile
+}
+
+/// The name records of the events, by date then name. The same statement from two imports
+/// (the list and the vessel extract) is one record with both sources.
+fn name_records(events: &[VesselEvent]) -> Vec<NameRecord> {
     let mut names: Vec<NameRecord> = events
         .iter()
         .filter_map(|e| {
@@ -161,6 +199,12 @@ pub fn vessel_profile(
         }
         same
     });
+    names
+}
+
+/// The flag records of the events under the registry's canonical flag names, by date then
+/// flag; the same statement from two imports is one record with both sources.
+fn flag_records(events: &[VesselEvent], registry: &FlagRegistry) -> Vec<FlagRecord> {
     let mut flags: Vec<FlagRecord> = events
         .iter()
         .filter_map(|e| {
@@ -181,52 +225,61 @@ pub fn vessel_profile(
         }
         same
     });
+    flags
+}
 
-    // Current flag: the latest dated record; without dates, the list's own statement.
-    let current_flag = flags
+/// Current flag: the latest dated record; without dates, the list's own statement.
+fn latest_flag(flags: &[FlagRecord]) -> Option<String> {
+    flags
         .iter()
         .filter(|f| f.date.is_some())
         .max_by_key(|f| f.date)
         .or_else(|| flags.iter().find(|f| f.kind == EventKind::Listing))
         .or_else(|| flags.last())
-        .map(|f| f.flag.clone());
-    let name = names
-        .iter()
-        .filter(|n| n.kind != EventKind::FormerName)
-        .max_by_key(|n| n.date)
-        .map(|n| n.name.clone())
-        .or_else(|| node.map(|n| n.name.clone()));
+        .map(|f| f.flag.clone())
+}
 
+/// The parties linked to the vessel's node by an edge either way, one per party and
+/// relation (the sources of repeated edges joined).
+fn vessel_links(graph: &Graph, ix: NodeIx) -> Vec<VesselLink> {
     let mut links = Vec::new();
-    if let Some(ix) = node_ix {
-        for &e in graph.incoming(ix).iter().chain(graph.outgoing(ix)) {
-            let (Some(edge), Some((from, to))) = (graph.edge(e), graph.ends(e)) else {
-                continue;
-            };
-            let other = if from == ix { to } else { from };
-            if let Some(o) = graph.node(other) {
-                if let Some(existing) = links
-                    .iter_mut()
-                    .find(|l: &&mut VesselLink| l.id == o.id && l.relation == edge.kind)
-                {
-                    if !existing.source.contains(&edge.source) {
-                        existing.source = format!("{}; {}", existing.source, edge.source);
-                    }
-                    continue;
+    for &e in graph.incoming(ix).iter().chain(graph.outgoing(ix)) {
+        let (Some(edge), Some((from, to))) = (graph.edge(e), graph.ends(e)) else {
+            continue;
+        };
+        let other = if from == ix { to } else { from };
+        if let Some(o) = graph.node(other) {
+            if let Some(existing) = links
+                .iter_mut()
+                .find(|l: &&mut VesselLink| l.id == o.id && l.relation == edge.kind)
+            {
+                if !existing.source.contains(&edge.source) {
+                    existing.source = format!("{}; {}", existing.source, edge.source);
                 }
-                links.push(VesselLink {
-                    id: o.id.clone(),
-                    name: o.name.clone(),
-                    relation: edge.kind,
-                    designated: o.is_designated(),
-                    designations: o.designations.clone(),
-                    source: edge.source.clone(),
-                    origin: edge.origin.clone(),
-                });
+                continue;
             }
+            links.push(VesselLink {
+                id: o.id.clone(),
+                name: o.name.clone(),
+                relation: edge.kind,
+                designated: o.is_designated(),
+                designations: o.designations.clone(),
+                source: edge.source.clone(),
+                origin: edge.origin.clone(),
+            });
         }
     }
+    links
+}
 
+/// Why the vessel counts as DPRK-linked: its DPRK designations, a DPRK flag, linked
+/// parties with DPRK designations. Empty when it is not.
+fn dprk_link_reasons(
+    designations: &[Designation],
+    flags: &[FlagRecord],
+    links: &[VesselLink],
+    registry: &FlagRegistry,
+) -> Vec<String> {
     let mut because = Vec::new();
     for d in designations.iter().filter(|d| is_dprk_designation(d)) {
         because.push(format!(
@@ -245,86 +298,143 @@ pub fn vessel_profile(
     {
         because.push(format!("{} {} ({})", l.relation.as_str(), l.name, l.id));
     }
-    let dprk_linked = !because.is_empty();
+    because
+}
 
+/// The signals of a profile (everything but its signals filled in), most severe first.
+fn profile_signals(p: &VesselProfile, registry: &FlagRegistry, rules: SignalRules) -> Vec<Signal> {
     let mut signals = Vec::new();
-    if !designations.is_empty() {
+    signals.extend(designated_signal(&p.designations));
+    signals.extend(dprk_flag_signal(&p.flags, registry));
+    signals.extend(foreign_flag_signal(p, registry));
+    flag_category_signals(p, registry, &mut signals);
+    signals.extend(flag_hopping(&p.flags, rules));
+    signals.extend(renamed_signal(p));
+    if !p.designations.is_empty() && p.flags.is_empty() {
         signals.push(Signal {
-            kind: SignalKind::Designated,
-            severity: Severity::High,
-            reason: designations
-                .iter()
-                .map(|d| {
-                    format!(
-                        "listed by {} as {} ({})",
-                        d.list,
-                        d.reference,
-                        d.programs.join(", ")
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-            sources: designations.iter().map(|d| d.list.clone()).collect(),
-            confidence: Some(Confidence::Confirmed),
+            kind: SignalKind::FlagUnknown,
+            severity: Severity::Medium,
+            reason: "the list entry gives no flag (stateless, false flag, or not known to the designating authority)".into(),
+            sources: p.designations.iter().map(|d| d.list.clone()).collect(),
+            confidence: None,
         });
     }
+    for l in p.links.iter().filter(|l| l.designated) {
+        signals.push(Signal {
+            kind: SignalKind::LinkedToDesignee,
+            severity: Severity::High,
+            reason: format!(
+                "{} {} ({}) is listed: {}",
+                l.relation.as_str(),
+                l.name,
+                l.id,
+                l.designations
+                    .iter()
+                    .map(|d| format!("{} {}", d.list, d.reference))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            sources: vec![l.source.clone()],
+            confidence: None,
+        });
+    }
+    signals.sort_by_key(|s| std::cmp::Reverse(s.severity));
+    signals
+}
+
+/// The vessel is on a list: every listing, with its reference and programmes.
+fn designated_signal(designations: &[Designation]) -> Option<Signal> {
+    if designations.is_empty() {
+        return None;
+    }
+    Some(Signal {
+        kind: SignalKind::Designated,
+        severity: Severity::High,
+        reason: designations
+            .iter()
+            .map(|d| {
+                format!(
+                    "listed by {} as {} ({})",
+                    d.list,
+                    d.reference,
+                    d.programs.join(", ")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        sources: designations.iter().map(|d| d.list.clone()).collect(),
+        confidence: Some(Confidence::Confirmed),
+    })
+}
+
+/// The vessel flies or flew the DPRK flag: the first such record, and the sources of all.
+fn dprk_flag_signal(flags: &[FlagRecord], registry: &FlagRegistry) -> Option<Signal> {
     let dprk_flag_records: Vec<&FlagRecord> = flags
         .iter()
         .filter(|f| registry.is_dprk(&f.as_written))
         .collect();
-    if let Some(first) = dprk_flag_records.first() {
-        signals.push(Signal {
-            kind: SignalKind::DprkFlag,
-            severity: Severity::High,
-            reason: format!(
-                "DPRK flag recorded{} ({})",
-                first.date.map(|d| format!(" on {d}")).unwrap_or_default(),
-                first.source
-            ),
-            sources: dprk_flag_records.iter().map(|f| f.source.clone()).collect(),
-            confidence: None,
-        });
+    let first = dprk_flag_records.first()?;
+    Some(Signal {
+        kind: SignalKind::DprkFlag,
+        severity: Severity::High,
+        reason: format!(
+            "DPRK flag recorded{} ({})",
+            first.date.map(|d| format!(" on {d}")).unwrap_or_default(),
+            first.source
+        ),
+        sources: dprk_flag_records.iter().map(|f| f.source.clone()).collect(),
+        confidence: None,
+    })
+}
+
+/// A DPRK-linked vessel whose current flag is not the DPRK's, with why it is linked and
+/// any dated re-flagging away from the DPRK.
+fn foreign_flag_signal(p: &VesselProfile, registry: &FlagRegistry) -> Option<Signal> {
+    let cur = p.current_flag.as_ref()?;
+    if !p.dprk_linked || registry.is_dprk(cur) {
+        return None;
     }
-    if let Some(cur) = &current_flag {
-        if dprk_linked && !registry.is_dprk(cur) {
-            let from_dprk = flags
-                .windows(2)
-                .filter_map(|w| match w {
-                    [a, b]
-                        if a.date.is_some()
-                            && b.date.is_some()
-                            && registry.is_dprk(&a.as_written)
-                            && !registry.is_dprk(&b.as_written) =>
-                    {
-                        Some(format!(
-                            "re-flagged from DPRK to {} on {}",
-                            b.flag,
-                            b.date.map(|d| d.to_string()).unwrap_or_default()
-                        ))
-                    }
-                    _ => None,
-                })
-                .collect::<Vec<_>>();
-            let mut reason = format!(
-                "DPRK-linked vessel ({}) under the flag of {cur}",
-                because.join("; ")
-            );
-            if !from_dprk.is_empty() {
-                reason.push_str(&format!("; {}", from_dprk.join("; ")));
+    let from_dprk = p
+        .flags
+        .windows(2)
+        .filter_map(|w| match w {
+            [a, b]
+                if a.date.is_some()
+                    && b.date.is_some()
+                    && registry.is_dprk(&a.as_written)
+                    && !registry.is_dprk(&b.as_written) =>
+            {
+                Some(format!(
+                    "re-flagged from DPRK to {} on {}",
+                    b.flag,
+                    b.date.map(|d| d.to_string()).unwrap_or_default()
+                ))
             }
-            signals.push(Signal {
-                kind: SignalKind::ForeignFlagDprkLinked,
-                severity: Severity::High,
-                reason,
-                sources: Vec::new(),
-                confidence: None,
-            });
-        }
+            _ => None,
+        })
+        .collect::<Vec<_>>();
+    let mut reason = format!(
+        "DPRK-linked vessel ({}) under the flag of {cur}",
+        p.dprk_linked_because.join("; ")
+    );
+    if !from_dprk.is_empty() {
+        reason.push_str(&format!("; {}", from_dprk.join("; ")));
     }
-    // Registry categories apply to every flag the vessel has flown, current or past.
-    let distinct_flags: BTreeSet<String> = flags.iter().map(|f| f.flag.clone()).collect();
+    Some(Signal {
+        kind: SignalKind::ForeignFlagDprkLinked,
+        severity: Severity::High,
+        reason,
+        sources: Vec::new(),
+        confidence: None,
+    })
+}
+
+/// The registry's categories of every flag the vessel has flown, current or past: a
+/// reported DPRK flag of choice, a flag of convenience on the ITF list.
+fn flag_category_signals(p: &VesselProfile, registry: &FlagRegistry, signals: &mut Vec<Signal>) {
+    let distinct_flags: BTreeSet<String> = p.flags.iter().map(|f| f.flag.clone()).collect();
     for flag in &distinct_flags {
-        let when = if Some(flag) == current_flag.as_ref() {
+        let when = if Some(flag) == p.current_flag.as_ref() {
             "current flag"
         } else {
             "past flag"
@@ -332,7 +442,7 @@ pub fn vessel_profile(
         if let Some((entry, listing)) = registry.listing(flag, FlagCategory::DprkFlagOfChoice) {
             signals.push(Signal {
                 kind: SignalKind::DprkFlagOfChoice,
-                severity: if dprk_linked {
+                severity: if p.dprk_linked {
                     Severity::High
                 } else {
                     Severity::Medium
@@ -362,74 +472,31 @@ pub fn vessel_profile(
             }
         }
     }
-    if let Some(hop) = flag_hopping(&flags, rules) {
-        signals.push(hop);
-    }
-    let former: Vec<&NameRecord> = names
-        .iter()
-        .filter(|n| n.kind == EventKind::FormerName || Some(&n.name) != name.as_ref())
-        .collect();
-    if !former.is_empty() {
-        let mut list: Vec<String> = former.iter().map(|n| n.name.clone()).collect();
-        list.dedup();
-        signals.push(Signal {
-            kind: SignalKind::Renamed,
-            severity: if dprk_linked {
-                Severity::Medium
-            } else {
-                Severity::Info
-            },
-            reason: format!("other names on record: {}", list.join(", ")),
-            sources: former.iter().map(|n| n.source.clone()).collect(),
-            confidence: None,
-        });
-    }
-    if !designations.is_empty() && flags.is_empty() {
-        signals.push(Signal {
-            kind: SignalKind::FlagUnknown,
-            severity: Severity::Medium,
-            reason: "the list entry gives no flag (stateless, false flag, or not known to the designating authority)".into(),
-            sources: designations.iter().map(|d| d.list.clone()).collect(),
-            confidence: None,
-        });
-    }
-    for l in links.iter().filter(|l| l.designated) {
-        signals.push(Signal {
-            kind: SignalKind::LinkedToDesignee,
-            severity: Severity::High,
-            reason: format!(
-                "{} {} ({}) is listed: {}",
-                l.relation.as_str(),
-                l.name,
-                l.id,
-                l.designations
-                    .iter()
-                    .map(|d| format!("{} {}", d.list, d.reference))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            sources: vec![l.source.clone()],
-            confidence: None,
-        });
-    }
-    signals.sort_by_key(|s| std::cmp::Reverse(s.severity));
+}
 
-    VesselProfile {
-        imo,
-        name,
-        // A node alone is not knowledge: nodes outlive the list versions and files that
-        // named them (user edges may point at them), so a delisted ship's node stays with
-        // nothing current said of it.
-        known: !events.is_empty() || !designations.is_empty() || !links.is_empty(),
-        designations,
-        names,
-        flags,
-        current_flag,
-        dprk_linked,
-        dprk_linked_because: because,
-        links,
-        signals,
+/// Names on record other than the current one (and every former name).
+fn renamed_signal(p: &VesselProfile) -> Option<Signal> {
+    let former: Vec<&NameRecord> = p
+        .names
+        .iter()
+        .filter(|n| n.kind == EventKind::FormerName || Some(&n.name) != p.name.as_ref())
+        .collect();
+    if former.is_empty() {
+        return None;
     }
+    let mut list: Vec<String> = former.iter().map(|n| n.name.clone()).collect();
+    list.dedup();
+    Some(Signal {
+        kind: SignalKind::Renamed,
+        severity: if p.dprk_linked {
+            Severity::Medium
+        } else {
+            Severity::Info
+        },
+        reason: format!("other names on record: {}", list.join(", ")),
+        sources: former.iter().map(|n| n.source.clone()).collect(),
+        confidence: None,
+    })
 }
 
 fn source_titles(registry: &FlagRegistry, ids: &[String]) -> String {

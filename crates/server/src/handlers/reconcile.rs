@@ -13,6 +13,7 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
+use embargo_screen::{Entity, Hit};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -223,101 +224,20 @@ async fn candidates(
     ds: &'static Dataset,
     queries: &str,
 ) -> Result<Value, ApiError> {
-    let parsed: Map<String, Value> = serde_json::from_str(queries).map_err(|e| {
-        let code = if e.is_data() {
-            "invalid_body"
-        } else {
-            "malformed_json"
-        };
-        let status = if e.is_data() {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::BAD_REQUEST
-        };
-        ApiError::new(
-            status,
-            code,
-            format!("queries: not a JSON object of queries ({e})"),
-        )
-        .with_field("queries")
-    })?;
+    let parsed = parse_queries(queries)?;
     compat::check_count("queries", parsed.len(), state.config.limits.max_batch)?;
     let mut out = Map::new();
     let mut prepared = Vec::new();
     let mut limits = Map::new();
     for (key, raw) in parsed {
-        let at = format!("queries.{key}");
-        let q: ReconQuery = serde_json::from_value(raw).map_err(|e| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_body",
-                format!("{at}: {e}"),
-            )
-            .with_field(at.clone())
-        })?;
-        let schema = match &q.kind {
-            None | Some(Value::Null) => "Thing".to_string(),
-            Some(Value::String(s)) => s.clone(),
-            Some(Value::Array(a)) => a
-                .first()
-                .and_then(|t| t.as_str().or_else(|| t.get("id").and_then(Value::as_str)))
-                .unwrap_or("Thing")
-                .to_string(),
-            Some(Value::Object(o)) => o
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or("Thing")
-                .to_string(),
-            Some(other) => other.to_string(),
-        };
-        if schema != "Thing" && !SCHEMAS.iter().any(|s| s.eq_ignore_ascii_case(&schema)) {
-            return Err(ApiError::invalid_field(
-                &format!("{at}.type"),
-                format!(
-                    "{at}.type: this service reconciles against {} (or none), not {schema:?}",
-                    SCHEMAS.join(", ")
-                ),
-            ));
-        }
-        let mut properties = Map::new();
-        if let Some(name) = q.query.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-            properties.insert("name".into(), json!([name]));
-        }
-        for p in &q.properties {
-            let pid = p.pid.rsplit(':').next().unwrap_or(&p.pid).to_string();
-            let entry = properties.entry(pid).or_insert_with(|| json!([]));
-            if let Value::Array(list) = entry {
-                match &p.v {
-                    Value::Array(items) => list.extend(items.iter().cloned()),
-                    other => list.push(other.clone()),
-                }
+        let (limit, example) = prepare_query(&key, raw, ds)?;
+        limits.insert(key.clone(), json!(limit));
+        match example {
+            Some(p) => prepared.push(p),
+            None => {
+                out.insert(key, json!({"result": []}));
             }
         }
-        let example = Example {
-            id: None,
-            schema: schema.clone(),
-            properties,
-        };
-        let read = ReadExample::read(&at, &example)?;
-        limits.insert(key.clone(), json!(q.limit.unwrap_or(DEFAULT_LIMIT)));
-        // An empty cell has nothing to reconcile: it gets no candidates, not an error
-        // that would fail the other rows of OpenRefine's batch.
-        if read.names.is_empty() && read.imo.is_none() && read.passport.is_none() {
-            out.insert(key, json!({"result": []}));
-            continue;
-        }
-        let queries = read.queries(&at)?;
-        prepared.push(Prepared {
-            key: key.clone(),
-            queries,
-            audit_query: json!({
-                "dataset": ds.name,
-                "key": key,
-                "query": q.query,
-                "type": schema,
-                "properties": q.properties.iter().map(|p| json!({"pid": p.pid, "v": p.v})).collect::<Vec<_>>(),
-            }),
-        });
     }
     if prepared.is_empty() {
         return Ok(Value::Object(out));
@@ -344,24 +264,7 @@ async fn candidates(
             .take(limit)
             .filter_map(|hit| {
                 let e = compat::entity(&lists, hit)?;
-                let schema = e.schema.as_str();
-                let listed = e
-                    .listed_on
-                    .map(|d| format!(", listed {d}"))
-                    .unwrap_or_default();
-                let features: Vec<Value> = compat::features(hit)
-                    .into_iter()
-                    .map(|(id, value)| json!({"id": id, "value": value}))
-                    .collect();
-                Some(json!({
-                    "id": e.ftm_id(),
-                    "name": e.caption(),
-                    "type": [{"id": schema, "name": type_name(schema)}],
-                    "score": hit.score,
-                    "match": hit.score >= match_at,
-                    "description": format!("{} {}{listed}; {}", e.source.as_str().to_uppercase(), e.id, e.programs.join(", ")),
-                    "features": features,
-                }))
+                Some(candidate(e, hit, match_at))
             })
             .collect();
         out.insert(
@@ -370,4 +273,146 @@ async fn candidates(
         );
     }
     Ok(Value::Object(out))
+}
+
+/// The `queries` parameter: a JSON object of queries by key. Not JSON is a bad request;
+/// JSON of another shape is unprocessable.
+fn parse_queries(queries: &str) -> Result<Map<String, Value>, ApiError> {
+    serde_json::from_str(queries).map_err(|e| {
+        let code = if e.is_data() {
+            "invalid_body"
+        } else {
+            "malformed_json"
+        };
+        let status = if e.is_data() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        ApiError::new(
+            status,
+            code,
+            format!("queries: not a JSON object of queries ({e})"),
+        )
+        .with_field("queries")
+    })
+}
+
+/// One reconciliation query, read as a screening example: its candidate limit, and the
+/// example to screen, or `None` for an empty cell, which has nothing to reconcile.
+fn prepare_query(
+    key: &str,
+    raw: Value,
+    ds: &'static Dataset,
+) -> Result<(usize, Option<Prepared>), ApiError> {
+    let at = format!("queries.{key}");
+    let q: ReconQuery = serde_json::from_value(raw).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+            format!("{at}: {e}"),
+        )
+        .with_field(at.clone())
+    })?;
+    let schema = query_schema(&q, &at)?;
+    let example = Example {
+        id: None,
+        schema: schema.clone(),
+        properties: query_properties(&q),
+    };
+    let read = ReadExample::read(&at, &example)?;
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    // An empty cell has nothing to reconcile: it gets no candidates, not an error
+    // that would fail the other rows of OpenRefine's batch.
+    if read.names.is_empty() && read.imo.is_none() && read.passport.is_none() {
+        return Ok((limit, None));
+    }
+    let queries = read.queries(&at)?;
+    Ok((
+        limit,
+        Some(Prepared {
+            key: key.to_string(),
+            queries,
+            audit_query: json!({
+                "dataset": ds.name,
+                "key": key,
+                "query": q.query,
+                "type": schema,
+                "properties": q.properties.iter().map(|p| json!({"pid": p.pid, "v": p.v})).collect::<Vec<_>>(),
+            }),
+        }),
+    ))
+}
+
+/// The schema a query asks for: its type id, or the first of a list of them; "Thing"
+/// (any) when it names none. A schema the service does not reconcile against is refused.
+fn query_schema(q: &ReconQuery, at: &str) -> Result<String, ApiError> {
+    let schema = match &q.kind {
+        None | Some(Value::Null) => "Thing".to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(a)) => a
+            .first()
+            .and_then(|t| t.as_str().or_else(|| t.get("id").and_then(Value::as_str)))
+            .unwrap_or("Thing")
+            .to_string(),
+        Some(Value::Object(o)) => o
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("Thing")
+            .to_string(),
+        Some(other) => other.to_string(),
+    };
+    if schema != "Thing" && !SCHEMAS.iter().any(|s| s.eq_ignore_ascii_case(&schema)) {
+        return Err(ApiError::invalid_field(
+            &format!("{at}.type"),
+            format!(
+                "{at}.type: this service reconciles against {} (or none), not {schema:?}",
+                SCHEMAS.join(", ")
+            ),
+        ));
+    }
+    Ok(schema)
+}
+
+/// The query's text as the `name` property, and its properties by unqualified name
+/// (`Person:birthDate` → `birthDate`), the values of repeated ones together.
+fn query_properties(q: &ReconQuery) -> Map<String, Value> {
+    let mut properties = Map::new();
+    if let Some(name) = q.query.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        properties.insert("name".into(), json!([name]));
+    }
+    for p in &q.properties {
+        let pid = p.pid.rsplit(':').next().unwrap_or(&p.pid).to_string();
+        let entry = properties.entry(pid).or_insert_with(|| json!([]));
+        if let Value::Array(list) = entry {
+            match &p.v {
+                Value::Array(items) => list.extend(items.iter().cloned()),
+                other => list.push(other.clone()),
+            }
+        }
+    }
+    properties
+}
+
+/// One candidate of the answer: the listed entry's FtM id, name and type, the hit's score
+/// with the features behind it, and whether it reaches the server's match threshold.
+fn candidate(e: &Entity, hit: &Hit, match_at: f64) -> Value {
+    let schema = e.schema.as_str();
+    let listed = e
+        .listed_on
+        .map(|d| format!(", listed {d}"))
+        .unwrap_or_default();
+    let features: Vec<Value> = compat::features(hit)
+        .into_iter()
+        .map(|(id, value)| json!({"id": id, "value": value}))
+        .collect();
+    json!({
+        "id": e.ftm_id(),
+        "name": e.caption(),
+        "type": [{"id": schema, "name": type_name(schema)}],
+        "score": hit.score,
+        "match": hit.score >= match_at,
+        "description": format!("{} {}{listed}; {}", e.source.as_str().to_uppercase(), e.id, e.programs.join(", ")),
+        "features": features,
+    })
 }

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use chrono::NaiveDate;
-use quick_xml::events::Event;
+use quick_xml::events::{BytesEnd, BytesStart, Event};
 use quick_xml::Reader;
 
 use crate::error::ListError;
@@ -131,14 +131,7 @@ pub(super) fn read_records(
     let mut reader = Reader::from_reader(bytes);
     reader.config_mut().trim_text(false);
     let mut buf = Vec::new();
-    let mut stack: Vec<String> = Vec::new();
-    let mut text = String::new();
-    let mut record: Option<RawRecord> = None;
-    let mut child = Child::None;
-    let mut generated: Option<String> = None;
-    let mut saw_root = false;
-    let mut closed_root = false;
-    let mut records: Vec<RawRecord> = Vec::new();
+    let mut walk = Walk::new();
     let mut lines = LineCounter {
         bytes,
         pos: 0,
@@ -157,140 +150,22 @@ pub(super) fn read_records(
             .read_event_into(&mut buf)
             .map_err(|e| xml_err(&reader, &e))?;
         match event {
-            Event::Start(e) => {
-                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                let line = lines.at(pos);
-                if stack.is_empty() {
-                    if closed_root {
-                        return Err(ListError::Xml {
-                            file: path.to_path_buf(),
-                            line,
-                            message: format!("<{name}> after the closing </CONSOLIDATED_LIST>"),
-                        });
-                    }
-                    if name != "CONSOLIDATED_LIST" {
-                        return Err(ListError::Xml {
-                            file: path.to_path_buf(),
-                            line,
-                            message: format!(
-                                "root element is <{name}>, expected <CONSOLIDATED_LIST>"
-                            ),
-                        });
-                    }
-                    saw_root = true;
-                    for attr in e.attributes().flatten() {
-                        if attr.key.as_ref() == b"dateGenerated" {
-                            generated = Some(String::from_utf8_lossy(&attr.value).into_owned());
-                        }
-                    }
-                }
-                match name.as_str() {
-                    "INDIVIDUAL" | "ENTITY" if stack.len() == 2 => {
-                        record = Some(RawRecord {
-                            is_individual: name == "INDIVIDUAL",
-                            line,
-                            ..Default::default()
-                        });
-                    }
-                    _ => {}
-                }
-                if let Some(rec) = record.as_mut() {
-                    if stack.len() == 3 {
-                        child = match name.as_str() {
-                            "INDIVIDUAL_ALIAS" | "ENTITY_ALIAS" => {
-                                rec.aliases.push(RawAlias::default());
-                                Child::Alias
-                            }
-                            "INDIVIDUAL_ADDRESS" | "ENTITY_ADDRESS" => {
-                                rec.addresses.push(Address::default());
-                                Child::Address
-                            }
-                            "INDIVIDUAL_DATE_OF_BIRTH" => {
-                                rec.dobs.push(RawDob {
-                                    line,
-                                    ..Default::default()
-                                });
-                                Child::Dob
-                            }
-                            "INDIVIDUAL_PLACE_OF_BIRTH" => {
-                                rec.pobs.push(RawPlace::default());
-                                Child::Pob
-                            }
-                            "INDIVIDUAL_DOCUMENT" => {
-                                rec.documents.push(RawDocument::default());
-                                Child::Document
-                            }
-                            "DESIGNATION" => Child::ValueList(ValueList::Designation),
-                            "TITLE" => Child::ValueList(ValueList::Title),
-                            "NATIONALITY" => Child::ValueList(ValueList::Nationality),
-                            "LAST_DAY_UPDATED" => Child::ValueList(ValueList::LastUpdated),
-                            "LIST_TYPE" => Child::ValueList(ValueList::Other),
-                            _ => Child::None,
-                        };
-                    }
-                }
-                stack.push(name);
-                text.clear();
-            }
-            Event::End(e) => {
-                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                let line = lines.at(pos);
-                match stack.pop() {
-                    Some(open) if open == name => {}
-                    Some(open) => {
-                        return Err(ListError::Xml {
-                            file: path.to_path_buf(),
-                            line,
-                            message: format!("</{name}> closes <{open}>"),
-                        })
-                    }
-                    None => {
-                        return Err(ListError::Xml {
-                            file: path.to_path_buf(),
-                            line,
-                            message: format!("</{name}> without an opening tag"),
-                        })
-                    }
-                }
-                if stack.is_empty() {
-                    closed_root = true;
-                }
-                let value = clean(&text);
-                text.clear();
-                if let Some(rec) = record.as_mut() {
-                    match stack.len() {
-                        // Closing the record itself.
-                        2 if name == "INDIVIDUAL" || name == "ENTITY" => {
-                            if let Some(done) = record.take() {
-                                records.push(done);
-                            }
-                            child = Child::None;
-                        }
-                        // A direct leaf of the record.
-                        3 => {
-                            assign_leaf(rec, &name, value, line);
-                            child = Child::None;
-                        }
-                        // A leaf inside a repeated child.
-                        4 => assign_child_leaf(rec, child, &name, value, line),
-                        _ => {}
-                    }
-                }
-            }
+            Event::Start(e) => walk.open(&e, lines.at(pos), path)?,
+            Event::End(e) => walk.close(&e, lines.at(pos), path)?,
             Event::Text(t) => {
                 let s = t.decode().map_err(|e| xml_err(&reader, &e))?;
-                text.push_str(&s);
+                walk.text.push_str(&s);
             }
             Event::CData(t) => {
-                text.push_str(&String::from_utf8_lossy(t.as_ref()));
+                walk.text.push_str(&String::from_utf8_lossy(t.as_ref()));
             }
             Event::GeneralRef(r) => {
                 if let Some(c) = r.resolve_char_ref().map_err(|e| xml_err(&reader, &e))? {
-                    text.push(c);
+                    walk.text.push(c);
                 } else {
                     let name = r.decode().map_err(|e| xml_err(&reader, &e))?;
                     match quick_xml::escape::resolve_predefined_entity(&name) {
-                        Some(s) => text.push_str(s),
+                        Some(s) => walk.text.push_str(s),
                         None => {
                             return Err(ListError::Xml {
                                 file: path.to_path_buf(),
@@ -302,14 +177,12 @@ pub(super) fn read_records(
                 }
             }
             // `<CONSOLIDATED_LIST .../>`: a list without records (refused below).
-            Event::Empty(e) if stack.is_empty() && e.name().as_ref() == b"CONSOLIDATED_LIST" => {
-                saw_root = true;
-                closed_root = true;
-                for attr in e.attributes().flatten() {
-                    if attr.key.as_ref() == b"dateGenerated" {
-                        generated = Some(String::from_utf8_lossy(&attr.value).into_owned());
-                    }
-                }
+            Event::Empty(e)
+                if walk.stack.is_empty() && e.name().as_ref() == b"CONSOLIDATED_LIST" =>
+            {
+                walk.saw_root = true;
+                walk.closed_root = true;
+                walk.read_generated(&e);
             }
             Event::Empty(_)
             | Event::Comment(_)
@@ -320,51 +193,229 @@ pub(super) fn read_records(
         }
         buf.clear();
     }
-    if !stack.is_empty() {
-        return Err(ListError::Incomplete {
-            file: path.to_path_buf(),
-            line: line_at(bytes, bytes.len() as u64),
-            message: format!("the file ends inside <{}>: it is cut", stack.join("><")),
-        });
-    }
-    if !saw_root {
-        return Err(ListError::Format {
-            file: path.to_path_buf(),
-            message: "no <CONSOLIDATED_LIST> element".into(),
-        });
-    }
-    // A whole publication: the root element closed, the publisher's date on it, records.
-    let last_line = line_at(bytes, bytes.len() as u64);
-    let incomplete = |message: &str| ListError::Incomplete {
-        file: path.to_path_buf(),
-        line: last_line,
-        message: message.to_string(),
-    };
-    if !closed_root {
-        return Err(incomplete(
-            "no closing </CONSOLIDATED_LIST>: the file is cut",
-        ));
-    }
-    match generated.as_deref().map(str::trim) {
-        None | Some("") => {
-            return Err(incomplete(
-                "<CONSOLIDATED_LIST> has no dateGenerated attribute (the publisher's date)",
-            ))
+    walk.into_publication(bytes, path)
+}
+
+/// Where the walk over the XML stands: the open elements, the text of the innermost one,
+/// the record being read and those done, and what was seen of the root element.
+struct Walk {
+    /// Names of the open elements, the root first.
+    stack: Vec<String>,
+    text: String,
+    record: Option<RawRecord>,
+    /// The repeated child of `record` that is open.
+    child: Child,
+    generated: Option<String>,
+    saw_root: bool,
+    closed_root: bool,
+    records: Vec<RawRecord>,
+}
+
+impl Walk {
+    fn new() -> Walk {
+        Walk {
+            stack: Vec::new(),
+            text: String::new(),
+            record: None,
+            child: Child::None,
+            generated: None,
+            saw_root: false,
+            closed_root: false,
+            records: Vec::new(),
         }
-        Some(g) => {
-            if NaiveDate::parse_from_str(g.get(..10).unwrap_or(g), "%Y-%m-%d").is_err() {
-                return Err(incomplete(&format!(
-                    "dateGenerated {g:?} does not start with a YYYY-MM-DD date"
-                )));
+    }
+
+    /// An opening tag on `line`. The first one must be the one root, whose date is read; a
+    /// record starts two levels down, and one of its repeated children three levels down.
+    fn open(&mut self, e: &BytesStart<'_>, line: usize, path: &Path) -> Result<(), ListError> {
+        let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+        if self.stack.is_empty() {
+            if self.closed_root {
+                return Err(ListError::Xml {
+                    file: path.to_path_buf(),
+                    line,
+                    message: format!("<{name}> after the closing </CONSOLIDATED_LIST>"),
+                });
+            }
+            if name != "CONSOLIDATED_LIST" {
+                return Err(ListError::Xml {
+                    file: path.to_path_buf(),
+                    line,
+                    message: format!("root element is <{name}>, expected <CONSOLIDATED_LIST>"),
+                });
+            }
+            self.saw_root = true;
+            self.read_generated(e);
+        }
+        match name.as_str() {
+            "INDIVIDUAL" | "ENTITY" if self.stack.len() == 2 => {
+                self.record = Some(RawRecord {
+                    is_individual: name == "INDIVIDUAL",
+                    line,
+                    ..Default::default()
+                });
+            }
+            _ => {}
+        }
+        if let Some(rec) = self.record.as_mut() {
+            if self.stack.len() == 3 {
+                self.child = open_child(rec, &name, line);
+            }
+        }
+        self.stack.push(name);
+        self.text.clear();
+        Ok(())
+    }
+
+    /// The root element's `dateGenerated` attribute, the publisher's date.
+    fn read_generated(&mut self, root: &BytesStart<'_>) {
+        for attr in root.attributes().flatten() {
+            if attr.key.as_ref() == b"dateGenerated" {
+                self.generated = Some(String::from_utf8_lossy(&attr.value).into_owned());
             }
         }
     }
-    if records.is_empty() {
-        return Err(incomplete(
-            "no INDIVIDUAL or ENTITY record: a published list is never empty",
-        ));
+
+    /// A closing tag on `line`: it must close the innermost open element. Closing a record
+    /// files it; closing a leaf stores its text in the record or its open child.
+    fn close(&mut self, e: &BytesEnd<'_>, line: usize, path: &Path) -> Result<(), ListError> {
+        let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+        match self.stack.pop() {
+            Some(open) if open == name => {}
+            Some(open) => {
+                return Err(ListError::Xml {
+                    file: path.to_path_buf(),
+                    line,
+                    message: format!("</{name}> closes <{open}>"),
+                })
+            }
+            None => {
+                return Err(ListError::Xml {
+                    file: path.to_path_buf(),
+                    line,
+                    message: format!("</{name}> without an opening tag"),
+                })
+            }
+        }
+        if self.stack.is_empty() {
+            self.closed_root = true;
+        }
+        let value = clean(&self.text);
+        self.text.clear();
+        if let Some(rec) = self.record.as_mut() {
+            match self.stack.len() {
+                // Closing the record itself.
+                2 if name == "INDIVIDUAL" || name == "ENTITY" => {
+                    if let Some(done) = self.record.take() {
+                        self.records.push(done);
+                    }
+                    self.child = Child::None;
+                }
+                // A direct leaf of the record.
+                3 => {
+                    assign_leaf(rec, &name, value, line);
+                    self.child = Child::None;
+                }
+                // A leaf inside a repeated child.
+                4 => assign_child_leaf(rec, self.child, &name, value, line),
+                _ => {}
+            }
+        }
+        Ok(())
     }
-    Ok((generated, records))
+
+    /// The publisher's date and the records, if the walk saw a whole publication: every
+    /// element closed, the root closed and dated, at least one record.
+    fn into_publication(
+        self,
+        bytes: &[u8],
+        path: &Path,
+    ) -> Result<(Option<String>, Vec<RawRecord>), ListError> {
+        if !self.stack.is_empty() {
+            return Err(ListError::Incomplete {
+                file: path.to_path_buf(),
+                line: line_at(bytes, bytes.len() as u64),
+                message: format!(
+                    "the file ends inside <{}>: it is cut",
+                    self.stack.join("><")
+                ),
+            });
+        }
+        if !self.saw_root {
+            return Err(ListError::Format {
+                file: path.to_path_buf(),
+                message: "no <CONSOLIDATED_LIST> element".into(),
+            });
+        }
+        // A whole publication: the root element closed, the publisher's date on it, records.
+        let last_line = line_at(bytes, bytes.len() as u64);
+        let incomplete = |message: &str| ListError::Incomplete {
+            file: path.to_path_buf(),
+            line: last_line,
+            message: message.to_string(),
+        };
+        if !self.closed_root {
+            return Err(incomplete(
+                "no closing </CONSOLIDATED_LIST>: the file is cut",
+            ));
+        }
+        match self.generated.as_deref().map(str::trim) {
+            None | Some("") => {
+                return Err(incomplete(
+                    "<CONSOLIDATED_LIST> has no dateGenerated attribute (the publisher's date)",
+                ))
+            }
+            Some(g) => {
+                if NaiveDate::parse_from_str(g.get(..10).unwrap_or(g), "%Y-%m-%d").is_err() {
+                    return Err(incomplete(&format!(
+                        "dateGenerated {g:?} does not start with a YYYY-MM-DD date"
+                    )));
+                }
+            }
+        }
+        if self.records.is_empty() {
+            return Err(incomplete(
+                "no INDIVIDUAL or ENTITY record: a published list is never empty",
+            ));
+        }
+        Ok((self.generated, self.records))
+    }
+}
+
+/// The repeated child of a record that element `name` opens (an empty one is added to the
+/// record for its leaves), or the value list it is; `Child::None` for anything else.
+fn open_child(rec: &mut RawRecord, name: &str, line: usize) -> Child {
+    match name {
+        "INDIVIDUAL_ALIAS" | "ENTITY_ALIAS" => {
+            rec.aliases.push(RawAlias::default());
+            Child::Alias
+        }
+        "INDIVIDUAL_ADDRESS" | "ENTITY_ADDRESS" => {
+            rec.addresses.push(Address::default());
+            Child::Address
+        }
+        "INDIVIDUAL_DATE_OF_BIRTH" => {
+            rec.dobs.push(RawDob {
+                line,
+                ..Default::default()
+            });
+            Child::Dob
+        }
+        "INDIVIDUAL_PLACE_OF_BIRTH" => {
+            rec.pobs.push(RawPlace::default());
+            Child::Pob
+        }
+        "INDIVIDUAL_DOCUMENT" => {
+            rec.documents.push(RawDocument::default());
+            Child::Document
+        }
+        "DESIGNATION" => Child::ValueList(ValueList::Designation),
+        "TITLE" => Child::ValueList(ValueList::Title),
+        "NATIONALITY" => Child::ValueList(ValueList::Nationality),
+        "LAST_DAY_UPDATED" => Child::ValueList(ValueList::LastUpdated),
+        "LIST_TYPE" => Child::ValueList(ValueList::Other),
+        _ => Child::None,
+    }
 }
 
 /// Collapse whitespace (COMMENTS1 carries hard line breaks) and drop empty values.
