@@ -67,7 +67,7 @@ impl Target {
         match out {
             None => Target::Stdout,
             Some(p) => match p.to_str() {
-                Some(s) if s == "-" => Target::Stdout,
+                Some("-") => Target::Stdout,
                 Some(s) if s.starts_with("http://") || s.starts_with("https://") => {
                     Target::Http(s.to_string())
                 }

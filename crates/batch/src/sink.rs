@@ -13,6 +13,7 @@
 
 use crate::destination::{Delivered, Destination, DestinationError};
 use arrow_array::RecordBatch;
+pub use arrow_schema::Schema;
 use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};

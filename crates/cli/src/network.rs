@@ -2,7 +2,7 @@
 //!
 //! State lives in `<data dir>/network.sqlite` (embargo-network's store).
 
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
@@ -504,11 +504,70 @@ pub fn run_vessel(args: VesselArgs, ctx: &Context) -> anyhow::Result<()> {
     let Some(batch) = &args.batch else {
         bail!("give an IMO number or --batch FILE");
     };
-    let text =
-        std::fs::read_to_string(batch).with_context(|| format!("reading {}", batch.display()))?;
+    let lines = read_imo_column(batch)?;
+    let bar = indicatif::ProgressBar::new(lines.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} vessels")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    // JSON lines through the batch sinks: a file appears only when every line is written.
+    let target = embargo_batch::Target::from_out(args.out.as_deref());
+    let format = embargo_batch::Format::Jsonl;
+    let mut sink = embargo_batch::sink::open(
+        target.open(format.media_type())?,
+        format,
+        "",
+        std::sync::Arc::new(arrow_schema_empty()),
+    )?;
+    let (mut invalid, mut not_found) = (0usize, 0usize);
+    for (n, cell) in &lines {
+        let value = match Imo::parse(cell) {
+            Ok(imo) => match profile(imo) {
+                Ok(p) => serde_json::json!({"row": n, "imo": imo.to_string(), "profile": p}),
+                Err(e @ NetworkError::VesselNotFound { .. }) => {
+                    not_found += 1;
+                    serde_json::json!({"row": n, "imo": imo.to_string(), "error": e.to_string()})
+                }
+                Err(e) => return Err(e.into()),
+            },
+            Err(e) => {
+                invalid += 1;
+                serde_json::json!({"row": n, "input": cell, "error": format!("{}:{}: field `imo`: {e}", batch.display(), n)})
+            }
+        };
+        let mut line = serde_json::to_vec(&value)?;
+        line.push(b'\n');
+        sink.write(embargo_batch::Block::Text(line))?;
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    sink.finish()?;
+    eprintln!(
+        "{} vessel(s), {invalid} invalid IMO number(s), {not_found} not found (reported in the output, not dropped)",
+        lines.len()
+    );
+    Ok(())
+}
+
+/// The sinks' schema argument for a text format (only Parquet reads it).
+fn arrow_schema_empty() -> embargo_batch::sink::Schema {
+    embargo_batch::sink::Schema::empty()
+}
+
+/// The IMO cells of a batch file, with their line numbers: the `imo` column when the
+/// first line is a header naming it, else each whole line. Blank lines are skipped; the
+/// file is read through the line bound (an endless line stops the read).
+fn read_imo_column(path: &Path) -> anyhow::Result<Vec<(u64, String)>> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let reader = std::io::BufReader::new(embargo_records::bounded::LineBound::new(
+        file,
+        embargo_records::bounded::MAX_LINE_BYTES,
+    ));
     let mut lines: Vec<(u64, String)> = Vec::new();
     let mut column: Option<usize> = None;
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("reading {}", path.display()))?;
         let n = i as u64 + 1;
         if n == 1 {
             let cols: Vec<String> = line
@@ -529,62 +588,7 @@ pub fn run_vessel(args: VesselArgs, ctx: &Context) -> anyhow::Result<()> {
         };
         lines.push((n, cell));
     }
-    let bar = indicatif::ProgressBar::new(lines.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} vessels")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    let mut out: Vec<u8> = Vec::new();
-    let (mut invalid, mut not_found) = (0usize, 0usize);
-    for (n, cell) in &lines {
-        let value = match Imo::parse(cell) {
-            Ok(imo) => match profile(imo) {
-                Ok(p) => serde_json::json!({"row": n, "imo": imo.to_string(), "profile": p}),
-                Err(e @ NetworkError::VesselNotFound { .. }) => {
-                    not_found += 1;
-                    serde_json::json!({"row": n, "imo": imo.to_string(), "error": e.to_string()})
-                }
-                Err(e) => return Err(e.into()),
-            },
-            Err(e) => {
-                invalid += 1;
-                serde_json::json!({"row": n, "input": cell, "error": format!("{}:{}: field `imo`: {e}", batch.display(), n)})
-            }
-        };
-        serde_json::to_writer(&mut out, &value)?;
-        out.push(b'\n');
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    match &args.out {
-        Some(path) => {
-            let dir = path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let mut tmp = tempfile_in(dir, path)?;
-            tmp.1.write_all(&out)?;
-            tmp.1.sync_all()?;
-            std::fs::rename(&tmp.0, path).with_context(|| format!("writing {}", path.display()))?;
-        }
-        None => std::io::stdout().write_all(&out)?,
-    }
-    eprintln!(
-        "{} vessel(s), {invalid} invalid IMO number(s), {not_found} not found (reported in the output, not dropped)",
-        lines.len()
-    );
-    Ok(())
-}
-
-/// A temp file beside the target, so the final rename stays on one filesystem.
-fn tempfile_in(dir: &Path, target: &Path) -> anyhow::Result<(PathBuf, std::fs::File)> {
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let f = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    Ok((tmp, f))
+    Ok(lines)
 }
 
 fn print_vessel(p: &VesselProfile) {

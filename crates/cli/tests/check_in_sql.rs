@@ -25,8 +25,7 @@ fn check_in_sql_answers_as_the_batch_check() {
         .collect();
     batch.sort();
     let sql = format!(
-        "SELECT id, get_field(c, 'verdict'), get_field(c, 'citations'), get_field(c, 'conditions'), \
-           get_field(c, 'confidence') \
+        "SELECT id, c['verdict'], c['citations'], c['conditions'], get_field(c, 'confidence') \
          FROM (SELECT id, check(hs, origin, destination, date, quantity, unit, value_usd, via) AS c \
                FROM read_csv('{}')) ORDER BY id",
         file.display()
