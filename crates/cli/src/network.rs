@@ -558,8 +558,7 @@ fn arrow_schema_empty() -> embargo_batch::sink::Schema {
 /// first line is a header naming it, else each whole line. Blank lines are skipped; the
 /// file is read through the line bound (an endless line stops the read).
 fn read_imo_column(path: &Path) -> anyhow::Result<Vec<(u64, String)>> {
-    let file =
-        std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let file = std::fs::File::open(path).with_context(|| format!("reading {}", path.display()))?;
     let reader = std::io::BufReader::new(embargo_records::bounded::LineBound::new(
         file,
         embargo_records::bounded::MAX_LINE_BYTES,

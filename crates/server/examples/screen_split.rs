@@ -51,27 +51,15 @@ fn body(name: &str, schema: Option<&str>) -> String {
     }
 }
 
-#[tokio::main(flavor = "multi_thread")]
-async fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().collect();
-    if args.len() < 3 {
-        bail!("usage: screen_split UN.xml sdn.csv [ROUNDS]");
-    }
-    let rounds: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(200);
-    let dir = tempfile::tempdir()?;
-    let config = ServerConfig::new("127.0.0.1:0".parse()?, dir.path().to_path_buf());
-    let regime = embargo_regime::Regime::bundled()?;
-    let built = embargo_server::build(config, regime)?;
-    let router = built.router.clone();
-    let state = built.state.clone();
-    let key = state.keys.create("split")?.token;
-    for (source, path) in [("un", &args[1]), ("ofac", &args[2])] {
+/// Import the two list files through the API, as a user would.
+async fn import_lists(router: &axum::Router, key: &str, un: &str, sdn: &str) -> anyhow::Result<()> {
+    for (source, path) in [("un", un), ("ofac", sdn)] {
         let bytes = std::fs::read(path).with_context(|| format!("reading {path}"))?;
         let resp = router
             .clone()
             .oneshot(
                 Request::put(format!("/api/v1/lists/{source}"))
-                    .header("x-api-key", &key)
+                    .header("x-api-key", key)
                     .body(Body::from(bytes))?,
             )
             .await?;
@@ -79,13 +67,16 @@ async fn main() -> anyhow::Result<()> {
             bail!("importing {path}: {}", resp.status());
         }
     }
-    let lists = state.lists.load_full();
-    let matcher = lists.matcher.as_ref().context("no lists")?;
-    let entities: usize = lists.lists.iter().map(|l| l.entities).sum();
-    println!(
-        "lists: {entities} entities; {rounds} rounds of {} names",
-        NAMES.len()
-    );
+    Ok(())
+}
+
+/// 1. The matcher and the regime link alone; returns one screening per name.
+fn time_matcher(
+    matcher: &embargo_screen::Matcher,
+    regime: &embargo_regime::Regime,
+    thresholds: &embargo_screen::Thresholds,
+    rounds: usize,
+) -> anyhow::Result<Vec<embargo_screen::Screening>> {
     let today = chrono::Utc::now().date_naive();
     let queries: Vec<embargo_screen::Query> = NAMES
         .iter()
@@ -95,17 +86,14 @@ async fn main() -> anyhow::Result<()> {
             ..Default::default()
         })
         .collect();
-    let thresholds = state.config.thresholds;
-
-    // 1. Matcher alone.
     let mut each = Vec::new();
     let start = Instant::now();
     let mut last = Vec::new();
     for _ in 0..rounds {
         for q in &queries {
             let t = Instant::now();
-            let mut s = matcher.screen(q, &thresholds)?;
-            embargo_screen::regime_link::attach(&mut s, matcher, &state.regime, today);
+            let mut s = matcher.screen(q, thresholds)?;
+            embargo_screen::regime_link::attach(&mut s, matcher, regime, today);
             each.push(t.elapsed());
             if last.len() < queries.len() {
                 last.push(s);
@@ -113,13 +101,20 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     report("matcher + regime link", each.len(), start.elapsed(), each);
+    Ok(last)
+}
 
-    // 2. Encoding the answers.
+/// 2. Encoding the answers as the handler does.
+fn time_encoding(
+    screenings: &[embargo_screen::Screening],
+    thresholds: &embargo_screen::Thresholds,
+    rounds: usize,
+) -> anyhow::Result<()> {
     let mut each = Vec::new();
     let start = Instant::now();
     let mut bytes = 0usize;
     for _ in 0..rounds {
-        for s in &last {
+        for s in screenings {
             let t = Instant::now();
             let v = serde_json::to_vec(&serde_json::json!({
                 "decision": s.decision, "matches": s.hits, "thresholds": thresholds,
@@ -131,16 +126,24 @@ async fn main() -> anyhow::Result<()> {
     let n = each.len();
     report("encode answer (JSON)", n, start.elapsed(), each);
     println!("  mean answer size {} bytes", bytes / n.max(1));
+    Ok(())
+}
 
-    // 3. Audit append alone.
+/// 3. The audit append alone, one at a time and 32 in flight.
+async fn time_audit(
+    audit: &Arc<embargo_server::audit::AuditLog>,
+    screenings: &[embargo_screen::Screening],
+    versions: serde_json::Value,
+    rounds: usize,
+) -> anyhow::Result<()> {
     let record = |i: usize| AuditRecord {
         time: chrono::Utc::now().to_rfc3339(),
         key_id: None,
         request_id: format!("split-{i}"),
         kind: "screen".into(),
         query: serde_json::json!({"name": NAMES[i % NAMES.len()].0}),
-        list_versions: serde_json::json!(lists.versions()),
-        hits: last[i % last.len()]
+        list_versions: versions.clone(),
+        hits: screenings[i % screenings.len()]
             .hits
             .iter()
             .map(AuditHit::from)
@@ -152,11 +155,10 @@ async fn main() -> anyhow::Result<()> {
     let start = Instant::now();
     for i in 0..n {
         let t = Instant::now();
-        state.audit.append(&record(i)).await?;
+        audit.append(&record(i)).await?;
         each.push(t.elapsed());
     }
     report("audit append, 1 in flight", n, start.elapsed(), each);
-    let audit = Arc::new(state.audit.clone());
     let start = Instant::now();
     let mut tasks = Vec::new();
     for w in 0..32 {
@@ -182,34 +184,35 @@ async fn main() -> anyhow::Result<()> {
         start.elapsed(),
         each,
     );
+    Ok(())
+}
 
-    // 4. Whole request through the router.
+/// One `POST /api/v1/screen` through the router; its time.
+async fn post_screen(router: axum::Router, body: String) -> anyhow::Result<Duration> {
+    let t = Instant::now();
+    let resp = router
+        .oneshot(
+            Request::post("/api/v1/screen")
+                .header("content-type", "application/json")
+                .body(Body::from(body))?,
+        )
+        .await?;
+    let status = resp.status();
+    let _ = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
+    if !status.is_success() {
+        bail!("screen answered {status}");
+    }
+    Ok(t.elapsed())
+}
+
+/// 4. The whole request through the router, one at a time and 32 in flight.
+async fn time_router(router: &axum::Router, rounds: usize) -> anyhow::Result<()> {
     let bodies: Vec<String> = NAMES.iter().map(|(n, s)| body(n, *s)).collect();
-    let shared_router = router.clone();
-    let one = move |b: String| {
-        let router = shared_router.clone();
-        async move {
-            let t = Instant::now();
-            let resp = router
-                .oneshot(
-                    Request::post("/api/v1/screen")
-                        .header("content-type", "application/json")
-                        .body(Body::from(b))?,
-                )
-                .await?;
-            let status = resp.status();
-            let _ = axum::body::to_bytes(resp.into_body(), usize::MAX).await?;
-            if !status.is_success() {
-                bail!("screen answered {status}");
-            }
-            anyhow::Ok(t.elapsed())
-        }
-    };
     let mut each = Vec::new();
     let start = Instant::now();
     for _ in 0..rounds {
         for b in &bodies {
-            each.push(one(b.clone()).await?);
+            each.push(post_screen(router.clone(), b.clone()).await?);
         }
     }
     report(
@@ -222,11 +225,13 @@ async fn main() -> anyhow::Result<()> {
     let mut tasks = Vec::new();
     for w in 0..32 {
         let bodies = bodies.clone();
-        let one = one.clone();
+        let router = router.clone();
         tasks.push(tokio::spawn(async move {
             let mut each = Vec::new();
             for i in 0..(rounds * bodies.len() / 32).max(1) {
-                each.push(one(bodies[(w + i) % bodies.len()].clone()).await?);
+                each.push(
+                    post_screen(router.clone(), bodies[(w + i) % bodies.len()].clone()).await?,
+                );
             }
             anyhow::Ok(each)
         }));
@@ -241,10 +246,46 @@ async fn main() -> anyhow::Result<()> {
         start.elapsed(),
         each,
     );
+    Ok(())
+}
 
+#[tokio::main(flavor = "multi_thread")]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 3 {
+        bail!("usage: screen_split UN.xml sdn.csv [ROUNDS]");
+    }
+    let rounds: usize = args.get(3).map(|s| s.parse()).transpose()?.unwrap_or(200);
+    let dir = tempfile::tempdir()?;
+    let config = ServerConfig::new("127.0.0.1:0".parse()?, dir.path().to_path_buf());
+    let regime = embargo_regime::Regime::bundled()?;
+    let built = embargo_server::build(config, regime)?;
+    let router = built.router.clone();
+    let state = built.state.clone();
+    let key = state.keys.create("split")?.token;
+    import_lists(&router, &key, &args[1], &args[2]).await?;
+    let lists = state.lists.load_full();
+    let matcher = lists.matcher.as_ref().context("no lists")?;
+    let entities: usize = lists.lists.iter().map(|l| l.entities).sum();
+    println!(
+        "lists: {entities} entities; {rounds} rounds of {} names",
+        NAMES.len()
+    );
+    let thresholds = state.config.thresholds;
+    let screenings = time_matcher(matcher, &state.regime, &thresholds, rounds)?;
+    time_encoding(&screenings, &thresholds, rounds)?;
+    let audit = Arc::new(state.audit.clone());
+    time_audit(
+        &audit,
+        &screenings,
+        serde_json::json!(lists.versions()),
+        rounds,
+    )
+    .await?;
+    time_router(&router, rounds).await?;
     // Every handle on the state (and so on the audit log) goes before the writer is
     // joined, or the join would wait for ever.
-    drop((one, audit, router, state, lists));
+    drop((audit, router, state, lists));
     tokio::task::spawn_blocking(move || built.finish()).await?;
     Ok(())
 }
