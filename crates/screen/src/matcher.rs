@@ -538,16 +538,36 @@ impl Matcher {
         })
     }
 
+    /// The seven digits of a queried IMO number. A ship's number carries a check digit and
+    /// one that breaks it is a typo; but IMO company and registered-owner numbers have no
+    /// published check digit rule (the UN list gives them for shipping companies), so a
+    /// number that breaks the ship rule is still taken when a listed entry carries it.
+    fn listed_or_checked_imo(&self, raw: &str) -> Result<String, QueryError> {
+        match imo_checked(raw) {
+            Ok(digits) => Ok(digits),
+            Err(rule) => match normalize_imo(raw) {
+                Some(digits) if self.by_imo.contains_key(&digits) => Ok(digits),
+                Some(_) => Err(QueryError::BadImo {
+                    input: raw.to_string(),
+                    rule: format!(
+                        "{rule}; and no listed entry carries it as a company or registered-owner number"
+                    ),
+                }),
+                None => Err(QueryError::BadImo {
+                    input: raw.to_string(),
+                    rule,
+                }),
+            },
+        }
+    }
+
     /// The query made ready: its size checked, its name forms prepared for the index, its
     /// IMO checked. A query with no name form, IMO or passport is refused.
     fn prepare<'q>(&self, query: &'q Query) -> Result<PreparedQuery<'q>, QueryError> {
         check_name_size(&query.name)?;
         let forms = forms(&query.name);
         let imo = match &query.imo {
-            Some(raw) => Some(imo_checked(raw).map_err(|rule| QueryError::BadImo {
-                input: raw.clone(),
-                rule,
-            })?),
+            Some(raw) => Some(self.listed_or_checked_imo(raw)?),
             None => None,
         };
         if forms.is_empty() && imo.is_none() && query.passport.is_none() {

@@ -118,15 +118,40 @@ fn imo_is_decisive() {
         .unwrap_or(0.0);
     assert!(ccg <= 0.5);
     // A bad check digit is an input error.
-    assert!(m
+    let e = m
         .screen(
             &Query {
                 imo: Some("7937318".into()),
                 ..q("X")
             },
-            &th
+            &th,
         )
-        .is_err());
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.ends_with("and no listed entry carries it as a company or registered-owner number"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_listed_company_imo_is_decisive_without_the_ship_check_digit() {
+    let Some(m) = dprk_matcher() else { return };
+    // The UN list gives CHONGCHONGANG SHIPPING COMPANY (KPe.022) "IMO Number: 5342883",
+    // a company number: the ship check digit (weighted sum 121 → 1) does not hold for it.
+    let s = m
+        .screen(
+            &Query {
+                imo: Some("5342883".into()),
+                ..Default::default()
+            },
+            &Thresholds::default(),
+        )
+        .expect("a listed company number is screened");
+    assert_eq!(s.hits[0].id, "KPe.022");
+    assert_eq!(s.hits[0].score, 1.0);
+    assert_eq!(s.hits[0].explanation.found_by, FoundBy::Identifier);
+    assert_eq!(s.decision, Decision::Match);
 }
 
 #[test]
