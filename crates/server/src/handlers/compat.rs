@@ -69,6 +69,23 @@ pub fn dataset(name: &str) -> Result<&'static Dataset, ApiError> {
     })
 }
 
+/// The dataset a route's `{dataset}` names, read before the body: an unknown dataset is
+/// 404 whatever the body holds (the body's errors are about a dataset that exists).
+pub struct KnownDataset(pub &'static Dataset);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for KnownDataset {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let crate::extract::ApiPath(name) =
+            crate::extract::ApiPath::<String>::from_request_parts(parts, state).await?;
+        dataset(&name).map(KnownDataset)
+    }
+}
+
 /// The matcher of the active lists, when at least one of the dataset's lists is active.
 /// A dataset whose lists are all missing is refused rather than answered with no results:
 /// an empty answer would read as "not listed".

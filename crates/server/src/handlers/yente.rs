@@ -225,11 +225,10 @@ pub async fn match_entities(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Extension(RequestId(request_id)): Extension<RequestId>,
-    ApiPath(dataset): ApiPath<String>,
+    compat::KnownDataset(ds): compat::KnownDataset,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
     ApiJson(body): ApiJson<MatchBody>,
 ) -> Result<Response, ApiError> {
-    let ds = compat::dataset(&dataset)?;
     let params = MatchParams::read(pairs)?;
     if let Some(k) = body.weights.keys().next() {
         return Err(ApiError::invalid_field(
