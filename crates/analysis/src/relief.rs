@@ -423,7 +423,9 @@ fn lift_result(
         lnotes.push("earnings of workers abroad: counted once for all lifted labour paragraphs (see labour relief)".into());
     }
     if !applied {
-        lnotes.push("disputed: not applied (use --include-disputed)".into());
+        lnotes.push(
+            "disputed: not applied unless disputed lifts are asked for (`include_disputed`)".into(),
+        );
     }
     LiftResult {
         citation,

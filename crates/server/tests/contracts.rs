@@ -327,7 +327,12 @@ async fn yente_datasets_filters_and_errors() {
         .contains("un_sc_sanctions"));
     // The dataset is read before the body: an unknown one is 404 whatever the body.
     let (st, e) = s
-        .post_raw("/match/eu_fsf", "application/json", b"{\"queries\": ".to_vec(), None)
+        .post_raw(
+            "/match/eu_fsf",
+            "application/json",
+            b"{\"queries\": ".to_vec(),
+            None,
+        )
         .await;
     assert_eq!(error_code(st, &e), "unknown_dataset");
     assert_eq!(st, StatusCode::NOT_FOUND);
