@@ -644,7 +644,7 @@ fn print_vessel(p: &VesselProfile) {
         for l in &p.links {
             println!(
                 "    {} {} ({}){}  source: {}",
-                l.relation.as_str(),
+                l.relation.as_str().replace('_', " "),
                 l.name,
                 l.id,
                 if l.designated { " [listed]" } else { "" },
