@@ -732,7 +732,12 @@ fn run(
                 }
             });
         }
+        // The workers hold the only handles on the job queue and on the result channel:
+        // when the writer stops early (a bad row under `strict`, a closed pipe), its
+        // receiver goes, the workers' sends fail, they drop the queue, and the reader's
+        // next send fails too. Nothing waits for ever.
         drop(done_tx);
+        drop(job_rx);
         // Reader: blocks of whole records (cut outside quoted fields), lines counted
         // for error positions.
         let reader = scope.spawn(move || -> Result<(), CheckBatchError> {

@@ -152,6 +152,42 @@ fn a_strict_run_that_stops_writes_nothing() {
 }
 
 #[test]
+fn a_strict_stop_early_in_a_long_file_returns_at_once() {
+    // A bad row on line 2 of ~40 MB (ten blocks, more than the job queue holds): the
+    // run stops there and every thread behind the writer stops too.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("ships.csv");
+    let mut text = String::from("id,hs,origin,destination,date\nbad,2701,KP,CN,2017-02-30\n");
+    for i in 0..1_300_000 {
+        text.push_str(&format!("s{i},2701,KP,CN,2017-09-15\n"));
+    }
+    std::fs::write(&input, text).unwrap();
+    let out = dir.path().join("v.csv");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (input2, out2) = (input.clone(), out.clone());
+    std::thread::spawn(move || {
+        let r = regime();
+        let batch = CheckBatch {
+            regime: &r,
+            format: Format::Csv,
+            threads: 2,
+            strict: true,
+        };
+        let e = check_file(&batch, &input2, &Target::File(out2), &|_| {}).map(|_| ());
+        let _ = tx.send(e.map_err(|e| e.to_string()));
+    });
+    let e = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("the run returned")
+        .unwrap_err();
+    assert!(
+        e.ends_with("ships.csv:2: date: \"2017-02-30\" is not a valid YYYY-MM-DD date"),
+        "{e}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
 fn a_bad_header_is_refused_before_any_output() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("ships.csv");

@@ -278,6 +278,47 @@ fn a_closed_pipe_is_not_a_crash() {
     }
 }
 
+/// A batch check of many blocks whose reader goes away: the writer stops at the closed
+/// pipe, and so do the workers and the reader behind it (none waits for ever on a queue
+/// nobody drains); the exit is quiet.
+#[test]
+fn a_closed_pipe_stops_a_long_batch_check() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let file = tmp.path().join("ships.csv");
+    let mut text = String::from("id,hs,origin,destination,date\n");
+    // ~40 MB: ten 4 MiB blocks, more than the job queue holds.
+    for i in 0..1_300_000 {
+        text.push_str(&format!("s{i},2701,KP,CN,2017-09-15\n"));
+    }
+    std::fs::write(&file, text).expect("write");
+    let mut child = embargo(tmp.path())
+        .args(["check", "--batch"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("embargo check --batch kept running after its reader went away");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use std::io::Read;
+        let _ = e.read_to_string(&mut err);
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(status.code(), Some(0), "{err}");
+}
+
 /// A single endless line (here 3 MB of one field) stops every CSV reader at 1 MiB.
 #[test]
 fn endless_lines_fail_fast() {
