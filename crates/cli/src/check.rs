@@ -62,7 +62,7 @@ pub struct Args {
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub(crate) enum BatchFormat {
-    /// One row per shipment, with a header line.
+    /// One row per input row, with a header line.
     Csv,
     /// One JSON object per line.
     Jsonl,
