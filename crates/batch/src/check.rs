@@ -10,7 +10,7 @@
 //! dropped.
 
 use crate::destination::{Delivered, Target};
-use crate::sink::{self, Block, Format, Sink, SinkError};
+use crate::sink::{self, Encoded, Format, Sink, SinkError};
 use arrow_array::builder::{Date32Builder, StringBuilder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
@@ -385,10 +385,10 @@ impl Encoder {
     }
 
     /// The block encoded so far; the encoder starts a new one.
-    fn take(&mut self) -> Block {
+    fn take(&mut self) -> Encoded {
         match self {
-            Encoder::Csv { out, .. } | Encoder::Jsonl { out } => Block::Text(std::mem::take(out)),
-            Encoder::Parquet(c) => Block::Table(c.finish()),
+            Encoder::Csv { out, .. } | Encoder::Jsonl { out } => Encoded::Text(std::mem::take(out)),
+            Encoder::Parquet(c) => Encoded::Table(c.finish()),
         }
     }
 }
@@ -562,7 +562,7 @@ fn classify(
 /// A block's results: encoded, counted, and its bad rows.
 struct Done {
     seq: u64,
-    block: Block,
+    block: Encoded,
     counts: CheckCounts,
     errors: Vec<RowError>,
 }

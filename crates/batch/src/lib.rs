@@ -18,7 +18,7 @@ pub mod screen;
 pub mod sink;
 
 pub use destination::{Delivered, Destination, DestinationError, Target};
-pub use sink::{Block, Format, Sink, SinkError};
+pub use sink::{Encoded, Format, Sink, SinkError};
 
 /// Worker threads when the caller does not say: every core.
 pub fn default_threads() -> usize {

@@ -6,7 +6,7 @@
 //! an audit record of every screened row), and only then written.
 
 use crate::destination::{Delivered, Target};
-use crate::sink::{self, Block, Format, Sink, SinkError};
+use crate::sink::{self, Encoded, Format, Sink, SinkError};
 use arrow_array::builder::{Float64Builder, StringBuilder, UInt32Builder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
@@ -425,10 +425,10 @@ impl Encoder {
         }
     }
 
-    fn take(&mut self) -> Block {
+    fn take(&mut self) -> Encoded {
         match self {
-            Encoder::Text { out, .. } => Block::Text(std::mem::take(out)),
-            Encoder::Parquet(c) => Block::Table(c.finish()),
+            Encoder::Text { out, .. } => Encoded::Text(std::mem::take(out)),
+            Encoder::Parquet(c) => Encoded::Table(c.finish()),
         }
     }
 }
@@ -531,7 +531,7 @@ impl ParquetColumns {
 
 /// One worker's share of a block: encoded, counted, and the ledger's records.
 struct Part<R> {
-    block: Block,
+    block: Encoded,
     counts: ScreenCounts,
     records: Vec<R>,
 }

@@ -51,7 +51,7 @@ impl Format {
 
 /// A block of result rows, encoded by the worker that produced them.
 #[derive(Debug)]
-pub enum Block {
+pub enum Encoded {
     /// CSV or JSON lines: whole lines.
     Text(Vec<u8>),
     /// Parquet: the rows as one Arrow batch.
@@ -79,7 +79,7 @@ pub enum SinkError {
 /// Takes a batch's blocks in order and delivers them on [`Sink::finish`].
 pub trait Sink: Send {
     /// Write one block (blocks arrive in input order).
-    fn write(&mut self, block: Block) -> Result<(), SinkError>;
+    fn write(&mut self, block: Encoded) -> Result<(), SinkError>;
     /// Deliver what was written: rename the file, end the upload and read the answer.
     fn finish(self: Box<Self>) -> Result<Delivered, SinkError>;
 }
@@ -108,10 +108,10 @@ impl TextSink {
 }
 
 impl Sink for TextSink {
-    fn write(&mut self, block: Block) -> Result<(), SinkError> {
+    fn write(&mut self, block: Encoded) -> Result<(), SinkError> {
         match block {
-            Block::Text(bytes) => Ok(self.destination.write_bytes(&bytes)?),
-            Block::Table(_) => Err(SinkError::Mismatch {
+            Encoded::Text(bytes) => Ok(self.destination.write_bytes(&bytes)?),
+            Encoded::Table(_) => Err(SinkError::Mismatch {
                 to: self.destination.describe(),
                 got: "table",
                 format: self.format.as_str(),
@@ -188,8 +188,8 @@ impl ParquetSink {
 }
 
 impl Sink for ParquetSink {
-    fn write(&mut self, block: Block) -> Result<(), SinkError> {
-        let Block::Table(batch) = block else {
+    fn write(&mut self, block: Encoded) -> Result<(), SinkError> {
+        let Encoded::Table(batch) = block else {
             return Err(SinkError::Mismatch {
                 to: self.to.clone(),
                 got: "text",

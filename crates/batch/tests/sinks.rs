@@ -4,14 +4,14 @@
 
 use arrow_array::{Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
-use embargo_batch::{sink, Block, Format, Target};
+use embargo_batch::{sink, Encoded, Format, Target};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
 
-fn text_block(s: &str) -> Block {
-    Block::Text(s.as_bytes().to_vec())
+fn text_block(s: &str) -> Encoded {
+    Encoded::Text(s.as_bytes().to_vec())
 }
 
 #[test]
@@ -73,13 +73,13 @@ fn a_parquet_file_reads_back_row_for_row() {
         schema.clone(),
     )
     .unwrap();
-    s.write(Block::Table(batch(
+    s.write(Encoded::Table(batch(
         vec![2, 3],
         vec![Some("prohibited"), None],
     )))
     .unwrap();
-    s.write(Block::Table(batch(vec![], vec![]))).unwrap();
-    s.write(Block::Table(batch(vec![4], vec![Some("permitted")])))
+    s.write(Encoded::Table(batch(vec![], vec![]))).unwrap();
+    s.write(Encoded::Table(batch(vec![4], vec![Some("permitted")])))
         .unwrap();
     // A text block is not Parquet: refused, naming the destination.
     let e = s.write(text_block("x\n")).unwrap_err().to_string();

@@ -537,7 +537,7 @@ pub fn run_vessel(args: VesselArgs, ctx: &Context) -> anyhow::Result<()> {
         };
         let mut line = serde_json::to_vec(&value)?;
         line.push(b'\n');
-        sink.write(embargo_batch::Block::Text(line))?;
+        sink.write(embargo_batch::Encoded::Text(line))?;
         bar.inc(1);
     }
     bar.finish_and_clear();
