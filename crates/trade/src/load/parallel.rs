@@ -1,5 +1,5 @@
 //! CSV files read by several threads. The file is cut into blocks of whole records (the
-//! batch check's reader, `embargo_regime::blocks`, which honours CSV quoting across block
+//! batch check's reader, `embargo_records::blocks`, which honours CSV quoting across block
 //! ends); workers split and map the records of a block into a [`RowSink`] of their own
 //! (records, or the store's Arrow builders); the caller's thread takes the blocks back in file order, so that rows keep
 //! their order, a malformed row is reported and counted exactly as the one-thread loader
