@@ -13,7 +13,7 @@ use crate::destination::{Delivered, Target};
 use crate::sink::{self, Encoded, Format, Sink, SinkError};
 use arrow_array::builder::{Date32Builder, StringBuilder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use chrono::NaiveDate;
 use embargo_records::blocks::{self, BlockError, BlockReader, RecordTooLong};
 use embargo_regime::{
@@ -107,6 +107,8 @@ pub enum CheckBatchError {
         field: &'static str,
         message: String,
     },
+    #[error("cannot encode a block of results: {0}")]
+    Encode(#[source] ArrowError),
     #[error(transparent)]
     Sink(#[from] SinkError),
     #[error("a batch worker thread failed")]
@@ -385,11 +387,11 @@ impl Encoder {
     }
 
     /// The block encoded so far; the encoder starts a new one.
-    fn take(&mut self) -> Encoded {
-        match self {
+    fn take(&mut self) -> Result<Encoded, ArrowError> {
+        Ok(match self {
             Encoder::Csv { out, .. } | Encoder::Jsonl { out } => Encoded::Text(std::mem::take(out)),
-            Encoder::Parquet(c) => Encoded::Table(c.finish()),
-        }
+            Encoder::Parquet(c) => Encoded::Table(c.finish()?),
+        })
     }
 }
 
@@ -447,7 +449,7 @@ impl ParquetColumns {
             .append_value(format!("{}: {}", e.field, e.message));
     }
 
-    fn finish(&mut self) -> RecordBatch {
+    fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
         let columns: Vec<ArrayRef> = vec![
             Arc::new(self.line.finish()),
             Arc::new(self.id.finish()),
@@ -461,8 +463,7 @@ impl ParquetColumns {
             Arc::new(self.confidence.finish()),
             Arc::new(self.error.finish()),
         ];
-        // The columns are built row by row to the schema: lengths and types agree.
-        RecordBatch::try_new(schema(), columns).unwrap_or_else(|_| RecordBatch::new_empty(schema()))
+        RecordBatch::try_new(schema(), columns)
     }
 }
 
@@ -562,7 +563,7 @@ fn classify(
 /// A block's results: encoded, counted, and its bad rows.
 struct Done {
     seq: u64,
-    block: Encoded,
+    block: Result<Encoded, ArrowError>,
     counts: CheckCounts,
     errors: Vec<RowError>,
 }
@@ -765,7 +766,7 @@ fn run(
         for done in done_rx {
             pending.insert(done.seq, done);
             while let Some(d) = pending.remove(&next) {
-                sink.write(d.block)?;
+                sink.write(d.block.map_err(CheckBatchError::Encode)?)?;
                 totals.add(&d.counts);
                 for e in d.errors {
                     // A record over the length limit is a broken file, not a bad row.

@@ -9,7 +9,7 @@ use crate::destination::{Delivered, Target};
 use crate::sink::{self, Encoded, Format, Sink, SinkError};
 use arrow_array::builder::{Float64Builder, StringBuilder, UInt32Builder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use chrono::NaiveDate;
 use embargo_screen::matcher::{Explanation, Query, Screening, Thresholds};
 use embargo_screen::regime_context::RegimeContext;
@@ -129,6 +129,8 @@ pub enum ScreenBatchError {
     Ledger(String),
     #[error("cannot encode a result line: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("cannot encode a block of results: {0}")]
+    Arrow(#[source] ArrowError),
     #[error(transparent)]
     Sink(#[from] SinkError),
     #[error("a screening thread failed")]
@@ -425,11 +427,11 @@ impl Encoder {
         }
     }
 
-    fn take(&mut self) -> Encoded {
-        match self {
+    fn take(&mut self) -> Result<Encoded, ArrowError> {
+        Ok(match self {
             Encoder::Text { out, .. } => Encoded::Text(std::mem::take(out)),
-            Encoder::Parquet(c) => Encoded::Table(c.finish()),
-        }
+            Encoder::Parquet(c) => Encoded::Table(c.finish()?),
+        })
     }
 }
 
@@ -508,7 +510,7 @@ impl ParquetColumns {
         Ok(())
     }
 
-    fn finish(&mut self) -> RecordBatch {
+    fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
         let columns: Vec<ArrayRef> = vec![
             Arc::new(self.row.finish()),
             Arc::new(self.input_id.finish()),
@@ -522,8 +524,7 @@ impl ParquetColumns {
             Arc::new(self.error.finish()),
             Arc::new(self.matches.finish()),
         ];
-        // Built row by row to the schema: lengths and types agree.
-        RecordBatch::try_new(schema(), columns).unwrap_or_else(|_| RecordBatch::new_empty(schema()))
+        RecordBatch::try_new(schema(), columns)
     }
 }
 
@@ -579,7 +580,7 @@ fn screen_part<L: Ledger>(
         progress(1);
     }
     Ok(Part {
-        block: enc.take(),
+        block: enc.take().map_err(ScreenBatchError::Arrow)?,
         counts,
         records,
     })
