@@ -10,8 +10,9 @@
 //! dropped.
 
 use crate::destination::{Delivered, Target};
-use crate::sink::{self, Encoded, Format, Sink, SinkError};
+use crate::sink::{self, csv_field, Encoded, Format, Sink, SinkError};
 use arrow_array::builder::{Date32Builder, StringBuilder, UInt64Builder};
+use arrow_array::types::Date32Type;
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use chrono::NaiveDate;
@@ -252,15 +253,6 @@ fn parse_row(f: &[&[u8]], c: &Columns) -> Result<Shipment, (&'static str, String
 
 // ---------------------------------------------------------------- encoding
 
-/// Quote a CSV field when it needs it.
-fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        std::borrow::Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
-}
-
 /// ",verdict,citations,conditions,confidence\n": the part of a CSV row the assessment
 /// decides. Memoized segments and rows that need the full check both render through
 /// here, so the two paths cannot drift apart. `confidence` is
@@ -403,7 +395,7 @@ impl ParquetColumns {
         self.hs.append_value(s.hs.as_str());
         self.origin.append_value(s.origin.code());
         self.destination.append_value(s.destination.code());
-        self.date.append_value(days_since_epoch(s.date));
+        self.date.append_value(Date32Type::from_naive_date(s.date));
         self.verdict.append_value(a.verdict.as_str());
         let texts = |a: &Assessment| {
             [
@@ -465,11 +457,6 @@ impl ParquetColumns {
         ];
         RecordBatch::try_new(schema(), columns)
     }
-}
-
-fn days_since_epoch(d: NaiveDate) -> i32 {
-    const EPOCH_DAYS_FROM_CE: i32 = 719_163;
-    chrono::Datelike::num_days_from_ce(&d) - EPOCH_DAYS_FROM_CE
 }
 
 /// "line,id,hs,origin,destination,date" of a CSV row: the input's own bytes for `id`
@@ -801,9 +788,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn days_since_epoch_counts_from_1970() {
+    fn dates_are_days_since_1970() {
         let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        assert_eq!(days_since_epoch(d("1970-01-01")), 0);
-        assert_eq!(days_since_epoch(d("2017-09-15")), 17_424);
+        assert_eq!(Date32Type::from_naive_date(d("1970-01-01")), 0);
+        assert_eq!(Date32Type::from_naive_date(d("2017-09-15")), 17_424);
     }
 }

@@ -94,6 +94,53 @@ impl Target {
     }
 }
 
+/// A [`Destination`] as `std::io::Write`, for writers that take one (Parquet's, a caller's
+/// own serializer). A write error keeps its typed form, with the path or URL, for
+/// [`DestinationWriter::commit`] and [`DestinationWriter::take_failure`] to hand back.
+pub struct DestinationWriter {
+    destination: Box<dyn Destination>,
+    failed: Option<DestinationError>,
+}
+
+impl DestinationWriter {
+    pub fn new(destination: Box<dyn Destination>) -> Self {
+        DestinationWriter {
+            destination,
+            failed: None,
+        }
+    }
+
+    /// The typed error of the last failed write, if any.
+    pub fn take_failure(&mut self) -> Option<DestinationError> {
+        self.failed.take()
+    }
+
+    /// Deliver what was written, unless a write failed.
+    pub fn commit(mut self) -> Result<Delivered, DestinationError> {
+        match self.failed.take() {
+            Some(e) => Err(e),
+            None => self.destination.commit(),
+        }
+    }
+}
+
+impl Write for DestinationWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.destination.write_bytes(buf) {
+            Ok(()) => Ok(buf.len()),
+            Err(e) => {
+                let io = std::io::Error::other(e.to_string());
+                self.failed = Some(e);
+                Err(io)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Standard output, buffered.
 pub struct StdoutDestination {
     out: BufWriter<std::io::Stdout>,

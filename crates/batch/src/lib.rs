@@ -17,7 +17,7 @@ pub mod destination;
 pub mod screen;
 pub mod sink;
 
-pub use destination::{Delivered, Destination, DestinationError, Target};
+pub use destination::{Delivered, Destination, DestinationError, DestinationWriter, Target};
 pub use sink::{Encoded, Format, Sink, SinkError};
 
 /// Worker threads when the caller does not say: every core.

@@ -6,7 +6,7 @@
 //! an audit record of every screened row), and only then written.
 
 use crate::destination::{Delivered, Target};
-use crate::sink::{self, Encoded, Format, Sink, SinkError};
+use crate::sink::{self, csv_field, Encoded, Format, Sink, SinkError};
 use arrow_array::builder::{Float64Builder, StringBuilder, UInt32Builder, UInt64Builder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
@@ -437,13 +437,7 @@ impl Encoder {
 
 /// A CSV field, quoted when it needs it.
 fn push_csv_field(out: &mut Vec<u8>, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push(b'"');
-        out.extend_from_slice(s.replace('"', "\"\"").as_bytes());
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(s.as_bytes());
-    }
+    out.extend_from_slice(csv_field(s).as_bytes());
 }
 
 fn csv_row(out: &mut Vec<u8>, r: &NameRow, result: &Result<Screening, String>) {

@@ -11,9 +11,8 @@
 //! broken request, never a complete-looking one). Standard output cannot take back what
 //! it printed; it is flushed on finish.
 
-use crate::destination::{Delivered, Destination, DestinationError};
+use crate::destination::{Delivered, Destination, DestinationError, DestinationWriter};
 use arrow_array::RecordBatch;
-pub use arrow_schema::Schema;
 use arrow_schema::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -46,6 +45,16 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Parquet => "parquet",
         }
+    }
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line end (quotes doubled): the
+/// one quoting rule of every CSV the pipelines write.
+pub(crate) fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        std::borrow::Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
+    } else {
+        std::borrow::Cow::Borrowed(s)
     }
 }
 
@@ -130,54 +139,23 @@ pub struct ParquetSink {
     to: String,
 }
 
-/// [`Destination`] as the `Write` the Parquet writer needs, keeping the typed error
-/// (with its path or URL) to hand back instead of the writer's flattened one.
-struct DestinationWriter {
-    destination: Box<dyn Destination>,
-    failed: Option<DestinationError>,
-}
-
-impl std::io::Write for DestinationWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self.destination.write_bytes(buf) {
-            Ok(()) => Ok(buf.len()),
-            Err(e) => {
-                let io = std::io::Error::other(e.to_string());
-                self.failed = Some(e);
-                Err(io)
-            }
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 impl ParquetSink {
     pub fn new(destination: Box<dyn Destination>, schema: SchemaRef) -> Result<Self, SinkError> {
         let to = destination.describe();
         let props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(ZstdLevel::default()))
             .build();
-        let writer = ArrowWriter::try_new(
-            DestinationWriter {
-                destination,
-                failed: None,
-            },
-            schema,
-            Some(props),
-        )
-        .map_err(|source| SinkError::Parquet {
-            to: to.clone(),
-            source,
-        })?;
+        let writer = ArrowWriter::try_new(DestinationWriter::new(destination), schema, Some(props))
+            .map_err(|source| SinkError::Parquet {
+                to: to.clone(),
+                source,
+            })?;
         Ok(ParquetSink { writer, to })
     }
 
     /// A write error from the destination, typed, rather than the writer's text of it.
     fn error(&mut self, source: parquet::errors::ParquetError) -> SinkError {
-        match self.writer.inner_mut().failed.take() {
+        match self.writer.inner_mut().take_failure() {
             Some(e) => SinkError::Destination(e),
             None => SinkError::Parquet {
                 to: self.to.clone(),
@@ -208,17 +186,11 @@ impl Sink for ParquetSink {
         // `into_inner` writes the footer and hands the destination back.
         let this = *self;
         let to = this.to;
-        let mut inner = this
+        let inner = this
             .writer
             .into_inner()
-            .map_err(|source| SinkError::Parquet {
-                to: to.clone(),
-                source,
-            })?;
-        if let Some(e) = inner.failed.take() {
-            return Err(e.into());
-        }
-        Ok(inner.destination.commit()?)
+            .map_err(|source| SinkError::Parquet { to, source })?;
+        Ok(inner.commit()?)
     }
 }
 

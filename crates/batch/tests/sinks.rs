@@ -4,11 +4,17 @@
 
 use arrow_array::{Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
-use embargo_batch::{sink, Encoded, Format, Target};
+use embargo_batch::{sink, Encoded, Format, Sink, Target};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
+
+/// A CSV or JSON-lines sink over `target`, with `header` as its first line (CSV).
+fn text_sink(target: &Target, format: Format, header: &str) -> Box<dyn Sink> {
+    let destination = target.open(format.media_type()).unwrap();
+    sink::open(destination, format, header, Arc::new(Schema::empty())).unwrap()
+}
 
 fn text_block(s: &str) -> Encoded {
     Encoded::Text(s.as_bytes().to_vec())
@@ -19,15 +25,8 @@ fn a_file_appears_only_when_the_sink_finishes() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("verdicts.csv");
     let target = Target::File(out.clone());
-    let schema = Arc::new(Schema::empty());
 
-    let mut s = sink::open(
-        target.open("text/csv").unwrap(),
-        Format::Csv,
-        "a,b",
-        schema.clone(),
-    )
-    .unwrap();
+    let mut s = text_sink(&target, Format::Csv, "a,b");
     s.write(text_block("1,2\n")).unwrap();
     drop(s); // an aborted run
     assert!(!out.exists());
@@ -37,7 +36,7 @@ fn a_file_appears_only_when_the_sink_finishes() {
         "no temporary file left"
     );
 
-    let mut s = sink::open(target.open("text/csv").unwrap(), Format::Csv, "a,b", schema).unwrap();
+    let mut s = text_sink(&target, Format::Csv, "a,b");
     s.write(text_block("1,2\n")).unwrap();
     s.write(text_block("3,4\n")).unwrap();
     let d = s.finish().unwrap();
@@ -232,13 +231,7 @@ fn an_http_upload_is_one_post_of_the_whole_output() {
     let (url, server) = one_request_server(200);
     let target = Target::from_out(Some(std::path::Path::new(&url)));
     assert_eq!(target, Target::Http(url.clone()));
-    let mut s = sink::open(
-        target.open(Format::Csv.media_type()).unwrap(),
-        Format::Csv,
-        "line,verdict",
-        Arc::new(Schema::empty()),
-    )
-    .unwrap();
+    let mut s = text_sink(&target, Format::Csv, "line,verdict");
     let big = "3,permitted\n".repeat(200_000); // 2.4 MB: more than one pipe's worth
     s.write(text_block("2,prohibited\n")).unwrap();
     s.write(text_block(&big)).unwrap();
@@ -264,13 +257,7 @@ fn an_aborted_upload_never_ends_its_body() {
     }
     let (url, server) = one_request_server(200);
     let target = Target::Http(url);
-    let mut s = sink::open(
-        target.open(Format::Jsonl.media_type()).unwrap(),
-        Format::Jsonl,
-        "",
-        Arc::new(Schema::empty()),
-    )
-    .unwrap();
+    let mut s = text_sink(&target, Format::Jsonl, "");
     // More than the sink buffers, so that curl has connected and sent part of it.
     s.write(text_block(&"{\"row\":1}\n".repeat(300_000)))
         .unwrap();
@@ -289,13 +276,7 @@ fn a_refused_upload_is_an_error_naming_the_url_and_status() {
     }
     let (url, server) = one_request_server(503);
     let target = Target::Http(url.clone());
-    let mut s = sink::open(
-        target.open(Format::Jsonl.media_type()).unwrap(),
-        Format::Jsonl,
-        "",
-        Arc::new(Schema::empty()),
-    )
-    .unwrap();
+    let mut s = text_sink(&target, Format::Jsonl, "");
     s.write(text_block("{\"row\":1}\n")).unwrap();
     let e = s.finish().unwrap_err().to_string();
     server.join().unwrap();
@@ -316,13 +297,7 @@ fn an_unreachable_endpoint_is_an_error_naming_the_url() {
         .port();
     let url = format!("http://127.0.0.1:{port}/x");
     let target = Target::Http(url.clone());
-    let mut s = sink::open(
-        target.open(Format::Csv.media_type()).unwrap(),
-        Format::Csv,
-        "a",
-        Arc::new(Schema::empty()),
-    )
-    .unwrap();
+    let mut s = text_sink(&target, Format::Csv, "a");
     // Writes may succeed into the pipe before curl gives up; finish must fail.
     let r = s.write(text_block(&"1\n".repeat(1 << 20)));
     let e = match r {
