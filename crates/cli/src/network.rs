@@ -513,12 +513,8 @@ pub fn run_vessel(args: VesselArgs, ctx: &Context) -> anyhow::Result<()> {
     // JSON lines through the batch sinks: a file appears only when every line is written.
     let target = embargo_batch::Target::from_out(args.out.as_deref());
     let format = embargo_batch::Format::Jsonl;
-    let mut sink = embargo_batch::sink::open(
-        target.open(format.media_type())?,
-        format,
-        "",
-        std::sync::Arc::new(arrow_schema_empty()),
-    )?;
+    let mut sink =
+        embargo_batch::sink::TextSink::new(target.open(format.media_type())?, format, b"")?;
     let (mut invalid, mut not_found) = (0usize, 0usize);
     for (n, cell) in &lines {
         let value = match Imo::parse(cell) {
@@ -537,21 +533,16 @@ pub fn run_vessel(args: VesselArgs, ctx: &Context) -> anyhow::Result<()> {
         };
         let mut line = serde_json::to_vec(&value)?;
         line.push(b'\n');
-        sink.write(embargo_batch::Encoded::Text(line))?;
+        embargo_batch::Sink::write(&mut sink, embargo_batch::Encoded::Text(line))?;
         bar.inc(1);
     }
     bar.finish_and_clear();
-    sink.finish()?;
+    embargo_batch::Sink::finish(Box::new(sink))?;
     eprintln!(
         "{} vessel(s), {invalid} invalid IMO number(s), {not_found} not found (reported in the output, not dropped)",
         lines.len()
     );
     Ok(())
-}
-
-/// The sinks' schema argument for a text format (only Parquet reads it).
-fn arrow_schema_empty() -> embargo_batch::sink::Schema {
-    embargo_batch::sink::Schema::empty()
 }
 
 /// The IMO cells of a batch file, with their line numbers: the `imo` column when the

@@ -1,7 +1,7 @@
 //! `embargo lists` (import, status, fetch, export), `embargo screen` (one name or a CSV
 //! batch) and `embargo eval` (name-matching evaluation on labelled pairs).
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _};
@@ -236,35 +236,6 @@ fn thresholds(args: &ScreenArgs) -> anyhow::Result<Thresholds> {
     })
 }
 
-fn write_atomically(
-    out: &Path,
-    body: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let dir = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        out.file_name().and_then(|n| n.to_str()).unwrap_or("out")
-    ));
-    let written = (|| {
-        let f = std::fs::File::create(&tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
-        let mut w = BufWriter::new(f);
-        body(&mut w)?;
-        w.flush()?;
-        Ok(())
-    })();
-    if let Err(e) = written {
-        // Nothing half-written is left behind, under the temporary name or the real one.
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, out).with_context(|| format!("cannot write {}", out.display()))?;
-    Ok(())
-}
-
 pub fn run_lists(args: ListsArgs, ctx: &Context) -> anyhow::Result<()> {
     let store = ListStore::open(&ctx.data_dir());
     match args.command {
@@ -394,7 +365,15 @@ pub fn run_lists(args: ListsArgs, ctx: &Context) -> anyhow::Result<()> {
                 Ok(())
             };
             match out {
-                Some(p) => write_atomically(&p, write),
+                // Written under a temporary name and renamed: nothing half-written is
+                // left behind, under either name.
+                Some(p) => {
+                    let file = embargo_batch::destination::FileDestination::create(&p)?;
+                    let mut w = embargo_batch::DestinationWriter::new(Box::new(file));
+                    write(&mut w)?;
+                    w.commit()?;
+                    Ok(())
+                }
                 None => {
                     let stdout = std::io::stdout();
                     let mut lock = stdout.lock();

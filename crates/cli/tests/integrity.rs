@@ -348,3 +348,48 @@ fn endless_lines_fail_fast() {
         );
     }
 }
+
+/// `lists export --out FILE` appears whole or not at all: a written export holds every
+/// entry and leaves no temporary file; an export that cannot be written leaves nothing.
+#[test]
+fn lists_export_to_a_file_is_whole_or_absent() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("data");
+    let un = embargo_fixtures::workspace_root().join("crates/screen/tests/fixtures/small_un.xml");
+    let out = embargo(&data)
+        .args(["lists", "import", "--source", "un"])
+        .arg(&un)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = tmp.path().join("out");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let file = dir.join("lists.jsonl");
+    let out = embargo(&data)
+        .args(["lists", "export", "--out"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&file).expect("export");
+    let ids: Vec<String> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json")["id"].to_string())
+        .collect();
+    assert_eq!(ids.len(), 2, "{text}");
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("lists.jsonl")]);
+
+    let missing = tmp.path().join("no-such-dir").join("lists.jsonl");
+    let out = embargo(&data)
+        .args(["lists", "export", "--out"])
+        .arg(&missing)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("cannot create"), "{}", stderr(&out));
+    assert!(!tmp.path().join("no-such-dir").exists());
+}
