@@ -424,7 +424,8 @@ fn lift_result(
     }
     if !applied {
         lnotes.push(
-            "disputed: not applied unless disputed lifts are asked for (`include_disputed`)".into(),
+            "disputed: not applied unless disputed lifts are asked for (option include_disputed)"
+                .into(),
         );
     }
     LiftResult {
