@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Cluster benchmark: an exposure-like aggregation over a synthetic store, a batch check of
 # synthetic shipments and a batch screening of synthetic names (SYNTHETIC, for speed only),
-# each run locally, on a one-executor and on a two-executor loopback cluster.
+# each run locally, on a one-executor and on a two-executor loopback cluster: as `trade
+# sql` statements (check(...), screen(...) counted by answer) and as the batch commands
+# themselves (`check --batch`, `screen --batch`: every row's answer written, every
+# screened row audited).
 # Usage: bench/cluster/run.sh [ROWS [SHIPMENTS [NAMES]]]   (default 10000000 2000000 100000)
 # Needs: an `embargo` binary ($EMBARGO, default: the release build under
 # $CARGO_TARGET_DIR, built by this script), python3, GNU time.
@@ -13,7 +16,9 @@
 #   clusterN-Q embargo trade sql Q --cluster df://...       (scheduler + N executors)
 # for Q in agg (the aggregation), check (check(...) over every shipment of a CSV, counted
 # by verdict) and screen (screen(...) over every name of a CSV against the UN list of
-# ../shared, counted by decision; skipped when the list is not there).
+# ../shared, counted by decision; skipped when the list is not there), and
+#   local-B / clusterN-B     embargo check --batch / screen --batch [--cluster df://...]
+# for B in batch-check (CSV of verdicts to stdout) and batch-screen (CSV to stdout).
 # Every cluster answer must equal the local one byte for byte, or the script stops.
 # The nodes run on this machine: on loopback the executors share its cores with each
 # other and the client, so this measures the cluster's overhead, not its scaling.
@@ -85,10 +90,22 @@ QUERIES=(agg check)
 query() {
   case "$1" in agg) echo "$AGG" ;; check) echo "$CHECK" ;; screen) echo "$SCREEN" ;; esac
 }
-log "shipments $SHIPMENTS names $NAMES queries ${QUERIES[*]}"
+BATCHES=(batch-check)
+[ -d "$DATA/lists" ] && BATCHES+=(batch-screen)
+batch() {
+  case "$1" in
+    batch-check) echo check --batch "$SHIP" --format csv ;;
+    batch-screen) echo screen --batch "$NAMES_CSV" --format csv ;;
+  esac
+}
+log "shipments $SHIPMENTS names $NAMES queries ${QUERIES[*]} ${BATCHES[*]}"
 
 for q in "${QUERIES[@]}"; do
   step "local-$q" "$EMBARGO" --data "$DATA" --json trade sql "$(query "$q")"
+done
+for b in "${BATCHES[@]}"; do
+  # shellcheck disable=SC2046 # the command's words
+  step "local-$b" "$EMBARGO" --data "$DATA" $(batch "$b")
 done
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -121,6 +138,15 @@ run_cluster() {
       echo "$name answered $q differently from the local run" >&2
       exit 1
     }
+  done
+  for b in "${BATCHES[@]}"; do
+    # shellcheck disable=SC2046 # the command's words
+    step "$name-$b" "$EMBARGO" --data "$DATA" $(batch "$b") --cluster "df://127.0.0.1:$sched_port"
+    cmp "$WORK/local-$b.out" "$WORK/$name-$b.out" || {
+      echo "$name wrote $b differently from the local run" >&2
+      exit 1
+    }
+    rm -f "$WORK/$name-$b.out"
   done
   cleanup
   PIDS=()

@@ -56,7 +56,7 @@ pub struct CheckCounts {
 }
 
 impl CheckCounts {
-    fn add(&mut self, o: &CheckCounts) {
+    pub(crate) fn add(&mut self, o: &CheckCounts) {
         self.rows += o.rows;
         self.prohibited += o.prohibited;
         self.conditional += o.conditional;
@@ -114,6 +114,10 @@ pub enum CheckBatchError {
     Sink(#[from] SinkError),
     #[error("a batch worker thread failed")]
     Worker,
+    /// The plan that ran the blocks failed (on a cluster: a node, the network, the input
+    /// not at the same path everywhere).
+    #[error("{0}")]
+    Engine(String),
 }
 
 /// The CSV header of the output, matching [`csv_tail`].
@@ -141,7 +145,7 @@ pub fn schema() -> SchemaRef {
 
 /// Column positions found in the header.
 #[derive(Clone, Copy)]
-struct Columns {
+pub(crate) struct Columns {
     hs: usize,
     origin: usize,
     destination: usize,
@@ -279,7 +283,7 @@ struct Verdicted<'a> {
 }
 
 /// A worker's encoder for one block of results, in the output format.
-enum Encoder {
+pub(crate) enum Encoder {
     /// Rows as CSV. Each segment's tail is rendered the first time a row lands on it:
     /// most rows of a batch share a few segments, so a row costs a lookup and a copy.
     Csv {
@@ -294,7 +298,7 @@ enum Encoder {
 
 /// Arrow builders for [`schema`]'s columns, and each segment's text columns memoized.
 #[derive(Default)]
-struct ParquetColumns {
+pub(crate) struct ParquetColumns {
     line: UInt64Builder,
     id: StringBuilder,
     hs: StringBuilder,
@@ -310,7 +314,7 @@ struct ParquetColumns {
 }
 
 impl Encoder {
-    fn new(format: Format) -> Encoder {
+    pub(crate) fn new(format: Format) -> Encoder {
         match format {
             Format::Csv => Encoder::Csv {
                 out: Vec::new(),
@@ -548,17 +552,36 @@ fn classify(
 }
 
 /// A block's results: encoded, counted, and its bad rows.
-struct Done {
-    seq: u64,
-    block: Result<Encoded, ArrowError>,
-    counts: CheckCounts,
-    errors: Vec<RowError>,
+pub(crate) struct Done {
+    pub(crate) seq: u64,
+    pub(crate) block: Result<Encoded, ArrowError>,
+    pub(crate) counts: CheckCounts,
+    pub(crate) errors: Vec<RowError>,
 }
 
 /// The field name of errors about a whole record (too long to be a shipment row).
-const RECORD: &str = "(record)";
+pub(crate) const RECORD: &str = "(record)";
 
-fn process_block(
+/// A field name as [`RowError::field`] holds it, from its text (a bad row's error that
+/// crossed a process boundary).
+pub(crate) fn field_name(name: &str) -> &'static str {
+    [
+        "hs",
+        "origin",
+        "destination",
+        "date",
+        "via",
+        "quantity",
+        "unit",
+        "value_usd",
+        RECORD,
+    ]
+    .into_iter()
+    .find(|f| *f == name)
+    .unwrap_or("(field)")
+}
+
+pub(crate) fn process_block(
     job: &blocks::Block,
     cols: &Columns,
     enc: &mut Encoder,
@@ -613,8 +636,24 @@ fn process_block(
 /// The longest header line accepted.
 const MAX_HEADER: usize = 64 << 10;
 
-/// The header's columns, and the bytes read past it.
-fn read_header(file: &mut impl Read, name: &str) -> Result<(Columns, Vec<u8>), CheckBatchError> {
+/// What the first line of a batch file says.
+pub(crate) struct Header {
+    pub(crate) columns: Columns,
+    /// Bytes of the file up to and including its line end: where the rows start.
+    pub(crate) len: u64,
+}
+
+/// The columns a header line names.
+fn header_columns(line: &str, name: &str) -> Result<Columns, CheckBatchError> {
+    let header_fields: Vec<&[u8]> = line.as_bytes().split(|b| *b == b',').collect();
+    columns(&header_fields, name)
+}
+
+/// The header, and the bytes read past it.
+pub(crate) fn read_header(
+    file: &mut impl Read,
+    name: &str,
+) -> Result<(Header, Vec<u8>), CheckBatchError> {
     let mut buf = Vec::with_capacity(blocks::BLOCK_BYTES + 4096);
     let mut chunk = vec![0u8; 64 * 1024];
     let header_end = loop {
@@ -647,13 +686,16 @@ fn read_header(file: &mut impl Read, name: &str) -> Result<(Columns, Vec<u8>), C
         .trim_start_matches('\u{feff}')
         .trim_end_matches('\r')
         .to_string();
-    let header_fields: Vec<&[u8]> = header_line.as_bytes().split(|b| *b == b',').collect();
-    let cols = columns(&header_fields, name)?;
+    let columns = header_columns(&header_line, name)?;
     let rest = buf
         .get(header_end + 1..)
         .map(<[u8]>::to_vec)
         .unwrap_or_default();
-    Ok((cols, rest))
+    let header = Header {
+        columns,
+        len: (header_end + 1).min(buf.len()) as u64,
+    };
+    Ok((header, rest))
 }
 
 /// Check every shipment of the CSV at `path` and write the results to `target`.
@@ -669,7 +711,8 @@ pub fn check_file(
         file: name.clone(),
         source,
     })?;
-    let (cols, rest) = read_header(&mut file, &name)?;
+    let (header, rest) = read_header(&mut file, &name)?;
+    let cols = header.columns;
     let destination = target
         .open(batch.format.media_type())
         .map_err(SinkError::from)?;
@@ -686,15 +729,22 @@ fn run(
     file: std::fs::File,
     rest: Vec<u8>,
     cols: Columns,
-    mut sink: Box<dyn Sink>,
+    sink: Box<dyn Sink>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<CheckSummary, CheckBatchError> {
     let threads = batch.threads.max(1);
     let (job_tx, job_rx) = mpsc::sync_channel::<blocks::Block>(threads * 2);
     let job_rx = Arc::new(Mutex::new(job_rx));
-    let (done_tx, done_rx) = mpsc::channel::<Done>();
-    let mut totals = CheckCounts::default();
-    let mut first_errors: Vec<RowError> = Vec::new();
+    // Bounded too: when the destination is slower than the workers (a disk, a pipe, an
+    // upload), they wait for it instead of piling up encoded blocks in memory.
+    let (done_tx, done_rx) = mpsc::sync_channel::<Done>(threads * 2);
+    let mut output = Output {
+        sink,
+        file: name,
+        strict: batch.strict,
+        totals: CheckCounts::default(),
+        first_errors: Vec::new(),
+    };
     let regime = batch.regime;
     let format = batch.format;
 
@@ -753,34 +803,68 @@ fn run(
         for done in done_rx {
             pending.insert(done.seq, done);
             while let Some(d) = pending.remove(&next) {
-                sink.write(d.block.map_err(CheckBatchError::Encode)?)?;
-                totals.add(&d.counts);
-                for e in d.errors {
-                    // A record over the length limit is a broken file, not a bad row.
-                    if batch.strict || e.field == RECORD {
-                        return Err(CheckBatchError::Row {
-                            file: name.to_string(),
-                            line: e.line,
-                            field: e.field,
-                            message: e.message,
-                        });
-                    }
-                    if first_errors.len() < FIRST_ERRORS {
-                        first_errors.push(e);
-                    }
-                }
+                output.deliver(d)?;
                 next += 1;
             }
         }
         reader.join().map_err(|_| CheckBatchError::Worker)??;
         Ok(())
     })?;
-    let delivered = sink.finish()?;
-    Ok(CheckSummary {
-        counts: totals,
-        first_errors,
-        delivered,
-    })
+    output.finish()
+}
+
+/// The in-order end of a batch check: each block's results, in input order, to the sink;
+/// counts summed; the first bad rows kept; a bad row under `strict` (or a record too long
+/// to be a row) stops the run before its block is written.
+pub(crate) struct Output<'a> {
+    pub(crate) sink: Box<dyn Sink>,
+    pub(crate) file: &'a str,
+    pub(crate) strict: bool,
+    pub(crate) totals: CheckCounts,
+    pub(crate) first_errors: Vec<RowError>,
+}
+
+impl Output<'_> {
+    pub(crate) fn deliver(&mut self, d: Done) -> Result<(), CheckBatchError> {
+        let block = d.block.map_err(CheckBatchError::Encode)?;
+        self.deliver_blocks(d.counts, d.errors, vec![block])
+    }
+
+    /// A block's results (its output in one or more parts).
+    pub(crate) fn deliver_blocks(
+        &mut self,
+        counts: CheckCounts,
+        errors: Vec<RowError>,
+        blocks: Vec<Encoded>,
+    ) -> Result<(), CheckBatchError> {
+        for e in &errors {
+            // A record over the length limit is a broken file, not a bad row.
+            if self.strict || e.field == RECORD {
+                return Err(CheckBatchError::Row {
+                    file: self.file.to_string(),
+                    line: e.line,
+                    field: e.field,
+                    message: e.message.clone(),
+                });
+            }
+        }
+        for block in blocks {
+            self.sink.write(block)?;
+        }
+        self.totals.add(&counts);
+        let room = FIRST_ERRORS.saturating_sub(self.first_errors.len());
+        self.first_errors.extend(errors.into_iter().take(room));
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> Result<CheckSummary, CheckBatchError> {
+        let delivered = self.sink.finish()?;
+        Ok(CheckSummary {
+            counts: self.totals,
+            first_errors: self.first_errors,
+            delivered,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -11,9 +11,15 @@
 //! - [`check::check_file`]: shipments → verdicts with citations and conditions.
 //! - [`screen::screen_rows`]: names → screenings, each row shown to the caller's
 //!   [`screen::Ledger`] (the audit log) before its block is written.
+//!
+//! With the feature `sql`, [`plan`] runs the same block steps as DataFusion plans (one
+//! engine function call per block of the input), so that a Ballista cluster's executors
+//! do the work; the client still numbers the rows, keeps the ledger and writes the sink.
 
 pub mod check;
 pub mod destination;
+#[cfg(feature = "sql")]
+pub mod plan;
 pub mod screen;
 pub mod sink;
 

@@ -11,10 +11,11 @@ use arrow_array::builder::{Float64Builder, StringBuilder, UInt32Builder, UInt64B
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 use chrono::NaiveDate;
+use embargo_records::bounded::{LineBound, MAX_LINE_BYTES};
 use embargo_screen::matcher::{Explanation, Query, Screening, Thresholds};
 use embargo_screen::regime_context::RegimeContext;
 use embargo_screen::{regime_link, Decision, Matcher, ScreenRequest, Source};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -43,12 +44,56 @@ pub struct NameRow {
     pub query: Result<Query, String>,
 }
 
-/// A screened row, as the caller's [`Ledger`] sees it.
-pub struct Screened<'a> {
+/// A screened row as the caller's [`Ledger`] sees it: what was asked and what was
+/// found, as an audit keeps it. It travels between processes (a cluster's executors
+/// screen, the client keeps the ledger), hence plain fields.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Screened {
     pub row: usize,
-    pub id: Option<&'a str>,
-    pub query: &'a Query,
-    pub screening: &'a Screening,
+    pub input_id: Option<String>,
+    pub name: String,
+    pub schema: Option<String>,
+    pub country: Option<String>,
+    pub imo: Option<String>,
+    pub passport: Option<String>,
+    /// `match`, `review` or `no_match`.
+    pub decision: String,
+    pub hits: Vec<ScreenedHit>,
+}
+
+/// One hit of a [`Screened`] row.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ScreenedHit {
+    pub id: String,
+    /// `un` or `ofac`.
+    pub source: String,
+    pub name: String,
+    pub score: f64,
+}
+
+impl Screened {
+    fn of(row: usize, input_id: Option<&str>, q: &Query, s: &Screening) -> Screened {
+        Screened {
+            row,
+            input_id: input_id.map(str::to_string),
+            name: q.name.clone(),
+            schema: q.schema.map(|s| s.as_str().to_string()),
+            country: q.country.clone(),
+            imo: q.imo.clone(),
+            passport: q.passport.clone(),
+            decision: s.decision.as_str().to_string(),
+            hits: s
+                .hits
+                .iter()
+                .map(|h| ScreenedHit {
+                    id: h.id.clone(),
+                    source: h.source.as_str().to_string(),
+                    name: h.name.clone(),
+                    score: h.score,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// What the caller keeps of each screened row. `record` runs on the worker threads;
@@ -56,7 +101,7 @@ pub struct Screened<'a> {
 /// failed commit stops the run with nothing of that block written.
 pub trait Ledger: Sync {
     type Record: Send;
-    fn record(&self, row: &Screened<'_>) -> Self::Record;
+    fn record(&self, row: Screened) -> Self::Record;
     fn commit(&self, records: Vec<Self::Record>) -> Result<(), String>;
 }
 
@@ -65,8 +110,22 @@ pub struct NoLedger;
 
 impl Ledger for NoLedger {
     type Record = ();
-    fn record(&self, _: &Screened<'_>) {}
+    fn record(&self, _: Screened) {}
     fn commit(&self, _: Vec<()>) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// A ledger that keeps every row as it is, for a caller that commits elsewhere (a
+/// cluster's executor hands them to the client).
+pub(crate) struct KeepRows;
+
+impl Ledger for KeepRows {
+    type Record = Screened;
+    fn record(&self, row: Screened) -> Screened {
+        row
+    }
+    fn commit(&self, _: Vec<Screened>) -> Result<(), String> {
         Ok(())
     }
 }
@@ -84,7 +143,7 @@ pub struct ScreenCounts {
 }
 
 impl ScreenCounts {
-    fn absorb(&mut self, other: ScreenCounts) {
+    pub(crate) fn absorb(&mut self, other: ScreenCounts) {
         self.rows += other.rows;
         self.matched += other.matched;
         self.review += other.review;
@@ -125,8 +184,19 @@ pub enum ScreenBatchError {
         #[source]
         source: csv::Error,
     },
+    /// The input cut into blocks of records (a plan's run): a record without an end.
+    #[error("{file}: {source}")]
+    Blocks {
+        file: String,
+        #[source]
+        source: embargo_records::blocks::BlockError,
+    },
     #[error("the audit of a block of rows failed: {0}")]
     Ledger(String),
+    /// The plan that screened the blocks failed (on a cluster: a node, the network, the
+    /// input not at the same path everywhere, other list versions on a node).
+    #[error("{0}")]
+    Engine(String),
     #[error("cannot encode a result line: {0}")]
     Encode(#[from] serde_json::Error),
     #[error("cannot encode a block of results: {0}")]
@@ -140,11 +210,13 @@ pub enum ScreenBatchError {
 // ---------------------------------------------------------------- reading
 
 /// The rows of a names CSV, a block at a time.
-pub struct NameRows {
+pub struct NameRows<R: Read = LineBound<std::fs::File>> {
     file: String,
-    rdr: csv::Reader<embargo_records::bounded::LineBound<std::fs::File>>,
+    rdr: csv::Reader<R>,
     columns: NameColumns,
     next_row: usize,
+    /// Bytes of the file before its first row (the header and its line end).
+    rows_start: u64,
     done: bool,
 }
 
@@ -165,9 +237,9 @@ impl NameRows {
             file: file.clone(),
             source,
         })?;
-        let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(
-            embargo_records::bounded::LineBound::new(f, embargo_records::bounded::MAX_LINE_BYTES),
-        );
+        let mut rdr = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(LineBound::new(f, MAX_LINE_BYTES));
         let headers = rdr
             .headers()
             .map_err(|source| ScreenBatchError::Header {
@@ -191,15 +263,40 @@ impl NameRows {
             imo: col("imo"),
             id: col("id"),
         };
+        let rows_start = rdr.position().byte();
         Ok(NameRows {
             file,
             rdr,
             columns,
             next_row: 1,
+            rows_start,
             done: false,
         })
     }
 
+    /// Bytes of the file before its first row.
+    pub(crate) fn rows_start(&self) -> u64 {
+        self.rows_start
+    }
+
+    /// The rows of `input`, a run of whole records of this file whose first is row
+    /// `first_row`, read with this file's columns and bounds.
+    pub(crate) fn part<S: Read>(&self, input: S, first_row: usize) -> NameRows<LineBound<S>> {
+        NameRows {
+            file: self.file.clone(),
+            rdr: csv::ReaderBuilder::new()
+                .flexible(true)
+                .has_headers(false)
+                .from_reader(LineBound::new(input, MAX_LINE_BYTES)),
+            columns: self.columns,
+            next_row: first_row,
+            rows_start: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: Read> NameRows<R> {
     /// Up to `n` more rows; empty at the end of the file.
     pub fn next_block(&mut self, n: usize) -> Result<Vec<NameRow>, ScreenBatchError> {
         let mut rows = Vec::with_capacity(n.min(BLOCK_ROWS));
@@ -525,13 +622,13 @@ impl ParquetColumns {
 // ---------------------------------------------------------------- the pipeline
 
 /// One worker's share of a block: encoded, counted, and the ledger's records.
-struct Part<R> {
-    block: Encoded,
-    counts: ScreenCounts,
-    records: Vec<R>,
+pub(crate) struct Part<R> {
+    pub(crate) block: Encoded,
+    pub(crate) counts: ScreenCounts,
+    pub(crate) records: Vec<R>,
 }
 
-fn screen_part<L: Ledger>(
+pub(crate) fn screen_part<L: Ledger>(
     batch: &ScreenBatch<'_>,
     ledger: &L,
     rows: &[NameRow],
@@ -560,12 +657,7 @@ fn screen_part<L: Ledger>(
                     Decision::Review => counts.review += 1,
                     Decision::NoMatch => counts.no_match += 1,
                 }
-                records.push(ledger.record(&Screened {
-                    row: r.row,
-                    id: r.id.as_deref(),
-                    query: q,
-                    screening: s,
-                }));
+                records.push(ledger.record(Screened::of(r.row, r.id.as_deref(), q, s)));
             }
             (Err(e), _) => counts.bad.push(e.clone()),
             (Ok(_), Err(_)) => {}

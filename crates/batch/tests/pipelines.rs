@@ -220,7 +220,7 @@ struct Recording {
 
 impl Ledger for Recording {
     type Record = usize;
-    fn record(&self, r: &Screened<'_>) -> usize {
+    fn record(&self, r: Screened) -> usize {
         r.row
     }
     fn commit(&self, records: Vec<usize>) -> Result<(), String> {

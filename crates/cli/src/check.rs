@@ -58,6 +58,11 @@ pub struct Args {
     /// Worker threads for --batch (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Run --batch on the Ballista cluster whose scheduler is at df://HOST:PORT (default:
+    /// $EMBARGO_CLUSTER, else this process). Every node must see the --batch file at the
+    /// same path; the results come back here and are written to --out (docs/cluster.md).
+    #[arg(long, requires = "batch")]
+    cluster: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -243,7 +248,11 @@ fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Re
     let target = Target::from_out(args.out.as_deref());
     refuse_parquet_on_terminal(&target, job.format)?;
     let bar = progress.clone();
-    let result = embargo_batch::check::check_file(&job, path, &target, &move |n| bar.inc(n));
+    let tick = move |n| bar.inc(n);
+    let result = match crate::cluster::cluster_url(args.cluster.as_deref())? {
+        None => embargo_batch::check::check_file(&job, path, &target, &tick).map_err(Into::into),
+        Some(url) => batch_on_cluster(&url, &job, path, &target, &tick),
+    };
     progress.finish_and_clear();
     let summary = result?;
     let secs = started.elapsed().as_secs_f64();
@@ -270,4 +279,31 @@ fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Re
         totals.rows, totals.prohibited, totals.conditional, totals.permitted, totals.errors, secs, totals.rows as f64 / secs.max(1e-9)
     );
     Ok(())
+}
+
+/// The batch check as plans on a cluster: the blocks are checked by its executors, the
+/// results written here (`embargo_batch::plan`).
+fn batch_on_cluster(
+    url: &embargo_cluster::ClusterUrl,
+    job: &CheckBatch<'_>,
+    path: &Path,
+    target: &Target,
+    progress: &(dyn Fn(u64) + Sync),
+) -> anyhow::Result<embargo_batch::check::CheckSummary> {
+    use anyhow::Context as _;
+    let session = embargo_cluster::engine(url)(embargo_batch::plan::session_config())?;
+    let udf = embargo_batch::plan::CheckBlockUdf::udf(std::sync::Arc::new(job.regime.clone()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let on = embargo_batch::plan::CheckOn {
+        udf: &udf,
+        waves: embargo_batch::plan::Waves::SHIPMENTS,
+    };
+    runtime
+        .block_on(embargo_batch::plan::check_file_on(
+            &session, &on, job, path, target, progress,
+        ))
+        .with_context(|| format!("running on the cluster {url}"))
 }

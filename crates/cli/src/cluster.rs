@@ -72,11 +72,15 @@ enum ClusterCommand {
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
     install_stderr_log();
     let regime = Arc::new(ctx.regime()?);
-    // The functions the clients' stores are given (`screen` over this node's lists).
-    let functions: Vec<_> = crate::trade::store_functions(ctx)
-        .into_iter()
-        .map(Arc::new)
-        .collect();
+    // The functions the clients' stores are given (`screen` over this node's lists), and
+    // the block steps of `check --batch` and `screen --batch` run on a cluster.
+    let mut functions = crate::trade::store_functions(ctx);
+    functions.push(embargo_batch::plan::CheckBlockUdf::udf(regime.clone()));
+    functions.push(embargo_batch::plan::ScreenBlockUdf::over_store(
+        &ctx.data_dir(),
+        regime.clone(),
+    ));
+    let functions: Vec<_> = functions.into_iter().map(Arc::new).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

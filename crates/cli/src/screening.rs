@@ -172,6 +172,12 @@ pub struct ScreenArgs {
     /// Worker threads for --batch (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
+    /// Run --batch on the Ballista cluster whose scheduler is at df://HOST:PORT (default:
+    /// $EMBARGO_CLUSTER, else this process). Every node must see the --batch file at the
+    /// same path and have imported the same list versions as this data directory; the
+    /// results come back here, are audited here and written to --out (docs/cluster.md).
+    #[arg(long, requires = "batch")]
+    cluster: Option<String>,
 }
 
 #[derive(ClapArgs)]
@@ -487,6 +493,11 @@ fn print_screening(s: &Screening) {
 
 pub fn run_screen(args: ScreenArgs, ctx: &Context) -> anyhow::Result<()> {
     let th = thresholds(&args)?;
+    if let Some(batch) = &args.batch {
+        if let Some(url) = crate::cluster::cluster_url(args.cluster.as_deref())? {
+            return run_batch_on_cluster(&args, batch, &url, &th, ctx);
+        }
+    }
     let matcher = load_matcher(&args, ctx)?;
     let regime = ctx.regime()?;
     let today = chrono::Utc::now().date_naive();
@@ -580,19 +591,30 @@ struct AuditLedger {
 impl embargo_batch::screen::Ledger for AuditLedger {
     type Record = embargo_audit::AuditRecord;
 
-    fn record(&self, r: &embargo_batch::screen::Screened<'_>) -> Self::Record {
-        let q = r.query;
-        audit_record(
-            "screen_batch",
-            &self.request_id,
-            json!({
-                "row": r.row, "input_id": r.id, "name": q.name,
-                "schema": q.schema.map(|s| s.as_str()), "country": q.country,
-                "imo": q.imo, "passport": q.passport,
+    fn record(&self, r: embargo_batch::screen::Screened) -> Self::Record {
+        embargo_audit::AuditRecord {
+            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            key_id: Some(crate::book::local_caller()),
+            request_id: self.request_id.clone(),
+            kind: "screen_batch".into(),
+            query: json!({
+                "row": r.row, "input_id": r.input_id, "name": r.name,
+                "schema": r.schema, "country": r.country,
+                "imo": r.imo, "passport": r.passport,
             }),
-            &self.versions,
-            r.screening,
-        )
+            list_versions: self.versions.clone(),
+            hits: r
+                .hits
+                .into_iter()
+                .map(|h| embargo_audit::AuditHit {
+                    id: h.id,
+                    source: h.source,
+                    name: h.name,
+                    score: h.score,
+                })
+                .collect(),
+            decision: r.decision,
+        }
     }
 
     fn commit(&self, records: Vec<Self::Record>) -> Result<(), String> {
@@ -639,6 +661,17 @@ fn run_batch(
         embargo_batch::screen::screen_rows(&job, rows, &target, &ledger, &move |n| tick.inc(n));
     bar.finish_and_clear();
     let summary = result?;
+    print_batch_summary(&summary, format, &versions, ctx);
+    Ok(())
+}
+
+/// What a batch screening came to, on stderr (JSON with --json).
+fn print_batch_summary(
+    summary: &embargo_batch::screen::ScreenSummary,
+    format: embargo_batch::Format,
+    versions: &serde_json::Value,
+    ctx: &Context,
+) {
     let total = &summary.counts;
     for b in &total.bad {
         eprintln!("bad row: {b}");
@@ -660,6 +693,75 @@ fn run_batch(
             total.bad.len()
         );
     }
+}
+
+/// The batch screening as plans on a cluster: the executors screen the blocks against
+/// their imported lists (which must be this data directory's versions), the rows are
+/// audited and written here (`embargo_batch::plan`).
+fn run_batch_on_cluster(
+    args: &ScreenArgs,
+    path: &Path,
+    url: &embargo_cluster::ClusterUrl,
+    th: &Thresholds,
+    ctx: &Context,
+) -> anyhow::Result<()> {
+    if !args.lists.is_empty() {
+        bail!(
+            "--list cannot be used with --cluster: the executors screen against the lists \
+             imported in their data directories"
+        );
+    }
+    let format: embargo_batch::Format = args.format.into();
+    let target = embargo_batch::Target::from_out(args.out.as_deref());
+    crate::check::refuse_parquet_on_terminal(&target, format)?;
+    let data = ctx.data_dir();
+    let store = ListStore::open(&data);
+    let list_versions =
+        embargo_screen::sql::ScreeningLists::active_versions(&store).map_err(anyhow::Error::msg)?;
+    if list_versions.is_empty() {
+        bail!(
+            "no imported lists in {}; run `embargo lists import FILE` here and on every node",
+            store.root().display()
+        );
+    }
+    let versions = crate::book::list_versions(&data);
+    let ledger = AuditLedger {
+        data,
+        request_id: crate::book::cli_request_id(),
+        versions: versions.clone(),
+    };
+    let regime = std::sync::Arc::new(ctx.regime()?);
+    let udf = embargo_batch::plan::ScreenBlockUdf::over_store(&ctx.data_dir(), regime);
+    let on = embargo_batch::plan::ScreenOn {
+        udf: &udf,
+        thresholds: *th,
+        today: chrono::Utc::now().date_naive(),
+        format,
+        list_versions,
+        waves: embargo_batch::plan::Waves::NAMES,
+    };
+    let session = embargo_cluster::engine(url)(embargo_batch::plan::session_config())?;
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{elapsed_precise} {pos} rows {per_sec}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let tick = bar.clone();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(embargo_batch::plan::screen_file_on(
+        &session,
+        &on,
+        path,
+        &target,
+        &ledger,
+        &move |n| tick.inc(n),
+    ));
+    bar.finish_and_clear();
+    let summary = result.with_context(|| format!("running on the cluster {url}"))?;
+    print_batch_summary(&summary, format, &versions, ctx);
     Ok(())
 }
 

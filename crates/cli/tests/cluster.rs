@@ -149,17 +149,29 @@ fn cluster(data: &Path, n: usize) -> Cluster {
     }
 }
 
-/// Runs `cmd`, killing it after `limit`.
+/// Runs `cmd`, killing it after `limit`. Its output is read as it comes (a full pipe
+/// would stop it).
 fn output_within(cmd: &mut Command, limit: Duration) -> Output {
     let mut child = cmd
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("run {cmd:?}: {e}"));
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
     let deadline = Instant::now() + limit;
-    loop {
+    let status = loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(status)) => break status,
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
             _ => {
                 let _ = child.kill();
@@ -167,10 +179,12 @@ fn output_within(cmd: &mut Command, limit: Duration) -> Output {
                 panic!("{cmd:?} did not finish within {limit:?}");
             }
         }
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
     }
-    child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("output of {cmd:?}: {e}"))
 }
 
 fn ok_within(cmd: &mut Command, limit: Duration, cluster: &Cluster) -> Output {
@@ -373,6 +387,21 @@ fn a_cluster_answers_as_a_local_run() {
             String::from_utf8_lossy(&remote(&screen)),
             String::from_utf8_lossy(&here)
         );
+        batch_screening_on_the_cluster(data, &c);
+    }
+
+    // The batch check: blocks checked by the executors, the same bytes as a local run.
+    let ships = data.join("ships.csv");
+    write_shipments(&ships, 3 << 20);
+    let batch = ships.to_string_lossy().into_owned();
+    for format in ["csv", "jsonl"] {
+        let args = ["check", "--batch", batch.as_str(), "--format", format];
+        let here = local(&args);
+        assert!(here.len() > 3 << 20, "{format}: {} bytes", here.len());
+        assert!(
+            remote(&args) == here,
+            "check --batch --format {format} differs"
+        );
     }
 
     // EMBARGO_CLUSTER does what --cluster does.
@@ -384,6 +413,80 @@ fn a_cluster_answers_as_a_local_run() {
         &c,
     );
     assert_eq!(out.stdout, local(&["--json", "trade", "sql", AGGREGATION]));
+}
+
+/// Shipments of every kind (bans, a cap, bad rows, a quoted id over two lines), repeated
+/// to `bytes`: several blocks of the batch plans.
+fn write_shipments(path: &Path, bytes: usize) {
+    let mut s = String::from("id,hs,origin,destination,date,quantity,unit,value_usd\n");
+    let mut i = 0;
+    while s.len() < bytes {
+        s.push_str(&format!(
+            "c{i},2701,KP,CN,2017-09-15,,,\n\
+             r{i},5701,CN,KP,2017-06-01,,,900\n\
+             d{i},2701,KP,CN,2017-02-30,,,\n\
+             \"q,{i}\nx\",0302,KP,CN,2018-01-10,,,\n\
+             o{i},2709,RU,KP,2018-03-01,1000,bbl,\n\
+             p{i},8471,CN,JP,2019-05-01,,,\n"
+        ));
+        i += 1;
+    }
+    std::fs::write(path, s).expect("shipments");
+}
+
+/// `screen --batch` on the cluster: the same lines as a local run, and the same audit
+/// records (one per screened row, kept by the client).
+fn batch_screening_on_the_cluster(data: &Path, c: &Cluster) {
+    let names = data.join("batch-names.csv");
+    let mut s = String::from("id,name,schema,country\n");
+    for i in 0..400 {
+        s.push_str(&format!(
+            "a{i},Pak Chol Min,person,KP\n\
+             b{i},\"Korea Ryonbong General Corp, Pyongyang\",organization,KP\n\
+             c{i},Sample Trading {i} Ltd,organization,CN\n\
+             d{i},,person,\n"
+        ));
+    }
+    std::fs::write(&names, s).expect("names");
+    // Every audit record so far (none before the first audited screening: no log yet).
+    let audited = || {
+        let out = embargo(data)
+            .args(["audit", "export"])
+            .output()
+            .expect("audit export");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("audit line"))
+            .collect::<Vec<_>>()
+    };
+    let before = audited().len();
+    let args = [
+        "screen",
+        "--batch",
+        names.to_str().expect("path"),
+        "--format",
+        "jsonl",
+    ];
+    let here = run_ok(embargo(data).args(args)).stdout;
+    let local_audit = audited().len() - before;
+    let there = ok_within(
+        embargo(data).args(args).args(["--cluster", c.url.as_str()]),
+        QUERY,
+        c,
+    )
+    .stdout;
+    assert_eq!(here.iter().filter(|b| **b == b'\n').count(), 1600);
+    assert!(there == here, "screen --batch differs on the cluster");
+    let records = audited();
+    let cluster_audit = records.len() - before - local_audit;
+    assert_eq!(local_audit, 1200, "one record per screened row");
+    assert_eq!(cluster_audit, local_audit);
+    let what = |r: &serde_json::Value| {
+        let r = &r["record"];
+        (r["query"].clone(), r["hits"].clone(), r["decision"].clone())
+    };
+    let (a, b) = records[before..].split_at(local_audit);
+    assert!(a.iter().map(what).eq(b.iter().map(what)));
 }
 
 #[test]
@@ -417,6 +520,30 @@ fn a_cluster_that_is_not_one_or_not_there_is_named() {
         err.contains("running on the cluster df://127.0.0.1:1"),
         "{err}"
     );
+    // A batch sent there prints nothing either (not even its header) and writes no file.
+    let ships = workspace_root().join("examples/shipments.csv");
+    let to_file = dir.path().join("verdicts.csv");
+    for out_arg in ["-", to_file.to_str().expect("path")] {
+        let out = output_within(
+            embargo(dir.path())
+                .args(["check", "--batch"])
+                .arg(&ships)
+                .args(["--out", out_arg, "--cluster", "df://127.0.0.1:1"]),
+            QUERY,
+        );
+        assert!(!out.status.success());
+        assert!(
+            out.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(!to_file.exists());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("running on the cluster df://127.0.0.1:1"),
+            "{err}"
+        );
+    }
 }
 
 /// An executor killed while a query runs: the query gives the local answer (Ballista
@@ -437,38 +564,8 @@ fn an_executor_killed_mid_query() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("query");
-    // Kill the executor that takes the first task, as soon as it has it.
     let started = Instant::now();
-    let victim = loop {
-        if started.elapsed() > START {
-            let _ = query.kill();
-            let _ = query.wait();
-            panic!("no executor took a task within {START:?}");
-        }
-        let hit = c.executors.iter().position(|e| {
-            e.lines
-                .try_recv()
-                .map(|l| l.contains("Execute task"))
-                .unwrap_or(false)
-        });
-        if let Some(i) = hit {
-            break i;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    c.executors[victim].kill();
-    let deadline = Instant::now() + QUERY;
-    while query.try_wait().ok().flatten().is_none() {
-        if Instant::now() > deadline {
-            let _ = query.kill();
-            let _ = query.wait();
-            panic!(
-                "the query did not end within {QUERY:?} after an executor was killed; scheduler log:\n{}",
-                c.scheduler.log_text()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let victim = kill_the_first_busy_executor(&mut c, &mut query);
     let out = query.wait_with_output().expect("query output");
     let elapsed = started.elapsed();
     // What the scheduler made of the loss (lines naming a failure, a lost executor, a
@@ -503,5 +600,96 @@ fn an_executor_killed_mid_query() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains("error"), "{err}");
         eprintln!("executor {victim} killed mid-query: the query failed: {err}");
+    }
+}
+
+/// Kills (SIGKILL) the executor that takes the first task of `query`'s job as soon as it
+/// logs it, and waits for `query` to end. Returns which executor it was.
+fn kill_the_first_busy_executor(c: &mut Cluster, query: &mut Child) -> usize {
+    let started = Instant::now();
+    let victim = loop {
+        if started.elapsed() > START {
+            let _ = query.kill();
+            let _ = query.wait();
+            panic!("no executor took a task within {START:?}");
+        }
+        let hit = c.executors.iter().position(|e| {
+            e.lines
+                .try_recv()
+                .map(|l| l.contains("Execute task"))
+                .unwrap_or(false)
+        });
+        if let Some(i) = hit {
+            break i;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    c.executors[victim].kill();
+    let deadline = Instant::now() + QUERY;
+    while query.try_wait().ok().flatten().is_none() {
+        if Instant::now() > deadline {
+            let _ = query.kill();
+            let _ = query.wait();
+            panic!(
+                "the command did not end within {QUERY:?} after an executor was killed; scheduler log:\n{}",
+                c.scheduler.log_text()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    victim
+}
+
+/// A batch check whose executor is killed mid-run either writes what a local run writes
+/// or fails and writes nothing (no output file, no temporary file beside it).
+#[test]
+fn an_executor_killed_mid_batch_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path();
+    let ships = data.join("ships.csv");
+    write_shipments(&ships, 12 << 20);
+    let out_dir = data.join("out");
+    std::fs::create_dir(&out_dir).expect("out dir");
+    let local_out = data.join("local.csv");
+    run_ok(
+        embargo(data)
+            .args(["check", "--batch"])
+            .arg(&ships)
+            .arg("--out")
+            .arg(&local_out),
+    );
+    let mut c = cluster(data, 2);
+    let remote_out = out_dir.join("verdicts.csv");
+    let mut run = embargo(data)
+        .args(["check", "--batch"])
+        .arg(&ships)
+        .arg("--out")
+        .arg(&remote_out)
+        .args(["--cluster", c.url.as_str()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("check");
+    let victim = kill_the_first_busy_executor(&mut c, &mut run);
+    let out = run.wait_with_output().expect("check output");
+    let left: Vec<_> = std::fs::read_dir(&out_dir)
+        .expect("out dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    if out.status.success() {
+        let (a, b) = (
+            std::fs::read(&local_out).expect("local"),
+            std::fs::read(&remote_out).expect("remote"),
+        );
+        assert!(a == b, "the run survived the kill but wrote other verdicts");
+        assert_eq!(left.len(), 1, "{left:?}");
+        eprintln!("executor {victim} killed mid batch check: the run wrote a local run's output");
+    } else {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(left.is_empty(), "a failed run left {left:?}");
+        assert!(err.contains("running on the cluster"), "{err}");
+        eprintln!(
+            "executor {victim} killed mid batch check: the run failed and wrote nothing: {err}"
+        );
     }
 }

@@ -25,7 +25,9 @@ use datafusion::execution::TaskContext;
 use datafusion::logical_expr::{AggregateUDF, Extension, LogicalPlan, ScalarUDF, WindowUDF};
 use datafusion_proto::logical_plan::LogicalExtensionCodec;
 
-/// The first byte of a table this codec wrote: an in-memory table as an Arrow IPC stream.
+/// The first byte of a table this codec wrote: an in-memory table, then its partitions,
+/// each as a little-endian u64 length and an Arrow IPC stream. Partitions are kept: a
+/// table cut into partitions on purpose (the batch pipelines' blocks) is one task each.
 const IN_MEMORY_TABLE: u8 = 1;
 
 /// The logical codec of every embargo node and client: in-memory tables as Arrow IPC,
@@ -41,21 +43,48 @@ impl PlanCodec {
     }
 }
 
-fn encode_batches(
+fn encode_partition(
     table: &TableReference,
     schema: &SchemaRef,
     batches: &[RecordBatch],
     buf: &mut Vec<u8>,
 ) -> DfResult<()> {
-    buf.push(IN_MEMORY_TABLE);
-    let mut writer = StreamWriter::try_new(&mut *buf, schema).map_err(|e| {
+    let mut ipc = Vec::new();
+    let mut writer = StreamWriter::try_new(&mut ipc, schema).map_err(|e| {
         DataFusionError::Internal(format!("table `{table}`: cannot write its rows: {e}"))
     })?;
     for b in batches {
         writer.write(b)?;
     }
     writer.finish()?;
+    buf.extend_from_slice(&(ipc.len() as u64).to_le_bytes());
+    buf.extend_from_slice(&ipc);
     Ok(())
+}
+
+/// The partitions written by [`encode_partition`], one after the other.
+fn decode_partitions(table: &TableReference, mut ipc: &[u8]) -> DfResult<Vec<Vec<RecordBatch>>> {
+    let broken = |what: &str| {
+        DataFusionError::Internal(format!(
+            "table `{table}`: its rows in the plan cannot be read: {what}"
+        ))
+    };
+    let mut partitions = Vec::new();
+    while !ipc.is_empty() {
+        let (len, rest) = ipc
+            .split_first_chunk::<8>()
+            .ok_or_else(|| broken("a partition length is cut"))?;
+        let len = usize::try_from(u64::from_le_bytes(*len))
+            .map_err(|_| broken("a partition length is out of range"))?;
+        if rest.len() < len {
+            return Err(broken("a partition is cut"));
+        }
+        let (part, rest) = rest.split_at(len);
+        let reader = StreamReader::try_new(part, None).map_err(|e| broken(&e.to_string()))?;
+        partitions.push(reader.collect::<Result<Vec<_>, _>>()?);
+        ipc = rest;
+    }
+    Ok(partitions)
 }
 
 impl LogicalExtensionCodec for PlanCodec {
@@ -81,13 +110,11 @@ impl LogicalExtensionCodec for PlanCodec {
     ) -> DfResult<Arc<dyn TableProvider>> {
         match buf.split_first() {
             Some((&IN_MEMORY_TABLE, ipc)) => {
-                let reader = StreamReader::try_new(ipc, None).map_err(|e| {
-                    DataFusionError::Internal(format!(
-                        "table `{table_ref}`: its rows in the plan cannot be read: {e}"
-                    ))
-                })?;
-                let batches = reader.collect::<Result<Vec<_>, _>>()?;
-                Ok(Arc::new(MemTable::try_new(schema, vec![batches])?))
+                let mut partitions = decode_partitions(table_ref, ipc)?;
+                if partitions.is_empty() {
+                    partitions.push(Vec::new());
+                }
+                Ok(Arc::new(MemTable::try_new(schema, partitions)?))
             }
             _ => self
                 .ballista
@@ -102,16 +129,16 @@ impl LogicalExtensionCodec for PlanCodec {
         buf: &mut Vec<u8>,
     ) -> DfResult<()> {
         if let Some(mem) = node.downcast_ref::<MemTable>() {
-            let mut batches = Vec::new();
+            buf.push(IN_MEMORY_TABLE);
             for partition in &mem.batches {
                 let rows = partition.try_read().map_err(|_| {
                     DataFusionError::Internal(format!(
                         "table `{table_ref}` is being written; it cannot be sent to the cluster"
                     ))
                 })?;
-                batches.extend(rows.iter().cloned());
+                encode_partition(table_ref, &mem.schema(), &rows, buf)?;
             }
-            return encode_batches(table_ref, &mem.schema(), &batches, buf);
+            return Ok(());
         }
         self.ballista
             .try_encode_table_provider(table_ref, node, buf)
@@ -170,7 +197,8 @@ mod tests {
     use datafusion::arrow::array::{Int32Array, StringArray};
     use datafusion::arrow::datatypes::{DataType, Field, Schema};
 
-    /// An in-memory table comes back with the same rows, in the same order.
+    /// An in-memory table comes back with the same rows, in the same order and the same
+    /// partitions; a cut plan is an error, not fewer rows.
     #[test]
     fn in_memory_tables_travel_whole() {
         let schema = Arc::new(Schema::new(vec![
@@ -191,7 +219,8 @@ mod tests {
             batch(vec![1, 2], vec![Some("x"), None]),
             batch(vec![3], vec![Some("z")]),
         ];
-        let table = MemTable::try_new(schema.clone(), vec![batches.clone()]).unwrap();
+        let partitions = vec![batches.clone(), vec![], vec![batches[1].clone()]];
+        let table = MemTable::try_new(schema.clone(), partitions.clone()).unwrap();
         let codec = PlanCodec::new();
         let name = TableReference::bare("t");
         let mut buf = Vec::new();
@@ -203,7 +232,16 @@ mod tests {
             .try_decode_table_provider(&buf, &name, schema.clone(), &ctx)
             .unwrap();
         let mem = back.downcast_ref::<MemTable>().unwrap();
-        let got: Vec<RecordBatch> = mem.batches[0].try_read().unwrap().clone();
-        assert_eq!(got, batches);
+        let got: Vec<Vec<RecordBatch>> = mem
+            .batches
+            .iter()
+            .map(|p| p.try_read().unwrap().clone())
+            .collect();
+        assert_eq!(got, partitions);
+        let cut = &buf[..buf.len() - 3];
+        let err = codec
+            .try_decode_table_provider(cut, &name, schema.clone(), &ctx)
+            .unwrap_err();
+        assert!(err.to_string().contains("cut"), "{err}");
     }
 }

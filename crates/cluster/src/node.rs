@@ -192,6 +192,10 @@ pub async fn run_executor(options: ExecutorOptions) -> Result<(), ClusterError> 
             options.functions.clone(),
         ))),
         override_logical_codec: Some(Arc::new(PlanCodec::new())),
+        // Results are served (and shuffle data fetched) in messages up to the clients'
+        // limit: a block of batch output is one value.
+        grpc_max_encoding_message_size: RESULT_MESSAGE_BYTES as u32,
+        grpc_max_decoding_message_size: RESULT_MESSAGE_BYTES as u32,
         ..ExecutorProcessConfig::default()
     };
     let outcome =
@@ -205,6 +209,9 @@ pub async fn run_executor(options: ExecutorOptions) -> Result<(), ClusterError> 
     outcome
 }
 
+/// The largest message a node serves and a client takes (Ballista's default is 16 MiB).
+const RESULT_MESSAGE_BYTES: usize = 256 << 20;
+
 /// The sessions of a [`embargo_trade::TradeStore`] on the cluster at `url`: their plans
 /// go to its scheduler and run on its executors. Nothing connects until a plan runs.
 pub fn engine(url: &ClusterUrl) -> ContextMaker {
@@ -212,7 +219,9 @@ pub fn engine(url: &ClusterUrl) -> ContextMaker {
     Arc::new(move |config: SessionConfig| {
         let config = config
             .with_ballista_logical_extension_codec(Arc::new(PlanCodec::new()))
-            .upgrade_for_ballista();
+            .upgrade_for_ballista()
+            // A result batch may be one large value (a block of batch output).
+            .with_ballista_grpc_client_max_message_size(RESULT_MESSAGE_BYTES);
         let state = SessionStateBuilder::new()
             .with_default_features()
             .with_config(config)

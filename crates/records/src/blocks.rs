@@ -293,6 +293,14 @@ pub fn for_each_record(
     }
 }
 
+/// How many records a block holds (as [`for_each_record`] reads them: blank lines are
+/// none, a record over the limit is one).
+pub fn count_records(block: &[u8]) -> u64 {
+    let mut n = 0u64;
+    for_each_record(block, 1, usize::MAX, |_, _| n += 1);
+    n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,5 +313,12 @@ mod tests {
         assert_eq!(last_record_end(b"x\na\"b\nc"), (Some(6), false));
         assert_eq!(last_record_end(b"\"a\"\"\n\"\n"), (Some(7), false));
         assert_eq!(last_record_end(b"\"a\"x\ny"), (Some(5), false));
+    }
+
+    #[test]
+    fn counts_records_not_lines() {
+        assert_eq!(count_records(b"a,b\n\nc,d\r\n"), 2);
+        assert_eq!(count_records(b"a,\"b\nc\"\nd"), 2);
+        assert_eq!(count_records(b""), 0);
     }
 }

@@ -61,12 +61,7 @@ impl ScreeningLists {
     /// The active lists of a list store. No active list is an error: a screening against
     /// nothing would answer `no_match` for every name.
     pub fn active(store: &ListStore) -> Result<ScreeningLists, String> {
-        let versions: Vec<String> = store
-            .active_versions()
-            .map_err(|e| e.to_string())?
-            .into_iter()
-            .map(|(s, v)| format!("{}:{v}", s.as_str()))
-            .collect();
+        let versions = ScreeningLists::active_versions(store)?;
         let entities = store.active_entities().map_err(|e| e.to_string())?;
         if entities.is_empty() {
             return Err(format!(
@@ -76,8 +71,20 @@ impl ScreeningLists {
         }
         Ok(ScreeningLists {
             matcher: Matcher::new(entities),
-            versions: versions.join("; "),
+            versions,
         })
+    }
+
+    /// The active versions of a list store as [`ScreeningLists::versions`] writes them,
+    /// without building a matcher.
+    pub fn active_versions(store: &ListStore) -> Result<String, String> {
+        let versions: Vec<String> = store
+            .active_versions()
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|(s, v)| format!("{}:{v}", s.as_str()))
+            .collect();
+        Ok(versions.join("; "))
     }
 }
 
