@@ -59,7 +59,8 @@ pub struct Args {
     #[arg(long)]
     threads: Option<usize>,
     /// Run --batch on the Ballista cluster whose scheduler is at df://HOST:PORT (default:
-    /// $EMBARGO_CLUSTER, else this process). Every node must see the --batch file at the
+    /// $EMBARGO_CLUSTER, else this process; there the executors' --concurrent-tasks
+    /// replace --threads). Every node must see the --batch file at the
     /// same path; the results come back here and are written to --out (docs/cluster.md).
     #[arg(long, requires = "batch")]
     cluster: Option<String>,
@@ -255,6 +256,7 @@ fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Re
     };
     progress.finish_and_clear();
     let summary = result?;
+    let cut = crate::context::warn_if_cut(path);
     let secs = started.elapsed().as_secs_f64();
     let file_name = path.display().to_string();
     let totals = summary.counts;
@@ -263,7 +265,7 @@ fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Re
         return ctx.print_json(&json!({
             "file": file_name, "rows": totals.rows, "prohibited": totals.prohibited, "conditional": totals.conditional,
             "permitted": totals.permitted, "errors": totals.errors, "seconds": secs, "rows_per_second": totals.rows as f64 / secs.max(1e-9),
-            "first_errors": summary.first_errors,
+            "first_errors": summary.first_errors, "last_line_without_end": cut,
             "output": target.describe(), "format": job.format.as_str(), "delivered": summary.delivered,
         }));
     }

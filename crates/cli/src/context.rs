@@ -68,3 +68,18 @@ pub fn report_error(err: &anyhow::Error, json: bool) {
         }
     }
 }
+
+/// Warns on stderr when the file at `path` ends inside a line: CSV has no end marker, so
+/// a file cut short in its last row still reads as rows, and this is the one sign of it.
+/// Returns whether it warned (for a command's JSON summary).
+pub fn warn_if_cut(path: &std::path::Path) -> bool {
+    let cut = embargo_records::bounded::ends_inside_a_line(path).unwrap_or(false);
+    if cut {
+        eprintln!(
+            "warning: {}: the last line has no line end: if the file was cut short, its last \
+             row is incomplete (it was read as written)",
+            path.display()
+        );
+    }
+    cut
+}

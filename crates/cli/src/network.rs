@@ -237,6 +237,9 @@ fn import(
             embargo_records::bounded::MAX_LINE_BYTES,
         ))
     };
+    if matches!(kind, FileKind::Ownership | FileKind::Vessels) {
+        crate::context::warn_if_cut(file);
+    }
     let (batch, kind_name): (ImportBatch, &str) = match kind {
         FileKind::Ownership => (ownership_csv::read(bounded()?, &label)?, "ownership"),
         FileKind::Ftm => {

@@ -173,7 +173,8 @@ pub struct ScreenArgs {
     #[arg(long)]
     threads: Option<usize>,
     /// Run --batch on the Ballista cluster whose scheduler is at df://HOST:PORT (default:
-    /// $EMBARGO_CLUSTER, else this process). Every node must see the --batch file at the
+    /// $EMBARGO_CLUSTER, else this process; there the executors' --concurrent-tasks
+    /// replace --threads). Every node must see the --batch file at the
     /// same path and have imported the same list versions as this data directory; the
     /// results come back here, are audited here and written to --out (docs/cluster.md).
     #[arg(long, requires = "batch")]
@@ -661,7 +662,8 @@ fn run_batch(
         embargo_batch::screen::screen_rows(&job, rows, &target, &ledger, &move |n| tick.inc(n));
     bar.finish_and_clear();
     let summary = result?;
-    print_batch_summary(&summary, format, &versions, ctx);
+    let cut = crate::context::warn_if_cut(path);
+    print_batch_summary(&summary, format, &versions, cut, ctx);
     Ok(())
 }
 
@@ -670,6 +672,7 @@ fn print_batch_summary(
     summary: &embargo_batch::screen::ScreenSummary,
     format: embargo_batch::Format,
     versions: &serde_json::Value,
+    last_line_without_end: bool,
     ctx: &Context,
 ) {
     let total = &summary.counts;
@@ -681,6 +684,7 @@ fn print_batch_summary(
             "rows": total.rows, "match": total.matched, "review": total.review,
             "no_match": total.no_match, "bad_rows": total.bad.len(),
             "format": format.as_str(), "delivered": summary.delivered, "list_versions": versions,
+            "last_line_without_end": last_line_without_end,
         });
         eprintln!("{summary}");
     } else {
@@ -761,7 +765,8 @@ fn run_batch_on_cluster(
     ));
     bar.finish_and_clear();
     let summary = result.with_context(|| format!("running on the cluster {url}"))?;
-    print_batch_summary(&summary, format, &versions, ctx);
+    let cut = crate::context::warn_if_cut(path);
+    print_batch_summary(&summary, format, &versions, cut, ctx);
     Ok(())
 }
 

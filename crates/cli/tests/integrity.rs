@@ -393,3 +393,52 @@ fn lists_export_to_a_file_is_whole_or_absent() {
     assert!(stderr(&out).contains("cannot create"), "{}", stderr(&out));
     assert!(!tmp.path().join("no-such-dir").exists());
 }
+
+/// A batch file whose last line has no line end may have been cut in its last row: the
+/// row is read as written (CSV has no end marker) and the command says so, on stderr and
+/// in its JSON summary. A file that ends with a line end gets no such warning.
+#[test]
+fn a_last_line_without_an_end_is_named() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let whole = "id,hs,origin,destination,date,quantity,unit,value_usd\n\
+                 a,5701,CN,KP,2017-06-01,,,900\n";
+    for (text, cut) in [(whole, false), (whole.trim_end(), true)] {
+        let input = tmp.path().join("ships.csv");
+        std::fs::write(&input, text).expect("write");
+        let out = embargo(tmp.path())
+            .args(["--json", "check", "--batch"])
+            .arg(&input)
+            .arg("--out")
+            .arg(tmp.path().join("v.csv"))
+            .output()
+            .expect("run");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(summary["rows"], 1);
+        assert_eq!(summary["last_line_without_end"], cut);
+        assert_eq!(
+            stderr(&out).contains("ships.csv: the last line has no line end"),
+            cut,
+            "{}",
+            stderr(&out)
+        );
+    }
+    // The same for an ownership file imported into the network store.
+    let own = tmp.path().join("owners.csv");
+    std::fs::write(
+        &own,
+        "owner,owned,share_pct,relation,start,end,source\n\
+         Korea Example Holding,Example Shipping Co,51,,,,test",
+    )
+    .expect("write");
+    let out = embargo(tmp.path())
+        .args(["network", "import"])
+        .arg(&own)
+        .output()
+        .expect("run");
+    assert!(
+        stderr(&out).contains("owners.csv: the last line has no line end"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -59,6 +59,23 @@ impl<R: Read> Read for LineBound<R> {
     }
 }
 
+/// Whether the file at `path` ends inside a line: it has bytes and its last one is no
+/// line end. CSV has no end marker, so a file cut short in its last row still reads as
+/// rows; this is the one hint that it may have been. (Many tools write a last line
+/// without an end, so a reader warns rather than refuses.)
+pub fn ends_inside_a_line(path: &std::path::Path) -> std::io::Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(!matches!(last[0], b'\n' | b'\r'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -51,6 +51,24 @@ async fn exposure_follows_chains_to_the_designee() {
         .await;
     assert_eq!(st, StatusCode::OK, "{r}");
     assert_eq!(r["report"]["rows"], 4, "{r}");
+    assert_eq!(r["warnings"], serde_json::json!([]), "{r}");
+    // The same file without its last line end (perhaps cut): imported, and said.
+    let (st, cut) = s
+        .send_raw(
+            "POST",
+            "/api/v1/network/ownership?name=cut",
+            "text/csv",
+            OWNERSHIP.trim_end().into(),
+            Some(&key),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{cut}");
+    assert!(
+        cut["warnings"][0]
+            .as_str()
+            .is_some_and(|w| w.contains("upload:cut: the last line has no line end")),
+        "{cut}"
+    );
 
     // KPe.001 holds 60% of the front company (blocked), which holds 50% of the shipping
     // company: 50% or more in the aggregate by blocked persons, so blocked.

@@ -92,6 +92,15 @@ pub async fn upload(
         ));
     }
     let label = format!("upload:{name}");
+    // CSV has no end marker: a file cut inside its last row still reads as rows, and a
+    // body whose last line has no end is the one sign of it. Imported, and said.
+    let mut warnings = Vec::new();
+    if kind != "ftm" && !matches!(bytes.last(), Some(b'\n' | b'\r')) {
+        warnings.push(format!(
+            "{label}: the last line has no line end: if the file was cut short, its last row \
+             is incomplete (it was read as written)"
+        ));
+    }
     let on_existing = if q.replace {
         OnExisting::Replace
     } else {
@@ -121,7 +130,7 @@ pub async fn upload(
             .map_err(|e| network_error("importing into the network store", e))
     })
     .await?;
-    Ok(Json(json!({ "report": report })))
+    Ok(Json(json!({ "report": report, "warnings": warnings })))
 }
 
 #[derive(Deserialize)]
