@@ -63,10 +63,25 @@ pub fn report_error(err: &anyhow::Error, json: bool) {
         eprintln!("{obj}");
     } else {
         eprintln!("error: {err}");
-        for cause in err.chain().skip(1) {
+        for cause in new_causes(err) {
             eprintln!("  caused by: {cause}");
         }
     }
+}
+
+/// The causes of `err` a reader has not read yet: a cause whose text the line before
+/// already holds (an error that prints its source and also hands it on) is left out.
+fn new_causes(err: &anyhow::Error) -> Vec<String> {
+    let mut shown = err.to_string();
+    let mut out = Vec::new();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if !shown.contains(&text) {
+            out.push(text.clone());
+        }
+        shown = text;
+    }
+    out
 }
 
 /// Warns on stderr when the file at `path` ends inside a line: CSV has no end marker, so
@@ -82,4 +97,31 @@ pub fn warn_if_cut(path: &std::path::Path) -> bool {
         );
     }
     cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::new_causes;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        /// An error that prints its source and also hands it on.
+        #[derive(Debug)]
+        struct Open(std::io::Error);
+        impl std::fmt::Display for Open {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "a.csv: cannot open: {}", self.0)
+            }
+        }
+        impl std::error::Error for Open {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "No such file");
+        let err = anyhow::Error::new(Open(io)).context("running the batch");
+        assert_eq!(new_causes(&err), vec!["a.csv: cannot open: No such file"]);
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(new_causes(&plain), vec!["inner"]);
+    }
 }
