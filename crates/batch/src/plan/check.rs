@@ -19,7 +19,7 @@ use embargo_regime::Regime;
 
 use super::{
     count, field, format_named, read_block, run_waves, text_at, u64_at, BlockAt, Blocks, Input,
-    WavePlan, Waves,
+    Numbering, WavePlan, Waves,
 };
 use crate::check::{
     field_name, process_block, read_header, CheckBatch, CheckBatchError, CheckCounts, CheckSummary,
@@ -252,8 +252,8 @@ pub async fn check_file_on(
         })
     };
     let mut output: Option<Output<'_>> = None;
-    let waves = on.waves;
-    let mut blocks = Blocks::open(&input.path, header.len, 2, waves.block_bytes).map_err(open)?;
+    let mut blocks =
+        Blocks::open(&input.path, header.len, Numbering::Lines, on.waves).map_err(open)?;
     let plan = WavePlan {
         ctx: ctx.clone(),
         udf: on.udf.clone(),
@@ -261,23 +261,12 @@ pub async fn check_file_on(
         more: vec![lit(batch.format.as_str())],
     };
     let next_wave = || {
-        let mut wave = Vec::with_capacity(waves.wave_blocks);
-        while wave.len() < waves.wave_blocks {
-            let next = blocks
-                .next_block()
-                .map_err(|source| CheckBatchError::Blocks {
-                    file: name.clone(),
-                    source,
-                })?;
-            let Some((block, offset)) = next else { break };
-            wave.push(BlockAt {
-                seq: block.seq,
-                first: block.first_line,
-                offset,
-                len: block.data.len() as u64,
-            });
-        }
-        Ok(wave)
+        blocks
+            .next_wave()
+            .map_err(|source| CheckBatchError::Blocks {
+                file: name.clone(),
+                source,
+            })
     };
     let engine = |e: DataFusionError| CheckBatchError::Engine(e.to_string());
     let deliver = |at: &BlockAt, out: &StructArray| {

@@ -41,7 +41,7 @@ use datafusion::common::{DataFusionError, Result as DfResult};
 use datafusion::datasource::MemTable;
 use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::{col, lit, DataFrame, Expr, SessionConfig, SessionContext};
-use embargo_records::blocks::{self, Block, BlockError, BlockReader};
+use embargo_records::blocks::{self, BlockError, BlockReader};
 
 use crate::sink::{Encoded, Format};
 
@@ -136,37 +136,67 @@ pub(crate) fn read_block(
     Ok(data)
 }
 
-/// The blocks of a file from byte `start` (a record start, the line `first_line`), cut as
-/// the local pipelines cut them, with their positions.
+/// How a run numbers its blocks: by the line of their first record (the check's rows
+/// carry lines), or by the row of their first record (a screening's rows carry rows: one
+/// per record, whatever lines it spans, blank lines none).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Numbering {
+    Lines,
+    Rows { next: u64 },
+}
+
+/// The blocks of a file after its one-line header (from byte `start`, line 2), cut as the
+/// local pipelines cut them, with their positions, a wave at a time.
 pub(crate) struct Blocks {
     reader: BlockReader<std::fs::File>,
     offset: u64,
+    numbering: Numbering,
+    waves: Waves,
 }
 
 impl Blocks {
     pub(crate) fn open(
         path: &str,
         start: u64,
-        first_line: u64,
-        block_bytes: usize,
+        numbering: Numbering,
+        waves: Waves,
     ) -> std::io::Result<Blocks> {
         let mut file = std::fs::File::open(path)?;
         file.seek(SeekFrom::Start(start))?;
         Ok(Blocks {
-            reader: BlockReader::new(file, Vec::new(), first_line)
-                .with_sizes(block_bytes, blocks::MAX_RECORD_BYTES),
+            reader: BlockReader::new(file, Vec::new(), 2)
+                .with_sizes(waves.block_bytes, blocks::MAX_RECORD_BYTES),
             offset: start,
+            numbering,
+            waves,
         })
     }
 
-    /// The next block and where its bytes are.
-    pub(crate) fn next_block(&mut self) -> Result<Option<(Block, u64)>, BlockError> {
-        let Some(block) = self.reader.next_block()? else {
-            return Ok(None);
-        };
-        let offset = self.offset;
-        self.offset += block.data.len() as u64;
-        Ok(Some((block, offset)))
+    /// The next wave's blocks (empty at the end of the file).
+    pub(crate) fn next_wave(&mut self) -> Result<Vec<BlockAt>, BlockError> {
+        let mut wave = Vec::with_capacity(self.waves.wave_blocks);
+        while wave.len() < self.waves.wave_blocks {
+            let Some(block) = self.reader.next_block()? else {
+                break;
+            };
+            let first = match &mut self.numbering {
+                Numbering::Lines => block.first_line,
+                Numbering::Rows { next } => {
+                    let first = *next;
+                    *next += blocks::count_records(&block.data);
+                    first
+                }
+            };
+            let len = block.data.len() as u64;
+            wave.push(BlockAt {
+                seq: block.seq,
+                first,
+                offset: self.offset,
+                len,
+            });
+            self.offset += len;
+        }
+        Ok(wave)
     }
 }
 

@@ -25,7 +25,7 @@ use embargo_screen::ListStore;
 
 use super::{
     count, field, format_named, read_block, run_waves, text_at, u64_at, BlockAt, Blocks, Input,
-    WavePlan, Waves,
+    Numbering, WavePlan, Waves,
 };
 use crate::destination::Target;
 use crate::screen::{
@@ -328,12 +328,10 @@ pub async fn screen_file_on<L: Ledger>(
         )?)
     };
     let mut sink: Option<Box<dyn Sink>> = None;
-    // The row numbers NameRows gives: the header's line is 1, every record after it is
-    // one row, whatever lines it spans.
-    let waves = on.waves;
+    // The row numbers NameRows gives: the first record after the header is row 1.
+    let numbering = Numbering::Rows { next: 1 };
     let mut blocks =
-        Blocks::open(&input.path, rows.rows_start(), 2, waves.block_bytes).map_err(open)?;
-    let mut next_row = 1u64;
+        Blocks::open(&input.path, rows.rows_start(), numbering, on.waves).map_err(open)?;
     let plan = WavePlan {
         ctx: ctx.clone(),
         udf: on.udf.clone(),
@@ -347,24 +345,12 @@ pub async fn screen_file_on<L: Ledger>(
         ],
     };
     let next_wave = || {
-        let mut wave = Vec::with_capacity(waves.wave_blocks);
-        while wave.len() < waves.wave_blocks {
-            let next = blocks
-                .next_block()
-                .map_err(|source| ScreenBatchError::Blocks {
-                    file: name.clone(),
-                    source,
-                })?;
-            let Some((block, offset)) = next else { break };
-            wave.push(BlockAt {
-                seq: block.seq,
-                first: next_row,
-                offset,
-                len: block.data.len() as u64,
-            });
-            next_row += embargo_records::blocks::count_records(&block.data);
-        }
-        Ok(wave)
+        blocks
+            .next_wave()
+            .map_err(|source| ScreenBatchError::Blocks {
+                file: name.clone(),
+                source,
+            })
     };
     let engine = |e: DataFusionError| ScreenBatchError::Engine(e.to_string());
     let mut total = ScreenCounts::default();
