@@ -88,13 +88,10 @@ fn new_causes(err: &anyhow::Error) -> Vec<String> {
 /// a file cut short in its last row still reads as rows, and this is the one sign of it.
 /// Returns whether it warned (for a command's JSON summary).
 pub fn warn_if_cut(path: &std::path::Path) -> bool {
-    let cut = embargo_records::bounded::ends_inside_a_line(path).unwrap_or(false);
+    use embargo_records::bounded::{cut_warning, file_ends_inside_a_line};
+    let cut = file_ends_inside_a_line(path).unwrap_or(false);
     if cut {
-        eprintln!(
-            "warning: {}: the last line has no line end: if the file was cut short, its last \
-             row is incomplete (it was read as written)",
-            path.display()
-        );
+        eprintln!("warning: {}", cut_warning(&path.display().to_string()));
     }
     cut
 }

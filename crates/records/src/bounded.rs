@@ -59,11 +59,16 @@ impl<R: Read> Read for LineBound<R> {
     }
 }
 
-/// Whether the file at `path` ends inside a line: it has bytes and its last one is no
-/// line end. CSV has no end marker, so a file cut short in its last row still reads as
-/// rows; this is the one hint that it may have been. (Many tools write a last line
-/// without an end, so a reader warns rather than refuses.)
-pub fn ends_inside_a_line(path: &std::path::Path) -> std::io::Result<bool> {
+/// Whether `bytes` end inside a line: there are some and the last is no line end. CSV
+/// has no end marker, so a file cut short in its last row still reads as rows; this is
+/// the one hint that it may have been. (Many tools write a last line without an end, so
+/// a reader warns rather than refuses: [`cut_warning`].)
+pub fn ends_inside_a_line(bytes: &[u8]) -> bool {
+    !matches!(bytes.last(), None | Some(b'\n' | b'\r'))
+}
+
+/// [`ends_inside_a_line`] for the file at `path`, reading its last byte only.
+pub fn file_ends_inside_a_line(path: &std::path::Path) -> std::io::Result<bool> {
     use std::io::{Seek, SeekFrom};
     let mut file = std::fs::File::open(path)?;
     let len = file.metadata()?.len();
@@ -73,12 +78,28 @@ pub fn ends_inside_a_line(path: &std::path::Path) -> std::io::Result<bool> {
     file.seek(SeekFrom::Start(len - 1))?;
     let mut last = [0u8; 1];
     file.read_exact(&mut last)?;
-    Ok(!matches!(last[0], b'\n' | b'\r'))
+    Ok(ends_inside_a_line(&last))
+}
+
+/// What a reader says of the input `name` when it ends inside a line.
+pub fn cut_warning(name: &str) -> String {
+    format!(
+        "{name}: the last line has no line end: if the file was cut short, its last row is \
+         incomplete (it was read as written)"
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_last_line_without_an_end_is_told() {
+        assert!(ends_inside_a_line(b"name\nKIM JO"));
+        for whole in [&b""[..], b"name\nKIM\n", b"name\r\nKIM\r\n", b"a\r"] {
+            assert!(!ends_inside_a_line(whole), "{whole:?}");
+        }
+    }
 
     #[test]
     fn stops_at_the_first_endless_line() {

@@ -95,11 +95,8 @@ pub async fn upload(
     // CSV has no end marker: a file cut inside its last row still reads as rows, and a
     // body whose last line has no end is the one sign of it. Imported, and said.
     let mut warnings = Vec::new();
-    if kind != "ftm" && !matches!(bytes.last(), Some(b'\n' | b'\r')) {
-        warnings.push(format!(
-            "{label}: the last line has no line end: if the file was cut short, its last row \
-             is incomplete (it was read as written)"
-        ));
+    if kind != "ftm" && embargo_records::bounded::ends_inside_a_line(&bytes) {
+        warnings.push(embargo_records::bounded::cut_warning(&label));
     }
     let on_existing = if q.replace {
         OnExisting::Replace
