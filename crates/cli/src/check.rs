@@ -295,10 +295,7 @@ fn batch_on_cluster(
     use anyhow::Context as _;
     let session = embargo_cluster::engine(url)(embargo_batch::plan::session_config())?;
     let udf = embargo_batch::plan::CheckBlockUdf::udf(std::sync::Arc::new(job.regime.clone()));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let runtime = crate::cluster::runtime()?;
     let on = embargo_batch::plan::CheckOn {
         udf: &udf,
         waves: embargo_batch::plan::Waves::SHIPMENTS,

@@ -81,10 +81,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         regime.clone(),
     ));
     let functions: Vec<_> = functions.into_iter().map(Arc::new).collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let runtime = runtime()?;
     match args.command {
         ClusterCommand::Scheduler {
             bind,
@@ -135,6 +132,14 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The async runtime the nodes run on and the clients of a cluster wait on.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 /// The cluster a command's plans run on: `--cluster`, else `$EMBARGO_CLUSTER`, else none

@@ -751,10 +751,7 @@ fn run_batch_on_cluster(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     let tick = bar.clone();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let runtime = crate::cluster::runtime()?;
     let result = runtime.block_on(embargo_batch::plan::screen_file_on(
         &session,
         &on,
