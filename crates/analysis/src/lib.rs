@@ -12,7 +12,7 @@
 //! them (`TradeStore::dprk_trade`: scan, filter, sum rows with the same keys, count the
 //! rows no measure names), so they never hold a store's rows in memory. This crate builds
 //! without the engine; the same functions over every row as read are the reference that
-//! `tests/plans.rs` holds the plan to.
+//! `tests/suite/plans.rs` holds the plan to.
 
 pub mod coverage;
 pub mod data;

@@ -8,7 +8,7 @@
 //! without a quote is cut at its last line end. Records in a block without quotes are
 //! split on line ends and commas (the hot path); a block with quotes goes through the
 //! `csv` crate. Either way the records are exactly those the `csv` crate reads from the
-//! whole file (`tests/blocks.rs` holds the two equal on generated files), and each
+//! whole file (`tests/suite/blocks.rs` holds the two equal on generated files), and each
 //! record's line is the line of its first byte.
 //!
 //! Records are bounded: a record over [`MAX_RECORD_BYTES`] is reported as an error in

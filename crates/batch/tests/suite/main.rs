@@ -1,0 +1,7 @@
+//! This crate's integration tests, linked as one binary (one link, not one per file: a
+//! test binary that carries the engine is hundreds of megabytes); each module is one subject.
+
+mod pipelines;
+#[cfg(feature = "sql")]
+mod plans;
+mod sinks;

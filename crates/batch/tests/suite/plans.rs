@@ -1,0 +1,354 @@
+//! The pipelines run as DataFusion plans (one engine function call per block, as a
+//! cluster runs them) write what the local pipelines write, byte for byte, and show the
+//! ledger the same rows; a node that reads another file or screens against other lists
+//! fails the run. Here the plans run in this process; `cli/tests/suite/cluster.rs` runs them on
+//! a loopback cluster.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use arrow_array::RecordBatch;
+use datafusion::prelude::SessionContext;
+use embargo_batch::check::{check_file, CheckBatch, CheckBatchError};
+use embargo_batch::plan::{self, CheckBlockUdf, CheckOn, ScreenBlockUdf, ScreenOn, Waves};
+use embargo_batch::screen::{screen_rows, Ledger, NameRows, ScreenBatch, Screened};
+use embargo_batch::{Format, Target};
+use embargo_screen::matcher::Thresholds;
+use embargo_screen::sql::ScreeningLists;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+fn regime() -> Arc<embargo_regime::Regime> {
+    Arc::new(embargo_regime::Regime::bundled().expect("bundled regime"))
+}
+
+fn session() -> SessionContext {
+    SessionContext::new_with_config(plan::session_config())
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap()
+}
+
+/// Rows of every kind (bans, a cap, a value threshold, bad dates and countries, a quoted
+/// id with a comma and one with a line break), repeated to `bytes`.
+fn shipments(dir: &Path, bytes: usize) -> PathBuf {
+    const ROWS: &str = "\
+coal,2701,KP,CN,2017-09-15,,,
+coal-2016,270112,KP,CN,2016-06-01,,,
+iron-wind-down,2601,KP,CN,2017-08-20,,,
+rugs,5701,CN,KP,2017-06-01,,,900
+bad-date,2701,KP,CN,2017-02-30,,,
+\"quoted, id\",0302,KP,CN,2018-01-10,,,
+\"two\nlines\",0302,KP,CN,2018-01-10,,,
+
+bad-country,2701,XX,CN,2017-09-15,,,
+crude,2709,RU,KP,2018-03-01,1000,bbl,
+";
+    let mut s = String::from("id,hs,origin,destination,date,quantity,unit,value_usd\n");
+    while s.len() < bytes {
+        s.push_str(ROWS);
+    }
+    let p = dir.join("ships.csv");
+    std::fs::write(&p, s).unwrap();
+    p
+}
+
+/// The rows of a Parquet file, whatever its row groups.
+fn parquet_rows(path: &Path) -> RecordBatch {
+    let reader =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).unwrap()).unwrap();
+    let schema = reader.schema().clone();
+    let batches: Vec<RecordBatch> = reader.build().unwrap().map(Result::unwrap).collect();
+    datafusion::arrow::compute::concat_batches(&schema, &batches).unwrap()
+}
+
+/// Small blocks and waves, so that a few megabytes make many of each.
+const SMALL: Waves = Waves {
+    block_bytes: 64 << 10,
+    wave_blocks: 4,
+};
+
+fn check_both(
+    input: &Path,
+    format: Format,
+    strict: bool,
+    waves: Waves,
+) -> (
+    Result<embargo_batch::check::CheckSummary, CheckBatchError>,
+    Result<embargo_batch::check::CheckSummary, CheckBatchError>,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let r = regime();
+    let batch = CheckBatch {
+        regime: &r,
+        format,
+        threads: 2,
+        strict,
+    };
+    let local = check_file(
+        &batch,
+        input,
+        &Target::File(dir.path().join("local")),
+        &|_| {},
+    );
+    let udf = CheckBlockUdf::udf(r.clone());
+    let on = CheckOn { udf: &udf, waves };
+    let planned = runtime().block_on(plan::check_file_on(
+        &session(),
+        &on,
+        &batch,
+        input,
+        &Target::File(dir.path().join("plan")),
+        &|_| {},
+    ));
+    (local, planned, dir)
+}
+
+#[test]
+fn the_check_as_plans_writes_what_the_local_check_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    // Over many waves of blocks, with rows that span two lines and blank lines.
+    let big = shipments(dir.path(), 3 << 20);
+    let (local, planned, out) = check_both(&big, Format::Csv, false, SMALL);
+    let (local, planned) = (local.unwrap(), planned.unwrap());
+    assert_eq!(local.counts, planned.counts);
+    assert_eq!(local.first_errors, planned.first_errors);
+    assert!(local.counts.rows > 80_000 && local.counts.errors > 16_000);
+    assert_eq!(planned.first_errors[0].line, 6);
+    assert_eq!(planned.first_errors[0].field, "date");
+    let a = std::fs::read(out.path().join("local")).unwrap();
+    let b = std::fs::read(out.path().join("plan")).unwrap();
+    assert!(
+        a == b,
+        "CSV outputs differ ({} and {} bytes)",
+        a.len(),
+        b.len()
+    );
+
+    // The default sizes: one wave of 4 MiB blocks.
+    let (local, planned, out) = check_both(&big, Format::Csv, false, Waves::SHIPMENTS);
+    assert_eq!(local.unwrap().counts, planned.unwrap().counts);
+    let a = std::fs::read(out.path().join("local")).unwrap();
+    assert!(a == std::fs::read(out.path().join("plan")).unwrap());
+
+    let small = shipments(dir.path(), 1 << 20);
+    let (local, planned, out) = check_both(&small, Format::Jsonl, false, SMALL);
+    assert_eq!(local.unwrap().counts, planned.unwrap().counts);
+    let a = std::fs::read(out.path().join("local")).unwrap();
+    assert!(a == std::fs::read(out.path().join("plan")).unwrap());
+
+    let (local, planned, out) = check_both(&small, Format::Parquet, false, SMALL);
+    assert_eq!(local.unwrap().counts, planned.unwrap().counts);
+    assert_eq!(
+        parquet_rows(&out.path().join("local")),
+        parquet_rows(&out.path().join("plan"))
+    );
+}
+
+#[test]
+fn a_file_of_a_header_alone_gives_a_header_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("empty.csv");
+    std::fs::write(&input, "id,hs,origin,destination,date\n").unwrap();
+    for format in [Format::Csv, Format::Parquet] {
+        let (local, planned, out) = check_both(&input, format, false, SMALL);
+        assert_eq!(planned.unwrap().counts.rows, 0);
+        assert_eq!(local.unwrap().counts.rows, 0);
+        let a = std::fs::read(out.path().join("local")).unwrap();
+        let b = std::fs::read(out.path().join("plan")).unwrap();
+        if format == Format::Csv {
+            assert_eq!(a, b);
+            assert_eq!(String::from_utf8(b).unwrap().lines().count(), 1);
+        } else {
+            assert_eq!(parquet_rows(&out.path().join("plan")).num_rows(), 0);
+        }
+    }
+}
+
+#[test]
+fn a_strict_check_as_plans_stops_at_the_first_bad_row_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = shipments(dir.path(), 1 << 20);
+    let (local, planned, out) = check_both(&input, Format::Csv, true, SMALL);
+    let (local, planned) = (local.unwrap_err(), planned.unwrap_err());
+    assert_eq!(local.to_string(), planned.to_string());
+    assert!(planned.to_string().contains(":6: date:"), "{planned}");
+    assert!(!out.path().join("plan").exists());
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_node_that_sees_another_file_fails_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = shipments(dir.path(), 10_000);
+    let ctx = session();
+    ctx.register_udf(CheckBlockUdf::udf(regime()));
+    let sql = format!(
+        "SELECT {}('{}', arrow_cast(5, 'UInt64'), arrow_cast(2, 'UInt64'), \
+         arrow_cast(60, 'UInt64'), arrow_cast(100, 'UInt64'), 'csv')",
+        plan::CHECK_BLOCK,
+        input.display()
+    );
+    let err = runtime()
+        .block_on(async { ctx.sql(&sql).await?.collect().await })
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("bytes on this node, 5 when the run started"),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------- screening
+
+fn small_lists(versions: &str) -> ScreeningLists {
+    let path = embargo_fixtures::workspace_root().join("crates/screen/tests/fixtures/small_un.xml");
+    ScreeningLists {
+        matcher: embargo_screen::Matcher::new(
+            embargo_screen::un::read_file(&path).unwrap().entities,
+        ),
+        versions: versions.to_string(),
+    }
+}
+
+/// Keeps every row it is shown, in commit order.
+#[derive(Default)]
+struct Keep(Mutex<Vec<Screened>>);
+
+impl Ledger for Keep {
+    type Record = Screened;
+    fn record(&self, r: Screened) -> Screened {
+        r
+    }
+    fn commit(&self, records: Vec<Screened>) -> Result<(), String> {
+        self.0.lock().unwrap().extend(records);
+        Ok(())
+    }
+}
+
+/// Listed, unlisted, blank and unreadable names, quoted names with commas and with line
+/// breaks (one row over two lines), blank lines: a little over two blocks.
+fn names(dir: &Path) -> PathBuf {
+    let mut s = String::from("id,name,schema\n");
+    let mut i = 0;
+    while s.len() < (1 << 20) {
+        match i % 6 {
+            0 => s.push_str(&format!("c{i},NEW SHIPPING CO,organization\n")),
+            1 => s.push_str(&format!("c{i},\"Acme, Widgets {i} Ltd\",\n")),
+            2 => s.push_str(&format!("c{i},,\n")),
+            3 => s.push_str(&format!("c{i},\"KIM\nJONG\",person\n")),
+            4 => s.push('\n'),
+            _ => s.push_str(&format!("c{i},Jane Doe,planet\n")),
+        }
+        i += 1;
+    }
+    let p = dir.join("names.csv");
+    std::fs::write(&p, s).unwrap();
+    p
+}
+
+#[test]
+fn the_screening_as_plans_writes_and_audits_what_the_local_screening_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = names(dir.path());
+    let r = regime();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let lists = small_lists("un:test");
+    for format in [Format::Jsonl, Format::Csv, Format::Parquet] {
+        let (local_out, plan_out) = (dir.path().join("local"), dir.path().join("plan"));
+        let batch = ScreenBatch {
+            matcher: &lists.matcher,
+            regime: &r,
+            thresholds: Thresholds::default(),
+            today,
+            format,
+            threads: 2,
+        };
+        let local_ledger = Keep::default();
+        let local = screen_rows(
+            &batch,
+            NameRows::open(&input).unwrap(),
+            &Target::File(local_out.clone()),
+            &local_ledger,
+            &|_| {},
+        )
+        .unwrap();
+        let udf = ScreenBlockUdf::udf(|| Ok(small_lists("un:test")), r.clone());
+        let on = ScreenOn {
+            udf: &udf,
+            thresholds: Thresholds::default(),
+            today,
+            format,
+            list_versions: "un:test".into(),
+            waves: Waves {
+                block_bytes: 128 << 10,
+                wave_blocks: 3,
+            },
+        };
+        let plan_ledger = Keep::default();
+        let planned = runtime()
+            .block_on(plan::screen_file_on(
+                &session(),
+                &on,
+                &input,
+                &Target::File(plan_out.clone()),
+                &plan_ledger,
+                &|_| {},
+            ))
+            .unwrap();
+        assert_eq!(local.counts, planned.counts);
+        assert!(local.counts.rows > 20_000, "{}", local.counts.rows);
+        assert!(local.counts.matched > 3_000, "{}", local.counts.matched);
+        let (a, b) = (
+            local_ledger.0.into_inner().unwrap(),
+            plan_ledger.0.into_inner().unwrap(),
+        );
+        assert_eq!(a.len(), b.len());
+        assert!(a == b, "the ledgers differ");
+        if format == Format::Parquet {
+            assert_eq!(parquet_rows(&local_out), parquet_rows(&plan_out));
+        } else {
+            let (x, y) = (
+                std::fs::read(&local_out).unwrap(),
+                std::fs::read(&plan_out).unwrap(),
+            );
+            assert!(x == y, "{format:?} outputs differ");
+        }
+    }
+}
+
+#[test]
+fn a_node_with_other_lists_fails_the_screening() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = names(dir.path());
+    let udf = ScreenBlockUdf::udf(|| Ok(small_lists("un:2026-11-01")), regime());
+    let on = ScreenOn {
+        udf: &udf,
+        thresholds: Thresholds::default(),
+        today: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        format: Format::Jsonl,
+        list_versions: "un:2026-11-30".into(),
+        waves: Waves::NAMES,
+    };
+    let out = dir.path().join("out.jsonl");
+    let err = runtime()
+        .block_on(plan::screen_file_on(
+            &session(),
+            &on,
+            &input,
+            &Target::File(out.clone()),
+            &Keep::default(),
+            &|_| {},
+        ))
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("lists \"un:2026-11-01\", the run against \"un:2026-11-30\""),
+        "{err}"
+    );
+    assert!(!out.exists());
+}

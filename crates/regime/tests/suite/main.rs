@@ -1,0 +1,6 @@
+//! This crate's integration tests, linked as one binary (one link, not one per file: a
+//! test binary that carries the engine is hundreds of megabytes); each module is one subject.
+
+mod check_cases;
+mod properties;
+mod validation;
