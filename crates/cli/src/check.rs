@@ -293,7 +293,7 @@ fn batch_on_cluster(
     progress: &(dyn Fn(u64) + Sync),
 ) -> anyhow::Result<embargo_batch::check::CheckSummary> {
     use anyhow::Context as _;
-    let session = embargo_cluster::engine(url)(embargo_batch::plan::session_config())?;
+    let session = embargo_cluster::batch_engine(url)(embargo_batch::plan::session_config())?;
     let udf = embargo_batch::plan::CheckBlockUdf::udf(std::sync::Arc::new(job.regime.clone()));
     let runtime = crate::cluster::runtime()?;
     let on = embargo_batch::plan::CheckOn {

@@ -744,7 +744,7 @@ fn run_batch_on_cluster(
         list_versions,
         waves: embargo_batch::plan::Waves::NAMES,
     };
-    let session = embargo_cluster::engine(url)(embargo_batch::plan::session_config())?;
+    let session = embargo_cluster::batch_engine(url)(embargo_batch::plan::session_config())?;
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
         indicatif::ProgressStyle::with_template("{elapsed_precise} {pos} rows {per_sec}")

@@ -26,5 +26,6 @@ pub use address::{ClusterUrl, HostPort};
 pub use codec::PlanCodec;
 pub use error::ClusterError;
 pub use node::{
-    engine, function_registry, run_executor, run_scheduler, ExecutorOptions, SchedulerOptions,
+    batch_engine, engine, function_registry, run_executor, run_scheduler, ExecutorOptions,
+    SchedulerOptions,
 };

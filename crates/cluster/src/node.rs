@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use ballista_core::config::BALLISTA_SHUFFLE_COMPRESSION_CODEC;
 use ballista_core::extension::{SessionConfigExt, SessionStateExt};
 use ballista_core::registry::BallistaFunctionRegistry;
 use ballista_core::utils::default_session_builder;
@@ -215,13 +216,35 @@ const RESULT_MESSAGE_BYTES: usize = 256 << 20;
 /// The sessions of a [`embargo_trade::TradeStore`] on the cluster at `url`: their plans
 /// go to its scheduler and run on its executors. Nothing connects until a plan runs.
 pub fn engine(url: &ClusterUrl) -> ContextMaker {
+    engine_with(url, ShuffleFiles::Compressed)
+}
+
+/// The sessions of a batch check or screening (`embargo_batch::plan`) on the cluster at
+/// `url`: as [`engine`], but the executors keep their result files uncompressed. A
+/// block's output leaves the block function compressed already; compressing it again
+/// into the file (and decompressing it to serve it) costs the executor CPU for nothing.
+pub fn batch_engine(url: &ClusterUrl) -> ContextMaker {
+    engine_with(url, ShuffleFiles::Plain)
+}
+
+/// How executors write the files they serve results and shuffle data from.
+#[derive(Clone, Copy)]
+enum ShuffleFiles {
+    Compressed,
+    Plain,
+}
+
+fn engine_with(url: &ClusterUrl, files: ShuffleFiles) -> ContextMaker {
     let url = url.clone();
     Arc::new(move |config: SessionConfig| {
-        let config = config
+        let mut config = config
             .with_ballista_logical_extension_codec(Arc::new(PlanCodec::new()))
             .upgrade_for_ballista()
             // A result batch may be one large value (a block of batch output).
             .with_ballista_grpc_client_max_message_size(RESULT_MESSAGE_BYTES);
+        if let ShuffleFiles::Plain = files {
+            config = config.set_str(BALLISTA_SHUFFLE_COMPRESSION_CODEC, "none");
+        }
         let state = SessionStateBuilder::new()
             .with_default_features()
             .with_config(config)

@@ -14,9 +14,9 @@
 //! through the same sinks, so a result is still delivered whole or not at all.
 //!
 //! The plan runs in waves of blocks ([`Waves`]): a wave's results arrive when its last
-//! task ends, in the order tasks end; the next wave runs while the client writes the
-//! last, so the client holds at most two waves' output (compressed) whatever the length
-//! of the input. A node that reads another
+//! task ends, in the order tasks end; the next two waves run while the client writes the
+//! last, so the client holds at most three waves' output (compressed) whatever the
+//! length of the input. A node that reads another
 //! file (another length) or screens with other list versions than the client fails the
 //! run instead of answering for another input.
 //!
@@ -29,6 +29,7 @@ mod screen;
 pub use check::{check_file_on, CheckBlockUdf, CheckOn, CHECK_BLOCK};
 pub use screen::{screen_file_on, ScreenBlockUdf, ScreenOn, SCREEN_BLOCK};
 
+use std::collections::VecDeque;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
@@ -46,7 +47,7 @@ use embargo_records::blocks::{self, BlockError, BlockReader};
 use crate::sink::{Encoded, Format};
 
 /// How a run cuts its input: bytes per block (one task's work, one value of output, sent
-/// compressed) and blocks per plan (a wave: the client holds at most two waves' output).
+/// compressed) and blocks per plan (a wave: the client holds at most three waves' output).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Waves {
     pub block_bytes: usize,
@@ -236,9 +237,14 @@ pub(crate) struct WavePlan {
     pub(crate) more: Vec<Expr>,
 }
 
+/// How many waves a run keeps submitted while it delivers: the next one's submission and
+/// scheduling (a job each) overlap the one running, so the nodes do not wait for it.
+const WAVES_IN_FLIGHT: usize = 2;
+
 /// Runs the waves `next_wave` gives (until an empty one) and hands every block's result
-/// to `deliver`, in input order. The next wave runs while the client delivers the
-/// previous one, so the nodes do not wait for the client's writes.
+/// to `deliver`, in input order. While the client delivers a wave, the next
+/// [`WAVES_IN_FLIGHT`] run, so the nodes wait neither for the client's writes nor for a
+/// job's scheduling.
 pub(crate) async fn run_waves<E>(
     plan: &WavePlan,
     mut next_wave: impl FnMut() -> Result<Vec<BlockAt>, E>,
@@ -246,33 +252,55 @@ pub(crate) async fn run_waves<E>(
     engine: impl Fn(DataFusionError) -> E,
 ) -> Result<(), E> {
     type Running = tokio::task::JoinHandle<DfResult<Vec<(u64, StructArray)>>>;
-    let start = |wave: Vec<BlockAt>| -> Running {
+    let start = |wave: Vec<BlockAt>| -> (Vec<BlockAt>, Running) {
         let plan = plan.clone();
-        tokio::spawn(async move { run_wave(&plan, &wave).await })
+        let blocks = wave.clone();
+        (
+            wave,
+            tokio::spawn(async move { run_wave(&plan, &blocks).await }),
+        )
     };
-    let mut running: Option<(Vec<BlockAt>, Running)> = None;
-    loop {
-        let wave = next_wave()?;
-        let next = (!wave.is_empty()).then(|| (wave.clone(), start(wave)));
-        if let Some((wave, task)) = running.take() {
-            let results = match task.await {
-                Ok(results) => results.map_err(&engine)?,
-                Err(e) => return Err(engine(internal(&format!("a wave's task failed: {e}")))),
-            };
-            for (at, (_, out)) in wave.iter().zip(&results) {
-                if let Err(e) = deliver(at, out) {
-                    if let Some((_, task)) = next {
-                        task.abort();
-                    }
-                    return Err(e);
-                }
+    let mut input_ended = false;
+    let mut fill = |running: &mut VecDeque<(Vec<BlockAt>, Running)>| -> Result<(), E> {
+        while !input_ended && running.len() < WAVES_IN_FLIGHT {
+            let wave = next_wave()?;
+            if wave.is_empty() {
+                input_ended = true;
+            } else {
+                running.push_back(start(wave));
             }
         }
-        match next {
-            Some(next) => running = Some(next),
-            None => return Ok(()),
+        Ok(())
+    };
+    let mut running = VecDeque::new();
+    let result = loop {
+        if let Err(e) = fill(&mut running) {
+            break Err(e);
         }
+        let Some((wave, task)) = running.pop_front() else {
+            break Ok(());
+        };
+        let results = match task.await {
+            Ok(Ok(results)) => results,
+            Ok(Err(e)) => break Err(engine(e)),
+            Err(e) => break Err(engine(internal(&format!("a wave's task failed: {e}")))),
+        };
+        // The next waves start before this one is written.
+        if let Err(e) = fill(&mut running) {
+            break Err(e);
+        }
+        if let Some(e) = wave
+            .iter()
+            .zip(&results)
+            .find_map(|(at, (_, out))| deliver(at, out).err())
+        {
+            break Err(e);
+        }
+    };
+    for (_, task) in running {
+        task.abort();
     }
+    result
 }
 
 /// `SELECT seq, f(path, file_len, first, offset, len, more...) FROM wave`, run; the
@@ -325,6 +353,10 @@ fn internal(what: &str) -> DataFusionError {
 /// LZ4-compressed (verdict text repeats itself: the shuffle files and the transfer shrink
 /// several times over).
 pub(crate) fn output_bytes(blocks: Vec<Encoded>) -> DfResult<Vec<u8>> {
+    // One piece of text (a block's CSV or JSON lines) is compressed where it lies.
+    if let [Encoded::Text(t)] = blocks.as_slice() {
+        return Ok(lz4_flex::compress_prepend_size(t));
+    }
     let mut text = Vec::new();
     let mut tables = Vec::new();
     for b in blocks {
