@@ -403,6 +403,34 @@ fn a_cluster_answers_as_a_local_run() {
             "check --batch --format {format} differs"
         );
     }
+    // Parquet: each block's table travels as Arrow IPC; the file is the local one's.
+    let (here_file, there_file) = (data.join("local.parquet"), data.join("remote.parquet"));
+    for (file, cluster) in [(&here_file, None), (&there_file, Some(c.url.as_str()))] {
+        let mut cmd = embargo(data);
+        cmd.args([
+            "check",
+            "--batch",
+            batch.as_str(),
+            "--format",
+            "parquet",
+            "--out",
+        ])
+        .arg(file);
+        if let Some(url) = cluster {
+            cmd.args(["--cluster", url]);
+        }
+        ok_within(&mut cmd, QUERY, &c);
+    }
+    let here = std::fs::read(&here_file).expect("local parquet");
+    assert!(
+        here.starts_with(b"PAR1") && here.len() > 100_000,
+        "{} bytes",
+        here.len()
+    );
+    assert!(
+        std::fs::read(&there_file).expect("cluster parquet") == here,
+        "check --batch --format parquet differs"
+    );
 
     // EMBARGO_CLUSTER does what --cluster does.
     let out = ok_within(
