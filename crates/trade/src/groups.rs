@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, DictionaryArray, Int32Array, Int64Builder, StringArray,
+    Array, ArrayRef, DictionaryArray, Int32Array, Int64Array, StringArray,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
@@ -236,6 +236,33 @@ fn fold_column(ids: &mut [u64], checks: &mut [u64], mut f: impl FnMut(usize) -> 
         let (x, y) = f(i);
         *a = ID.fold(*a, x);
         *b = CHECK.fold(*b, y);
+    }
+}
+
+/// Group ids and checks confirmed in the table during one batch, in slots by the id's
+/// low bits (ids are well-mixed hashes). A slot starts with an id whose low bits are
+/// not the slot's, so an empty slot never holds a row's id.
+struct Confirmed(Vec<(u64, u64)>);
+
+const CONFIRMED_SLOTS: usize = 1024;
+
+impl Confirmed {
+    fn new() -> Confirmed {
+        Confirmed((0..CONFIRMED_SLOTS as u64).map(|j| (j ^ 1, 0)).collect())
+    }
+
+    fn slot(id: u64) -> usize {
+        (id as usize) & (CONFIRMED_SLOTS - 1)
+    }
+
+    fn holds(&self, id: u64, check: u64) -> bool {
+        self.0.get(Self::slot(id)) == Some(&(id, check))
+    }
+
+    fn note(&mut self, id: u64, check: u64) {
+        if let Some(s) = self.0.get_mut(Self::slot(id)) {
+            *s = (id, check);
+        }
     }
 }
 
@@ -654,6 +681,69 @@ impl TextArg {
             None => null,
         }
     }
+
+    /// The keys of a dictionary without nulls, keys or values: every row then reads its
+    /// hashes straight from the memo (the path of the store's files).
+    fn dense_keys(&self) -> Option<&[i32]> {
+        let k = self.keys.as_ref()?;
+        (k.null_count() == 0 && self.values.null_count() == 0).then(|| k.values().as_ref())
+    }
+
+    /// Folds this column into every row's id and check. A null folds as `null`, and so
+    /// does every row that `as_null` marks.
+    fn fold_into(
+        &self,
+        ids: &mut [u64],
+        checks: &mut [u64],
+        null: (u64, u64),
+        as_null: Option<&[bool]>,
+    ) {
+        let Some(keys) = self.dense_keys() else {
+            fold_column(ids, checks, |i| match as_null {
+                Some(m) if m.get(i).copied().unwrap_or(false) => null,
+                _ => self.hashes(i, null),
+            });
+            return;
+        };
+        let (id, check) = (&self.memo.id, &self.memo.check);
+        let rows = ids.iter_mut().zip(checks.iter_mut()).zip(keys);
+        let value = |k: i32| match (id.get(k as usize), check.get(k as usize)) {
+            (Some(x), Some(y)) => (*x, *y),
+            _ => null,
+        };
+        match as_null {
+            None => {
+                for ((a, b), &k) in rows {
+                    let (x, y) = value(k);
+                    *a = ID.fold(*a, x);
+                    *b = CHECK.fold(*b, y);
+                }
+            }
+            Some(m) => {
+                for (((a, b), &k), &n) in rows.zip(m) {
+                    let (x, y) = if n { null } else { value(k) };
+                    *a = ID.fold(*a, x);
+                    *b = CHECK.fold(*b, y);
+                }
+            }
+        }
+    }
+
+    /// `f` of every row's value (`None`: null), computed once per dictionary value.
+    fn per_row<T: Copy>(&self, n: usize, f: impl Fn(Option<&str>) -> T) -> Vec<T> {
+        match self.dense_keys() {
+            Some(keys) => {
+                let of_value: Vec<T> = (0..self.values.len())
+                    .map(|s| f(Some(self.values.value(s))))
+                    .collect();
+                let null = f(None);
+                keys.iter()
+                    .map(|&k| of_value.get(k as usize).copied().unwrap_or(null))
+                    .collect()
+            }
+            None => (0..n).map(|i| f(self.str(i))).collect(),
+        }
+    }
 }
 
 fn opt(a: &StringArray, i: usize) -> Option<&str> {
@@ -696,9 +786,7 @@ impl ScalarUDFImpl for TradeGroupUdf {
             return Err(arity());
         };
         let n = year.len();
-        let is_hs: Vec<bool> = (0..n)
-            .map(|i| matches!(level.str(i), None | Some("") | Some("hs")))
-            .collect();
+        let is_hs = level.per_row(n, |l| matches!(l, None | Some("") | Some("hs")));
         self.resolve_classes(hs, &is_hs)?;
         // Text read as written counts a null as empty; source, status and unit keep it.
         let empty = (ID.text(Some("")), CHECK.text(Some("")));
@@ -713,16 +801,24 @@ impl ScalarUDFImpl for TradeGroupUdf {
             }
         };
         // The HS part of every row, as the id and as the check fold it.
-        let hs_parts: Vec<(HsPart, HsPart)> = (0..n)
-            .map(|i| match hs_ref(i) {
-                HsRef::Class(c) => (HsPart::Class(c), HsPart::Class(c)),
-                HsRef::Field(_) => {
-                    let (a, b) = hs.hashes(i, empty);
-                    (HsPart::Field(a), HsPart::Field(b))
-                }
-                HsRef::Outside => (HsPart::Outside, HsPart::Outside),
-            })
-            .collect();
+        let part = |is_hs: bool, slot: Option<usize>| -> (HsPart, HsPart) {
+            if !is_hs {
+                let (a, b) = slot.map_or(empty, |s| (hs.memo.id[s], hs.memo.check[s]));
+                return (HsPart::Field(a), HsPart::Field(b));
+            }
+            match slot.and_then(|s| hs.memo.class(s)).flatten() {
+                Some(c) => (HsPart::Class(c), HsPart::Class(c)),
+                None => (HsPart::Outside, HsPart::Outside),
+            }
+        };
+        let hs_parts: Vec<(HsPart, HsPart)> = match hs.dense_keys() {
+            Some(keys) => keys
+                .iter()
+                .zip(&is_hs)
+                .map(|(&k, &h)| part(h, Some(k as usize).filter(|&s| s < hs.values.len())))
+                .collect(),
+            None => (0..n).map(|i| part(is_hs[i], hs.slot(i))).collect(),
+        };
         // Field by field, in the order of `Stream`.
         let mut id = vec![ID.basis; n];
         let mut check = vec![CHECK.basis; n];
@@ -735,7 +831,7 @@ impl ScalarUDFImpl for TradeGroupUdf {
             (m, m)
         });
         for a in [reporter, partner, flow, series, level] {
-            fold_column(&mut id, &mut check, |i| a.hashes(i, empty));
+            a.fold_into(&mut id, &mut check, empty, None);
         }
         for k in 0..2 {
             fold_column(&mut id, &mut check, |i| {
@@ -744,20 +840,27 @@ impl ScalarUDFImpl for TradeGroupUdf {
             });
         }
         // Rows that are only counted keep only what the count is reported by.
+        let outside: Vec<bool> = hs_parts
+            .iter()
+            .map(|(p, _)| matches!(p, HsPart::Outside))
+            .collect();
         for a in [source, status, unit] {
-            fold_column(&mut id, &mut check, |i| match hs_parts[i].0 {
-                HsPart::Outside => none,
-                _ => a.hashes(i, none),
-            });
+            a.fold_into(&mut id, &mut check, none, Some(&outside));
         }
-        let ids: Vec<(u64, u64)> = id.into_iter().zip(check).collect();
         let poisoned = || DataFusionError::Execution(format!("{TRADE_GROUP}: table poisoned"));
-        // Known groups are confirmed under the read lock.
+        // Known groups are confirmed under the read lock; a batch holds few groups, so
+        // the pairs confirmed last are remembered in a small table of their own.
         let mut new = Vec::new();
         {
             let t = self.table.read().map_err(|_| poisoned())?;
-            for (i, (id, check)) in ids.iter().enumerate() {
-                if !t.lookup(*id, *check).map_err(DataFusionError::Execution)? {
+            let mut confirmed = Confirmed::new();
+            for (i, (&id, &check)) in id.iter().zip(&check).enumerate() {
+                if confirmed.holds(id, check) {
+                    continue;
+                }
+                if t.lookup(id, check).map_err(DataFusionError::Execution)? {
+                    confirmed.note(id, check);
+                } else {
                     new.push(i);
                 }
             }
@@ -781,18 +884,15 @@ impl ScalarUDFImpl for TradeGroupUdf {
                     unit: if outside { None } else { unit.str(i) },
                 };
                 // The row's fields must give the id its hashes gave: one definition.
-                if t.group(row).map_err(DataFusionError::Execution)? != ids[i].0 {
+                if t.group(row).map_err(DataFusionError::Execution)? != id[i] {
                     return Err(DataFusionError::Internal(format!(
                         "{TRADE_GROUP}: a row's id differs between its fields and its hashes"
                     )));
                 }
             }
         }
-        let mut out = Int64Builder::with_capacity(n);
-        for (id, _) in ids {
-            out.append_value(id as i64);
-        }
-        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+        let out: Vec<i64> = id.into_iter().map(|x| x as i64).collect();
+        Ok(ColumnarValue::Array(Arc::new(Int64Array::from(out))))
     }
 }
 
@@ -1051,6 +1151,48 @@ mod tests {
         );
         let k = t.key(dict_ids[4]).unwrap();
         assert_eq!((k.level.as_str(), k.hs.clone()), ("", GroupHs::Outside));
+    }
+
+    /// Rows named by no measure are counted by period, reporter, partner, flow and
+    /// series only: with every column dictionary-encoded and free of nulls (the store's
+    /// usual files), two such rows that differ in source, status and unit share a group,
+    /// while rows of a class keep them apart; plain text gives the same ids.
+    #[test]
+    fn rows_outside_every_scope_drop_source_status_and_unit() {
+        let row = |hs: &'static str, source: &'static str, status: &'static str, unit| {
+            [
+                Some("CN"),
+                Some("KP"),
+                Some("import"),
+                Some("BACI"),
+                Some("hs"),
+                Some(hs),
+                Some(source),
+                Some(status),
+                Some(unit),
+            ]
+        };
+        let rows = vec![
+            row("030111", "x", "confirmed", "kg"),
+            row("030112", "y", "derived", "t"),
+            row("270111", "x", "confirmed", "kg"),
+            row("270112", "y", "confirmed", "kg"),
+        ];
+        let (years, months) = (vec![2019; 4], vec![None; 4]);
+        let (dict_ids, table) = group_ids(vec![text_batch(&years, &months, &rows, true)]);
+        let (plain_ids, _) = group_ids(vec![text_batch(&years, &months, &rows, false)]);
+        assert_eq!(dict_ids, plain_ids);
+        assert_eq!(dict_ids[0], dict_ids[1]);
+        assert_ne!(dict_ids[2], dict_ids[3]);
+        assert_ne!(dict_ids[0], dict_ids[2]);
+        let t = table.read().unwrap();
+        let k = t.key(dict_ids[0]).unwrap();
+        assert_eq!(
+            (k.hs.clone(), k.source.clone(), k.unit.clone()),
+            (GroupHs::Outside, None, None)
+        );
+        let k = t.key(dict_ids[3]).unwrap();
+        assert_eq!(k.source.as_deref(), Some("y"));
     }
 
     /// Dictionaries too large to hash in every batch are remembered across batches: two
