@@ -729,6 +729,16 @@ impl TextArg {
         }
     }
 
+    /// The hashes of dictionary value `k` (`null` when there is no such value).
+    #[inline]
+    fn memo_at(&self, k: i32, null: (u64, u64)) -> (u64, u64) {
+        let s = k as usize;
+        match (self.memo.id.get(s), self.memo.check.get(s)) {
+            (Some(x), Some(y)) => (*x, *y),
+            _ => null,
+        }
+    }
+
     /// `f` of every row's value (`None`: null), computed once per dictionary value.
     fn per_row<T: Copy>(&self, n: usize, f: impl Fn(Option<&str>) -> T) -> Vec<T> {
         match self.dense_keys() {
@@ -819,33 +829,67 @@ impl ScalarUDFImpl for TradeGroupUdf {
                 .collect(),
             None => (0..n).map(|i| part(is_hs[i], hs.slot(i))).collect(),
         };
-        // Field by field, in the order of `Stream`.
-        let mut id = vec![ID.basis; n];
-        let mut check = vec![CHECK.basis; n];
-        fold_column(&mut id, &mut check, |i| {
-            let y = year_field(year.value(i));
-            (y, y)
-        });
-        fold_column(&mut id, &mut check, |i| {
-            let m = month_field((!month.is_null(i)).then(|| month.value(i)));
-            (m, m)
-        });
-        for a in [reporter, partner, flow, series, level] {
-            a.fold_into(&mut id, &mut check, empty, None);
-        }
-        for k in 0..2 {
-            fold_column(&mut id, &mut check, |i| {
-                let (a, b) = hs_parts[i];
-                (a.fields()[k], b.fields()[k])
-            });
-        }
         // Rows that are only counted keep only what the count is reported by.
         let outside: Vec<bool> = hs_parts
             .iter()
             .map(|(p, _)| matches!(p, HsPart::Outside))
             .collect();
-        for a in [source, status, unit] {
-            a.fold_into(&mut id, &mut check, none, Some(&outside));
+        let mut id = vec![ID.basis; n];
+        let mut check = vec![CHECK.basis; n];
+        let dense: Option<[&[i32]; 8]> =
+            [reporter, partner, flow, series, level, source, status, unit]
+                .map(|a| a.dense_keys().filter(|k| k.len() == n))
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+                .and_then(|v| v.try_into().ok());
+        if let Some(keys) = dense {
+            // The store's usual batch: every row folded in one pass, its hashes in registers.
+            let text = [reporter, partner, flow, series, level, source, status, unit];
+            for (i, (h, c)) in id.iter_mut().zip(check.iter_mut()).enumerate() {
+                let month = (!month.is_null(i)).then(|| month.value(i));
+                let mut fields = [(year_field(year.value(i)), year_field(year.value(i))); 12];
+                fields[1] = (month_field(month), month_field(month));
+                for j in 0..5 {
+                    fields[2 + j] = text[j].memo_at(keys[j][i], empty);
+                }
+                let (a, b) = hs_parts[i];
+                let (a, b) = (a.fields(), b.fields());
+                fields[7] = (a[0], b[0]);
+                fields[8] = (a[1], b[1]);
+                for j in 5..8 {
+                    fields[4 + j] = if outside[i] {
+                        none
+                    } else {
+                        text[j].memo_at(keys[j][i], none)
+                    };
+                }
+                for &(x, y) in &fields {
+                    *h = ID.fold(*h, x);
+                    *c = CHECK.fold(*c, y);
+                }
+            }
+        } else {
+            // Field by field, in the order of `Stream`.
+            fold_column(&mut id, &mut check, |i| {
+                let y = year_field(year.value(i));
+                (y, y)
+            });
+            fold_column(&mut id, &mut check, |i| {
+                let m = month_field((!month.is_null(i)).then(|| month.value(i)));
+                (m, m)
+            });
+            for a in [reporter, partner, flow, series, level] {
+                a.fold_into(&mut id, &mut check, empty, None);
+            }
+            for k in 0..2 {
+                fold_column(&mut id, &mut check, |i| {
+                    let (a, b) = hs_parts[i];
+                    (a.fields()[k], b.fields()[k])
+                });
+            }
+            for a in [source, status, unit] {
+                a.fold_into(&mut id, &mut check, none, Some(&outside));
+            }
         }
         let poisoned = || DataFusionError::Execution(format!("{TRADE_GROUP}: table poisoned"));
         // Known groups are confirmed under the read lock; a batch holds few groups, so
