@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use std::borrow::Cow;
 
-use super::{parse_number, Cells, Ctx, FieldErr, LoadOptions, Row};
+use super::{parse_number, Cells, Column, Ctx, FieldErr, FieldMap, LoadOptions, Row};
 use crate::country::normalise;
 use crate::error::{Location, TradeError};
 use crate::record::{Flow, Level, Period, Status};
@@ -195,8 +195,9 @@ impl Countries {
     }
 
     /// The ISO code of a row's country column (`i` or `j`).
-    fn resolve<'c>(&'c self, row: &Row, col: &str) -> Result<&'c str, FieldErr> {
-        let raw = row.req(col)?;
+    fn resolve<'c>(&'c self, row: &Row, col: Column) -> Result<&'c str, FieldErr> {
+        let raw = row.req_at(col)?;
+        let col = col.name;
         let code: u32 = raw.parse().map_err(|_| {
             (
                 col.to_string(),
@@ -225,6 +226,43 @@ impl Countries {
 pub(crate) struct Baci {
     countries: Countries,
     hs_revision: Option<String>,
+    pub(crate) columns: Columns,
+}
+
+/// BACI's columns: year, exporter, importer, product, value, quantity.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Columns {
+    t: Column,
+    i: Column,
+    j: Column,
+    k: Column,
+    v: Column,
+    q: Column,
+}
+
+impl Columns {
+    fn named() -> Columns {
+        Columns {
+            t: Column::named("t"),
+            i: Column::named("i"),
+            j: Column::named("j"),
+            k: Column::named("k"),
+            v: Column::named("v"),
+            q: Column::named("q"),
+        }
+    }
+
+    pub(crate) fn in_header(cols: &FieldMap<String, usize>) -> Columns {
+        let c = |n| Column::in_header(n, cols);
+        Columns {
+            t: c("t"),
+            i: c("i"),
+            j: c("j"),
+            k: c("k"),
+            v: c("v"),
+            q: c("q"),
+        }
+    }
 }
 
 /// The country file for the data file `data`: the explicit option, else the
@@ -312,6 +350,7 @@ pub(crate) fn ctx(name: &str, opts: &LoadOptions) -> Result<Ctx, TradeError> {
         baci: Some(Baci {
             countries,
             hs_revision: meta.hs_revision().map(str::to_string),
+            columns: Columns::named(),
         }),
     })
 }
@@ -365,8 +404,10 @@ fn times_thousand(v: &str) -> Option<f64> {
         .filter(|n| n.is_finite())
 }
 
-fn thousands(row: &Row, col: &str, unit: &str) -> Result<Option<f64>, FieldErr> {
-    match row.get(col) {
+fn thousands(row: &Row, col: Column, unit: &str) -> Result<Option<f64>, FieldErr> {
+    let value = row.at(col);
+    let col = col.name;
+    match value {
         None => Ok(None),
         Some(v)
             if col == "q" && (v.eq_ignore_ascii_case("NA") || v.eq_ignore_ascii_case("NaN")) =>
@@ -384,8 +425,8 @@ fn thousands(row: &Row, col: &str, unit: &str) -> Result<Option<f64>, FieldErr> 
 
 /// The HS6 product code `k`, kept as text. A 5-digit code lost its leading zero (a file
 /// written with `k` as a number) and is padded back: `30749` → `030749`.
-fn product<'a>(row: &Row<'a>) -> Result<Cow<'a, str>, FieldErr> {
-    let raw = row.req("k")?;
+fn product<'a>(row: &Row<'a>, k: Column) -> Result<Cow<'a, str>, FieldErr> {
+    let raw = row.req_at(k)?;
     let err = || {
         (
             "k".to_string(),
@@ -406,18 +447,19 @@ pub(crate) fn row<'a>(row: &Row<'a>, ctx: &'a Ctx) -> Result<Cells<'a>, FieldErr
     let Some(baci) = ctx.baci.as_ref() else {
         return Err(("(row)".into(), "no BACI country table loaded".into()));
     };
-    let t = row.req("t")?;
+    let cols = &baci.columns;
+    let t = row.req_at(cols.t)?;
     let year: i32 = t
         .parse()
         .ok()
         .filter(|y| (1900..=2100).contains(y))
         .ok_or_else(|| ("t".to_string(), format!("`{t}` is not a year")))?;
-    let exporter = baci.countries.resolve(row, "i")?;
-    let importer = baci.countries.resolve(row, "j")?;
-    let hs = product(row)?;
-    let value_usd = thousands(row, "v", "thousands of USD")?
+    let exporter = baci.countries.resolve(row, cols.i)?;
+    let importer = baci.countries.resolve(row, cols.j)?;
+    let hs = product(row, cols.k)?;
+    let value_usd = thousands(row, cols.v, "thousands of USD")?
         .ok_or_else(|| ("v".to_string(), "missing value".to_string()))?;
-    let net_weight_kg = thousands(row, "q", "metric tonnes")?;
+    let net_weight_kg = thousands(row, cols.q, "metric tonnes")?;
     Ok(Cells {
         reporter: Cow::Borrowed(importer),
         partner: Cow::Borrowed(exporter),

@@ -306,7 +306,7 @@ pub(crate) fn csv_layout(
         });
     }
     let ctx = match format {
-        Format::BaciCsv => baci::ctx(name, opts)?,
+        Format::BaciCsv => baci::ctx(name, opts)?.with_columns(&cols),
         _ => Ctx::new(name, opts),
     };
     Ok(CsvLayout {
@@ -335,6 +335,14 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    /// The positions of the columns a BACI mapper reads, from the file's header.
+    fn with_columns(mut self, cols: &FieldMap<String, usize>) -> Ctx {
+        if let Some(b) = self.baci.as_mut() {
+            b.columns = baci::Columns::in_header(cols);
+        }
+        self
+    }
+
     fn new(name: &str, opts: &LoadOptions) -> Ctx {
         let short = Path::new(name)
             .file_name()
@@ -446,6 +454,29 @@ pub(crate) enum Row<'a> {
 
 type FieldErr = (String, String);
 
+/// A column a row mapper reads, with its position in the file's CSV rows once the
+/// header is read (`None`: look it up by name), so that a row's fields are read without
+/// hashing the column's name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Column {
+    pub(crate) name: &'static str,
+    pub(crate) at: Option<usize>,
+}
+
+impl Column {
+    pub(crate) fn named(name: &'static str) -> Column {
+        Column { name, at: None }
+    }
+
+    /// The column at its place in a header.
+    pub(crate) fn in_header(name: &'static str, cols: &FieldMap<String, usize>) -> Column {
+        Column {
+            name,
+            at: cols.get(name).copied(),
+        }
+    }
+}
+
 /// Turns one row into its cells, or names the bad field and why.
 type RowMapper = for<'a> fn(&Row<'a>, &'a Ctx) -> Result<Cells<'a>, FieldErr>;
 
@@ -458,6 +489,24 @@ impl<'a> Row<'a> {
         }?;
         let v = v.trim();
         (!v.is_empty()).then_some(v)
+    }
+
+    /// [`Row::get`] of a column whose position in a CSV row is known: no name lookup.
+    pub(crate) fn at(&self, col: Column) -> Option<&'a str> {
+        let v = match self {
+            Row::Json(map) => map.get(col.name).map(String::as_str),
+            Row::Fields { fields, cols } => match col.at {
+                Some(i) => fields.get(i).copied(),
+                None => cols.get(col.name).and_then(|i| fields.get(*i)).copied(),
+            },
+        }?;
+        let v = v.trim();
+        (!v.is_empty()).then_some(v)
+    }
+
+    pub(crate) fn req_at(&self, col: Column) -> Result<&'a str, FieldErr> {
+        self.at(col)
+            .ok_or_else(|| (col.name.to_string(), "missing value".to_string()))
     }
 
     pub(crate) fn req(&self, name: &str) -> Result<&'a str, FieldErr> {

@@ -253,3 +253,29 @@ fn source_override_and_missing_country_file() {
     assert!(matches!(err, TradeError::Format { .. }), "{err}");
     assert!(err.to_string().contains("country_codes_V"), "{err}");
 }
+
+/// The mapper reads each column at its place in the file's own header: a file with the
+/// columns in another order, and one more column, gives the fixture's rows, and a bad
+/// cell is still reported under its column's name.
+#[test]
+fn columns_are_read_where_the_header_puts_them() {
+    let text = std::fs::read_to_string(fixture(DATA)).unwrap();
+    let order = [5, 3, 2, 1, 4, 0]; // q,k,j,i,v,t
+    let moved: String = text
+        .lines()
+        .map(|line| {
+            let f: Vec<&str> = line.split(',').collect();
+            let mut out: Vec<&str> = order.iter().map(|&i| f[i]).collect();
+            out.push(if f[0] == "t" { "note" } else { "x" });
+            out.join(",") + "\n"
+        })
+        .collect();
+    let r = load_text(&moved, 0).unwrap();
+    assert_eq!(r.records, rows());
+    let bad = moved.replacen("260111", "26O111", 1);
+    let err = load_text(&bad, 0).unwrap_err().to_string();
+    assert!(
+        err.contains("line 2: field `k`: `26O111` is not an HS6 code"),
+        "{err}"
+    );
+}
