@@ -651,6 +651,13 @@ impl ValueMemo {
     }
 }
 
+/// How a batch's rows read one text column (see [`TextArg::row_keys`]).
+#[derive(Clone, Copy)]
+enum RowKeys<'a> {
+    Dense(&'a [i32]),
+    Null,
+}
+
 /// One text argument of a batch, read through its values.
 struct TextArg {
     /// Row → value; `None` when the argument is plain text (row `i` is value `i`).
@@ -729,10 +736,27 @@ impl TextArg {
         }
     }
 
-    /// The hashes of dictionary value `k` (`null` when there is no such value).
+    /// How every row of a batch of `n` rows reads this column without a null check per
+    /// row: through dictionary keys without nulls, or as null throughout (a column the
+    /// file leaves empty). `None`: rows must be read one by one.
+    fn row_keys(&self, n: usize) -> Option<RowKeys<'_>> {
+        if let Some(k) = self.dense_keys().filter(|k| k.len() == n) {
+            return Some(RowKeys::Dense(k));
+        }
+        let (nulls, len) = match &self.keys {
+            Some(k) => (k.null_count(), k.len()),
+            None => (self.values.null_count(), self.values.len()),
+        };
+        (nulls == len && len == n).then_some(RowKeys::Null)
+    }
+
+    /// Row `i`'s hashes read through `keys` (`null` when it holds none).
     #[inline]
-    fn memo_at(&self, k: i32, null: (u64, u64)) -> (u64, u64) {
-        let s = k as usize;
+    fn hashes_at(&self, keys: RowKeys<'_>, i: usize, null: (u64, u64)) -> (u64, u64) {
+        let RowKeys::Dense(k) = keys else {
+            return null;
+        };
+        let s = k.get(i).map_or(usize::MAX, |&k| k as usize);
         match (self.memo.id.get(s), self.memo.check.get(s)) {
             (Some(x), Some(y)) => (*x, *y),
             _ => null,
@@ -836,21 +860,22 @@ impl ScalarUDFImpl for TradeGroupUdf {
             .collect();
         let mut id = vec![ID.basis; n];
         let mut check = vec![CHECK.basis; n];
-        let dense: Option<[&[i32]; 8]> =
+        let dense: Option<[RowKeys; 8]> =
             [reporter, partner, flow, series, level, source, status, unit]
-                .map(|a| a.dense_keys().filter(|k| k.len() == n))
+                .map(|a| a.row_keys(n))
                 .into_iter()
                 .collect::<Option<Vec<_>>>()
                 .and_then(|v| v.try_into().ok());
         if let Some(keys) = dense {
-            // The store's usual batch: every row folded in one pass, its hashes in registers.
+            // The store's usual batch (its text read through dictionary keys, or empty
+            // throughout): every row folded in one pass, its hashes in registers.
             let text = [reporter, partner, flow, series, level, source, status, unit];
             for (i, (h, c)) in id.iter_mut().zip(check.iter_mut()).enumerate() {
                 let month = (!month.is_null(i)).then(|| month.value(i));
                 let mut fields = [(year_field(year.value(i)), year_field(year.value(i))); 12];
                 fields[1] = (month_field(month), month_field(month));
                 for j in 0..5 {
-                    fields[2 + j] = text[j].memo_at(keys[j][i], empty);
+                    fields[2 + j] = text[j].hashes_at(keys[j], i, empty);
                 }
                 let (a, b) = hs_parts[i];
                 let (a, b) = (a.fields(), b.fields());
@@ -860,7 +885,7 @@ impl ScalarUDFImpl for TradeGroupUdf {
                     fields[4 + j] = if outside[i] {
                         none
                     } else {
-                        text[j].memo_at(keys[j][i], none)
+                        text[j].hashes_at(keys[j], i, none)
                     };
                 }
                 for &(x, y) in &fields {
