@@ -59,9 +59,11 @@ fi
 log "csv_bytes $(stat -c %s "$CSV")"
 rm -rf "$WORK/data" "$WORK/duckdb.parquet"
 step import "$BIN" import "$CSV" "$WORK/data"
+sync # the store on disk before the next step, which would otherwise pay for its writeback
 step duckdb_import "$PY" "$HERE/duckdb_peer.py" import "$CSV" "$WORK/duckdb.parquet"
 log "duckdb_parquet_bytes $(stat -c %s "$WORK/duckdb.parquet")"
 rm -f "$WORK/duckdb.parquet"
+sync
 step exposure "$BIN" exposure "$WORK/data"
 step relief "$BIN" relief "$WORK/data"
 step signals "$BIN" signals "$WORK/data"
