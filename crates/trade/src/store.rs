@@ -109,16 +109,36 @@ impl ShortText {
     }
 }
 
+/// A text of at most 7 bytes as one word: its bytes, and its length in the top byte (so
+/// two texts give the same word exactly when they are equal). Country codes, HS codes,
+/// flows and levels are all this short; their tables hold a word and a key per value.
+fn tiny_text(v: &[u8]) -> Option<u64> {
+    let n = v.len();
+    let word4 = |b: &[u8]| b.try_into().ok().map(|w| u64::from(u32::from_le_bytes(w)));
+    let bytes = match n {
+        0 => 0,
+        1..=3 => u64::from(v[0]) | u64::from(v[n / 2]) << 8 | u64::from(v[n - 1]) << 16,
+        // The last four bytes shifted to their place overlap the first four only where
+        // the bytes are the same ones.
+        4..=7 => word4(v.get(..4)?)? | word4(v.get(n - 4..)?)? << (8 * (n - 4)),
+        _ => return None,
+    };
+    Some(bytes | (n as u64) << 56)
+}
+
 /// Builds one coded text column as a dictionary. It remembers the value it appended
 /// last, so that a run of one value (a file's source, series, status, flow: nearly every
-/// row of an import) costs a comparison instead of a hash. Texts of up to 16 bytes (codes
-/// of countries, goods, flows) are keyed as [`ShortText`].
+/// row of an import) costs a comparison instead of a hash. Texts of up to 7 bytes (codes
+/// of countries, goods, flows) are keyed as one word ([`tiny_text`]), so that the tables
+/// the HS codes of a block fill stay small; texts of up to 16 bytes as [`ShortText`].
 struct CodedTextBuilder {
     keys: Int32Builder,
     values: StringBuilder,
     distinct: usize,
+    tiny: HashMap<u64, i32, ahash::RandomState>,
     short: HashMap<ShortText, i32, ahash::RandomState>,
     long: HashMap<String, i32, ahash::RandomState>,
+    last_tiny: Option<(u64, i32)>,
     last_short: Option<(ShortText, i32)>,
     last_long: Option<(String, i32)>,
 }
@@ -129,8 +149,10 @@ impl CodedTextBuilder {
             keys: Int32Builder::with_capacity(rows),
             values: StringBuilder::new(),
             distinct: 0,
+            tiny: HashMap::with_hasher(ahash::RandomState::new()),
             short: HashMap::with_hasher(ahash::RandomState::new()),
             long: HashMap::with_hasher(ahash::RandomState::new()),
+            last_tiny: None,
             last_short: None,
             last_long: None,
         }
@@ -150,6 +172,25 @@ impl CodedTextBuilder {
             self.keys.append_null();
             return Ok(());
         };
+        if let Some(t) = tiny_text(v.as_bytes()) {
+            let key = match self.last_tiny {
+                Some((last, key)) if last == t => key,
+                _ => {
+                    let key = match self.tiny.get(&t) {
+                        Some(k) => *k,
+                        None => {
+                            let k = self.add(v)?;
+                            self.tiny.insert(t, k);
+                            k
+                        }
+                    };
+                    self.last_tiny = Some((t, key));
+                    key
+                }
+            };
+            self.keys.append_value(key);
+            return Ok(());
+        }
         let key = match ShortText::of(v.as_bytes()) {
             Some(t) => match self.last_short {
                 Some((last, key)) if last == t => key,
@@ -1491,6 +1532,24 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// Texts that share bytes but not length, or differ only in their last byte, get
+    /// different tiny keys; eight bytes are too many.
+    #[test]
+    fn tiny_keys_tell_lengths_and_last_bytes_apart() {
+        let pairs: [(&[u8], &[u8]); 5] = [
+            (b"aaaa", b"aaaaa"),
+            (b"ab", b"abb"),
+            (b"", b"\0"),
+            (b"abcdefg", b"abcdefh"),
+            (b"030749", b"030794"),
+        ];
+        for (a, b) in pairs {
+            assert_ne!(tiny_text(a), tiny_text(b), "{a:?} {b:?}");
+            assert_eq!(tiny_text(a), tiny_text(&a.to_vec()));
+        }
+        assert_eq!(tiny_text(b"abcdefgh"), None);
+    }
+
     proptest! {
         /// Two texts have the same short key exactly when they are the same text.
         #[test]
@@ -1504,9 +1563,21 @@ mod tests {
             }
         }
 
+        /// Two texts have the same tiny key exactly when they are the same text.
+        #[test]
+        fn tiny_keys_are_equal_exactly_for_equal_texts(a in "[A-C0-2\u{e9}]{0,9}", b in "[A-C0-2\u{e9}]{0,9}") {
+            match (tiny_text(a.as_bytes()), tiny_text(b.as_bytes())) {
+                (Some(x), Some(y)) => prop_assert_eq!(x == y, a == b),
+                (x, y) => {
+                    prop_assert_eq!(x.is_none(), a.len() > 7);
+                    prop_assert_eq!(y.is_none(), b.len() > 7);
+                }
+            }
+        }
+
         /// The column reads back as the values appended, short and long, repeated or not.
         #[test]
-        fn coded_text_reads_back(values in proptest::collection::vec(proptest::option::of("[AB]{0,3}|[AB]{15,18}"), 0..60)) {
+        fn coded_text_reads_back(values in proptest::collection::vec(proptest::option::of("[AB]{0,3}|[AB]{5,9}|[AB]{15,18}"), 0..60)) {
             let mut b = CodedTextBuilder::new(values.len());
             for v in &values {
                 b.append(v.as_deref()).unwrap();
