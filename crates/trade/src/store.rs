@@ -1545,7 +1545,7 @@ mod tests {
         ];
         for (a, b) in pairs {
             assert_ne!(tiny_text(a), tiny_text(b), "{a:?} {b:?}");
-            let copy: Vec<u8> = a.iter().copied().collect();
+            let copy = a.to_vec();
             assert_eq!(tiny_text(a), tiny_text(&copy));
         }
         assert_eq!(tiny_text(b"abcdefgh"), None);
