@@ -837,7 +837,8 @@ impl ScalarUDFImpl for TradeGroupUdf {
         // The HS part of every row, as the id and as the check fold it.
         let part = |is_hs: bool, slot: Option<usize>| -> (HsPart, HsPart) {
             if !is_hs {
-                let (a, b) = slot.map_or(empty, |s| (hs.memo.id[s], hs.memo.check[s]));
+                let at = |s: usize| Some((*hs.memo.id.get(s)?, *hs.memo.check.get(s)?));
+                let (a, b) = slot.and_then(at).unwrap_or(empty);
                 return (HsPart::Field(a), HsPart::Field(b));
             }
             match slot.and_then(|s| hs.memo.class(s)).flatten() {
@@ -870,19 +871,21 @@ impl ScalarUDFImpl for TradeGroupUdf {
             // The store's usual batch (its text read through dictionary keys, or empty
             // throughout): every row folded in one pass, its hashes in registers.
             let text = [reporter, partner, flow, series, level, source, status, unit];
-            for (i, (h, c)) in id.iter_mut().zip(check.iter_mut()).enumerate() {
+            let rows = id.iter_mut().zip(check.iter_mut());
+            for (i, ((h, c), (&(hs_id, hs_check), &outside))) in
+                rows.zip(hs_parts.iter().zip(&outside)).enumerate()
+            {
                 let month = (!month.is_null(i)).then(|| month.value(i));
                 let mut fields = [(year_field(year.value(i)), year_field(year.value(i))); 12];
                 fields[1] = (month_field(month), month_field(month));
                 for j in 0..5 {
                     fields[2 + j] = text[j].hashes_at(keys[j], i, empty);
                 }
-                let (a, b) = hs_parts[i];
-                let (a, b) = (a.fields(), b.fields());
+                let (a, b) = (hs_id.fields(), hs_check.fields());
                 fields[7] = (a[0], b[0]);
                 fields[8] = (a[1], b[1]);
                 for j in 5..8 {
-                    fields[4 + j] = if outside[i] {
+                    fields[4 + j] = if outside {
                         none
                     } else {
                         text[j].hashes_at(keys[j], i, none)
