@@ -32,6 +32,9 @@ pub struct AlignScratch {
     used_c: Vec<bool>,
     best_q: Vec<f64>,
     best_c: Vec<f64>,
+    /// The similarity each token was paired at (0: unpaired).
+    gain_q: Vec<f64>,
+    gain_c: Vec<f64>,
     order: Vec<(usize, usize)>,
     /// The chosen pairs of the last alignment, in the order chosen.
     pub chosen: Vec<Link>,
@@ -313,10 +316,12 @@ fn pair_best_first(s: &Sides<'_>, sc: &mut AlignScratch) -> (f64, f64) {
     sc.used_q.resize(s.query.weights.len(), false);
     sc.used_c.clear();
     sc.used_c.resize(s.candidate.weights.len(), false);
+    sc.gain_q.clear();
+    sc.gain_q.resize(s.query.weights.len(), 0.0);
+    sc.gain_c.clear();
+    sc.gain_c.resize(s.candidate.weights.len(), 0.0);
     sc.order.clear();
     sc.chosen.clear();
-    let mut gained_q = 0.0;
-    let mut gained_c = 0.0;
     for l in &sc.links {
         let free = (l.q.0..=l.q.1).all(|i| !sc.used_q.get(i).copied().unwrap_or(true))
             && (l.c.0..=l.c.1).all(|j| !sc.used_c.get(j).copied().unwrap_or(true));
@@ -329,22 +334,34 @@ fn pair_best_first(s: &Sides<'_>, sc: &mut AlignScratch) -> (f64, f64) {
             if let Some(u) = sc.used_q.get_mut(i) {
                 *u = true;
             }
+            if let Some(g) = sc.gain_q.get_mut(i) {
+                *g = l.sim;
+            }
             w_q += s.query.weights.get(i).copied().unwrap_or(0.0);
         }
         for j in l.c.0..=l.c.1 {
             if let Some(u) = sc.used_c.get_mut(j) {
                 *u = true;
             }
+            if let Some(g) = sc.gain_c.get_mut(j) {
+                *g = l.sim;
+            }
             w_c += s.candidate.weights.get(j).copied().unwrap_or(0.0);
         }
-        gained_q += l.sim * w_q;
-        gained_c += l.sim * w_c;
         sc.order.push((l.q.0, l.c.0));
         let mut chosen = *l;
         chosen.weight = w_q + w_c;
         sc.chosen.push(chosen);
     }
-    (gained_q, gained_c)
+    // Summed token by token in the order the totals are, so that a name whose every token
+    // is paired exactly covers exactly all of its weight (a score of exactly 1.0).
+    let gained = |weights: &[f64], gain: &[f64]| -> f64 {
+        weights.iter().zip(gain).map(|(w, g)| w * g).sum()
+    };
+    (
+        gained(s.query.weights, &sc.gain_q),
+        gained(s.candidate.weights, &sc.gain_c),
+    )
 }
 
 /// Out-of-order alignment of name tokens (HANS FRIEDRICH vs FRIEDRICH HANS) is a weaker
