@@ -299,6 +299,7 @@ fn batch_on_cluster(
     let on = embargo_batch::plan::CheckOn {
         udf: &udf,
         waves: embargo_batch::plan::Waves::SHIPMENTS,
+        stop: Some(crate::cluster::stop_waves(url)),
     };
     runtime
         .block_on(embargo_batch::plan::check_file_on(

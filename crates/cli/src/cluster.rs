@@ -142,6 +142,48 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
+/// What a batch run on the cluster at `url` does with the jobs it leaves running when it
+/// stops early: asks the scheduler to cancel them (waiting at most [`ID_WAIT`] for the
+/// ids of jobs being submitted, and [`CANCEL_WAIT`] in all), and says so on stderr.
+pub fn stop_waves(url: &ClusterUrl) -> embargo_batch::plan::StopWaves {
+    let url = url.clone();
+    Arc::new(move |plans| {
+        let url = url.clone();
+        Box::pin(async move {
+            let asked = embargo_cluster::cancel_jobs(&url, &plans, ID_WAIT);
+            match tokio::time::timeout(CANCEL_WAIT, asked).await {
+                Ok(Ok((ids, unnamed))) => {
+                    if !ids.is_empty() {
+                        eprintln!(
+                            "stopped early: asked the cluster to cancel the job(s) still \
+                             running: {}",
+                            ids.join(", ")
+                        );
+                    }
+                    if unnamed > 0 {
+                        eprintln!(
+                            "warning: stopped early; {unnamed} job(s) being submitted got no \
+                             id within {ID_WAIT:?} and run to their end on the cluster"
+                        );
+                    }
+                }
+                Ok(Err(e)) => eprintln!("warning: stopped early, and {e}"),
+                Err(_) => eprintln!(
+                    "warning: stopped early; the scheduler at {url} did not answer the \
+                     cancellation of the jobs still running within {CANCEL_WAIT:?}"
+                ),
+            }
+        })
+    })
+}
+
+/// How long a batch run that stopped early waits for the ids of jobs being submitted.
+const ID_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// How long a batch run that stopped early waits for the scheduler to take its
+/// cancellations.
+const CANCEL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The cluster a command's plans run on: `--cluster`, else `$EMBARGO_CLUSTER`, else none
 /// (this process). Read here rather than through clap's `env` (see `main::env_dir`).
 pub fn cluster_url(flag: Option<&str>) -> anyhow::Result<Option<ClusterUrl>> {

@@ -743,6 +743,7 @@ fn run_batch_on_cluster(
         format,
         list_versions,
         waves: embargo_batch::plan::Waves::NAMES,
+        stop: Some(crate::cluster::stop_waves(url)),
     };
     let session = embargo_cluster::batch_engine(url)(embargo_batch::plan::session_config())?;
     let bar = indicatif::ProgressBar::new_spinner();

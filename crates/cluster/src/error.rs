@@ -22,4 +22,7 @@ pub enum ClusterError {
     /// A session for the cluster could not be set up.
     #[error("cluster session for {url}: {message}")]
     Session { url: String, message: String },
+    /// Jobs left running could not be cancelled.
+    #[error("cancelling jobs on {url}: {message}")]
+    Cancel { url: String, message: String },
 }

@@ -14,17 +14,22 @@
 //! Parquet, a `read_csv` input) are read by the executors at the path the client named,
 //! so every node must see them at that path.
 //!
+//! A client that stops early cancels the jobs it leaves running with [`cancel_jobs`]
+//! (Ballista does not when a plan is dropped).
+//!
 //! The crate knows nothing of the command line: it takes addresses and a regime, and
 //! returns typed errors.
 
 mod address;
 mod codec;
 mod error;
+mod jobs;
 mod node;
 
 pub use address::{ClusterUrl, HostPort};
 pub use codec::PlanCodec;
 pub use error::ClusterError;
+pub use jobs::{cancel_jobs, job_ids};
 pub use node::{
     batch_engine, engine, function_registry, run_executor, run_scheduler, ExecutorOptions,
     SchedulerOptions,

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use ballista_core::config::BALLISTA_SHUFFLE_COMPRESSION_CODEC;
+use ballista_core::config::{BALLISTA_CLIENT_PULL, BALLISTA_SHUFFLE_COMPRESSION_CODEC};
 use ballista_core::extension::{SessionConfigExt, SessionStateExt};
 use ballista_core::registry::BallistaFunctionRegistry;
 use ballista_core::utils::default_session_builder;
@@ -243,7 +243,12 @@ fn engine_with(url: &ClusterUrl, files: ShuffleFiles) -> ContextMaker {
             // A result batch may be one large value (a block of batch output).
             .with_ballista_grpc_client_max_message_size(RESULT_MESSAGE_BYTES);
         if let ShuffleFiles::Plain = files {
-            config = config.set_str(BALLISTA_SHUFFLE_COMPRESSION_CODEC, "none");
+            config = config
+                .set_str(BALLISTA_SHUFFLE_COMPRESSION_CODEC, "none")
+                // Pull: the client learns a job's id when the scheduler takes the job, so
+                // a batch run that stops early can cancel the jobs it leaves running (in
+                // push mode the id arrives with the job's first status, at its end).
+                .set_bool(BALLISTA_CLIENT_PULL, true);
         }
         let state = SessionStateBuilder::new()
             .with_default_features()

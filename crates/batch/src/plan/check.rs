@@ -210,6 +210,9 @@ pub struct CheckOn<'a> {
     /// the plan names it, each node runs its own).
     pub udf: &'a ScalarUDF,
     pub waves: Waves,
+    /// Cancels the jobs of waves still running when the run stops early (a cluster's
+    /// [`StopWaves`](super::StopWaves); `None` for a local session).
+    pub stop: Option<super::StopWaves>,
 }
 
 /// Check every shipment of the CSV at `path` through plans run by `ctx`, and write the
@@ -259,6 +262,7 @@ pub async fn check_file_on(
         udf: on.udf.clone(),
         input,
         more: vec![lit(batch.format.as_str())],
+        stop: on.stop.clone(),
     };
     let next_wave = || {
         blocks

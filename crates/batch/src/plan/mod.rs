@@ -21,7 +21,10 @@
 //! run instead of answering for another input.
 //!
 //! This module knows DataFusion, not Ballista: the caller gives it a session, local or
-//! one whose plans go to a cluster, built with [`session_config`].
+//! one whose plans go to a cluster, built with [`session_config`], and, for a cluster, a
+//! [`StopWaves`] that cancels the jobs of waves still running when a run stops early (a
+//! closed pipe, a bad row under `--strict`, a failed write): dropping a plan stops its
+//! work here, not on the cluster's executors.
 
 mod check;
 mod screen;
@@ -30,9 +33,11 @@ pub use check::{check_file_on, CheckBlockUdf, CheckOn, CHECK_BLOCK};
 pub use screen::{screen_file_on, ScreenBlockUdf, ScreenOn, SCREEN_BLOCK};
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StructArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -41,6 +46,7 @@ use datafusion::arrow::ipc::writer::StreamWriter;
 use datafusion::common::{DataFusionError, Result as DfResult};
 use datafusion::datasource::MemTable;
 use datafusion::logical_expr::ScalarUDF;
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::{col, lit, DataFrame, Expr, SessionConfig, SessionContext};
 use embargo_records::blocks::{self, BlockError, BlockReader};
 
@@ -227,15 +233,26 @@ pub(crate) fn wave_frame(ctx: &SessionContext, wave: &[BlockAt]) -> DfResult<Dat
     ctx.read_table(Arc::new(MemTable::try_new(schema, partitions)?))
 }
 
+/// Cancels, wherever they run, the physical plans of the waves a run left running when it
+/// stopped early. Given by the caller that knows the cluster (`embargo_cluster`); the run
+/// waits for it, so it bounds its own wait on a cluster that does not answer.
+pub type StopWaves = Arc<
+    dyn Fn(Vec<Arc<dyn ExecutionPlan>>) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync,
+>;
+
 /// The plan's side of a run: the session, the block function and its arguments beyond a
-/// block's position.
+/// block's position, and what stops waves left running.
 #[derive(Clone)]
 pub(crate) struct WavePlan {
     pub(crate) ctx: SessionContext,
     pub(crate) udf: ScalarUDF,
     pub(crate) input: Input,
     pub(crate) more: Vec<Expr>,
+    pub(crate) stop: Option<StopWaves>,
 }
+
+/// A wave's physical plan, once made (what [`StopWaves`] is given).
+type Planned = Arc<Mutex<Option<Arc<dyn ExecutionPlan>>>>;
 
 /// How many waves a run keeps submitted while it delivers: the next one's submission and
 /// scheduling (a job each) overlap the one running, so the nodes do not wait for it.
@@ -251,13 +268,21 @@ pub(crate) async fn run_waves<E>(
     mut deliver: impl FnMut(&BlockAt, &StructArray) -> Result<(), E>,
     engine: impl Fn(DataFusionError) -> E,
 ) -> Result<(), E> {
-    type Running = tokio::task::JoinHandle<DfResult<Vec<(u64, StructArray)>>>;
+    type Running = (
+        Planned,
+        tokio::task::JoinHandle<DfResult<Vec<(u64, StructArray)>>>,
+    );
     let start = |wave: Vec<BlockAt>| -> (Vec<BlockAt>, Running) {
         let plan = plan.clone();
         let blocks = wave.clone();
+        let planned = Planned::default();
+        let made = planned.clone();
         (
             wave,
-            tokio::spawn(async move { run_wave(&plan, &blocks).await }),
+            (
+                planned,
+                tokio::spawn(async move { run_wave(&plan, &blocks, &made).await }),
+            ),
         )
     };
     let mut input_ended = false;
@@ -277,7 +302,7 @@ pub(crate) async fn run_waves<E>(
         if let Err(e) = fill(&mut running) {
             break Err(e);
         }
-        let Some((wave, task)) = running.pop_front() else {
+        let Some((wave, (_, task))) = running.pop_front() else {
             break Ok(());
         };
         let results = match task.await {
@@ -297,7 +322,17 @@ pub(crate) async fn run_waves<E>(
             break Err(e);
         }
     };
-    for (_, task) in running {
+    // Waves still running: the run stopped early. Their jobs are cancelled where they run
+    // (when the caller said how) while their tasks still run, so that a job being
+    // submitted gets the id its cancellation needs; then the tasks stop.
+    let left: Vec<_> = running
+        .iter()
+        .filter_map(|(_, (planned, _))| planned.lock().ok().and_then(|p| p.clone()))
+        .collect();
+    if let (Some(stop), false) = (&plan.stop, left.is_empty()) {
+        stop(left).await;
+    }
+    for (_, (_, task)) in running {
         task.abort();
     }
     result
@@ -305,7 +340,11 @@ pub(crate) async fn run_waves<E>(
 
 /// `SELECT seq, f(path, file_len, first, offset, len, more...) FROM wave`, run; the
 /// results by block, in input order.
-async fn run_wave(plan: &WavePlan, wave: &[BlockAt]) -> DfResult<Vec<(u64, StructArray)>> {
+async fn run_wave(
+    plan: &WavePlan,
+    wave: &[BlockAt],
+    planned: &Planned,
+) -> DfResult<Vec<(u64, StructArray)>> {
     let (ctx, udf, input) = (&plan.ctx, &plan.udf, &plan.input);
     let mut args = vec![
         lit(input.path.clone()),
@@ -316,8 +355,13 @@ async fn run_wave(plan: &WavePlan, wave: &[BlockAt]) -> DfResult<Vec<(u64, Struc
     ];
     args.extend(plan.more.iter().cloned());
     let frame = wave_frame(ctx, wave)?.select(vec![col("seq"), udf.call(args).alias("out")])?;
+    let task = Arc::new(frame.task_ctx());
+    let physical = frame.create_physical_plan().await?;
+    if let Ok(mut p) = planned.lock() {
+        *p = Some(physical.clone());
+    }
     let mut results = Vec::with_capacity(wave.len());
-    for batch in frame.collect().await? {
+    for batch in datafusion::physical_plan::collect(physical, task).await? {
         let seqs = batch
             .column(0)
             .as_any()

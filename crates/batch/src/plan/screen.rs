@@ -267,6 +267,9 @@ pub struct ScreenOn<'a> {
     /// [`ScreeningLists::active_versions`] writes them): a node with others fails the run.
     pub list_versions: String,
     pub waves: Waves,
+    /// Cancels the jobs of waves still running when the run stops early (a cluster's
+    /// [`StopWaves`](super::StopWaves); `None` for a local session).
+    pub stop: Option<super::StopWaves>,
 }
 
 fn block_result(
@@ -343,6 +346,7 @@ pub async fn screen_file_on<L: Ledger>(
             lit(on.thresholds.review_at),
             lit(on.list_versions.clone()),
         ],
+        stop: on.stop.clone(),
     };
     let next_wave = || {
         blocks

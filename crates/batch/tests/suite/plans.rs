@@ -96,7 +96,11 @@ fn check_both(
         &|_| {},
     );
     let udf = CheckBlockUdf::udf(r.clone());
-    let on = CheckOn { udf: &udf, waves };
+    let on = CheckOn {
+        udf: &udf,
+        waves,
+        stop: None,
+    };
     let planned = runtime().block_on(plan::check_file_on(
         &session(),
         &on,
@@ -179,6 +183,59 @@ fn a_strict_check_as_plans_stops_at_the_first_bad_row_and_writes_nothing() {
     assert!(planned.to_string().contains(":6: date:"), "{planned}");
     assert!(!out.path().join("plan").exists());
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
+/// A run that stops early hands the plans of the waves it left running to its
+/// [`plan::StopWaves`] (a cluster cancels their jobs); a run that ends does not call it.
+#[test]
+fn a_run_stopped_early_hands_over_the_waves_left_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = shipments(dir.path(), 1 << 20);
+    let r = regime();
+    let udf = CheckBlockUdf::udf(r.clone());
+    let calls: Arc<Mutex<Vec<usize>>> = Arc::default();
+    let seen = calls.clone();
+    let stop: plan::StopWaves = Arc::new(move |plans| {
+        if let Ok(mut c) = seen.lock() {
+            c.push(plans.len());
+        }
+        Box::pin(async {})
+    });
+    let on = CheckOn {
+        udf: &udf,
+        waves: Waves {
+            block_bytes: 64 << 10,
+            wave_blocks: 1,
+        },
+        stop: Some(stop),
+    };
+    let run = |strict: bool| {
+        let batch = CheckBatch {
+            regime: &r,
+            format: Format::Csv,
+            threads: 2,
+            strict,
+        };
+        let target = Target::File(dir.path().join(format!("out-{strict}")));
+        runtime().block_on(plan::check_file_on(
+            &session(),
+            &on,
+            &batch,
+            &input,
+            &target,
+            &|_| {},
+        ))
+    };
+    // Sixteen waves of one block: the bad date in the first stops a strict run while the
+    // next waves run.
+    let err = run(true).unwrap_err();
+    assert!(err.to_string().contains(":6: date:"), "{err}");
+    let handed = calls.lock().unwrap().clone();
+    assert_eq!(handed.len(), 1, "{handed:?}");
+    assert!((1..=2).contains(&handed[0]), "{handed:?}");
+    calls.lock().unwrap().clear();
+    run(false).unwrap();
+    assert!(calls.lock().unwrap().is_empty());
 }
 
 #[test]
@@ -288,6 +345,7 @@ fn the_screening_as_plans_writes_and_audits_what_the_local_screening_does() {
                 block_bytes: 128 << 10,
                 wave_blocks: 3,
             },
+            stop: None,
         };
         let plan_ledger = Keep::default();
         let planned = runtime()
@@ -333,6 +391,7 @@ fn a_node_with_other_lists_fails_the_screening() {
         format: Format::Jsonl,
         list_versions: "un:2026-11-30".into(),
         waves: Waves::NAMES,
+        stop: None,
     };
     let out = dir.path().join("out.jsonl");
     let err = runtime()
