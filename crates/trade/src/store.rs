@@ -126,6 +126,62 @@ fn tiny_text(v: &[u8]) -> Option<u64> {
     Some(bytes | (n as u64) << 56)
 }
 
+/// The keys of texts by a fixed-size form of them, with the last one looked up
+/// remembered: a run of one value costs a comparison instead of a hash.
+struct KeyTable<K> {
+    keys: HashMap<K, i32, ahash::RandomState>,
+    last: Option<(K, i32)>,
+}
+
+impl<K: Copy + Eq + std::hash::Hash> KeyTable<K> {
+    fn new() -> KeyTable<K> {
+        KeyTable {
+            keys: HashMap::with_hasher(ahash::RandomState::new()),
+            last: None,
+        }
+    }
+
+    /// The key of text `t`; `add` gives the key of a text seen for the first time.
+    fn key(
+        &mut self,
+        t: K,
+        add: impl FnOnce() -> Result<i32, TradeError>,
+    ) -> Result<i32, TradeError> {
+        if let Some((last, key)) = self.last {
+            if last == t {
+                return Ok(key);
+            }
+        }
+        let key = match self.keys.get(&t) {
+            Some(k) => *k,
+            None => {
+                let k = add()?;
+                self.keys.insert(t, k);
+                k
+            }
+        };
+        self.last = Some((t, key));
+        Ok(key)
+    }
+}
+
+/// The distinct values of a coded text column, in key order.
+struct Values {
+    text: StringBuilder,
+    distinct: usize,
+}
+
+impl Values {
+    /// The key of a value seen for the first time.
+    fn add(&mut self, v: &str) -> Result<i32, TradeError> {
+        let k = i32::try_from(self.distinct)
+            .map_err(|_| TradeError::Query("more distinct values than a column holds".into()))?;
+        self.text.append_value(v);
+        self.distinct += 1;
+        Ok(k)
+    }
+}
+
 /// Builds one coded text column as a dictionary. It remembers the value it appended
 /// last, so that a run of one value (a file's source, series, status, flow: nearly every
 /// row of an import) costs a comparison instead of a hash. Texts of up to 7 bytes (codes
@@ -133,13 +189,10 @@ fn tiny_text(v: &[u8]) -> Option<u64> {
 /// the HS codes of a block fill stay small; texts of up to 16 bytes as [`ShortText`].
 struct CodedTextBuilder {
     keys: Int32Builder,
-    values: StringBuilder,
-    distinct: usize,
-    tiny: HashMap<u64, i32, ahash::RandomState>,
-    short: HashMap<ShortText, i32, ahash::RandomState>,
+    values: Values,
+    tiny: KeyTable<u64>,
+    short: KeyTable<ShortText>,
     long: HashMap<String, i32, ahash::RandomState>,
-    last_tiny: Option<(u64, i32)>,
-    last_short: Option<(ShortText, i32)>,
     last_long: Option<(String, i32)>,
 }
 
@@ -147,24 +200,15 @@ impl CodedTextBuilder {
     fn new(rows: usize) -> CodedTextBuilder {
         CodedTextBuilder {
             keys: Int32Builder::with_capacity(rows),
-            values: StringBuilder::new(),
-            distinct: 0,
-            tiny: HashMap::with_hasher(ahash::RandomState::new()),
-            short: HashMap::with_hasher(ahash::RandomState::new()),
+            values: Values {
+                text: StringBuilder::new(),
+                distinct: 0,
+            },
+            tiny: KeyTable::new(),
+            short: KeyTable::new(),
             long: HashMap::with_hasher(ahash::RandomState::new()),
-            last_tiny: None,
-            last_short: None,
             last_long: None,
         }
-    }
-
-    /// The key of a value seen for the first time.
-    fn add(&mut self, v: &str) -> Result<i32, TradeError> {
-        let k = i32::try_from(self.distinct)
-            .map_err(|_| TradeError::Query("more distinct values than a column holds".into()))?;
-        self.values.append_value(v);
-        self.distinct += 1;
-        Ok(k)
     }
 
     fn append(&mut self, v: Option<&str>) -> Result<(), TradeError> {
@@ -172,48 +216,19 @@ impl CodedTextBuilder {
             self.keys.append_null();
             return Ok(());
         };
-        if let Some(t) = tiny_text(v.as_bytes()) {
-            let key = match self.last_tiny {
-                Some((last, key)) if last == t => key,
-                _ => {
-                    let key = match self.tiny.get(&t) {
-                        Some(k) => *k,
-                        None => {
-                            let k = self.add(v)?;
-                            self.tiny.insert(t, k);
-                            k
-                        }
-                    };
-                    self.last_tiny = Some((t, key));
-                    key
-                }
-            };
-            self.keys.append_value(key);
-            return Ok(());
-        }
-        let key = match ShortText::of(v.as_bytes()) {
-            Some(t) => match self.last_short {
-                Some((last, key)) if last == t => key,
-                _ => {
-                    let key = match self.short.get(&t) {
-                        Some(k) => *k,
-                        None => {
-                            let k = self.add(v)?;
-                            self.short.insert(t, k);
-                            k
-                        }
-                    };
-                    self.last_short = Some((t, key));
-                    key
-                }
-            },
-            None => match &mut self.last_long {
+        let values = &mut self.values;
+        let key = if let Some(t) = tiny_text(v.as_bytes()) {
+            self.tiny.key(t, || values.add(v))?
+        } else if let Some(t) = ShortText::of(v.as_bytes()) {
+            self.short.key(t, || values.add(v))?
+        } else {
+            match &mut self.last_long {
                 Some((last, key)) if last == v => *key,
                 _ => {
                     let key = match self.long.get(v) {
                         Some(k) => *k,
                         None => {
-                            let k = self.add(v)?;
+                            let k = values.add(v)?;
                             self.long.insert(v.to_string(), k);
                             k
                         }
@@ -228,7 +243,7 @@ impl CodedTextBuilder {
                     }
                     key
                 }
-            },
+            }
         };
         self.keys.append_value(key);
         Ok(())
@@ -237,7 +252,7 @@ impl CodedTextBuilder {
     fn finish(mut self) -> Result<DictionaryArray<Int32Type>, TradeError> {
         Ok(DictionaryArray::try_new(
             self.keys.finish(),
-            Arc::new(self.values.finish()),
+            Arc::new(self.values.text.finish()),
         )?)
     }
 }
