@@ -483,22 +483,23 @@ type RowMapper = for<'a> fn(&Row<'a>, &'a Ctx) -> Result<Cells<'a>, FieldErr>;
 impl<'a> Row<'a> {
     /// The trimmed value, `None` when the column is absent or the cell is empty.
     pub(crate) fn get(&self, name: &str) -> Option<&'a str> {
-        let v = match self {
-            Row::Json(map) => map.get(name).map(String::as_str),
-            Row::Fields { fields, cols } => cols.get(name).and_then(|i| fields.get(*i)).copied(),
-        }?;
-        let v = v.trim();
-        (!v.is_empty()).then_some(v)
+        self.cell(name, None)
     }
 
     /// [`Row::get`] of a column whose position in a CSV row is known: no name lookup.
     pub(crate) fn at(&self, col: Column) -> Option<&'a str> {
+        self.cell(col.name, col.at)
+    }
+
+    /// Column `name` (at position `at` of a CSV row when known), trimmed; `None` when
+    /// absent or empty.
+    fn cell(&self, name: &str, at: Option<usize>) -> Option<&'a str> {
         let v = match self {
-            Row::Json(map) => map.get(col.name).map(String::as_str),
-            Row::Fields { fields, cols } => match col.at {
-                Some(i) => fields.get(i).copied(),
-                None => cols.get(col.name).and_then(|i| fields.get(*i)).copied(),
-            },
+            Row::Json(map) => map.get(name).map(String::as_str),
+            Row::Fields { fields, cols } => at
+                .or_else(|| cols.get(name).copied())
+                .and_then(|i| fields.get(i))
+                .copied(),
         }?;
         let v = v.trim();
         (!v.is_empty()).then_some(v)
