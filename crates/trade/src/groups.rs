@@ -92,7 +92,7 @@ impl RowKey<'_> {
             HsRef::Outside => HsPart::Outside,
         };
         let [tag, hs] = hs.fields();
-        [
+        stream.fold_all([
             year_field(self.year),
             month_field(self.month),
             text(self.reporter),
@@ -105,9 +105,7 @@ impl RowKey<'_> {
             stream.text(self.source),
             stream.text(self.status),
             stream.text(self.unit),
-        ]
-        .into_iter()
-        .fold(stream.basis, |h, x| stream.fold(h, x))
+        ])
     }
 
     fn is(&self, k: &GroupKey) -> bool {
@@ -178,7 +176,17 @@ impl Stream {
         let p = u128::from(h ^ x).wrapping_mul(u128::from(self.k));
         (p as u64) ^ ((p >> 64) as u64)
     }
+
+    /// A row's hash: its fields' hashes folded in order from the basis.
+    #[inline]
+    fn fold_all(&self, fields: [u64; FIELDS]) -> u64 {
+        fields.into_iter().fold(self.basis, |h, x| self.fold(h, x))
+    }
 }
+
+/// The fields a group folds: year, month, reporter, partner, flow, series, level, HS tag
+/// and value, source, status, unit.
+const FIELDS: usize = 12;
 
 const ID: Stream = Stream {
     text: ahash::RandomState::with_seeds(
@@ -226,16 +234,6 @@ impl HsPart {
             HsPart::Field(f) => [1, f],
             HsPart::Outside => [2, 0],
         }
-    }
-}
-
-/// Folds one field into every row's id and check: `f(i)` gives row `i`'s field as the
-/// id hashes it and as the check does.
-fn fold_column(ids: &mut [u64], checks: &mut [u64], mut f: impl FnMut(usize) -> (u64, u64)) {
-    for (i, (a, b)) in ids.iter_mut().zip(checks.iter_mut()).enumerate() {
-        let (x, y) = f(i);
-        *a = ID.fold(*a, x);
-        *b = CHECK.fold(*b, y);
     }
 }
 
@@ -656,6 +654,7 @@ impl ValueMemo {
 enum RowKeys<'a> {
     Dense(&'a [i32]),
     Null,
+    Each,
 }
 
 /// One text argument of a batch, read through its values.
@@ -696,65 +695,31 @@ impl TextArg {
         (k.null_count() == 0 && self.values.null_count() == 0).then(|| k.values().as_ref())
     }
 
-    /// Folds this column into every row's id and check. A null folds as `null`, and so
-    /// does every row that `as_null` marks.
-    fn fold_into(
-        &self,
-        ids: &mut [u64],
-        checks: &mut [u64],
-        null: (u64, u64),
-        as_null: Option<&[bool]>,
-    ) {
-        let Some(keys) = self.dense_keys() else {
-            fold_column(ids, checks, |i| match as_null {
-                Some(m) if m.get(i).copied().unwrap_or(false) => null,
-                _ => self.hashes(i, null),
-            });
-            return;
-        };
-        let (id, check) = (&self.memo.id, &self.memo.check);
-        let rows = ids.iter_mut().zip(checks.iter_mut()).zip(keys);
-        let value = |k: i32| match (id.get(k as usize), check.get(k as usize)) {
-            (Some(x), Some(y)) => (*x, *y),
-            _ => null,
-        };
-        match as_null {
-            None => {
-                for ((a, b), &k) in rows {
-                    let (x, y) = value(k);
-                    *a = ID.fold(*a, x);
-                    *b = CHECK.fold(*b, y);
-                }
-            }
-            Some(m) => {
-                for (((a, b), &k), &n) in rows.zip(m) {
-                    let (x, y) = if n { null } else { value(k) };
-                    *a = ID.fold(*a, x);
-                    *b = CHECK.fold(*b, y);
-                }
-            }
-        }
-    }
-
-    /// How every row of a batch of `n` rows reads this column without a null check per
-    /// row: through dictionary keys without nulls, or as null throughout (a column the
-    /// file leaves empty). `None`: rows must be read one by one.
-    fn row_keys(&self, n: usize) -> Option<RowKeys<'_>> {
+    /// How every row of a batch of `n` rows reads this column: through dictionary keys
+    /// without nulls, as null throughout (a column the file leaves empty), or row by row
+    /// with a null check.
+    fn row_keys(&self, n: usize) -> RowKeys<'_> {
         if let Some(k) = self.dense_keys().filter(|k| k.len() == n) {
-            return Some(RowKeys::Dense(k));
+            return RowKeys::Dense(k);
         }
         let (nulls, len) = match &self.keys {
             Some(k) => (k.null_count(), k.len()),
             None => (self.values.null_count(), self.values.len()),
         };
-        (nulls == len && len == n).then_some(RowKeys::Null)
+        if nulls == len && len == n {
+            RowKeys::Null
+        } else {
+            RowKeys::Each
+        }
     }
 
     /// Row `i`'s hashes read through `keys` (`null` when it holds none).
     #[inline]
     fn hashes_at(&self, keys: RowKeys<'_>, i: usize, null: (u64, u64)) -> (u64, u64) {
-        let RowKeys::Dense(k) = keys else {
-            return null;
+        let k = match keys {
+            RowKeys::Dense(k) => k,
+            RowKeys::Null => return null,
+            RowKeys::Each => return self.hashes(i, null),
         };
         let s = k.get(i).map_or(usize::MAX, |&k| k as usize);
         match (self.memo.id.get(s), self.memo.check.get(s)) {
@@ -859,64 +824,36 @@ impl ScalarUDFImpl for TradeGroupUdf {
             .iter()
             .map(|(p, _)| matches!(p, HsPart::Outside))
             .collect();
-        let mut id = vec![ID.basis; n];
-        let mut check = vec![CHECK.basis; n];
-        let dense: Option<[RowKeys; 8]> =
-            [reporter, partner, flow, series, level, source, status, unit]
-                .map(|a| a.row_keys(n))
-                .into_iter()
-                .collect::<Option<Vec<_>>>()
-                .and_then(|v| v.try_into().ok());
-        if let Some(keys) = dense {
-            // The store's usual batch (its text read through dictionary keys, or empty
-            // throughout): every row folded in one pass, its hashes in registers.
-            let text = [reporter, partner, flow, series, level, source, status, unit];
-            let rows = id.iter_mut().zip(check.iter_mut());
-            for (i, ((h, c), (&(hs_id, hs_check), &outside))) in
-                rows.zip(hs_parts.iter().zip(&outside)).enumerate()
-            {
-                let month = (!month.is_null(i)).then(|| month.value(i));
-                let mut fields = [(year_field(year.value(i)), year_field(year.value(i))); 12];
-                fields[1] = (month_field(month), month_field(month));
-                for j in 0..5 {
-                    fields[2 + j] = text[j].hashes_at(keys[j], i, empty);
-                }
-                let (a, b) = (hs_id.fields(), hs_check.fields());
-                fields[7] = (a[0], b[0]);
-                fields[8] = (a[1], b[1]);
-                for j in 5..8 {
-                    fields[4 + j] = if outside {
-                        none
-                    } else {
-                        text[j].hashes_at(keys[j], i, none)
-                    };
-                }
-                for &(x, y) in &fields {
-                    *h = ID.fold(*h, x);
-                    *c = CHECK.fold(*c, y);
-                }
+        // Every row folded in one pass, its fields' hashes in registers; a column read
+        // through dictionary keys (the store's files) costs a lookup in its memo.
+        let text = [reporter, partner, flow, series, level, source, status, unit];
+        let keys = text.map(|a| a.row_keys(n));
+        let (mut id, mut check) = (vec![ID.basis; n], vec![CHECK.basis; n]);
+        let rows = id.iter_mut().zip(check.iter_mut());
+        for (i, ((h, c), (&(hs_id, hs_check), &outside))) in
+            rows.zip(hs_parts.iter().zip(&outside)).enumerate()
+        {
+            let y = year_field(year.value(i));
+            let m = month_field((!month.is_null(i)).then(|| month.value(i)));
+            let mut fields = [(y, y); FIELDS];
+            fields[1] = (m, m);
+            for j in 0..5 {
+                fields[2 + j] = text[j].hashes_at(keys[j], i, empty);
             }
-        } else {
-            // Field by field, in the order of `Stream`.
-            fold_column(&mut id, &mut check, |i| {
-                let y = year_field(year.value(i));
-                (y, y)
-            });
-            fold_column(&mut id, &mut check, |i| {
-                let m = month_field((!month.is_null(i)).then(|| month.value(i)));
-                (m, m)
-            });
-            for a in [reporter, partner, flow, series, level] {
-                a.fold_into(&mut id, &mut check, empty, None);
+            let (a, b) = (hs_id.fields(), hs_check.fields());
+            fields[7] = (a[0], b[0]);
+            fields[8] = (a[1], b[1]);
+            for j in 5..8 {
+                fields[4 + j] = if outside {
+                    none
+                } else {
+                    text[j].hashes_at(keys[j], i, none)
+                };
             }
-            for k in 0..2 {
-                fold_column(&mut id, &mut check, |i| {
-                    let (a, b) = hs_parts[i];
-                    (a.fields()[k], b.fields()[k])
-                });
-            }
-            for a in [source, status, unit] {
-                a.fold_into(&mut id, &mut check, none, Some(&outside));
+            // As `Stream::fold_all`, both hashes in one loop.
+            for &(x, y) in &fields {
+                *h = ID.fold(*h, x);
+                *c = CHECK.fold(*c, y);
             }
         }
         let poisoned = || DataFusionError::Execution(format!("{TRADE_GROUP}: table poisoned"));
