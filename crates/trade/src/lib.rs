@@ -21,6 +21,8 @@ pub mod load;
 pub mod record;
 #[cfg(feature = "store")]
 pub mod store;
+#[cfg(feature = "store")]
+mod text_chunk;
 
 /// The type of the functions [`TradeStore::with_functions`] takes.
 #[cfg(feature = "store")]

@@ -31,7 +31,9 @@ use datafusion::parquet::arrow::arrow_writer::{
     compute_leaves, ArrowColumnChunk, ArrowRowGroupWriterFactory,
 };
 use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::file::properties::{WriterProperties, WriterPropertiesPtr};
 use datafusion::parquet::file::writer::SerializedFileWriter;
+use datafusion::parquet::schema::types::{ColumnDescPtr, ColumnPath};
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use serde::Serialize;
 
@@ -67,6 +69,19 @@ pub fn schema() -> SchemaRef {
         // Nullable: files written before the column existed read it as null.
         Field::new(DPRK_COLUMN, DataType::Boolean, true),
     ]))
+}
+
+/// How the store's files are written: Parquet's defaults, but for the measured columns
+/// (values, quantities, weights), which are written plain. Nearly each of their values is
+/// distinct, so a dictionary would cost the writer a hash per cell, only to be given up
+/// once it reaches its size limit.
+fn writer_properties() -> WriterProperties {
+    ["value_usd", "quantity", "net_weight_kg"]
+        .into_iter()
+        .fold(WriterProperties::builder(), |b, c| {
+            b.set_column_dictionary_enabled(ColumnPath::from(c), false)
+        })
+        .build()
 }
 
 /// The type of the store's coded text columns (countries, HS fields, flows, series, …):
@@ -286,14 +301,18 @@ impl BatchBuilder {
             dprk: BooleanBuilder::with_capacity(rows),
         }
     }
+
+    /// Whether no row has been pushed.
+    pub fn is_empty(&self) -> bool {
+        self.year.values_slice().is_empty()
+    }
 }
 
 impl crate::load::RowSink for BatchBuilder {
     type Out = RecordBatch;
 
     fn push(&mut self, r: &crate::load::Cells<'_>) -> Result<(), TradeError> {
-        self.dprk
-            .append_value(r.reporter.as_bytes() == DPRK_CODE || r.partner.as_bytes() == DPRK_CODE);
+        self.dprk.append_value(involves_dprk(r));
         let cells: [Option<&str>; 11] = [
             Some(&r.reporter),
             Some(&r.partner),
@@ -345,6 +364,11 @@ impl crate::load::RowSink for BatchBuilder {
         ];
         Ok(RecordBatch::try_new(schema(), columns)?)
     }
+}
+
+/// Whether a row's reporter or partner is the DPRK (the store's `dprk` column).
+fn involves_dprk(r: &crate::load::Cells<'_>) -> bool {
+    r.reporter.as_bytes() == DPRK_CODE || r.partner.as_bytes() == DPRK_CODE
 }
 
 /// Converts records to one Arrow batch.
@@ -470,33 +494,59 @@ const IMPORT_BLOCK_BYTES: usize = 16 << 20;
 /// The DPRK's code as bytes, compared without a call to `memcmp`.
 const DPRK_CODE: &[u8] = DPRK.as_bytes();
 
-/// One row group's columns, encoded (pages and statistics), ready to be appended to a file.
+/// One column chunk of a row group, encoded (pages and statistics).
+enum Chunk {
+    /// Encoded by the Parquet writer.
+    Arrow(ArrowColumnChunk),
+    /// A coded text column encoded from its keys ([`crate::text_chunk`]).
+    Text(crate::text_chunk::TextChunk),
+}
+
+/// One row group's columns, encoded, ready to be appended to a file.
 struct EncodedGroup {
-    chunks: Vec<ArrowColumnChunk>,
+    chunks: Vec<Chunk>,
+}
+
+/// What encoding a row group needs of its file: the Parquet writer's column writers, and
+/// the columns' descriptions and properties for the chunks encoded here.
+struct GroupEncoder {
+    writers: ArrowRowGroupWriterFactory,
+    columns: Vec<ColumnDescPtr>,
+    props: WriterPropertiesPtr,
 }
 
 /// Encodes `batch` (the store's schema) as one row group's column chunks. This is most of
 /// the cost of writing Parquet, and it needs nothing of the file, so each import worker
-/// encodes its own blocks and the file's writer only appends bytes.
-fn encode(
-    columns: &ArrowRowGroupWriterFactory,
-    batch: &RecordBatch,
-) -> Result<EncodedGroup, TradeError> {
-    let mut writers = columns.create_column_writers(0)?;
-    let mut next = writers.iter_mut();
-    for (field, array) in batch.schema().fields().iter().zip(batch.columns()) {
-        for leaf in compute_leaves(field, array)? {
-            next.next()
-                .ok_or_else(|| {
-                    TradeError::Query("internal: more leaves than column writers".into())
-                })?
-                .write(&leaf)?;
-        }
+/// encodes its own blocks and the file's writer only appends bytes. Coded text columns
+/// are written from their dictionary keys where [`crate::text_chunk::encode`] can; the
+/// Parquet writer encodes the rest.
+fn encode(encoder: &GroupEncoder, batch: &RecordBatch) -> Result<EncodedGroup, TradeError> {
+    let writers = encoder.writers.create_column_writers(0)?;
+    if writers.len() != batch.num_columns() || encoder.columns.len() != batch.num_columns() {
+        return Err(TradeError::Query(
+            "internal: the batch's columns are not the file's".into(),
+        ));
     }
-    let chunks = writers
-        .into_iter()
-        .map(|w| w.close())
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut chunks = Vec::with_capacity(writers.len());
+    let fields = batch.schema().fields().clone();
+    for (((field, array), mut writer), descr) in fields
+        .iter()
+        .zip(batch.columns())
+        .zip(writers)
+        .zip(&encoder.columns)
+    {
+        let keys = array.as_any().downcast_ref::<DictionaryArray<Int32Type>>();
+        if let Some(keys) = keys {
+            if let Some(chunk) = crate::text_chunk::encode(descr, &encoder.props, keys)? {
+                chunks.push(Chunk::Text(chunk));
+                continue;
+            }
+        }
+        for leaf in compute_leaves(field, array)? {
+            writer.write(&leaf)?;
+        }
+        chunks.push(Chunk::Arrow(writer.close()?));
+    }
     Ok(EncodedGroup { chunks })
 }
 
@@ -529,25 +579,40 @@ struct EncodedBlock {
     dprk: Option<RecordBatch>,
 }
 
-/// A [`RowSink`](crate::load::RowSink) that builds a block's batch and encodes it.
+/// A [`RowSink`](crate::load::RowSink) that builds a block's batches, the DPRK's rows and
+/// the others apart (so no batch is split afterwards), and encodes the others.
 struct BlockEncoder {
-    rows: BatchBuilder,
-    columns: Arc<ArrowRowGroupWriterFactory>,
+    others: BatchBuilder,
+    dprk: BatchBuilder,
+    columns: Arc<GroupEncoder>,
 }
 
 impl crate::load::RowSink for BlockEncoder {
     type Out = EncodedBlock;
 
     fn push(&mut self, row: &crate::load::Cells<'_>) -> Result<(), TradeError> {
-        self.rows.push(row)
+        if involves_dprk(row) {
+            self.dprk.push(row)
+        } else {
+            self.others.push(row)
+        }
     }
 
     fn finish(self) -> Result<EncodedBlock, TradeError> {
-        let (dprk, others) = split_dprk(&self.rows.finish()?)?;
-        let others = others
+        let batch = |rows: BatchBuilder| -> Result<Option<RecordBatch>, TradeError> {
+            Ok(if rows.is_empty() {
+                None
+            } else {
+                Some(rows.finish()?)
+            })
+        };
+        let others = batch(self.others)?
             .map(|b| encode(&self.columns, &b).map(|group| (group, b.num_rows())))
             .transpose()?;
-        Ok(EncodedBlock { others, dprk })
+        Ok(EncodedBlock {
+            others,
+            dprk: batch(self.dprk)?,
+        })
     }
 }
 
@@ -561,7 +626,7 @@ pub struct ParquetSink {
     tmp: PathBuf,
     target: PathBuf,
     file: Option<SerializedFileWriter<std::fs::File>>,
-    columns: Arc<ArrowRowGroupWriterFactory>,
+    columns: Arc<GroupEncoder>,
     /// Rows other than the DPRK's given by [`ParquetSink::write_batch`], not yet a group.
     pending: Vec<RecordBatch>,
     pending_rows: usize,
@@ -582,8 +647,14 @@ impl ParquetSink {
         // The temp name does not end in `.parquet`, so queries never see half a file.
         let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
         let file = std::fs::File::create(&tmp).map_err(|e| TradeError::io(&tmp, e))?;
-        let (file, columns) =
-            ArrowWriter::try_new(file, schema(), None)?.into_serialized_writer()?;
+        let (file, writers) = ArrowWriter::try_new(file, schema(), Some(writer_properties()))?
+            .into_serialized_writer()?;
+        let descr = file.schema_descr();
+        let columns = GroupEncoder {
+            writers,
+            columns: (0..descr.num_columns()).map(|i| descr.column(i)).collect(),
+            props: file.properties().clone(),
+        };
         Ok(ParquetSink {
             tmp,
             target: target.to_path_buf(),
@@ -645,7 +716,10 @@ impl ParquetSink {
         };
         let mut row_group = file.next_row_group()?;
         for chunk in group.chunks {
-            chunk.append_to_row_group(&mut row_group)?;
+            match chunk {
+                Chunk::Arrow(chunk) => chunk.append_to_row_group(&mut row_group)?,
+                Chunk::Text(chunk) => row_group.append_column(&chunk.bytes, chunk.close)?,
+            }
         }
         row_group.close()?;
         Ok(())
@@ -734,7 +808,8 @@ fn stream_into_sink(
         });
         let mut written = 0u64;
         let rows = || BlockEncoder {
-            rows: BatchBuilder::new(BATCH_ROWS),
+            others: BatchBuilder::new(BATCH_ROWS),
+            dprk: BatchBuilder::new(BATCH_ROWS),
             columns: columns.clone(),
         };
         let parsed = crate::load::stream_path_parallel(

@@ -480,6 +480,15 @@ impl Column {
 /// Turns one row into its cells, or names the bad field and why.
 type RowMapper = for<'a> fn(&Row<'a>, &'a Ctx) -> Result<Cells<'a>, FieldErr>;
 
+/// `str::trim`, without its scan character by character for the usual cell, which starts
+/// and ends with a printable ASCII byte (never white space).
+fn trim(v: &str) -> &str {
+    match (v.as_bytes().first(), v.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => v,
+        _ => v.trim(),
+    }
+}
+
 impl<'a> Row<'a> {
     /// The trimmed value, `None` when the column is absent or the cell is empty.
     pub(crate) fn get(&self, name: &str) -> Option<&'a str> {
@@ -501,7 +510,7 @@ impl<'a> Row<'a> {
                 .and_then(|i| fields.get(i))
                 .copied(),
         }?;
-        let v = v.trim();
+        let v = trim(v);
         (!v.is_empty()).then_some(v)
     }
 
@@ -552,6 +561,15 @@ fn parse_number(v: &str) -> Option<f64> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// The cell trim is `str::trim`, whatever the ends (ASCII, other white space,
+        /// non-ASCII text).
+        #[test]
+        fn cells_trim_as_str_trim(v in "[ \t\u{a0}\u{3000}a-z0-9가\r,.]{0,8}") {
+            prop_assert_eq!(trim(&v), v.trim());
+        }
+    }
 
     #[test]
     fn numbers() {

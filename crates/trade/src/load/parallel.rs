@@ -185,6 +185,16 @@ fn parse_block<S: RowSink>(
     let mut rows_read = 0u64;
     let mut too_long = None;
     let mut failed = None;
+    // A block that is UTF-8 throughout (nearly every one) is checked once; the fields
+    // sliced from it need a check of their ends only. Fields not in it (unquoted into a
+    // buffer of their own) or in a block that is not are checked one by one.
+    let whole = std::str::from_utf8(&block.data).ok();
+    let base = block.data.as_ptr() as usize;
+    let in_block = |f: &[u8]| -> Option<&str> {
+        let start = (f.as_ptr() as usize).checked_sub(base)?;
+        let text = whole?.get(start..start.checked_add(f.len())?)?;
+        (text.as_ptr() == f.as_ptr()).then_some(text)
+    };
     for_each_record(
         &block.data,
         block.first_line,
@@ -202,7 +212,7 @@ fn parse_block<S: RowSink>(
             };
             let mut text: Vec<&str> = Vec::with_capacity(fields.len());
             for f in fields {
-                match std::str::from_utf8(f) {
+                match in_block(f).map_or_else(|| std::str::from_utf8(f), Ok) {
                     Ok(s) => text.push(s),
                     Err(_) => {
                         bad.push((at, "(row)".to_string(), "the row is not valid UTF-8".into()));
