@@ -46,14 +46,20 @@ pub(crate) struct TextChunk {
 /// The rows' keys renumbered by first use of their text, with the distinct texts in that
 /// order.
 struct Renumbered<'a> {
-    /// Per row: `Some(key)` into `values`, `None` for a null row.
-    keys: Vec<Option<u32>>,
+    /// Per row: a key into `values`, or [`NULL`] for a null row.
+    keys: Vec<u32>,
+    /// Whether any row is null.
+    has_nulls: bool,
     values: Vec<&'a [u8]>,
-    /// Per value: its place among `values` sorted as Parquet orders text (bytewise).
-    rank: Vec<u32>,
-    /// The values in that order: `by_rank[rank[v]] == v`.
+    /// Per value: its place among `values` sorted as Parquet orders text (bytewise), and
+    /// its length.
+    rank: Vec<(u32, u32)>,
+    /// The values in that order: `by_rank[rank[v].0] == v`.
     by_rank: Vec<u32>,
 }
+
+/// The key of a null row in [`Renumbered::keys`].
+const NULL: u32 = u32::MAX;
 
 impl Renumbered<'_> {
     /// The value whose rank is `r`.
@@ -66,30 +72,36 @@ fn renumber<'a>(
     column: &DictionaryArray<Int32Type>,
     text: &'a StringArray,
 ) -> Option<Renumbered<'a>> {
-    let mut new_key = vec![u32::MAX; text.len()];
+    let mut new_key = vec![NULL; text.len()];
     // A dictionary may hold a text twice (the engine joins batches' dictionaries without
     // merging them): the chunk's dictionary holds it once. One lookup per value used.
     let mut by_text: HashMap<&[u8], u32, ahash::RandomState> = HashMap::default();
     let mut values = Vec::new();
-    let mut keys = Vec::with_capacity(column.len());
-    let raw = column.keys();
-    for row in 0..column.len() {
-        if raw.is_null(row) {
-            keys.push(None);
-            continue;
-        }
-        let old = usize::try_from(raw.value(row)).ok()?;
+    let mut renumber = |old: i32| -> Option<u32> {
+        let old = usize::try_from(old).ok()?;
         let slot = new_key.get_mut(old)?;
-        if *slot == u32::MAX {
+        if *slot == NULL {
             let v = text.value(old).as_bytes();
-            let next = u32::try_from(values.len()).ok()?;
+            let next = u32::try_from(values.len()).ok().filter(|n| *n != NULL)?;
             *slot = *by_text.entry(v).or_insert_with(|| {
                 values.push(v);
                 next
             });
         }
-        keys.push(Some(*slot));
-    }
+        Some(*slot)
+    };
+    let raw = column.keys();
+    let has_nulls = raw.null_count() > 0;
+    let keys: Vec<u32> = if has_nulls {
+        raw.iter()
+            .map(|k| k.map_or(Some(NULL), &mut renumber))
+            .collect::<Option<_>>()?
+    } else {
+        raw.values()
+            .iter()
+            .map(|k| renumber(*k))
+            .collect::<Option<_>>()?
+    };
     let mut by_rank: Vec<u32> = (0..values.len() as u32).collect();
     if values.iter().all(|v| v.len() <= 8) {
         // Codes (every value of a block's HS column): sorted by a word each, without a
@@ -98,12 +110,13 @@ fn renumber<'a>(
     } else {
         by_rank.sort_unstable_by(|a, b| values[*a as usize].cmp(values[*b as usize]));
     }
-    let mut rank = vec![0; values.len()];
+    let mut rank = vec![(0, 0); values.len()];
     for (place, v) in by_rank.iter().enumerate() {
-        rank[*v as usize] = place as u32;
+        rank[*v as usize] = (place as u32, values[*v as usize].len() as u32);
     }
     Some(Renumbered {
         keys,
+        has_nulls,
         values,
         rank,
         by_rank,
@@ -217,33 +230,44 @@ fn write_chunk(
     // Boundary order as the Parquet writer works it out: over the pages that hold a value.
     let (mut ascending, mut descending) = (true, true);
     let mut last: Option<(u32, u32)> = None;
-    let mut keys = Vec::with_capacity(per_page);
+    let mut present = Vec::with_capacity(per_page);
     let mut levels = Vec::with_capacity(per_page);
     for page in rows.keys.chunks(per_page) {
-        keys.clear();
-        levels.clear();
+        let keys: &[u32] = if rows.has_nulls {
+            present.clear();
+            levels.clear();
+            for k in page {
+                levels.push(u32::from(*k != NULL));
+                if *k != NULL {
+                    present.push(*k);
+                }
+            }
+            &present
+        } else {
+            page
+        };
         let mut unencoded = 0i64;
         let (mut lo, mut hi) = (u32::MAX, 0u32);
-        for k in page {
-            levels.push(u32::from(k.is_some()));
-            if let Some(k) = *k {
-                keys.push(k);
-                unencoded += rows.values[k as usize].len() as i64;
-                let r = rows.rank[k as usize];
-                lo = lo.min(r);
-                hi = hi.max(r);
-            }
+        for k in keys {
+            let (r, len) = rows.rank[*k as usize];
+            unencoded += i64::from(len);
+            lo = lo.min(r);
+            hi = hi.max(r);
         }
         let nulls = (page.len() - keys.len()) as u64;
         let mut buf = Vec::with_capacity(8 + keys.len() * usize::from(width).div_ceil(8));
         if nullable {
             let mut encoded = Vec::new();
-            hybrid(&levels, 1, &mut encoded);
+            if rows.has_nulls {
+                hybrid(&levels, 1, &mut encoded);
+            } else {
+                hybrid_run(1, page.len(), 1, &mut encoded);
+            }
             buf.extend_from_slice(&(encoded.len() as u32).to_le_bytes());
             buf.extend_from_slice(&encoded);
         }
         buf.push(width);
-        hybrid(&keys, width, &mut buf);
+        hybrid(keys, width, &mut buf);
         let size = buf.len();
         let spec = pages.write_page(CompressedPage::new(
             Page::DataPage {
@@ -393,10 +417,15 @@ fn hybrid(values: &[u32], width: u8, out: &mut Vec<u8>) {
 
 fn flush_run(run: &mut Option<(u32, usize)>, width: u8, out: &mut Vec<u8>) {
     if let Some((value, count)) = run.take() {
-        varint((count as u64) << 1, out);
-        let bytes = usize::from(width).div_ceil(8);
-        out.extend_from_slice(&value.to_le_bytes()[..bytes]);
+        hybrid_run(value, count, width, out);
     }
+}
+
+/// Appends one repeated run: `count` times `value` at `width` bits.
+fn hybrid_run(value: u32, count: usize, width: u8, out: &mut Vec<u8>) {
+    varint((count as u64) << 1, out);
+    let bytes = usize::from(width).div_ceil(8);
+    out.extend_from_slice(&value.to_le_bytes()[..bytes]);
 }
 
 fn flush_packed(groups: &mut Vec<&[u32]>, width: u8, out: &mut Vec<u8>) {

@@ -195,6 +195,7 @@ fn parse_block<S: RowSink>(
         let text = whole?.get(start..start.checked_add(f.len())?)?;
         (text.as_ptr() == f.as_ptr()).then_some(text)
     };
+    let mut in_text: Vec<&str> = Vec::with_capacity(64);
     for_each_record(
         &block.data,
         block.first_line,
@@ -210,18 +211,27 @@ fn parse_block<S: RowSink>(
                     return;
                 }
             };
-            let mut text: Vec<&str> = Vec::with_capacity(fields.len());
-            for f in fields {
-                match in_block(f).map_or_else(|| std::str::from_utf8(f), Ok) {
-                    Ok(s) => text.push(s),
+            // The fields of a row in a UTF-8 block go in one vector kept from row to row;
+            // others are checked one by one into a vector of their own.
+            in_text.clear();
+            in_text.extend(fields.iter().map_while(|f| in_block(f)));
+            let own: Vec<&str>;
+            let text: &[&str] = if in_text.len() == fields.len() {
+                &in_text
+            } else {
+                match fields.iter().map(|f| std::str::from_utf8(f)).collect() {
+                    Ok(t) => {
+                        own = t;
+                        &own
+                    }
                     Err(_) => {
                         bad.push((at, "(row)".to_string(), "the row is not valid UTF-8".into()));
                         return;
                     }
                 }
-            }
+            };
             let row = Row::Fields {
-                fields: &text,
+                fields: text,
                 cols: &layout.cols,
             };
             match (layout.mapper)(&row, &layout.ctx) {
