@@ -7,7 +7,7 @@
 //! `memcmp`s per cell, a quarter of an import's CPU. Here the chunk is made from the keys:
 //! the dictionary page from the values the rows use (in the order of first use, as the
 //! Parquet writer orders them), the data pages from the keys renumbered in that order,
-//! and the statistics from each value's rank, computed once per value.
+//! and the statistics from a number per value that orders as the values do.
 //!
 //! The chunk is what the Parquet writer would make with the same properties (dictionary
 //! and data pages, chunk statistics, column and offset indexes, level histograms), but
@@ -51,20 +51,48 @@ struct Renumbered<'a> {
     /// Whether any row is null.
     has_nulls: bool,
     values: Vec<&'a [u8]>,
-    /// Per value: its place among `values` sorted as Parquet orders text (bytewise), and
-    /// its length.
-    rank: Vec<(u32, u32)>,
-    /// The values in that order: `by_rank[rank[v].0] == v`.
-    by_rank: Vec<u32>,
+    /// Per value: a number that orders as the value does among `values` (Parquet orders
+    /// text bytewise), and the value's length.
+    order: Vec<(u64, u32)>,
 }
 
 /// The key of a null row in [`Renumbered::keys`].
 const NULL: u32 = u32::MAX;
 
-impl Renumbered<'_> {
-    /// The value whose rank is `r`.
-    fn ranked(&self, r: u32) -> &[u8] {
-        self.values[self.by_rank[r as usize] as usize]
+/// Renumbers the keys of a column as their texts are first met.
+struct Renumbering<'a> {
+    new_key: Vec<u32>,
+    /// A dictionary may hold a text twice (the engine joins batches' dictionaries without
+    /// merging them): the chunk's dictionary holds it once.
+    by_text: HashMap<&'a [u8], u32, ahash::RandomState>,
+    values: Vec<&'a [u8]>,
+    text: &'a StringArray,
+}
+
+impl<'a> Renumbering<'a> {
+    /// The new key of dictionary key `old`: a lookup, but for the first row of each value.
+    #[inline]
+    fn key(&mut self, old: i32) -> Option<u32> {
+        match self.new_key.get(usize::try_from(old).ok()?) {
+            Some(&k) if k != NULL => Some(k),
+            Some(_) => self.first(old as usize),
+            None => None,
+        }
+    }
+
+    #[cold]
+    fn first(&mut self, old: usize) -> Option<u32> {
+        let v = self.text.value(old).as_bytes();
+        let next = u32::try_from(self.values.len())
+            .ok()
+            .filter(|n| *n != NULL)?;
+        let values = &mut self.values;
+        let k = *self.by_text.entry(v).or_insert_with(|| {
+            values.push(v);
+            next
+        });
+        self.new_key[old] = k;
+        Some(k)
     }
 }
 
@@ -72,65 +100,64 @@ fn renumber<'a>(
     column: &DictionaryArray<Int32Type>,
     text: &'a StringArray,
 ) -> Option<Renumbered<'a>> {
-    let mut new_key = vec![NULL; text.len()];
-    // A dictionary may hold a text twice (the engine joins batches' dictionaries without
-    // merging them): the chunk's dictionary holds it once. One lookup per value used.
-    let mut by_text: HashMap<&[u8], u32, ahash::RandomState> = HashMap::default();
-    let mut values = Vec::new();
-    let mut renumber = |old: i32| -> Option<u32> {
-        let old = usize::try_from(old).ok()?;
-        let slot = new_key.get_mut(old)?;
-        if *slot == NULL {
-            let v = text.value(old).as_bytes();
-            let next = u32::try_from(values.len()).ok().filter(|n| *n != NULL)?;
-            *slot = *by_text.entry(v).or_insert_with(|| {
-                values.push(v);
-                next
-            });
-        }
-        Some(*slot)
+    let mut to = Renumbering {
+        new_key: vec![NULL; text.len()],
+        by_text: HashMap::default(),
+        values: Vec::new(),
+        text,
     };
     let raw = column.keys();
     let has_nulls = raw.null_count() > 0;
-    let keys: Vec<u32> = if has_nulls {
-        raw.iter()
-            .map(|k| k.map_or(Some(NULL), &mut renumber))
-            .collect::<Option<_>>()?
+    let mut keys = Vec::with_capacity(raw.len());
+    if has_nulls {
+        for k in raw.iter() {
+            keys.push(match k {
+                Some(k) => to.key(k)?,
+                None => NULL,
+            });
+        }
     } else {
-        raw.values()
-            .iter()
-            .map(|k| renumber(*k))
-            .collect::<Option<_>>()?
-    };
-    let mut by_rank: Vec<u32> = (0..values.len() as u32).collect();
-    if values.iter().all(|v| v.len() <= 8) {
-        // Codes (every value of a block's HS column): sorted by a word each, without a
-        // call to `memcmp` per comparison.
-        by_rank.sort_unstable_by_key(|v| order_word(values[*v as usize]));
-    } else {
-        by_rank.sort_unstable_by(|a, b| values[*a as usize].cmp(values[*b as usize]));
+        for k in raw.values() {
+            keys.push(to.key(*k)?);
+        }
     }
-    let mut rank = vec![(0, 0); values.len()];
-    for (place, v) in by_rank.iter().enumerate() {
-        rank[*v as usize] = (place as u32, values[*v as usize].len() as u32);
-    }
+    let values = to.values;
+    let order = order(&values);
     Some(Renumbered {
         keys,
         has_nulls,
         values,
-        rank,
-        by_rank,
+        order,
     })
 }
 
-/// A text of at most 8 bytes as a key that orders as the text does (bytewise, a prefix
-/// before what extends it): its bytes big-endian, padded with zeros, then its length.
-fn order_word(v: &[u8]) -> (u64, usize) {
+/// Per value, a number that orders as the values do, and the value's length. Codes of up
+/// to 7 bytes (every value of a block's HS, country or flow column) are their own number
+/// (bytes big-endian, then the length), so the values need no sort; longer values are
+/// sorted and numbered by their place.
+fn order(values: &[&[u8]]) -> Vec<(u64, u32)> {
+    let len = |v: &[u8]| v.len() as u32;
+    if values.iter().all(|v| v.len() <= 7) {
+        return values.iter().map(|v| (code_order(v), len(v))).collect();
+    }
+    let mut sorted: Vec<usize> = (0..values.len()).collect();
+    sorted.sort_unstable_by(|a, b| values[*a].cmp(values[*b]));
+    let mut order = vec![(0, 0); values.len()];
+    for (place, v) in sorted.into_iter().enumerate() {
+        order[v] = (place as u64, len(values[v]));
+    }
+    order
+}
+
+/// A text of at most 7 bytes as a number that orders as the text does (bytewise, a prefix
+/// before what extends it): its bytes big-endian from the top, then its length.
+fn code_order(v: &[u8]) -> u64 {
     let mut word = [0u8; 8];
     for (w, b) in word.iter_mut().zip(v) {
         *w = *b;
     }
-    (u64::from_be_bytes(word), v.len())
+    word[7] = v.len() as u8;
+    u64::from_be_bytes(word)
 }
 
 /// Encodes a coded text column as one column chunk, or `None` when the properties ask for
@@ -187,9 +214,9 @@ struct Totals {
     data_offset: Option<i64>,
     nulls: u64,
     unencoded: i64,
-    /// Ranks of the smallest and largest value the chunk holds.
-    min: Option<u32>,
-    max: Option<u32>,
+    /// The order and key of the smallest and largest value the chunk holds.
+    min: Option<(u64, u32)>,
+    max: Option<(u64, u32)>,
 }
 
 fn write_chunk(
@@ -229,7 +256,8 @@ fn write_chunk(
     let per_page = props.data_page_row_count_limit().max(1);
     // Boundary order as the Parquet writer works it out: over the pages that hold a value.
     let (mut ascending, mut descending) = (true, true);
-    let mut last: Option<(u32, u32)> = None;
+    // Orders and keys compare as the values do: a value has one order and one key.
+    let mut last: Option<((u64, u32), (u64, u32))> = None;
     let mut present = Vec::with_capacity(per_page);
     let mut levels = Vec::with_capacity(per_page);
     for page in rows.keys.chunks(per_page) {
@@ -247,12 +275,17 @@ fn write_chunk(
             page
         };
         let mut unencoded = 0i64;
-        let (mut lo, mut hi) = (u32::MAX, 0u32);
+        // The order and key of the page's smallest and largest value.
+        let (mut lo, mut hi) = ((u64::MAX, NULL), (0, NULL));
         for k in keys {
-            let (r, len) = rows.rank[*k as usize];
+            let (o, len) = rows.order[*k as usize];
             unencoded += i64::from(len);
-            lo = lo.min(r);
-            hi = hi.max(r);
+            if o < lo.0 {
+                lo = (o, *k);
+            }
+            if o >= hi.0 {
+                hi = (o, *k);
+            }
         }
         let nulls = (page.len() - keys.len()) as u64;
         let mut buf = Vec::with_capacity(8 + keys.len() * usize::from(width).div_ceil(8));
@@ -293,8 +326,8 @@ fn write_chunk(
         } else {
             index.append(
                 false,
-                rows.ranked(lo).to_vec(),
-                rows.ranked(hi).to_vec(),
+                rows.values[lo.1 as usize].to_vec(),
+                rows.values[hi.1 as usize].to_vec(),
                 nulls as i64,
             );
             if let Some((last_lo, last_hi)) = last {
@@ -323,7 +356,8 @@ fn write_chunk(
         (false, false) => BoundaryOrder::UNORDERED,
     });
 
-    let value = |r: Option<u32>| r.map(|r| ByteArray::from(rows.ranked(r).to_vec()));
+    let value =
+        |m: Option<(u64, u32)>| m.map(|(_, k)| ByteArray::from(rows.values[k as usize].to_vec()));
     let statistics = Statistics::ByteArray(ValueStatistics::new(
         value(totals.min),
         value(totals.max),
@@ -719,9 +753,9 @@ mod tests {
 
     proptest! {
         #[test]
-        fn order_words_order_as_the_texts(a in proptest::collection::vec(0u8..4, 0..9),
-                                          b in proptest::collection::vec(0u8..4, 0..9)) {
-            prop_assert_eq!(order_word(&a).cmp(&order_word(&b)), a.cmp(&b));
+        fn code_orders_order_as_the_texts(a in proptest::collection::vec(0u8..4, 0..8),
+                                          b in proptest::collection::vec(0u8..4, 0..8)) {
+            prop_assert_eq!(code_order(&a).cmp(&code_order(&b)), a.cmp(&b));
         }
     }
 
@@ -746,7 +780,11 @@ mod tests {
 
         #[test]
         fn chunks_match_the_parquet_writers(
-            values in proptest::collection::vec("[A-Z0-9가-힣]{0,12}", 1..300),
+            // Codes (every value at most 7 bytes, ordered without a sort) or longer text.
+            values in prop_oneof![
+                proptest::collection::vec("[A-Z0-9]{0,7}|가[0-9]{0,4}", 1..300),
+                proptest::collection::vec("[A-Z0-9가-힣]{0,12}", 1..300),
+            ],
             required in proptest::collection::vec(0usize..300, 1..200),
             nullable in proptest::collection::vec(
                 (proptest::option::weighted(0.8, 0usize..300), 1usize..3_000), 1..40),

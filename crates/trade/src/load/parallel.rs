@@ -214,7 +214,12 @@ fn parse_block<S: RowSink>(
             // The fields of a row in a UTF-8 block go in one vector kept from row to row;
             // others are checked one by one into a vector of their own.
             in_text.clear();
-            in_text.extend(fields.iter().map_while(|f| in_block(f)));
+            for f in fields {
+                match in_block(f) {
+                    Some(t) => in_text.push(t),
+                    None => break,
+                }
+            }
             let own: Vec<&str>;
             let text: &[&str] = if in_text.len() == fields.len() {
                 &in_text
