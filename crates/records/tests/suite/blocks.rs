@@ -82,6 +82,41 @@ proptest! {
         prop_assert_eq!(got, reference(&data, 1));
     }
 
+    /// Blocks without quotes or CRs (nearly every block of a real file) take the one-pass
+    /// split; a record over the limit is an error in its place, with or without commas.
+    #[test]
+    fn plain_blocks_read_as_the_csv_crate_reads(
+        data in proptest::collection::vec(
+            prop_oneof![4 => Just(b'a'), 2 => Just(b','), 1 => Just(b'\n'), 1 => Just(b' ')], 0..300),
+        block in 1usize..64,
+        limit in 4usize..40,
+    ) {
+        let got = blocks(&data, block, 1 << 20).expect("no record is over the limit");
+        prop_assert_eq!(got, reference(&data, 1));
+        // With a small limit (blocks whole), the records under it are the csv crate's and
+        // those over it are errors of their length.
+        let mut r = BlockReader::new(&data[..], Vec::new(), 1).with_sizes(1 << 20, limit);
+        let mut got = Vec::new();
+        while let Some(b) = r.next_block().expect("read") {
+            for_each_record(&b.data, b.first_line, limit, |line, rec| {
+                got.push((line, rec.map(|f| f.iter().map(|x| x.to_vec()).collect())));
+            });
+        }
+        let expected: Vec<Rec> = reference(&data, 1)
+            .into_iter()
+            .map(|(line, rec)| {
+                let fields = rec.expect("reference");
+                let bytes = fields.iter().map(Vec::len).sum::<usize>() + fields.len() - 1;
+                if bytes > limit {
+                    (line, Err(RecordTooLong { bytes, limit }))
+                } else {
+                    (line, Ok(fields))
+                }
+            })
+            .collect();
+        prop_assert_eq!(got, expected);
+    }
+
     #[test]
     fn any_bytes_read_as_the_csv_crate_reads(
         data in proptest::collection::vec(
