@@ -397,7 +397,12 @@ impl BatchBuilder {
 
     /// Whether no row has been pushed.
     pub fn is_empty(&self) -> bool {
-        self.year.values_slice().is_empty()
+        self.len() == 0
+    }
+
+    /// The rows pushed so far.
+    pub fn len(&self) -> usize {
+        self.year.values_slice().len()
     }
 }
 
@@ -678,6 +683,30 @@ struct BlockEncoder {
     others: BatchBuilder,
     dprk: BatchBuilder,
     columns: Arc<GroupEncoder>,
+    sizes: Arc<BlockSizes>,
+}
+
+/// The most rows of each kind a block of the file has held so far: the next block's
+/// builders start with room for as many, instead of growing to it by doubling (a copy of
+/// every column and fresh pages each time).
+#[derive(Default)]
+struct BlockSizes {
+    others: std::sync::atomic::AtomicUsize,
+    dprk: std::sync::atomic::AtomicUsize,
+}
+
+impl BlockEncoder {
+    fn new(columns: &Arc<GroupEncoder>, sizes: &Arc<BlockSizes>) -> BlockEncoder {
+        let room = |seen: &std::sync::atomic::AtomicUsize| {
+            BatchBuilder::new(seen.load(std::sync::atomic::Ordering::Relaxed).max(BATCH_ROWS))
+        };
+        BlockEncoder {
+            others: room(&sizes.others),
+            dprk: room(&sizes.dprk),
+            columns: columns.clone(),
+            sizes: sizes.clone(),
+        }
+    }
 }
 
 impl crate::load::RowSink for BlockEncoder {
@@ -692,6 +721,9 @@ impl crate::load::RowSink for BlockEncoder {
     }
 
     fn finish(self) -> Result<EncodedBlock, TradeError> {
+        let relaxed = std::sync::atomic::Ordering::Relaxed;
+        self.sizes.others.fetch_max(self.others.len(), relaxed);
+        self.sizes.dprk.fetch_max(self.dprk.len(), relaxed);
         let batch = |rows: BatchBuilder| -> Result<Option<RecordBatch>, TradeError> {
             Ok(if rows.is_empty() {
                 None
@@ -900,11 +932,8 @@ fn stream_into_sink(
             Ok(sink)
         });
         let mut written = 0u64;
-        let rows = || BlockEncoder {
-            others: BatchBuilder::new(BATCH_ROWS),
-            dprk: BatchBuilder::new(BATCH_ROWS),
-            columns: columns.clone(),
-        };
+        let sizes = Arc::new(BlockSizes::default());
+        let rows = || BlockEncoder::new(&columns, &sizes);
         let parsed = crate::load::stream_path_parallel(
             path,
             opts,
