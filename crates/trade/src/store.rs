@@ -124,21 +124,21 @@ impl ShortText {
     }
 }
 
-/// A text of at most 7 bytes as one word: its bytes, and its length in the top byte (so
-/// two texts give the same word exactly when they are equal). Country codes, HS codes,
-/// flows and levels are all this short; their tables hold a word and a key per value.
-fn tiny_text(v: &[u8]) -> Option<u64> {
+/// A code (a text of at most 3 bytes, or of 4 to 7 ASCII digits) as 28 bits, exactly one
+/// text to each: the bytes and the length of a short text, or the number and the number of
+/// digits of a longer one, and which of the two it is in the lowest bit. Country codes,
+/// HS codes and levels are codes; a table of them holds a code and its key in one word.
+fn code_form(v: &[u8]) -> Option<u32> {
     let n = v.len();
-    let word4 = |b: &[u8]| b.try_into().ok().map(|w| u64::from(u32::from_le_bytes(w)));
-    let bytes = match n {
-        0 => 0,
-        1..=3 => u64::from(v[0]) | u64::from(v[n / 2]) << 8 | u64::from(v[n - 1]) << 16,
-        // The last four bytes shifted to their place overlap the first four only where
-        // the bytes are the same ones.
-        4..=7 => word4(v.get(..4)?)? | word4(v.get(n - 4..)?)? << (8 * (n - 4)),
-        _ => return None,
-    };
-    Some(bytes | (n as u64) << 56)
+    if n <= 3 {
+        let bytes = v.iter().fold(0u32, |b, x| b << 8 | u32::from(*x));
+        return Some((bytes << 2 | n as u32) << 1);
+    }
+    if n <= 7 && v.iter().all(u8::is_ascii_digit) {
+        let number = v.iter().fold(0u32, |b, x| b * 10 + u32::from(x - b'0'));
+        return Some(((number << 3 | n as u32) << 1) | 1);
+    }
+    None
 }
 
 /// The keys of texts by a fixed-size form of them, with the last one looked up
@@ -180,50 +180,45 @@ impl<K: Copy + Eq + std::hash::Hash> KeyTable<K> {
     }
 }
 
-/// The keys of texts of up to 7 bytes by their [`tiny_text`] word, laid out for the
-/// cache: the table's slots hold keys (4 bytes each) and the words sit beside it in key
-/// order, so that the 30,000 HS codes a block may hold take half a megabyte, where a
-/// general map of word to key takes a megabyte (16-byte entries at most 7/8 full), more
-/// than a core's cache, and every row's lookup missed it. A run of one value costs a
-/// comparison.
-struct WordTable {
-    /// Open addressing, linear probing, at most half full: [`WordTable::EMPTY`] or a key.
-    slots: Vec<u32>,
-    /// Per key, its word; [`WordTable::NONE`] for keys of the column's other tables.
-    words: Vec<u64>,
+/// The keys of codes by their [`code_form`], laid out for the cache: a slot is one word,
+/// the code in its high half and its key in the low, so a lookup reads one place in a table
+/// of 8-byte slots (the 30,000 HS codes a block may hold take half a megabyte; a general
+/// map took a megabyte, more than a core's cache, and every row's lookup missed it). A run
+/// of one value costs a comparison.
+struct CodeTable {
+    /// Open addressing, linear probing, at most half full: [`CodeTable::EMPTY`] or a slot.
+    slots: Vec<u64>,
     len: usize,
-    last: Option<(u64, i32)>,
+    last: Option<(u32, i32)>,
 }
 
-impl WordTable {
-    const EMPTY: u32 = u32::MAX;
-    /// Never a word: [`tiny_text`] puts a length of at most 7 in the top byte.
-    const NONE: u64 = u64::MAX;
+impl CodeTable {
+    /// Never a slot: a code has at most 28 bits.
+    const EMPTY: u64 = u64::MAX;
 
-    fn new() -> WordTable {
-        WordTable {
+    fn new() -> CodeTable {
+        CodeTable {
             slots: Vec::new(),
-            words: Vec::new(),
             len: 0,
             last: None,
         }
     }
 
-    /// The slot where a probe for `word` starts: the word's bits spread by a multiply,
-    /// the top ones taken.
-    fn home(&self, word: u64) -> usize {
+    /// The slot where a probe for `code` starts: the code's bits spread by a multiply, the
+    /// top ones taken.
+    fn home(&self, code: u32) -> usize {
         let bits = self.slots.len().trailing_zeros();
-        (word.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
+        (u64::from(code).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
     }
 
-    /// The key of `word`; `add` gives the key of a word seen for the first time.
+    /// The key of `code`; `add` gives the key of a code seen for the first time.
     fn key(
         &mut self,
-        word: u64,
+        code: u32,
         add: impl FnOnce() -> Result<i32, TradeError>,
     ) -> Result<i32, TradeError> {
         if let Some((last, key)) = self.last {
-            if last == word {
+            if last == code {
                 return Ok(key);
             }
         }
@@ -231,44 +226,37 @@ impl WordTable {
             self.grow();
         }
         let mask = self.slots.len() - 1;
-        let mut at = self.home(word);
+        let mut at = self.home(code);
         let key = loop {
             let slot = self.slots[at];
             if slot == Self::EMPTY {
                 let key = add()?;
-                let k = usize::try_from(key)
+                let k = u32::try_from(key)
                     .map_err(|_| TradeError::Query("internal: a negative dictionary key".into()))?;
-                if self.words.len() <= k {
-                    self.words.resize(k + 1, Self::NONE);
-                }
-                self.words[k] = word;
-                self.slots[at] = k as u32;
+                self.slots[at] = u64::from(code) << 32 | u64::from(k);
                 self.len += 1;
                 break key;
             }
-            if self.words[slot as usize] == word {
-                break slot as i32;
+            if (slot >> 32) as u32 == code {
+                break slot as u32 as i32;
             }
             at = (at + 1) & mask;
         };
-        self.last = Some((word, key));
+        self.last = Some((code, key));
         Ok(key)
     }
 
-    /// Doubles the table (1,024 slots at first) and puts every key back.
+    /// Doubles the table (1,024 slots at first) and puts every slot back.
     fn grow(&mut self) {
         let size = (self.slots.len() * 2).max(1024);
-        self.slots = vec![Self::EMPTY; size];
+        let old = std::mem::replace(&mut self.slots, vec![Self::EMPTY; size]);
         let mask = size - 1;
-        for (k, word) in self.words.iter().enumerate() {
-            if *word == Self::NONE {
-                continue;
-            }
-            let mut at = self.home(*word);
+        for slot in old.into_iter().filter(|s| *s != Self::EMPTY) {
+            let mut at = self.home((slot >> 32) as u32);
             while self.slots[at] != Self::EMPTY {
                 at = (at + 1) & mask;
             }
-            self.slots[at] = k as u32;
+            self.slots[at] = slot;
         }
     }
 }
@@ -292,13 +280,13 @@ impl Values {
 
 /// Builds one coded text column as a dictionary. It remembers the value it appended
 /// last, so that a run of one value (a file's source, series, status, flow: nearly every
-/// row of an import) costs a comparison instead of a hash. Texts of up to 7 bytes (codes
-/// of countries, goods, flows) are keyed as one word ([`tiny_text`]), so that the tables
-/// the HS codes of a block fill stay small; texts of up to 16 bytes as [`ShortText`].
+/// row of an import) costs a comparison instead of a hash. Codes (countries, HS codes,
+/// levels) are keyed by their [`code_form`] in a table sized for the cache; other texts of
+/// up to 16 bytes as [`ShortText`].
 struct CodedTextBuilder {
     keys: Int32Builder,
     values: Values,
-    tiny: WordTable,
+    codes: CodeTable,
     short: KeyTable<ShortText>,
     long: HashMap<String, i32, ahash::RandomState>,
     last_long: Option<(String, i32)>,
@@ -312,7 +300,7 @@ impl CodedTextBuilder {
                 text: StringBuilder::new(),
                 distinct: 0,
             },
-            tiny: WordTable::new(),
+            codes: CodeTable::new(),
             short: KeyTable::new(),
             long: HashMap::with_hasher(ahash::RandomState::new()),
             last_long: None,
@@ -325,8 +313,8 @@ impl CodedTextBuilder {
             return Ok(());
         };
         let values = &mut self.values;
-        let key = if let Some(t) = tiny_text(v.as_bytes()) {
-            self.tiny.key(t, || values.add(v))?
+        let key = if let Some(c) = code_form(v.as_bytes()) {
+            self.codes.key(c, || values.add(v))?
         } else if let Some(t) = ShortText::of(v.as_bytes()) {
             self.short.key(t, || values.add(v))?
         } else {
@@ -698,7 +686,10 @@ struct BlockSizes {
 impl BlockEncoder {
     fn new(columns: &Arc<GroupEncoder>, sizes: &Arc<BlockSizes>) -> BlockEncoder {
         let room = |seen: &std::sync::atomic::AtomicUsize| {
-            BatchBuilder::new(seen.load(std::sync::atomic::Ordering::Relaxed).max(BATCH_ROWS))
+            BatchBuilder::new(
+                seen.load(std::sync::atomic::Ordering::Relaxed)
+                    .max(BATCH_ROWS),
+            )
         };
         BlockEncoder {
             others: room(&sizes.others),
@@ -1744,23 +1735,31 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// Texts that share bytes but not length, or differ only in their last byte, get
-    /// different tiny keys; eight bytes are too many.
+    /// Texts that share bytes but not length, or digits but not their count, get different
+    /// code forms; eight bytes, or four that are not all digits, are not codes.
     #[test]
-    fn tiny_keys_tell_lengths_and_last_bytes_apart() {
-        let pairs: [(&[u8], &[u8]); 5] = [
-            (b"aaaa", b"aaaaa"),
-            (b"ab", b"abb"),
+    fn code_forms_tell_lengths_and_digits_apart() {
+        let pairs: [(&[u8], &[u8]); 7] = [
+            (b"12", b"012"),
             (b"", b"\0"),
-            (b"abcdefg", b"abcdefh"),
+            (b"0012", b"012"),
+            (b"030749", b"30749"),
             (b"030749", b"030794"),
+            (b"9999999", b"999"),
+            (b"KP", b"PK"),
         ];
         for (a, b) in pairs {
-            assert_ne!(tiny_text(a), tiny_text(b), "{a:?} {b:?}");
-            let copy = a.to_vec();
-            assert_eq!(tiny_text(a), tiny_text(&copy));
+            assert_ne!(code_form(a), code_form(b), "{a:?} {b:?}");
+            assert!(
+                code_form(a).is_some() && code_form(b).is_some(),
+                "{a:?} {b:?}"
+            );
         }
-        assert_eq!(tiny_text(b"abcdefgh"), None);
+        assert_eq!(code_form(b"12345678"), None);
+        assert_eq!(code_form(b"2709a"), None);
+        assert_eq!(code_form(b"import"), None);
+        assert!(code_form(&[0xff; 3]).is_some_and(|c| c < 1 << 28));
+        assert!(code_form(b"9999999").is_some_and(|c| c < 1 << 28));
     }
 
     proptest! {
@@ -1776,14 +1775,15 @@ mod tests {
             }
         }
 
-        /// Two texts have the same tiny key exactly when they are the same text.
+        /// Two texts have the same code form exactly when they are the same text.
         #[test]
-        fn tiny_keys_are_equal_exactly_for_equal_texts(a in "[A-C0-2\u{e9}]{0,9}", b in "[A-C0-2\u{e9}]{0,9}") {
-            match (tiny_text(a.as_bytes()), tiny_text(b.as_bytes())) {
+        fn code_forms_are_equal_exactly_for_equal_texts(a in "[A-C0-2\u{e9}]{0,9}|[0-9]{0,8}", b in "[A-C0-2\u{e9}]{0,9}|[0-9]{0,8}") {
+            match (code_form(a.as_bytes()), code_form(b.as_bytes())) {
                 (Some(x), Some(y)) => prop_assert_eq!(x == y, a == b),
                 (x, y) => {
-                    prop_assert_eq!(x.is_none(), a.len() > 7);
-                    prop_assert_eq!(y.is_none(), b.len() > 7);
+                    let code = |t: &str| t.len() <= 3 || (t.len() <= 7 && t.bytes().all(|c| c.is_ascii_digit()));
+                    prop_assert_eq!(x.is_some(), code(&a));
+                    prop_assert_eq!(y.is_some(), code(&b));
                 }
             }
         }
