@@ -7,7 +7,8 @@
 //! [`embargo_trade::ContextMaker`] whose sessions send their plans to a scheduler.
 //!
 //! Every node carries the functions of a trade session
-//! ([`embargo_trade::functions::session_functions`], over the regime the node loads, and
+//! ([`embargo_trade::functions::session_functions`], over the regime the node loads,
+//! [`embargo_trade::functions::session_aggregates`], and
 //! the ones its caller gives beside them, as a store is given them), and
 //! every node reads plans through [`PlanCodec`], which carries the in-memory tables of a
 //! session (`regime_coverage`, the bundled trade rows) inside the plan. Files (the store's

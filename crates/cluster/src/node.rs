@@ -79,6 +79,14 @@ pub fn function_registry(
     let mut registry = BallistaFunctionRegistry::default();
     add_functions(&mut registry.scalar_functions, session_functions(regime));
     add_functions(&mut registry.scalar_functions, more);
+    for f in embargo_trade::functions::session_aggregates() {
+        for alias in f.aliases() {
+            registry
+                .aggregate_functions
+                .insert(alias.clone(), f.clone());
+        }
+        registry.aggregate_functions.insert(f.name().to_string(), f);
+    }
     registry
 }
 
@@ -118,6 +126,9 @@ pub async fn run_scheduler(
         let mut state: SessionState = default_session_builder(config)?;
         for f in &functions {
             state.register_udf(f.clone())?;
+        }
+        for f in embargo_trade::functions::session_aggregates() {
+            state.register_udaf(f)?;
         }
         Ok(state)
     });

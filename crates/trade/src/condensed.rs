@@ -68,11 +68,9 @@ pub fn condensed_sql() -> String {
 /// fields, and this process condenses what comes back ([`condensed_from_sums_sql`]).
 fn field_sums_sql() -> String {
     format!(
-        "SELECT {KEYS}, sum(value_usd) AS value_usd, \
-           sum(quantity) AS quantity, count(quantity) AS quantities, \
-           sum(net_weight_kg) AS net_weight_kg, count(net_weight_kg) AS weights, count(*) AS n \
-         FROM trade WHERE {} AND level <> 'category' \
-         GROUP BY {KEYS}",
+        "SELECT {}({KEYS}, value_usd, quantity, net_weight_kg) AS sums \
+         FROM trade WHERE {} AND level <> 'category'",
+        crate::field_sums::TRADE_FIELD_SUMS,
         dprk_filter()
     )
 }
@@ -93,7 +91,7 @@ fn condensed_from_sums_sql() -> String {
 }
 
 /// The fields that make a group, in `trade_group`'s order.
-const KEYS: &str =
+pub(crate) const KEYS: &str =
     "year, month, reporter, partner, flow, series, level, hs, source, status, quantity_unit";
 
 /// Published category rows, as they are.
@@ -138,20 +136,10 @@ fn column<T: Clone + 'static>(b: &RecordBatch, name: &str, t: DataType) -> Resul
 }
 
 fn columns(b: &RecordBatch) -> Result<Columns, TradeError> {
-    let text = [
-        "reporter",
-        "partner",
-        "flow",
-        "series",
-        "level",
-        "hs",
-        "source",
-        "status",
-        "quantity_unit",
-    ]
-    .iter()
-    .map(|n| column::<StringArray>(b, n, DataType::Utf8))
-    .collect::<Result<Vec<_>, _>>()?;
+    let text = crate::field_sums::TEXT_FIELDS
+        .iter()
+        .map(|n| column::<StringArray>(b, n, DataType::Utf8))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Columns {
         year: column(b, "year", DataType::Int32)?,
         month: column(b, "month", DataType::Int32)?,
@@ -346,12 +334,18 @@ impl TradeStore {
             // `trade_group` fills a table that this process reads back, so it runs here:
             // in this session, or on the sums of rows a cluster sends back.
             let (condensing, sql) = if self.runs_elsewhere() {
-                let sums = ctx.sql(&field_sums_sql()).await?;
-                let planned = Arc::new(sums.schema().as_arrow().clone());
-                let batches = sums.collect().await?;
-                // The batches' own schema: a cluster's may differ from the plan's in
-                // nullability or encoding.
-                let schema = batches.first().map_or(planned, |b| b.schema());
+                let mut batches = Vec::new();
+                for answer in ctx.sql(&field_sums_sql()).await?.collect().await? {
+                    let column = answer.column(0);
+                    let bytes = column
+                        .as_any()
+                        .downcast_ref::<datafusion::arrow::array::BinaryArray>()
+                        .ok_or_else(|| TradeError::Query("field sums are not binary".into()))?;
+                    for i in (0..bytes.len()).filter(|&i| !bytes.is_null(i)) {
+                        batches.extend(crate::field_sums::sums_table(bytes.value(i))?);
+                    }
+                }
+                let schema = crate::field_sums::sums_schema();
                 let here = SessionContext::new_with_config(crate::store::session_config()?);
                 here.register_table("trade", Arc::new(MemTable::try_new(schema, vec![batches])?))?;
                 (here, condensed_from_sums_sql())

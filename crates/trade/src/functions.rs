@@ -97,6 +97,26 @@ pub fn session_functions(regime: Arc<Regime>) -> Vec<Arc<ScalarUDF>> {
     vec![Arc::new(CheckUdf::udf(regime))]
 }
 
+/// The aggregate functions every trade session carries, local or on a cluster's nodes:
+/// `trade_field_sums`, the condensing plan's first half where a cluster runs it.
+pub fn session_aggregates() -> Vec<Arc<datafusion::logical_expr::AggregateUDF>> {
+    vec![Arc::new(crate::field_sums::FieldSumsUdaf::udaf())]
+}
+
+/// An argument of engine function `function` as `T`, cast to `t` (the store's columns may
+/// come as other types, dictionaries among them).
+pub(crate) fn argument_as<T: Clone + 'static>(
+    a: &ArrayRef,
+    t: &DataType,
+    function: &str,
+) -> DfResult<T> {
+    cast(a, t)?
+        .as_any()
+        .downcast_ref::<T>()
+        .cloned()
+        .ok_or_else(|| DataFusionError::Execution(format!("{function}: {t} expected")))
+}
+
 /// An argument as text (dates, dictionaries and numbers as they print).
 fn text(a: &ArrayRef) -> DfResult<StringArray> {
     let c = cast(a, &DataType::Utf8)?;

@@ -20,7 +20,6 @@ use std::sync::{Arc, Mutex, RwLock};
 use datafusion::arrow::array::{
     Array, ArrayRef, DictionaryArray, Int32Array, Int64Array, StringArray,
 };
-use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::datatypes::Int32Type;
 use datafusion::common::{DataFusionError, Result as DfResult};
@@ -749,13 +748,9 @@ fn opt(a: &StringArray, i: usize) -> Option<&str> {
     (!a.is_null(i)).then(|| a.value(i))
 }
 
-/// An argument as `T`, cast to `t` (the store's columns may come as other types).
+/// An argument as `T`, cast to `t`.
 fn typed<T: Clone + 'static>(a: &ArrayRef, t: &DataType) -> DfResult<T> {
-    cast(a, t)?
-        .as_any()
-        .downcast_ref::<T>()
-        .cloned()
-        .ok_or_else(|| DataFusionError::Execution(format!("{TRADE_GROUP}: {t} expected")))
+    crate::functions::argument_as(a, t, TRADE_GROUP)
 }
 
 impl ScalarUDFImpl for TradeGroupUdf {
@@ -908,6 +903,7 @@ impl ScalarUDFImpl for TradeGroupUdf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use datafusion::arrow::compute::cast;
 
     fn chapter_27(f: &HsField) -> Option<String> {
         f.as_str().starts_with("27").then(|| "coal".to_string())

@@ -13,6 +13,8 @@ pub mod dprk;
 pub mod error;
 pub mod fetch;
 #[cfg(feature = "store")]
+pub mod field_sums;
+#[cfg(feature = "store")]
 pub mod functions;
 #[cfg(feature = "store")]
 mod groups;

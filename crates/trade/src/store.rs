@@ -1424,6 +1424,9 @@ impl TradeStore {
         for f in crate::functions::session_functions(regime) {
             ctx.register_udf(f.as_ref().clone());
         }
+        for f in crate::functions::session_aggregates() {
+            ctx.register_udaf(f.as_ref().clone());
+        }
         ctx.register_udtf(
             crate::functions::READ_CSV,
             Arc::new(crate::functions::ReadCsv),
