@@ -48,9 +48,42 @@ pub enum DestinationError {
 /// a commit, it takes back what it can (a file is removed, an upload cut off).
 pub trait Destination: Send {
     fn write_bytes(&mut self, bytes: &[u8]) -> Result<(), DestinationError>;
+    /// Write the rest of `file`; the bytes copied. A destination that can copies in the
+    /// kernel (file to file), without the bytes passing through this process.
+    fn write_file(&mut self, file: &mut std::fs::File) -> Result<u64, DestinationError> {
+        copy_through(self, file)
+    }
+
     fn commit(self: Box<Self>) -> Result<Delivered, DestinationError>;
     /// `-`, the path or the URL, for messages.
     fn describe(&self) -> String;
+}
+
+/// The rest of `file` written to `to` a megabyte at a time.
+fn copy_through<D: Destination + ?Sized>(
+    to: &mut D,
+    file: &mut std::fs::File,
+) -> Result<u64, DestinationError> {
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut copied = 0u64;
+    loop {
+        let n = match file.read(&mut buffer) {
+            Ok(0) => return Ok(copied),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(source) => {
+                return Err(DestinationError::Write {
+                    to: to.describe(),
+                    source: std::io::Error::new(
+                        source.kind(),
+                        format!("reading a block to copy: {source}"),
+                    ),
+                })
+            }
+        };
+        to.write_bytes(&buffer[..n])?;
+        copied += n as u64;
+    }
 }
 
 /// Where the user asked the output to go (`--out`): nothing is standard output, a value
@@ -145,6 +178,8 @@ impl Write for DestinationWriter {
 pub struct StdoutDestination {
     out: BufWriter<std::io::Stdout>,
     bytes: u64,
+    /// Standard output as a file, when it is a regular file (known at the first copy).
+    regular: Option<Option<std::fs::File>>,
 }
 
 impl StdoutDestination {
@@ -152,6 +187,7 @@ impl StdoutDestination {
         StdoutDestination {
             out: BufWriter::with_capacity(1 << 20, std::io::stdout()),
             bytes: 0,
+            regular: None,
         }
     }
 }
@@ -174,6 +210,28 @@ impl Destination for StdoutDestination {
         self.out.write_all(bytes).map_err(stdout_error)?;
         self.bytes += bytes.len() as u64;
         Ok(())
+    }
+
+    fn write_file(&mut self, file: &mut std::fs::File) -> Result<u64, DestinationError> {
+        // Standard output redirected to a file: copied in the kernel, through a handle on
+        // the same open file (same offset), once the buffer ahead of it is written. A pipe
+        // or a terminal: through the buffer, a megabyte at a time.
+        let regular = self.regular.get_or_insert_with(|| {
+            use std::os::fd::AsFd;
+            std::io::stdout()
+                .as_fd()
+                .try_clone_to_owned()
+                .ok()
+                .map(std::fs::File::from)
+                .filter(|f| f.metadata().is_ok_and(|m| m.file_type().is_file()))
+        });
+        let Some(to) = regular.as_mut() else {
+            return copy_through(self, file);
+        };
+        self.out.flush().map_err(stdout_error)?;
+        let copied = std::io::copy(file, to).map_err(stdout_error)?;
+        self.bytes += copied;
+        Ok(copied)
     }
 
     fn commit(mut self: Box<Self>) -> Result<Delivered, DestinationError> {
@@ -237,6 +295,17 @@ impl Destination for FileDestination {
         out.write_all(bytes).map_err(|e| self.write_error(e))?;
         self.bytes += bytes.len() as u64;
         Ok(())
+    }
+
+    fn write_file(&mut self, file: &mut std::fs::File) -> Result<u64, DestinationError> {
+        let Some(out) = self.out.as_mut() else {
+            return Ok(0);
+        };
+        // File to (buffered) file: the standard library copies in the kernel
+        // (`copy_file_range`) after flushing the buffer.
+        let copied = std::io::copy(file, out).map_err(|e| self.write_error(e))?;
+        self.bytes += copied;
+        Ok(copied)
     }
 
     fn commit(mut self: Box<Self>) -> Result<Delivered, DestinationError> {

@@ -65,6 +65,9 @@ pub enum Encoded {
     Text(Vec<u8>),
     /// Parquet: the rows as one Arrow batch.
     Table(RecordBatch),
+    /// CSV or JSON lines: whole lines in a file, from its start (a block a cluster's node
+    /// left for the client), which the sink copies without reading it into memory.
+    TextFile(std::fs::File),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +123,10 @@ impl Sink for TextSink {
     fn write(&mut self, block: Encoded) -> Result<(), SinkError> {
         match block {
             Encoded::Text(bytes) => Ok(self.destination.write_bytes(&bytes)?),
+            Encoded::TextFile(mut file) => {
+                self.destination.write_file(&mut file)?;
+                Ok(())
+            }
             Encoded::Table(_) => Err(SinkError::Mismatch {
                 to: self.destination.describe(),
                 got: "table",
@@ -167,12 +174,15 @@ impl ParquetSink {
 
 impl Sink for ParquetSink {
     fn write(&mut self, block: Encoded) -> Result<(), SinkError> {
-        let Encoded::Table(batch) = block else {
-            return Err(SinkError::Mismatch {
-                to: self.to.clone(),
-                got: "text",
-                format: "parquet",
-            });
+        let batch = match block {
+            Encoded::Table(batch) => batch,
+            Encoded::Text(_) | Encoded::TextFile(_) => {
+                return Err(SinkError::Mismatch {
+                    to: self.to.clone(),
+                    got: "text",
+                    format: "parquet",
+                })
+            }
         };
         if batch.num_rows() == 0 {
             return Ok(());

@@ -60,8 +60,10 @@ pub struct Args {
     threads: Option<usize>,
     /// Run --batch on the Ballista cluster whose scheduler is at df://HOST:PORT (default:
     /// $EMBARGO_CLUSTER, else this process; there the executors' --concurrent-tasks
-    /// replace --threads). Every node must see the --batch file at the
-    /// same path; the results come back here and are written to --out (docs/cluster.md).
+    /// replace --threads). Every node must see the --batch file at the same path; the
+    /// results are written to --out from here: nodes that see a directory this process
+    /// makes beside --out (else beside the input) leave them there to be copied in,
+    /// others send them back (docs/cluster.md).
     #[arg(long, requires = "batch")]
     cluster: Option<String>,
 }
@@ -292,7 +294,6 @@ fn batch_on_cluster(
     target: &Target,
     progress: &(dyn Fn(u64) + Sync),
 ) -> anyhow::Result<embargo_batch::check::CheckSummary> {
-    use anyhow::Context as _;
     let session = embargo_cluster::batch_engine(url)(embargo_batch::plan::session_config())?;
     let udf = embargo_batch::plan::CheckBlockUdf::udf(std::sync::Arc::new(job.regime.clone()));
     let runtime = crate::cluster::runtime()?;
@@ -300,10 +301,13 @@ fn batch_on_cluster(
         udf: &udf,
         waves: embargo_batch::plan::Waves::SHIPMENTS,
         stop: Some(crate::cluster::stop_waves(url)),
+        // Executors that see the output's directory write their blocks there.
+        parts: true,
     };
-    runtime
-        .block_on(embargo_batch::plan::check_file_on(
+    crate::cluster::failed_on(
+        url,
+        runtime.block_on(embargo_batch::plan::check_file_on(
             &session, &on, job, path, target, progress,
-        ))
-        .with_context(|| format!("running on the cluster {url}"))
+        )),
+    )
 }

@@ -1,6 +1,7 @@
 //! The batch check as a plan: `check_block(path, file_len, first_line, offset, len,
-//! format)` checks one block of shipments where the plan runs; [`check_file_on`] cuts
-//! the input, runs the plan a wave at a time and writes the blocks in order.
+//! format, parts_dir, run)` checks one block of shipments where the plan runs;
+//! [`check_file_on`] cuts the input, runs the plan a wave at a time and writes the blocks
+//! in order.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -19,7 +20,7 @@ use embargo_regime::Regime;
 
 use super::{
     count, field, format_named, read_block, run_waves, text_at, u64_at, BlockAt, Blocks, Input,
-    Numbering, WavePlan, Waves,
+    Numbering, Parts, WavePlan, Waves,
 };
 use crate::check::{
     field_name, process_block, read_header, CheckBatch, CheckBatchError, CheckCounts, CheckSummary,
@@ -35,7 +36,11 @@ pub const CHECK_BLOCK: &str = "embargo_check_block";
 fn result_fields() -> Fields {
     let count = |n: &str| Field::new(n, DataType::UInt64, false);
     Fields::from(vec![
+        // The block's output, compressed; empty when the node left it in the run's parts
+        // directory as `part`, `part_bytes` long.
         Field::new("output", DataType::Binary, false),
+        Field::new("part", DataType::Utf8, false),
+        count("part_bytes"),
         count("rows"),
         count("prohibited"),
         count("conditional"),
@@ -83,6 +88,8 @@ impl CheckBlockUdf {
                     u64.clone(),
                     u64,
                     DataType::Utf8,
+                    DataType::Utf8,
+                    DataType::Utf8,
                 ],
                 Volatility::Volatile,
             ),
@@ -129,18 +136,32 @@ impl ScalarUDFImpl for CheckBlockUdf {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
         let n = args.number_rows;
         let args = ColumnarValue::values_to_arrays(&args.args)?;
-        if args.len() != 6 {
+        if args.len() != 8 {
             return Err(DataFusionError::Execution(format!(
-                "{CHECK_BLOCK} takes path, file_len, first_line, offset, len, format"
+                "{CHECK_BLOCK} takes path, file_len, first_line, offset, len, format, \
+                 parts_dir, run"
             )));
         }
         let mut output = BinaryBuilder::new();
+        let mut part = StringBuilder::new();
+        let mut part_bytes = UInt64Builder::new();
         let mut counts: [UInt64Builder; 5] = Default::default();
         let mut bad_rows = StringBuilder::new();
         for i in 0..n {
             let done = self.block(&args, i)?;
             let encoded = done.block.map_err(DataFusionError::from)?;
-            output.append_value(super::output_bytes(vec![encoded])?);
+            let dir = text_at(&args[6], i, "parts_dir")?;
+            if super::sees_parts(&dir, &text_at(&args[7], i, "run")?) {
+                // The block's offset in the input names it: one file per block of a run.
+                let name = u64_at(&args[3], i, "offset")?.to_string();
+                part_bytes.append_value(super::leave_part(&dir, &name, vec![encoded])?);
+                part.append_value(name);
+                output.append_value(b"");
+            } else {
+                output.append_value(super::output_bytes(vec![encoded])?);
+                part.append_value("");
+                part_bytes.append_value(0);
+            }
             let c = done.counts;
             for (b, v) in
                 counts
@@ -161,6 +182,8 @@ impl ScalarUDFImpl for CheckBlockUdf {
         let [rows, prohibited, conditional, permitted, errors] = counts.map(|mut b| b.finish());
         let columns: Vec<ArrayRef> = vec![
             Arc::new(output.finish()),
+            Arc::new(part.finish()),
+            Arc::new(part_bytes.finish()),
             Arc::new(rows),
             Arc::new(prohibited),
             Arc::new(conditional),
@@ -179,9 +202,21 @@ impl ScalarUDFImpl for CheckBlockUdf {
 /// What a block's result carries, back on the client: counts, bad rows, output.
 type BlockResult = (CheckCounts, Vec<RowError>, Vec<crate::Encoded>);
 
-fn block_result(out: &StructArray, format: crate::Format) -> DfResult<BlockResult> {
-    let bytes = field::<BinaryArray>(out, "output")?.value(0);
-    let blocks = super::output_blocks(format, bytes)?;
+fn block_result(
+    out: &StructArray,
+    format: crate::Format,
+    parts: Option<&Parts>,
+) -> DfResult<BlockResult> {
+    let part = field::<StringArray>(out, "part")?.value(0);
+    let blocks = match (part, parts) {
+        ("", _) => super::output_blocks(format, field::<BinaryArray>(out, "output")?.value(0))?,
+        (name, Some(parts)) => parts.take(name, count(out, "part_bytes")?, format)?,
+        (name, None) => {
+            return Err(DataFusionError::Execution(format!(
+                "a node left block {name} in a parts directory this run did not make"
+            )))
+        }
+    };
     let bad: Vec<(u64, String, String, String)> =
         serde_json::from_str(field::<StringArray>(out, "bad_rows")?.value(0))
             .map_err(|e| DataFusionError::External(e.into()))?;
@@ -213,6 +248,10 @@ pub struct CheckOn<'a> {
     /// Cancels the jobs of waves still running when the run stops early (a cluster's
     /// [`StopWaves`](super::StopWaves); `None` for a local session).
     pub stop: Option<super::StopWaves>,
+    /// Whether nodes that see a directory this process makes for the run (beside the
+    /// output file, else beside the input) leave their blocks there for it to copy into
+    /// the output, instead of sending them back (see `Parts`).
+    pub parts: bool,
 }
 
 /// Check every shipment of the CSV at `path` through plans run by `ctx`, and write the
@@ -257,11 +296,18 @@ pub async fn check_file_on(
     let mut output: Option<Output<'_>> = None;
     let mut blocks =
         Blocks::open(&input.path, header.len, Numbering::Lines, on.waves).map_err(open)?;
+    let parts = match target {
+        _ if !on.parts => None,
+        Target::File(out) => Parts::make(&[out, Path::new(&input.path)]),
+        Target::Stdout | Target::Http(_) => Parts::make(&[Path::new(&input.path)]),
+    };
+    let mut more = vec![lit(batch.format.as_str())];
+    more.extend(Parts::args(parts.as_ref()));
     let plan = WavePlan {
         ctx: ctx.clone(),
         udf: on.udf.clone(),
         input,
-        more: vec![lit(batch.format.as_str())],
+        more,
         stop: on.stop.clone(),
     };
     let next_wave = || {
@@ -274,7 +320,8 @@ pub async fn check_file_on(
     };
     let engine = |e: DataFusionError| CheckBatchError::Engine(e.to_string());
     let deliver = |at: &BlockAt, out: &StructArray| {
-        let (counts, errors, blocks) = block_result(out, batch.format).map_err(engine)?;
+        let (counts, errors, blocks) =
+            block_result(out, batch.format, parts.as_ref()).map_err(engine)?;
         let output = match output.as_mut() {
             Some(o) => o,
             None => output.insert(open_output()?),

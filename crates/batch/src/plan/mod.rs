@@ -8,17 +8,20 @@
 //! hence one task, per block) calls an engine function per block — [`CheckBlockUdf`],
 //! [`ScreenBlockUdf`] — which opens the input at the client's path (every node must see
 //! it there), reads that block, runs the local pipeline's own block step on it and
-//! returns the block's output already encoded in the output format, with its counts and
-//! bad rows (and, for a screening, what the caller's ledger keeps). The client puts the
-//! blocks back in input order, shows each screened block to its ledger, and writes them
-//! through the same sinks, so a result is still delivered whole or not at all.
+//! encodes the block's output in the output format. It returns the output (compressed)
+//! with the block's counts and bad rows (and, for a screening, what the caller's ledger
+//! keeps) — or, for the check, leaves the output as a file in a directory the client
+//! made for the run, when the node sees it (`Parts`), and returns its length. The
+//! client puts the blocks back in input order, shows each screened block to its ledger,
+//! and writes them through the same sinks, so a result is still delivered whole or not
+//! at all.
 //!
 //! The plan runs in waves of blocks ([`Waves`]): a wave's results arrive when its last
 //! task ends, in the order tasks end; the next two waves run while the client writes the
-//! last, so the client holds at most three waves' output (compressed) whatever the
-//! length of the input. A node that reads another
-//! file (another length) or screens with other list versions than the client fails the
-//! run instead of answering for another input.
+//! last, so the client holds at most three waves' output (compressed, or as files) whatever
+//! the length of the input. A node that reads another file (another length) or screens
+//! with other list versions than the client fails the run instead of answering for
+//! another input.
 //!
 //! This module knows DataFusion, not Ballista: the caller gives it a session, local or
 //! one whose plans go to a cluster, built with [`session_config`], and, for a cluster, a
@@ -35,7 +38,7 @@ pub use screen::{screen_file_on, ScreenBlockUdf, ScreenOn, SCREEN_BLOCK};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
@@ -393,19 +396,23 @@ fn internal(what: &str) -> DataFusionError {
     DataFusionError::Internal(format!("batch plan: {what}"))
 }
 
-/// A block's output as bytes to send: text as it is, a table as an Arrow IPC stream,
-/// LZ4-compressed (verdict text repeats itself: the shuffle files and the transfer shrink
-/// several times over).
-pub(crate) fn output_bytes(blocks: Vec<Encoded>) -> DfResult<Vec<u8>> {
-    // One piece of text (a block's CSV or JSON lines) is compressed where it lies.
-    if let [Encoded::Text(t)] = blocks.as_slice() {
-        return Ok(lz4_flex::compress_prepend_size(t));
+/// A block's output as one piece of bytes: text as it is, a table as an Arrow IPC stream.
+fn output_plain(blocks: Vec<Encoded>) -> DfResult<Vec<u8>> {
+    let mut blocks = blocks;
+    if let [Encoded::Text(_)] = blocks.as_slice() {
+        if let Some(Encoded::Text(t)) = blocks.pop() {
+            return Ok(t);
+        }
     }
     let mut text = Vec::new();
     let mut tables = Vec::new();
     for b in blocks {
         match b {
             Encoded::Text(t) => text.extend_from_slice(&t),
+            Encoded::TextFile(mut f) => {
+                f.read_to_end(&mut text)
+                    .map_err(|e| internal(&format!("a block's output: {e}")))?;
+            }
             Encoded::Table(t) => tables.push(t),
         }
     }
@@ -416,7 +423,13 @@ pub(crate) fn output_bytes(blocks: Vec<Encoded>) -> DfResult<Vec<u8>> {
         }
         writer.finish()?;
     }
-    Ok(lz4_flex::compress_prepend_size(&text))
+    Ok(text)
+}
+
+/// A block's output as bytes to send back, LZ4-compressed (verdict text repeats itself:
+/// the result files and the transfer shrink several times over).
+pub(crate) fn output_bytes(blocks: Vec<Encoded>) -> DfResult<Vec<u8>> {
+    Ok(lz4_flex::compress_prepend_size(&output_plain(blocks)?))
 }
 
 /// The output of a block, back from [`output_bytes`].
@@ -430,12 +443,162 @@ pub(crate) fn output_blocks(format: Format, sent: &[u8]) -> DfResult<Vec<Encoded
     }
     let bytes = lz4_flex::decompress_size_prepended(sent)
         .map_err(|e| internal(&format!("a block's output cannot be read: {e}")))?;
+    plain_blocks(format, bytes)
+}
+
+/// The output of a block from [`output_plain`]'s bytes.
+fn plain_blocks(format: Format, bytes: Vec<u8>) -> DfResult<Vec<Encoded>> {
     match format {
         Format::Parquet => StreamReader::try_new(bytes.as_slice(), None)?
             .map(|t| t.map(Encoded::Table).map_err(DataFusionError::from))
             .collect(),
         Format::Csv | Format::Jsonl => Ok(vec![Encoded::Text(bytes)]),
     }
+}
+
+/// The file in a parts directory that says which run it is for.
+const PARTS_RUN_FILE: &str = "run";
+
+/// Where the nodes of a run leave each block's output for the client, instead of sending
+/// it back: a directory made by the client beside the output file, or, when the output is
+/// not a file (standard output, a URL) or its directory cannot be written, beside the
+/// input, which every node sees already (`.NAME.parts-ID`). Its file `run` holds the
+/// run's random ID. A node that finds that file with that ID sees the client's directory
+/// (the same file system at the same path: a shared mount, or the client's own machine)
+/// and writes its blocks there, a file per block under a temporary name renamed when
+/// whole; the client checks each file's length against the node's count, copies it to
+/// the output (in the kernel, where the output is a file or a pipe) and removes it, so
+/// the directory holds at most the blocks of the waves in flight. A node that does not
+/// see it sends its blocks back, compressed, in its result. The directory goes when the
+/// run ends, however it ends (short of the client being killed).
+pub(crate) struct Parts {
+    dir: PathBuf,
+    id: String,
+}
+
+impl Parts {
+    /// The parts directory of a run, in the first of `near`'s directories where one can
+    /// be made, named after that file; `None` when none can (then every block comes back
+    /// in the results).
+    pub(crate) fn make(near: &[&Path]) -> Option<Parts> {
+        near.iter().find_map(|file| Parts::beside(file))
+    }
+
+    fn beside(file: &Path) -> Option<Parts> {
+        let name = file.file_name()?.to_string_lossy().into_owned();
+        let parent = file.parent().filter(|p| !p.as_os_str().is_empty());
+        let parent = std::fs::canonicalize(parent.unwrap_or(Path::new("."))).ok()?;
+        let id = run_id();
+        let dir = parent.join(format!(".{name}.parts-{id}"));
+        std::fs::create_dir(&dir).ok()?;
+        // From here on, Drop removes the directory if the run file cannot be written.
+        let parts = Parts { dir, id };
+        std::fs::write(parts.dir.join(PARTS_RUN_FILE), &parts.id).ok()?;
+        Some(parts)
+    }
+
+    /// The block function's arguments that name the directory and the run (empty texts:
+    /// no directory, every block comes back).
+    pub(crate) fn args(parts: Option<&Parts>) -> [Expr; 2] {
+        match parts {
+            Some(p) => [lit(p.dir.to_string_lossy().into_owned()), lit(p.id.clone())],
+            None => [lit(""), lit("")],
+        }
+    }
+
+    /// The output a node left as `name`, `len` bytes long, taken out of the directory.
+    pub(crate) fn take(&self, name: &str, len: u64, format: Format) -> DfResult<Vec<Encoded>> {
+        let fail = |what: String| internal(&format!("{}: {what}", self.dir.display()));
+        if name.is_empty() || name.contains(['/', '\\']) || name == PARTS_RUN_FILE {
+            return Err(fail(format!("a node named its block {name:?}")));
+        }
+        let path = self.dir.join(name);
+        let mut file = std::fs::File::open(&path)
+            .map_err(|e| fail(format!("the block a node left as {name}: {e}")))?;
+        let here = file
+            .metadata()
+            .map_err(|e| fail(format!("{name}: {e}")))?
+            .len();
+        if here != len {
+            return Err(fail(format!(
+                "the block a node left as {name} holds {here} bytes, the node wrote {len}"
+            )));
+        }
+        // Open, the file stays readable after its name is gone.
+        std::fs::remove_file(&path).map_err(|e| fail(format!("{name}: {e}")))?;
+        match format {
+            Format::Csv | Format::Jsonl => Ok(vec![Encoded::TextFile(file)]),
+            Format::Parquet => {
+                if len > MAX_BLOCK_OUTPUT as u64 {
+                    return Err(fail(format!("{name}: a block's output of {len} bytes")));
+                }
+                let mut bytes = Vec::with_capacity(len as usize);
+                file.read_to_end(&mut bytes)
+                    .map_err(|e| fail(format!("{name}: {e}")))?;
+                plain_blocks(format, bytes)
+            }
+        }
+    }
+}
+
+impl Drop for Parts {
+    fn drop(&mut self) {
+        // A node's block being renamed into place as the run stops can make the first
+        // removal find the directory not empty.
+        for _ in 0..3 {
+            if std::fs::remove_dir_all(&self.dir).is_ok() || !self.dir.exists() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+/// A run's id: 128 bits from the standard library's randomly keyed hasher, in hex.
+fn run_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut words = [0u64; 2];
+    for (i, word) in words.iter_mut().enumerate() {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(std::process::id());
+        h.write_usize(i);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        *word = h.finish();
+    }
+    format!("{:016x}{:016x}", words[0], words[1])
+}
+
+/// On a node: whether it sees the run's parts directory `dir` (its `run` file holds
+/// `id`), so that it can leave its blocks there.
+pub(crate) fn sees_parts(dir: &str, id: &str) -> bool {
+    !dir.is_empty()
+        && !id.is_empty()
+        && std::fs::read(Path::new(dir).join(PARTS_RUN_FILE))
+            .is_ok_and(|held| held == id.as_bytes())
+}
+
+/// On a node: leaves a block's output (as [`output_plain`] puts it) in the parts
+/// directory `dir` as `name`; the bytes written.
+pub(crate) fn leave_part(dir: &str, name: &str, blocks: Vec<Encoded>) -> DfResult<u64> {
+    let dir = Path::new(dir);
+    let bytes = output_plain(blocks)?;
+    let fail =
+        |what: String| DataFusionError::Execution(format!("{}: {what}", dir.join(name).display()));
+    let tmp = dir.join(format!("{name}.tmp-{}", run_id()));
+    if let Err(e) = std::fs::write(&tmp, &bytes) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(format!("cannot write a block's output: {e}")));
+    }
+    std::fs::rename(&tmp, dir.join(name)).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(format!("cannot rename a block's output into place: {e}"))
+    })?;
+    Ok(bytes.len() as u64)
 }
 
 /// A field of a result struct (one row) by name.
@@ -478,4 +641,119 @@ pub(crate) fn format_named(name: &str) -> DfResult<Format> {
         .into_iter()
         .find(|f| f.as_str() == name)
         .ok_or_else(|| internal(&format!("no output format {name:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn parts_go_beside_the_first_file_whose_directory_takes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("ships.csv");
+        std::fs::write(&input, "id\n").unwrap();
+        let nowhere = dir.path().join("no such dir").join("out.csv");
+        let parts = Parts::make(&[&nowhere, &input]).unwrap();
+        let name = parts
+            .dir
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(name.starts_with(".ships.csv.parts-"), "{name}");
+        assert_eq!(
+            parts.dir.parent().unwrap(),
+            dir.path().canonicalize().unwrap()
+        );
+        assert_eq!(parts.id.len(), 32);
+        assert_eq!(
+            std::fs::read_to_string(parts.dir.join("run")).unwrap(),
+            parts.id
+        );
+        let [d, i] = Parts::args(Some(&parts));
+        assert_eq!(d, lit(parts.dir.to_string_lossy().into_owned()));
+        assert_eq!(i, lit(parts.id.clone()));
+        assert!(sees_parts(&parts.dir.to_string_lossy(), &parts.id));
+        assert!(!sees_parts(&parts.dir.to_string_lossy(), "another run"));
+        assert!(!sees_parts("", ""));
+        // Two runs beside the same file do not share a directory.
+        let other = Parts::make(&[&input]).unwrap();
+        assert_ne!(other.dir, parts.dir);
+        drop(parts);
+        drop(other);
+        assert_eq!(entries(dir.path()), ["ships.csv"]);
+        assert!(Parts::make(&[&nowhere]).is_none());
+    }
+
+    #[test]
+    fn a_part_is_taken_whole_once_and_the_directory_goes_with_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("verdicts.csv");
+        let parts = Parts::make(&[&out]).unwrap();
+        let at = parts.dir.to_string_lossy().into_owned();
+        let text = b"2,coal,2701,KP,CN,2017-09-15,prohibited\n".to_vec();
+        let n = leave_part(&at, "54", vec![Encoded::Text(text.clone())]).unwrap();
+        assert_eq!(n, text.len() as u64);
+        // Written under a temporary name, renamed whole: only the block and `run`.
+        assert_eq!(entries(&parts.dir), ["54", "run"]);
+
+        let short = parts
+            .take("54", n + 1, Format::Csv)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            short.contains(&format!("holds {n} bytes, the node wrote {}", n + 1)),
+            "{short}"
+        );
+        for bad in ["", "run", "../x", "a/b"] {
+            let e = parts.take(bad, 1, Format::Csv).unwrap_err().to_string();
+            assert!(e.contains("a node named its block"), "{bad}: {e}");
+        }
+        let taken = parts.take("54", n, Format::Csv).unwrap();
+        let [Encoded::TextFile(mut file)] = <[Encoded; 1]>::try_from(taken).unwrap() else {
+            panic!("not a text file");
+        };
+        let mut back = Vec::new();
+        file.read_to_end(&mut back).unwrap();
+        assert_eq!(back, text);
+        assert_eq!(entries(&parts.dir), ["run"]);
+        assert!(parts.take("54", n, Format::Csv).is_err());
+
+        // A table travels as an Arrow stream and comes back as the same table.
+        let batch = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new(
+                "line",
+                DataType::UInt64,
+                false,
+            )])),
+            vec![Arc::new(UInt64Array::from(vec![2, 3, 5]))],
+        )
+        .unwrap();
+        let n = leave_part(&at, "7", vec![Encoded::Table(batch.clone())]).unwrap();
+        match parts.take("7", n, Format::Parquet).unwrap().as_slice() {
+            [Encoded::Table(t)] => assert_eq!(t, &batch),
+            other => panic!("{other:?}"),
+        }
+
+        // A block left after the client took its blocks (a late task) goes with the rest.
+        leave_part(&at, "99", vec![Encoded::Text(b"late\n".to_vec())]).unwrap();
+        let kept = parts.dir.clone();
+        drop(parts);
+        assert!(!kept.exists());
+        let e = leave_part(&at, "100", vec![Encoded::Text(b"x\n".to_vec())]).unwrap_err();
+        assert!(
+            e.to_string().contains("cannot write a block's output"),
+            "{e}"
+        );
+        assert_eq!(entries(dir.path()), Vec::<String>::new());
+    }
 }

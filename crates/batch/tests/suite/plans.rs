@@ -71,11 +71,15 @@ const SMALL: Waves = Waves {
     wave_blocks: 4,
 };
 
+/// The local check and the check as plans of the same input, to files `local` and
+/// `plan` of a new directory; `parts`: whether the plan's blocks come back through a
+/// parts directory beside the output (the nodes here see it) or in the results.
 fn check_both(
     input: &Path,
     format: Format,
     strict: bool,
     waves: Waves,
+    parts: bool,
 ) -> (
     Result<embargo_batch::check::CheckSummary, CheckBatchError>,
     Result<embargo_batch::check::CheckSummary, CheckBatchError>,
@@ -100,6 +104,7 @@ fn check_both(
         udf: &udf,
         waves,
         stop: None,
+        parts,
     };
     let planned = runtime().block_on(plan::check_file_on(
         &session(),
@@ -109,6 +114,14 @@ fn check_both(
         &Target::File(dir.path().join("plan")),
         &|_| {},
     ));
+    // However the run ended, its parts directory is gone.
+    let mut left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "local" && n != "plan")
+        .collect();
+    left.sort();
+    assert!(left.is_empty(), "left beside the outputs: {left:?}");
     (local, planned, dir)
 }
 
@@ -117,40 +130,45 @@ fn the_check_as_plans_writes_what_the_local_check_writes() {
     let dir = tempfile::tempdir().unwrap();
     // Over many waves of blocks, with rows that span two lines and blank lines.
     let big = shipments(dir.path(), 3 << 20);
-    let (local, planned, out) = check_both(&big, Format::Csv, false, SMALL);
-    let (local, planned) = (local.unwrap(), planned.unwrap());
-    assert_eq!(local.counts, planned.counts);
-    assert_eq!(local.first_errors, planned.first_errors);
-    assert!(local.counts.rows > 80_000 && local.counts.errors > 16_000);
-    assert_eq!(planned.first_errors[0].line, 6);
-    assert_eq!(planned.first_errors[0].field, "date");
-    let a = std::fs::read(out.path().join("local")).unwrap();
-    let b = std::fs::read(out.path().join("plan")).unwrap();
-    assert!(
-        a == b,
-        "CSV outputs differ ({} and {} bytes)",
-        a.len(),
-        b.len()
-    );
+    for parts in [true, false] {
+        let (local, planned, out) = check_both(&big, Format::Csv, false, SMALL, parts);
+        let (local, planned) = (local.unwrap(), planned.unwrap());
+        assert_eq!(local.counts, planned.counts);
+        assert_eq!(local.first_errors, planned.first_errors);
+        assert_eq!(local.delivered.bytes, planned.delivered.bytes);
+        assert!(local.counts.rows > 80_000 && local.counts.errors > 16_000);
+        assert_eq!(planned.first_errors[0].line, 6);
+        assert_eq!(planned.first_errors[0].field, "date");
+        let a = std::fs::read(out.path().join("local")).unwrap();
+        let b = std::fs::read(out.path().join("plan")).unwrap();
+        assert!(
+            a == b,
+            "CSV outputs differ ({} and {} bytes; parts {parts})",
+            a.len(),
+            b.len()
+        );
+    }
 
     // The default sizes: one wave of 4 MiB blocks.
-    let (local, planned, out) = check_both(&big, Format::Csv, false, Waves::SHIPMENTS);
+    let (local, planned, out) = check_both(&big, Format::Csv, false, Waves::SHIPMENTS, true);
     assert_eq!(local.unwrap().counts, planned.unwrap().counts);
     let a = std::fs::read(out.path().join("local")).unwrap();
     assert!(a == std::fs::read(out.path().join("plan")).unwrap());
 
     let small = shipments(dir.path(), 1 << 20);
-    let (local, planned, out) = check_both(&small, Format::Jsonl, false, SMALL);
-    assert_eq!(local.unwrap().counts, planned.unwrap().counts);
-    let a = std::fs::read(out.path().join("local")).unwrap();
-    assert!(a == std::fs::read(out.path().join("plan")).unwrap());
+    for parts in [true, false] {
+        let (local, planned, out) = check_both(&small, Format::Jsonl, false, SMALL, parts);
+        assert_eq!(local.unwrap().counts, planned.unwrap().counts);
+        let a = std::fs::read(out.path().join("local")).unwrap();
+        assert!(a == std::fs::read(out.path().join("plan")).unwrap());
 
-    let (local, planned, out) = check_both(&small, Format::Parquet, false, SMALL);
-    assert_eq!(local.unwrap().counts, planned.unwrap().counts);
-    assert_eq!(
-        parquet_rows(&out.path().join("local")),
-        parquet_rows(&out.path().join("plan"))
-    );
+        let (local, planned, out) = check_both(&small, Format::Parquet, false, SMALL, parts);
+        assert_eq!(local.unwrap().counts, planned.unwrap().counts);
+        assert_eq!(
+            parquet_rows(&out.path().join("local")),
+            parquet_rows(&out.path().join("plan"))
+        );
+    }
 }
 
 #[test]
@@ -159,7 +177,7 @@ fn a_file_of_a_header_alone_gives_a_header_alone() {
     let input = dir.path().join("empty.csv");
     std::fs::write(&input, "id,hs,origin,destination,date\n").unwrap();
     for format in [Format::Csv, Format::Parquet] {
-        let (local, planned, out) = check_both(&input, format, false, SMALL);
+        let (local, planned, out) = check_both(&input, format, false, SMALL, true);
         assert_eq!(planned.unwrap().counts.rows, 0);
         assert_eq!(local.unwrap().counts.rows, 0);
         let a = std::fs::read(out.path().join("local")).unwrap();
@@ -177,7 +195,7 @@ fn a_file_of_a_header_alone_gives_a_header_alone() {
 fn a_strict_check_as_plans_stops_at_the_first_bad_row_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let input = shipments(dir.path(), 1 << 20);
-    let (local, planned, out) = check_both(&input, Format::Csv, true, SMALL);
+    let (local, planned, out) = check_both(&input, Format::Csv, true, SMALL, true);
     let (local, planned) = (local.unwrap_err(), planned.unwrap_err());
     assert_eq!(local.to_string(), planned.to_string());
     assert!(planned.to_string().contains(":6: date:"), "{planned}");
@@ -208,6 +226,7 @@ fn a_run_stopped_early_hands_over_the_waves_left_running() {
             wave_blocks: 1,
         },
         stop: Some(stop),
+        parts: true,
     };
     let run = |strict: bool| {
         let batch = CheckBatch {
@@ -246,7 +265,7 @@ fn a_node_that_sees_another_file_fails_the_run() {
     ctx.register_udf(CheckBlockUdf::udf(regime()));
     let sql = format!(
         "SELECT {}('{}', arrow_cast(5, 'UInt64'), arrow_cast(2, 'UInt64'), \
-         arrow_cast(60, 'UInt64'), arrow_cast(100, 'UInt64'), 'csv')",
+         arrow_cast(60, 'UInt64'), arrow_cast(100, 'UInt64'), 'csv', '', '')",
         plan::CHECK_BLOCK,
         input.display()
     );
@@ -258,6 +277,81 @@ fn a_node_that_sees_another_file_fails_the_run() {
             .contains("bytes on this node, 5 when the run started"),
         "{err}"
     );
+}
+
+/// One block through the block function, with a parts directory and a run id; the
+/// result's `output` (compressed bytes), `part` and `part_bytes`.
+fn check_block_with_parts(input: &Path, parts_dir: &Path, run: &str) -> (usize, String, u64) {
+    use datafusion::arrow::array::{Array, BinaryArray, StringArray, StructArray, UInt64Array};
+    let ctx = session();
+    ctx.register_udf(CheckBlockUdf::udf(regime()));
+    let len = std::fs::metadata(input).unwrap().len();
+    let header = "id,hs,origin,destination,date,quantity,unit,value_usd\n".len() as u64;
+    let sql = format!(
+        "SELECT {}('{}', arrow_cast({len}, 'UInt64'), arrow_cast(2, 'UInt64'), \
+         arrow_cast({header}, 'UInt64'), arrow_cast({}, 'UInt64'), 'csv', '{}', '{run}') AS r",
+        plan::CHECK_BLOCK,
+        input.display(),
+        len - header,
+        parts_dir.display()
+    );
+    let batches = runtime()
+        .block_on(async { ctx.sql(&sql).await?.collect().await })
+        .unwrap();
+    let r = batches[0]
+        .column(0)
+        .as_any()
+        .downcast_ref::<StructArray>()
+        .unwrap();
+    let output = r.column_by_name("output").unwrap();
+    let output = output.as_any().downcast_ref::<BinaryArray>().unwrap();
+    let part = r.column_by_name("part").unwrap();
+    let part = part.as_any().downcast_ref::<StringArray>().unwrap();
+    let bytes = r.column_by_name("part_bytes").unwrap();
+    let bytes = bytes.as_any().downcast_ref::<UInt64Array>().unwrap();
+    assert_eq!(r.len(), 1);
+    (
+        output.value(0).len(),
+        part.value(0).to_string(),
+        bytes.value(0),
+    )
+}
+
+#[test]
+fn a_node_leaves_its_block_only_in_a_parts_directory_of_its_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = shipments(dir.path(), 10_000);
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    std::fs::write(parts.join("run"), "0123abcd").unwrap();
+    let header = 54u64;
+
+    // Another run's directory, or none: the block comes back in the result.
+    for (at, run) in [
+        (parts.clone(), "ffff0000"),
+        (dir.path().join("none"), "0123abcd"),
+    ] {
+        let (sent, part, bytes) = check_block_with_parts(&input, &at, run);
+        assert!(sent > 100, "{sent}");
+        assert_eq!((part.as_str(), bytes), ("", 0));
+    }
+    assert_eq!(std::fs::read_dir(&parts).unwrap().count(), 1);
+
+    // Its run's: the block is left there, named by its offset, whole, and nothing else.
+    let (sent, part, bytes) = check_block_with_parts(&input, &parts, "0123abcd");
+    assert_eq!((sent, part.as_str()), (0, header.to_string().as_str()));
+    let left = std::fs::read(parts.join(&part)).unwrap();
+    assert_eq!(left.len() as u64, bytes);
+    let text = String::from_utf8(left).unwrap();
+    assert!(
+        text.starts_with("2,coal,2701,KP,CN,2017-09-15,prohibited,"),
+        "{text}"
+    );
+    let crude = |t: &str| t.lines().filter(|l| l.contains("crude,2709,")).count();
+    let read = std::fs::read_to_string(&input).unwrap();
+    assert!(crude(&read) > 10);
+    assert_eq!(crude(&text), crude(&read));
+    assert_eq!(std::fs::read_dir(&parts).unwrap().count(), 2);
 }
 
 // ---------------------------------------------------------------- screening

@@ -331,3 +331,63 @@ fn standard_output_reads_as_a_dash() {
     assert_eq!(buf, b"-");
     let _ = std::io::stdout().flush();
 }
+
+/// A block in a file (as a cluster's node leaves it), from its start to its end.
+fn file_block(dir: &std::path::Path, name: &str, s: &str) -> Encoded {
+    let path = dir.join(name);
+    std::fs::write(&path, s).unwrap();
+    Encoded::TextFile(std::fs::File::open(&path).unwrap())
+}
+
+#[test]
+fn blocks_in_files_are_copied_in_their_place_among_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocks = tempfile::tempdir().unwrap();
+    let big = "3,permitted\n".repeat(200_000); // 2.4 MB: more than one read's worth
+    let expect = format!("line,verdict\n2,prohibited\n{big}4,conditional\n5,permitted\n");
+    let write = |s: &mut Box<dyn Sink>| {
+        s.write(text_block("2,prohibited\n")).unwrap();
+        s.write(file_block(blocks.path(), "a", &big)).unwrap();
+        s.write(text_block("4,conditional\n")).unwrap();
+        s.write(file_block(blocks.path(), "b", "5,permitted\n"))
+            .unwrap();
+        s.write(file_block(blocks.path(), "c", "")).unwrap();
+    };
+
+    // To a file (a copy in the kernel).
+    let out = dir.path().join("verdicts.csv");
+    let mut s = text_sink(&Target::File(out.clone()), Format::Csv, "line,verdict");
+    write(&mut s);
+    let d = s.finish().unwrap();
+    assert!(std::fs::read(&out).unwrap() == expect.as_bytes());
+    assert_eq!(d.bytes as usize, expect.len());
+
+    // To an upload (through the process, a megabyte at a time).
+    if have_curl() {
+        let (url, server) = one_request_server(200);
+        let mut s = text_sink(&Target::Http(url), Format::Csv, "line,verdict");
+        write(&mut s);
+        let d = s.finish().unwrap();
+        let seen = server.join().unwrap();
+        assert!(seen.complete);
+        assert!(seen.body == expect.as_bytes());
+        assert_eq!(d.bytes as usize, expect.len());
+    }
+
+    // A Parquet sink takes tables only.
+    let schema = Arc::new(Schema::new(vec![Field::new(
+        "line",
+        DataType::UInt64,
+        false,
+    )]));
+    let destination = Target::File(dir.path().join("rows.parquet"))
+        .open(Format::Parquet.media_type())
+        .unwrap();
+    let mut s = sink::open(destination, Format::Parquet, "", schema).unwrap();
+    let e = s.write(file_block(blocks.path(), "d", "1\n")).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("a text block given to a parquet sink"),
+        "{e}"
+    );
+}

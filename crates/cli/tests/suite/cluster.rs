@@ -403,6 +403,13 @@ fn a_cluster_answers_as_a_local_run() {
             "check --batch --format {format} differs"
         );
     }
+    // To stdout, the executors left the blocks beside the input; nothing of that is left.
+    let left: Vec<_> = std::fs::read_dir(data)
+        .expect("data dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".parts-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
     // Parquet: each block's table travels as Arrow IPC; the file is the local one's.
     let (here_file, there_file) = (data.join("local.parquet"), data.join("remote.parquet"));
     for (file, cluster) in [(&here_file, None), (&there_file, Some(c.url.as_str()))] {
