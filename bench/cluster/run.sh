@@ -22,6 +22,8 @@
 # Every cluster answer must equal the local one byte for byte, or the script stops.
 # The nodes run on this machine: on loopback the executors share its cores with each
 # other and the client, so this measures the cluster's overhead, not its scaling.
+# DROP_CACHES=1 (as root) empties the page cache before each step and reads the batch
+# inputs back in: on a VM whose page cache is full, reclaiming it costs a step seconds.
 # Output: $WORK/results-ROWS.txt.
 set -euo pipefail
 ROWS="${1:-10000000}"
@@ -52,6 +54,16 @@ step() {
   shift
   log "== $name: $*"
   log "uptime_before $(uptime)"
+  # The step before's output written back first: no step pays for another's writeback.
+  sync
+  # DROP_CACHES=1 (root): each step starts from an emptied page cache with the batch
+  # inputs read back in, so that no step pays for reclaiming what another left.
+  if [ -n "${DROP_CACHES:-}" ]; then
+    echo 1 > /proc/sys/vm/drop_caches
+    for f in "${SHIP:-}" "${NAMES_CSV:-}"; do
+      if [ -f "$f" ]; then cat "$f" > /dev/null; fi
+    done
+  fi
   /usr/bin/time -v "$@" > "$WORK/$name.out" 2> "$WORK/$name.time" || {
     cat "$WORK/$name.time" >&2
     exit 1

@@ -229,3 +229,46 @@ impl log::Log for StderrLog {
 
     fn flush(&self) {}
 }
+
+/// A run's error, in the context of the cluster it ran on. A scheduler that cannot read a
+/// client's plan (a function or a plan node it does not know) is most often a node of
+/// another embargo build: the message says so.
+pub fn failed_on<T, E: Into<anyhow::Error>>(
+    url: &ClusterUrl,
+    result: Result<T, E>,
+) -> anyhow::Result<T> {
+    result.map_err(|e| {
+        let e: anyhow::Error = e.into();
+        let unread = format!("{e:#}").contains("Could not parse plan");
+        let hint = if unread {
+            " (the scheduler could not read this client's plan: run the same embargo build \
+             on the scheduler, the executors and the client)"
+        } else {
+            ""
+        };
+        e.context(format!("running on the cluster {url}{hint}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plan_the_scheduler_cannot_read_points_at_the_builds() {
+        let url = ClusterUrl::parse("df://127.0.0.1:50050").unwrap();
+        let unread: Result<(), std::io::Error> = Err(std::io::Error::other(
+            "Could not parse plan: LogicalExtensionCodec is not provided for aggregate \
+             function trade_field_sums",
+        ));
+        let e = format!("{:#}", failed_on(&url, unread).unwrap_err());
+        assert!(e.starts_with("running on the cluster df://127.0.0.1:50050 (the scheduler could not read this client's plan"), "{e}");
+        assert!(e.contains("trade_field_sums"), "{e}");
+        let other: Result<(), std::io::Error> = Err(std::io::Error::other("connection refused"));
+        let e = format!("{:#}", failed_on(&url, other).unwrap_err());
+        assert_eq!(
+            e,
+            "running on the cluster df://127.0.0.1:50050: connection refused"
+        );
+    }
+}

@@ -762,7 +762,7 @@ fn run_batch_on_cluster(
         &move |n| tick.inc(n),
     ));
     bar.finish_and_clear();
-    let summary = result.with_context(|| format!("running on the cluster {url}"))?;
+    let summary = crate::cluster::failed_on(url, result)?;
     let cut = crate::context::warn_if_cut(path);
     print_batch_summary(&summary, format, &versions, cut, ctx);
     Ok(())

@@ -264,7 +264,7 @@ pub(crate) fn naming<T>(
     result: anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     match cluster {
-        Some(url) => result.with_context(|| format!("running on the cluster {url}")),
+        Some(url) => crate::cluster::failed_on(&url, result),
         None => result,
     }
 }
