@@ -164,7 +164,8 @@ pub struct TradeSource {
     #[arg(long)]
     bundled: bool,
     /// Run the trade plan on the Ballista cluster whose scheduler is at df://HOST:PORT
-    /// (default: $EMBARGO_CLUSTER, else this process; docs/cluster.md).
+    /// (default: $EMBARGO_CLUSTER, else this process; docs/cluster.md). A scheduler
+    /// without executors is waited for $EMBARGO_CLUSTER_WAIT seconds (default 30).
     #[arg(long, value_name = "df://HOST:PORT")]
     cluster: Option<String>,
 }

@@ -63,7 +63,8 @@ pub struct Args {
     /// replace --threads). Every node must see the --batch file at the same path; the
     /// results are written to --out from here: nodes that see a directory this process
     /// makes beside --out (else beside the input) leave them there to be copied in,
-    /// others send them back (docs/cluster.md).
+    /// others send them back (docs/cluster.md). A scheduler without executors is waited
+    /// for $EMBARGO_CLUSTER_WAIT seconds (default 30).
     #[arg(long, requires = "batch")]
     cluster: Option<String>,
 }
@@ -230,6 +231,8 @@ pub(crate) fn refuse_parquet_on_terminal(target: &Target, format: Format) -> any
 }
 
 fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Result<()> {
+    // Before the progress bar: waiting for a cluster's executor is said on stderr.
+    let cluster = crate::cluster::cluster_url(args.cluster.as_deref())?;
     let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let started = std::time::Instant::now();
     let progress = indicatif::ProgressBar::with_draw_target(
@@ -252,7 +255,7 @@ fn batch(regime: &Regime, path: &Path, args: &Args, ctx: &Context) -> anyhow::Re
     refuse_parquet_on_terminal(&target, job.format)?;
     let bar = progress.clone();
     let tick = move |n| bar.inc(n);
-    let result = match crate::cluster::cluster_url(args.cluster.as_deref())? {
+    let result = match cluster {
         None => embargo_batch::check::check_file(&job, path, &target, &tick).map_err(Into::into),
         Some(url) => batch_on_cluster(&url, &job, path, &target, &tick),
     };

@@ -41,11 +41,12 @@ enum ClusterCommand {
         /// The scheduler's address, HOST:PORT.
         #[arg(long)]
         scheduler: String,
-        /// Address of this executor's data service (results and shuffle data), HOST:PORT.
+        /// Address of this executor's data service (results and shuffle data), HOST:PORT
+        /// (port 0: any free port; the log names it).
         #[arg(long, default_value = "127.0.0.1:50051")]
         bind: String,
         /// Port of this executor's task service (the scheduler sends tasks there), on the
-        /// --bind host.
+        /// --bind host (0: any free port; the log names it).
         #[arg(long, default_value_t = 50052)]
         grpc_port: u16,
         /// Host name the scheduler, other executors and clients use to reach this
@@ -111,9 +112,16 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
             connect_timeout,
             work_dir,
         } => {
+            let bind = HostPort::parse(&bind, "--bind")?.with_free_port("--bind")?;
+            let grpc_port = HostPort {
+                host: bind.host.clone(),
+                port: grpc_port,
+            }
+            .with_free_port("--grpc-port")?
+            .port;
             let options = ExecutorOptions {
                 scheduler: HostPort::parse(&scheduler, "--scheduler")?,
-                bind: HostPort::parse(&bind, "--bind")?,
+                bind,
                 grpc_port,
                 external_host,
                 concurrent_tasks,
@@ -124,8 +132,9 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<()> {
                 functions,
             };
             log::info!(
-                "embargo executor on {} for scheduler {}",
+                "embargo executor on {} (tasks on port {}) for scheduler {}",
                 options.bind,
+                options.grpc_port,
                 options.scheduler
             );
             runtime.block_on(embargo_cluster::run_executor(options))?;
@@ -186,12 +195,42 @@ const CANCEL_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The cluster a command's plans run on: `--cluster`, else `$EMBARGO_CLUSTER`, else none
 /// (this process). Read here rather than through clap's `env` (see `main::env_dir`).
+/// Returned once its scheduler has an executor: a scheduler without one would queue the
+/// plan in silence. The wait says so on stderr and ends after `$EMBARGO_CLUSTER_WAIT`
+/// seconds (default [`EXECUTOR_WAIT`]) with an error.
 pub fn cluster_url(flag: Option<&str>) -> anyhow::Result<Option<ClusterUrl>> {
     let given = flag
         .map(str::to_string)
         .or_else(|| std::env::var("EMBARGO_CLUSTER").ok())
         .filter(|v| !v.trim().is_empty());
-    Ok(given.as_deref().map(ClusterUrl::parse).transpose()?)
+    let Some(url) = given.as_deref().map(ClusterUrl::parse).transpose()? else {
+        return Ok(None);
+    };
+    let wait = executor_wait()?;
+    embargo_cluster::wait_for_executor(&url, wait, |said| {
+        eprintln!(
+            "waiting for an executor: the scheduler at {url} says \"{said}\" (at most \
+             {wait:?}; EMBARGO_CLUSTER_WAIT sets the seconds)"
+        )
+    })?;
+    Ok(Some(url))
+}
+
+/// How long a client waits for a scheduler without executors to get one.
+const EXECUTOR_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `$EMBARGO_CLUSTER_WAIT` (whole seconds), else [`EXECUTOR_WAIT`].
+fn executor_wait() -> anyhow::Result<std::time::Duration> {
+    match std::env::var("EMBARGO_CLUSTER_WAIT") {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<u64>()
+            .map(std::time::Duration::from_secs)
+            .with_context(|| {
+                format!("EMBARGO_CLUSTER_WAIT {v:?}: expected whole seconds, e.g. 30")
+            }),
+        _ => Ok(EXECUTOR_WAIT),
+    }
 }
 
 /// Ballista logs through `log`; a node writes those lines to stderr. `EMBARGO_LOG` sets

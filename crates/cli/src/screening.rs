@@ -177,6 +177,8 @@ pub struct ScreenArgs {
     /// replace --threads). Every node must see the --batch file at the
     /// same path and have imported the same list versions as this data directory; the
     /// results come back here, are audited here and written to --out (docs/cluster.md).
+    /// A scheduler without executors is waited for $EMBARGO_CLUSTER_WAIT seconds
+    /// (default 30).
     #[arg(long, requires = "batch")]
     cluster: Option<String>,
 }

@@ -84,7 +84,8 @@ enum TradeCommand {
         #[arg(long)]
         csv: bool,
         /// Run the query on the Ballista cluster whose scheduler is at df://HOST:PORT
-        /// (default: $EMBARGO_CLUSTER, else this process; docs/cluster.md).
+        /// (default: $EMBARGO_CLUSTER, else this process; docs/cluster.md). A scheduler
+        /// without executors is waited for $EMBARGO_CLUSTER_WAIT seconds (default 30).
         #[arg(long, value_name = "df://HOST:PORT")]
         cluster: Option<String>,
     },
@@ -100,7 +101,8 @@ enum TradeCommand {
         csv: bool,
         /// Run the statement on the Ballista cluster whose scheduler is at df://HOST:PORT
         /// (default: $EMBARGO_CLUSTER, else this process). Files it reads (the store,
-        /// read_csv) must be at the same path on every executor.
+        /// read_csv) must be at the same path on every executor. A scheduler without
+        /// executors is waited for $EMBARGO_CLUSTER_WAIT seconds (default 30).
         #[arg(long, value_name = "df://HOST:PORT")]
         cluster: Option<String>,
     },

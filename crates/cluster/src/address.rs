@@ -37,6 +37,27 @@ impl HostPort {
         })
     }
 
+    /// This address, with a port the system has free on its host in place of port 0
+    /// (asked of the system, then let go for the caller to bind: Ballista's executor
+    /// binds its own ports and registers the ones it was given, so 0 would register as 0).
+    pub fn with_free_port(&self, what: &'static str) -> Result<HostPort, ClusterError> {
+        if self.port != 0 {
+            return Ok(self.clone());
+        }
+        let port = std::net::TcpListener::bind((self.host.as_str(), 0))
+            .and_then(|l| l.local_addr())
+            .map_err(|e| ClusterError::Address {
+                what,
+                given: self.to_string(),
+                reason: format!("no free port on that host: {e}"),
+            })?
+            .port();
+        Ok(HostPort {
+            host: self.host.clone(),
+            port,
+        })
+    }
+
     /// `http://HOST:PORT`, the form Ballista's gRPC clients take.
     pub fn http(&self) -> String {
         if self.host.contains(':') {
@@ -114,6 +135,11 @@ mod tests {
             let e = ClusterUrl::parse(bad).unwrap_err().to_string();
             assert!(e.contains(says) && e.contains(bad), "{bad}: {e}");
         }
+        let any = HostPort::parse("127.0.0.1:0", "bind address").unwrap();
+        let free = any.with_free_port("bind address").unwrap();
+        assert_eq!(free.host, "127.0.0.1");
+        assert_ne!(free.port, 0);
+        assert_eq!(free.with_free_port("bind address").unwrap(), free);
         let e = HostPort::parse("x:y", "scheduler address")
             .unwrap_err()
             .to_string();

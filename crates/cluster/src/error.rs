@@ -22,6 +22,20 @@ pub enum ClusterError {
     /// A session for the cluster could not be set up.
     #[error("cluster session for {url}: {message}")]
     Session { url: String, message: String },
+    /// The scheduler could not be reached, or did not answer as one.
+    #[error("cannot reach the scheduler at {scheduler}: {message}")]
+    Unreachable { scheduler: String, message: String },
+    /// The scheduler has no executor to run a plan on, and none registered in time.
+    #[error(
+        "the cluster {url} has no executor (waited {waited:?}; the scheduler says {said:?}): \
+         start one with `embargo cluster executor --scheduler {scheduler}`",
+        scheduler = .url.trim_start_matches("df://")
+    )]
+    NoExecutor {
+        url: String,
+        waited: std::time::Duration,
+        said: String,
+    },
     /// Jobs left running could not be cancelled.
     #[error("cancelling jobs on {url}: {message}")]
     Cancel { url: String, message: String },

@@ -15,6 +15,9 @@
 //! Parquet, a `read_csv` input) are read by the executors at the path the client named,
 //! so every node must see them at that path.
 //!
+//! A client asks the scheduler whether it has an executor before it sends a plan
+//! ([`wait_for_executor`]): Ballista queues a job without one for as long as it takes.
+//!
 //! A client that stops early cancels the jobs it leaves running with [`cancel_jobs`]
 //! (Ballista does not when a plan is dropped).
 //!
@@ -26,6 +29,7 @@ mod codec;
 mod error;
 mod jobs;
 mod node;
+mod ready;
 
 pub use address::{ClusterUrl, HostPort};
 pub use codec::PlanCodec;
@@ -35,3 +39,4 @@ pub use node::{
     batch_engine, engine, function_registry, run_executor, run_scheduler, ExecutorOptions,
     SchedulerOptions,
 };
+pub use ready::{readiness, wait_for_executor, Readiness};

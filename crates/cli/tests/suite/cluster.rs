@@ -537,7 +537,7 @@ fn a_cluster_that_is_not_one_or_not_there_is_named() {
         err.contains("http://x:1") && err.contains("df://HOST:PORT"),
         "{err}"
     );
-    // Nothing listens on port 1: the command fails at once and names the cluster.
+    // Nothing listens on port 1: the command fails at once and names the scheduler.
     let out = output_within(
         embargo(dir.path()).args([
             "trade",
@@ -552,7 +552,7 @@ fn a_cluster_that_is_not_one_or_not_there_is_named() {
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("running on the cluster df://127.0.0.1:1"),
+        err.contains("cannot reach the scheduler at 127.0.0.1:1: "),
         "{err}"
     );
     // A batch sent there prints nothing either (not even its header) and writes no file.
@@ -575,10 +575,65 @@ fn a_cluster_that_is_not_one_or_not_there_is_named() {
         assert!(!to_file.exists());
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
-            err.contains("running on the cluster df://127.0.0.1:1"),
+            err.contains("cannot reach the scheduler at 127.0.0.1:1: "),
             "{err}"
         );
     }
+}
+
+/// A scheduler without executors: a command waits for one at most EMBARGO_CLUSTER_WAIT
+/// seconds, says so, and fails naming the command that starts one, printing nothing.
+/// Then an executor given port 0 for both its services registers, and the same command
+/// answers as a local run.
+#[test]
+fn a_scheduler_without_executors_is_waited_for() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path();
+    import_store(data, 1, 500);
+    let mut c = cluster(data, 0);
+    let sql = ["--json", "trade", "sql", AGGREGATION, "--cluster"];
+    let started = Instant::now();
+    // Plain (not --json) errors, so the quotes in the messages are the scheduler's own.
+    let out = output_within(
+        embargo(data)
+            .args(&sql[1..])
+            .arg(&c.url)
+            .env("EMBARGO_CLUSTER_WAIT", "1"),
+        QUERY,
+    );
+    assert!(!out.status.success());
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let scheduler = c.url.trim_start_matches("df://");
+    assert!(
+        err.contains(&format!(
+            "waiting for an executor: the scheduler at {} says \"not ready: 0/1 executors registered\"",
+            c.url
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "the cluster {} has no executor (waited 1s; the scheduler says \"not ready: 0/1 \
+             executors registered\"): start one with `embargo cluster executor --scheduler {scheduler}`",
+            c.url
+        )),
+        "{err}"
+    );
+    let mut cmd = embargo(data);
+    cmd.args(["cluster", "executor", "--scheduler", scheduler])
+        .args(["--bind", "127.0.0.1:0", "--grpc-port", "0"])
+        .arg("--work-dir")
+        .arg(data.join("executor-0"));
+    c.executors.push(Node::start("executor 0", cmd));
+    let line = c.executors[0].wait_for("embargo executor on", START);
+    assert!(!line.contains(":0 ") && !line.contains("port 0)"), "{line}");
+    c.executors[0].wait_for("registration succeed", START);
+    let local = run_ok(embargo(data).args(&sql[..4])).stdout;
+    assert!(local.len() > 100, "{}", String::from_utf8_lossy(&local));
+    let on_cluster = ok_within(embargo(data).args(sql).arg(&c.url), QUERY, &c);
+    assert_eq!(on_cluster.stdout, local);
 }
 
 /// An executor killed while a query runs: the query gives the local answer (Ballista
