@@ -259,8 +259,8 @@ pub(crate) fn on_cluster(
     })
 }
 
-/// A command's result, its error naming the cluster it ran on (a scheduler that cannot be
-/// reached shows as a transport error otherwise).
+/// A command's result, its error naming the cluster it ran on (the engine's own error
+/// does not say where it ran).
 pub(crate) fn naming<T>(
     cluster: Option<ClusterUrl>,
     result: anyhow::Result<T>,

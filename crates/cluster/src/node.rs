@@ -77,28 +77,34 @@ pub fn function_registry(
     more: Vec<Arc<ScalarUDF>>,
 ) -> BallistaFunctionRegistry {
     let mut registry = BallistaFunctionRegistry::default();
-    add_functions(&mut registry.scalar_functions, session_functions(regime));
-    add_functions(&mut registry.scalar_functions, more);
-    for f in embargo_trade::functions::session_aggregates() {
-        for alias in f.aliases() {
-            registry
-                .aggregate_functions
-                .insert(alias.clone(), f.clone());
-        }
-        registry.aggregate_functions.insert(f.name().to_string(), f);
-    }
+    let scalar = |f: &ScalarUDF| (f.name().to_string(), f.aliases().to_vec());
+    add_functions(
+        &mut registry.scalar_functions,
+        session_functions(regime),
+        scalar,
+    );
+    add_functions(&mut registry.scalar_functions, more, scalar);
+    add_functions(
+        &mut registry.aggregate_functions,
+        embargo_trade::functions::session_aggregates(),
+        |f| (f.name().to_string(), f.aliases().to_vec()),
+    );
     registry
 }
 
-fn add_functions(
-    to: &mut std::collections::HashMap<String, Arc<ScalarUDF>>,
-    functions: Vec<Arc<ScalarUDF>>,
+/// Adds `functions` under their names and aliases (`names` gives both), replacing
+/// functions of the same names.
+fn add_functions<F>(
+    to: &mut std::collections::HashMap<String, Arc<F>>,
+    functions: Vec<Arc<F>>,
+    names: impl Fn(&F) -> (String, Vec<String>),
 ) {
     for f in functions {
-        for alias in f.aliases() {
-            to.insert(alias.clone(), f.clone());
+        let (name, aliases) = names(&f);
+        for alias in aliases {
+            to.insert(alias, f.clone());
         }
-        to.insert(f.name().to_string(), f);
+        to.insert(name, f);
     }
 }
 

@@ -336,14 +336,7 @@ impl TradeStore {
             let (condensing, sql) = if self.runs_elsewhere() {
                 let mut batches = Vec::new();
                 for answer in ctx.sql(&field_sums_sql()).await?.collect().await? {
-                    let column = answer.column(0);
-                    let bytes = column
-                        .as_any()
-                        .downcast_ref::<datafusion::arrow::array::BinaryArray>()
-                        .ok_or_else(|| TradeError::Query("field sums are not binary".into()))?;
-                    for i in (0..bytes.len()).filter(|&i| !bytes.is_null(i)) {
-                        batches.extend(crate::field_sums::sums_table(bytes.value(i))?);
-                    }
+                    batches.extend(crate::field_sums::sums_tables(answer.column(0))?);
                 }
                 let schema = crate::field_sums::sums_schema();
                 let here = SessionContext::new_with_config(crate::store::session_config()?);

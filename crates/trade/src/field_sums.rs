@@ -35,7 +35,7 @@ pub const TRADE_FIELD_SUMS: &str = "trade_field_sums";
 
 /// The text fields, in the function's argument order (after year and month): the
 /// condensing plan's text fields.
-pub(crate) const TEXT_FIELDS: [&str; 9] = [
+pub(crate) const TEXT_FIELDS: [&str; TEXTS] = [
     "reporter",
     "partner",
     "flow",
@@ -47,8 +47,11 @@ pub(crate) const TEXT_FIELDS: [&str; 9] = [
     "quantity_unit",
 ];
 
-/// Arguments: year, month, the nine text fields, value_usd, quantity, net_weight_kg.
-const ARGS: usize = 14;
+/// How many text fields a row's key holds.
+const TEXTS: usize = 9;
+
+/// Arguments: year, month, the text fields, value_usd, quantity, net_weight_kg.
+const ARGS: usize = 2 + TEXTS + 3;
 
 /// The table of sums: the fields, then `value_usd` (null when no row gave one), `value_rows`,
 /// `quantity`, `quantities`, `net_weight_kg`, `weights` and `n` (rows).
@@ -75,6 +78,25 @@ pub fn sums_table(bytes: &[u8]) -> DfResult<Vec<RecordBatch>> {
     StreamReader::try_new(bytes, None)?
         .map(|b| b.map_err(DataFusionError::from))
         .collect()
+}
+
+/// The tables of a column of answers (or states), each checked to be a table of sums.
+pub(crate) fn sums_tables(column: &ArrayRef) -> DfResult<Vec<RecordBatch>> {
+    let answers = column
+        .as_any()
+        .downcast_ref::<BinaryArray>()
+        .ok_or_else(|| internal("its answers are not binary"))?;
+    let expected = sums_schema();
+    let mut tables = Vec::new();
+    for i in (0..answers.len()).filter(|&i| !answers.is_null(i)) {
+        for table in sums_table(answers.value(i))? {
+            if table.schema().fields() != expected.fields() {
+                return Err(internal("an answer is not a table of sums"));
+            }
+            tables.push(table);
+        }
+    }
+    Ok(tables)
 }
 
 /// `trade_field_sums(...)`.
@@ -141,7 +163,7 @@ impl Interner {
 struct Key {
     year: Option<i32>,
     month: Option<i32>,
-    texts: [u32; 9],
+    texts: [u32; TEXTS],
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -169,7 +191,7 @@ impl Sums {
 
 #[derive(Debug, Default)]
 struct FieldSums {
-    texts: [Interner; 9],
+    texts: [Interner; TEXTS],
     index: HashMap<Key, usize, ahash::RandomState>,
     keys: Vec<Key>,
     sums: Vec<Sums>,
@@ -264,7 +286,7 @@ impl FieldSums {
         g
     }
 
-    /// Adds rows: `texts` are the nine text columns, `sums` each row's sums.
+    /// Adds rows: `texts` are the text columns, `sums` each row's sums.
     fn fold(
         &mut self,
         year: &Int32Array,
@@ -281,7 +303,7 @@ impl FieldSums {
             let mut key = Key {
                 year: opt_i32(year, i),
                 month: opt_i32(month, i),
-                texts: [0; 9],
+                texts: [0; TEXTS],
             };
             for (j, (c, interner)) in columns.iter_mut().zip(self.texts.iter_mut()).enumerate() {
                 key.texts[j] = c.id(i, interner);
@@ -304,44 +326,33 @@ impl FieldSums {
         let n = self.keys.len();
         let mut year = Int32Builder::with_capacity(n);
         let mut month = Int32Builder::with_capacity(n);
-        let mut texts: Vec<StringBuilder> = (0..9).map(|_| StringBuilder::new()).collect();
-        let mut floats: Vec<Float64Builder> = (0..3).map(|_| Float64Builder::new()).collect();
-        let mut counts: Vec<Int64Builder> = (0..4).map(|_| Int64Builder::new()).collect();
+        let mut texts: [StringBuilder; TEXTS] = std::array::from_fn(|_| StringBuilder::new());
+        // value_usd, quantity, net_weight_kg: each sum beside its count, as in the schema.
+        let mut measured: [(Float64Builder, Int64Builder); 3] = Default::default();
+        let mut rows = Int64Builder::with_capacity(n);
         for (k, s) in self.keys.iter().zip(&self.sums) {
             year.append_option(k.year);
             month.append_option(k.month);
-            for (j, b) in texts.iter_mut().enumerate() {
-                b.append_option(self.texts[j].text(k.texts[j]));
+            for ((b, interner), id) in texts.iter_mut().zip(&self.texts).zip(k.texts) {
+                b.append_option(interner.text(id));
             }
-            for (b, (sum, count)) in floats.iter_mut().zip([
+            for ((sums, counts), (sum, count)) in measured.iter_mut().zip([
                 (s.value, s.values),
                 (s.quantity, s.quantities),
                 (s.weight, s.weights),
             ]) {
-                b.append_option((count > 0).then_some(sum));
+                sums.append_option((count > 0).then_some(sum));
+                counts.append_value(count);
             }
-            for (b, v) in counts
-                .iter_mut()
-                .zip([s.values, s.quantities, s.weights, s.n])
-            {
-                b.append_value(v);
-            }
+            rows.append_value(s.n);
         }
         let mut columns: Vec<ArrayRef> = vec![Arc::new(year.finish()), Arc::new(month.finish())];
         columns.extend(texts.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
-        let [mut value, mut quantity, mut weight] =
-            <[Float64Builder; 3]>::try_from(floats).map_err(|_| internal("sums"))?;
-        let [mut values, mut quantities, mut weights, mut rows] =
-            <[Int64Builder; 4]>::try_from(counts).map_err(|_| internal("counts"))?;
-        columns.extend([
-            Arc::new(value.finish()) as ArrayRef,
-            Arc::new(values.finish()),
-            Arc::new(quantity.finish()),
-            Arc::new(quantities.finish()),
-            Arc::new(weight.finish()),
-            Arc::new(weights.finish()),
-            Arc::new(rows.finish()),
-        ]);
+        for (sums, counts) in &mut measured {
+            columns.push(Arc::new(sums.finish()));
+            columns.push(Arc::new(counts.finish()));
+        }
+        columns.push(Arc::new(rows.finish()));
         Ok(RecordBatch::try_new(sums_schema(), columns)?)
     }
 
@@ -358,14 +369,11 @@ impl FieldSums {
 
 impl Accumulator for FieldSums {
     fn update_batch(&mut self, values: &[ArrayRef]) -> DfResult<()> {
-        let [year, month, rest @ ..] = values else {
-            return Err(internal("takes 14 arguments"));
+        let [year, month, texts @ .., value, quantity, weight] = values else {
+            return Err(internal(&format!("takes {ARGS} arguments")));
         };
-        let [texts @ .., value, quantity, weight] = rest else {
-            return Err(internal("takes 14 arguments"));
-        };
-        if texts.len() != 9 {
-            return Err(internal("takes 14 arguments"));
+        if values.len() != ARGS {
+            return Err(internal(&format!("takes {ARGS} arguments")));
         }
         let year: Int32Array = typed(year, &DataType::Int32)?;
         let month: Int32Array = typed(month, &DataType::Int32)?;
@@ -392,33 +400,25 @@ impl Accumulator for FieldSums {
         let [state] = states else {
             return Err(internal("one state column expected"));
         };
-        let state = state
-            .as_any()
-            .downcast_ref::<BinaryArray>()
-            .ok_or_else(|| internal("a state is not binary"))?;
-        for i in (0..state.len()).filter(|&i| !state.is_null(i)) {
-            for table in sums_table(state.value(i))? {
-                if table.schema().fields() != sums_schema().fields() {
-                    return Err(internal("a state is not a table of sums"));
-                }
-                let c = |j: usize| table.column(j).clone();
-                let year: Int32Array = typed(&c(0), &DataType::Int32)?;
-                let month: Int32Array = typed(&c(1), &DataType::Int32)?;
-                let texts: Vec<ArrayRef> = (2..11).map(c).collect();
-                let f = |j: usize| typed::<Float64Array>(&c(j), &DataType::Float64);
-                let n = |j: usize| typed::<Int64Array>(&c(j), &DataType::Int64);
-                let (value, values, quantity, quantities) = (f(11)?, n(12)?, f(13)?, n(14)?);
-                let (weight, weights, rows) = (f(15)?, n(16)?, n(17)?);
-                self.fold(&year, &month, &texts, |r| Sums {
-                    value: opt_f64(&value, r).0,
-                    values: values.value(r),
-                    quantity: opt_f64(&quantity, r).0,
-                    quantities: quantities.value(r),
-                    weight: opt_f64(&weight, r).0,
-                    weights: weights.value(r),
-                    n: rows.value(r),
-                })?;
-            }
+        for table in sums_tables(state)? {
+            let c = |j: usize| table.column(j).clone();
+            let year: Int32Array = typed(&c(0), &DataType::Int32)?;
+            let month: Int32Array = typed(&c(1), &DataType::Int32)?;
+            let texts: Vec<ArrayRef> = (2..2 + TEXTS).map(c).collect();
+            let f = |j: usize| typed::<Float64Array>(&c(j), &DataType::Float64);
+            let n = |j: usize| typed::<Int64Array>(&c(j), &DataType::Int64);
+            let m = 2 + TEXTS;
+            let (value, values, quantity, quantities) = (f(m)?, n(m + 1)?, f(m + 2)?, n(m + 3)?);
+            let (weight, weights, rows) = (f(m + 4)?, n(m + 5)?, n(m + 6)?);
+            self.fold(&year, &month, &texts, |r| Sums {
+                value: opt_f64(&value, r).0,
+                values: values.value(r),
+                quantity: opt_f64(&quantity, r).0,
+                quantities: quantities.value(r),
+                weight: opt_f64(&weight, r).0,
+                weights: weights.value(r),
+                n: rows.value(r),
+            })?;
         }
         Ok(())
     }
